@@ -1,0 +1,5 @@
+import sys
+
+from mediacenter.cli import main
+
+sys.exit(main())

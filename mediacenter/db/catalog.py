@@ -1,0 +1,128 @@
+"""Reading the catalog: titles, search. Safe on any thread with its own connection."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# bm25 column weights: title, original_title, plot, genres, people, tags.
+_BM25 = "bm25(titles_fts, 10.0, 6.0, 1.0, 3.0, 4.0, 2.0)"
+
+# A title can be played when one of its files (or, for a show, an episode's file) sits in a
+# library folder that is online.
+AVAILABLE_SQL = """
+    EXISTS (SELECT 1 FROM files f JOIN roots r ON r.id = f.root_id
+            LEFT JOIN titles e ON e.id = f.title_id
+            WHERE r.online = 1 AND f.extra IS NULL
+              AND (f.title_id = t.id OR e.show_id = t.id OR e.parent_id = t.id))
+"""
+
+
+@dataclass(frozen=True)
+class TitleRow:
+    id: int
+    kind: str
+    title: str
+    year: int | None
+    show: str | None
+    season_number: int | None
+    episode_number: int | None
+    plot: str | None
+    available: bool
+
+    @property
+    def label(self) -> str:
+        if self.kind == "episode":
+            code = f"S{self.season_number or 0:02d}"
+            if self.episode_number is not None:
+                code += f"E{self.episode_number:02d}"
+            return f"{self.show or '?'} {code} - {self.title}"
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    row: TitleRow
+    score: float
+    snippet: str
+
+
+_ROW_SQL = f"""
+    SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number, t.episode_number, t.plot,
+           {AVAILABLE_SQL} AS available
+    FROM titles t LEFT JOIN titles s ON s.id = t.show_id
+"""
+
+
+def _row(r: tuple) -> TitleRow:
+    return TitleRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word, as a prefix, ANDed."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+def search(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[SearchHit]:
+    """Ranked full-text hits over title, original title, plot, genres, people and tags."""
+    query = fts_query(text)
+    if query is None:
+        return []
+    rows = db.conn.execute(
+        f"""
+        SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number, t.episode_number,
+               t.plot, {AVAILABLE_SQL} AS available,
+               {_BM25} * CASE t.kind WHEN 'episode' THEN 0.6 ELSE 1.0 END AS score,
+               snippet(titles_fts, 2, '[', ']', '…', 12)
+        FROM titles_fts
+        JOIN titles t ON t.id = titles_fts.rowid
+        LEFT JOIN titles s ON s.id = t.show_id
+        WHERE titles_fts MATCH ? AND t.removed_at IS NULL
+        ORDER BY score LIMIT ?
+        """,
+        (query, limit),
+    ).fetchall()
+    return [SearchHit(_row(r[:9]), -float(r[9]), r[10] or "") for r in rows]
+
+
+def list_titles(
+    db: sqlite_utils.Database,
+    kinds: tuple[str, ...] = ("movie", "show", "other"),
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[TitleRow]:
+    """Catalog titles (not removed), sorted the way a person browses them."""
+    marks = ",".join("?" * len(kinds))
+    sql = (
+        f"{_ROW_SQL} WHERE t.kind IN ({marks}) AND t.removed_at IS NULL "
+        f"ORDER BY t.sort_title, t.year, t.id"
+    )
+    params: list = list(kinds)
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [_row(r) for r in db.conn.execute(sql, params).fetchall()]
+
+
+def get_title(db: sqlite_utils.Database, title_id: int) -> TitleRow | None:
+    r = db.conn.execute(f"{_ROW_SQL} WHERE t.id = ?", (title_id,)).fetchone()
+    return _row(r) if r else None
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Number of titles per kind (not removed) and of files."""
+    out = {
+        k: n
+        for k, n in db.conn.execute(
+            "SELECT kind, count(*) FROM titles WHERE removed_at IS NULL GROUP BY kind"
+        )
+    }
+    out["files"] = db.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    return out

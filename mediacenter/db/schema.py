@@ -1,0 +1,275 @@
+"""The catalog schema as ordered migrations (``PRAGMA user_version`` is the version).
+
+Never edit a released migration: add a new one. Each function receives a connection inside an
+open transaction and must not commit.
+
+Paths are stored twice: ``*_key`` as the exact bytes the OS gave us (``os.fsencode``), so names
+that are not valid UTF-8 survive a round trip, and ``*_display`` as readable text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+V1 = """
+CREATE TABLE roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'mixed' CHECK (kind IN ('mixed', 'movies', 'shows', 'home')),
+    name TEXT,
+    added_at REAL NOT NULL,
+    last_scan_at REAL,
+    last_online_at REAL,
+    online INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE titles (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('movie', 'show', 'season', 'episode', 'other')),
+    parent_id INTEGER REFERENCES titles(id) ON DELETE CASCADE,
+    show_id INTEGER REFERENCES titles(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    sort_title TEXT NOT NULL,
+    original_title TEXT,
+    year INTEGER,
+    season_number INTEGER,
+    episode_number INTEGER,
+    episode_end INTEGER,
+    air_date TEXT,
+    plot TEXT,
+    tagline TEXT,
+    rating REAL,
+    votes INTEGER,
+    mpaa TEXT,
+    runtime_min INTEGER,
+    premiered TEXT,
+    imdb_id TEXT,
+    tmdb_id TEXT,
+    tvdb_id TEXT,
+    nfo_path TEXT,
+    metadata_source TEXT NOT NULL DEFAULT 'name' CHECK (metadata_source IN ('name', 'nfo')),
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    removed_at REAL
+);
+CREATE INDEX titles_kind ON titles(kind, removed_at);
+CREATE INDEX titles_parent ON titles(parent_id);
+CREATE INDEX titles_show ON titles(show_id);
+CREATE INDEX titles_added ON titles(added_at);
+CREATE INDEX titles_imdb ON titles(imdb_id) WHERE imdb_id IS NOT NULL;
+CREATE INDEX titles_tmdb ON titles(tmdb_id) WHERE tmdb_id IS NOT NULL;
+
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    UNIQUE (title_id, key)
+);
+
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    path_key BLOB NOT NULL,
+    path_display TEXT NOT NULL,
+    dir_key BLOB NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'video' CHECK (kind IN ('video', 'manifest', 'strm')),
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    fingerprint TEXT,
+    title_id INTEGER REFERENCES titles(id) ON DELETE SET NULL,
+    version_id INTEGER REFERENCES versions(id) ON DELETE SET NULL,
+    part INTEGER,
+    extra TEXT,
+    parsed_json TEXT,
+    probe_json TEXT,
+    probe_size INTEGER,
+    probe_mtime_ns INTEGER,
+    probe_error TEXT,
+    duration_ms INTEGER,
+    width INTEGER,
+    height INTEGER,
+    video_codec TEXT,
+    bitrate_bps INTEGER,
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (root_id, path_key)
+);
+CREATE INDEX files_title ON files(title_id);
+CREATE INDEX files_version ON files(version_id);
+CREATE INDEX files_size ON files(size);
+
+-- One row per folder: a signature of its sidecar files (nfo, images) so a rescan notices an
+-- edited .nfo without re-reading every file.
+CREATE TABLE dirs (
+    root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    dir_key BLOB NOT NULL,
+    sidecar_sig TEXT NOT NULL,
+    PRIMARY KEY (root_id, dir_key)
+) WITHOUT ROWID;
+
+CREATE TABLE artwork (
+    id INTEGER PRIMARY KEY,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'sidecar',
+    UNIQUE (title_id, kind, source)
+);
+
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE title_people (
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    character TEXT,
+    ord INTEGER,
+    PRIMARY KEY (title_id, person_id, role)
+) WITHOUT ROWID;
+CREATE INDEX title_people_person ON title_people(person_id);
+
+CREATE TABLE genres (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE title_genres (
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    genre_id INTEGER NOT NULL REFERENCES genres(id) ON DELETE CASCADE,
+    PRIMARY KEY (title_id, genre_id)
+) WITHOUT ROWID;
+CREATE INDEX title_genres_genre ON title_genres(genre_id);
+
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE title_tags (
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (title_id, tag_id)
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE titles_fts USING fts5(
+    title, original_title, plot, genres, people, tags,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE scans (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER REFERENCES roots(id) ON DELETE CASCADE,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'done', 'cancelled', 'failed', 'offline', 'interrupted')),
+    stats_json TEXT
+);
+
+CREATE TABLE scan_problems (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    scan_id INTEGER REFERENCES scans(id) ON DELETE SET NULL,
+    path_key BLOB NOT NULL,
+    path_display TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    at REAL NOT NULL,
+    UNIQUE (root_id, path_key, reason)
+);
+
+-- Household profiles; the playback issue fills the history tables below.
+CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    avatar TEXT,
+    color TEXT,
+    is_kids INTEGER NOT NULL DEFAULT 0,
+    max_rating TEXT,
+    pin_hash TEXT,
+    audio_language TEXT,
+    subtitle_language TEXT,
+    created_at REAL NOT NULL
+);
+
+-- A viewing session: one continuous play of one file by one profile.
+CREATE TABLE watch_sessions (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    version_id INTEGER REFERENCES versions(id) ON DELETE SET NULL,
+    file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    start_position_ms INTEGER NOT NULL DEFAULT 0,
+    last_position_ms INTEGER NOT NULL DEFAULT 0,
+    max_position_ms INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER,
+    watched_ms INTEGER NOT NULL DEFAULT 0,
+    end_reason TEXT CHECK (end_reason IN ('stopped', 'finished', 'abandoned', 'error')),
+    completed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX watch_sessions_profile ON watch_sessions(profile_id, started_at);
+CREATE INDEX watch_sessions_title ON watch_sessions(title_id);
+
+-- The fine-grained event log a session is made of (start, progress, pause, seek, stop, finish).
+CREATE TABLE watch_events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES watch_sessions(id) ON DELETE CASCADE,
+    at REAL NOT NULL,
+    event TEXT NOT NULL
+        CHECK (event IN ('start', 'progress', 'pause', 'resume', 'seek', 'stop', 'finish',
+                         'error')),
+    position_ms INTEGER NOT NULL,
+    detail TEXT
+);
+CREATE INDEX watch_events_session ON watch_events(session_id, at);
+
+-- Per profile and title: where to resume and whether it counts as watched.
+CREATE TABLE watch_state (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    version_id INTEGER REFERENCES versions(id) ON DELETE SET NULL,
+    resume_position_ms INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER,
+    play_count INTEGER NOT NULL DEFAULT 0,
+    watched INTEGER NOT NULL DEFAULT 0,
+    last_played_at REAL,
+    watched_at REAL,
+    PRIMARY KEY (profile_id, title_id)
+) WITHOUT ROWID;
+
+-- Explicit feedback (-1 thumbs down, 1 up, 2 love) and imported ratings (value on 0.5-5).
+CREATE TABLE ratings (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    source TEXT NOT NULL CHECK (source IN ('explicit', 'import', 'not_interested')),
+    value REAL NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (profile_id, title_id, source)
+) WITHOUT ROWID;
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V1):
+        conn.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt.strip(";").strip():
+                out.append(stmt)
+            buf = []
+    if "".join(buf).strip():
+        out.append("\n".join(buf))
+    return out
+
+
+MIGRATIONS: list[tuple[int, Migration]] = [
+    (1, _v1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,29 @@
+"""Short explicit write transactions.
+
+Connections are opened in autocommit mode so that nothing holds a write lock by accident;
+writers group their statements with :func:`transaction`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlite_utils
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any exception (re-raised)."""
+    conn = db.conn
+    if conn.in_transaction:
+        # Nested use joins the outer transaction: the outer block decides commit or rollback.
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,504 @@
+"""Importing a library root into the catalog: walk, resolve, write, probe.
+
+Runs on one worker thread with its own database connection (the CLI's main thread, or a
+:mod:`mediacenter.tasks` worker in the GUI). Progress goes to a plain callback; the GUI wraps
+it in a Qt signal. Work is committed in batches, so a scan that is cancelled or killed leaves a
+consistent catalog and the next scan carries on from where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import sqlite_utils
+
+from mediacenter.db import transaction
+from mediacenter.library.fingerprint import fingerprint
+from mediacenter.library.resolve import FilePlan, Resolver
+from mediacenter.library.walk import WalkedFile, WalkResult, walk_root
+from mediacenter.library.writer import (
+    CatalogWriter,
+    mark_removed_titles,
+    path_display,
+    path_key,
+    refresh_fts,
+)
+
+BATCH_FILES = 400
+PROBE_FLUSH = 25
+WALK_REASONS = (
+    "permission-denied", "unreadable-folder", "unreadable-file", "broken-link", "symlink-loop",
+    "empty-file",
+)
+
+
+@dataclass
+class ScanProgress:
+    """A snapshot for progress bars. Counts are files; ``eta_s`` is None until known."""
+
+    root: str
+    phase: str  # "walking" | "importing" | "probing" | "finishing" | "done"
+    found: int = 0
+    to_import: int = 0
+    imported: int = 0
+    to_probe: int = 0
+    probed: int = 0
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+
+
+@dataclass
+class ScanReport:
+    root: str
+    root_id: int
+    status: str  # "done" | "offline" | "cancelled"
+    message: str = ""
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    kept_unreadable: int = 0
+    probed: int = 0
+    probe_failed: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Existing:
+    id: int
+    size: int
+    mtime_ns: int
+    fingerprint: str | None
+    title_id: int | None
+    extra: str | None
+
+
+ProgressFn = Callable[[ScanProgress], None]
+
+
+def _under(rel: str, prefixes: list[str]) -> bool:
+    return any(p == "" or rel == p or rel.startswith(p + "/") for p in prefixes)
+
+
+class Scanner:
+    """Scans library roots into the catalog ``db`` (a connection owned by the calling thread).
+
+    ``prober`` is anything with ``probe_many(paths, on_result, cancel)`` (see
+    :class:`mediacenter.library.probe.Prober`); None skips probing.
+    """
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        prober: object | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.db = db
+        self.prober = prober
+        self.progress = progress
+        self.cancel = cancel or threading.Event()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def scan_all(self) -> list[ScanReport]:
+        rows = self.db.conn.execute("SELECT id FROM roots ORDER BY id").fetchall()
+        reports = []
+        for (root_id,) in rows:
+            if self.cancel.is_set():
+                break
+            reports.append(self.scan_root(root_id))
+        return reports
+
+    def scan_root(self, root_id: int) -> ScanReport:
+        conn = self.db.conn
+        row = conn.execute("SELECT path, kind FROM roots WHERE id = ?", (root_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no library folder with id {root_id}")
+        root, root_kind = row
+        started = time.monotonic()
+        with transaction(self.db):
+            conn.execute(
+                "UPDATE scans SET status = 'interrupted', finished_at = ? "
+                "WHERE root_id = ? AND status = 'running'",
+                (time.time(), root_id),
+            )
+            scan_id = conn.execute(
+                "INSERT INTO scans (root_id, started_at) VALUES (?, ?)", (root_id, time.time())
+            ).lastrowid
+        report = ScanReport(root=root, root_id=root_id, status="done")
+        prog = ScanProgress(root=root, phase="walking")
+        self._emit(prog, started)
+
+        walked = walk_root(
+            root,
+            on_progress=lambda n: self._emit_found(prog, n, started),
+            is_cancelled=self.cancel.is_set,
+        )
+        report.timings_s["walk"] = round(time.monotonic() - started, 3)
+        existing = self._load_existing(root_id)
+        if not walked.root_ok:
+            return self._finish_offline(report, scan_id, walked.root_error or "?", started)
+        if walked.cancelled:
+            return self._finish_cancelled(report, scan_id, started)
+        if not walked.files and len(walked.dirs) <= 1 and existing:
+            # An unmounted network share usually leaves an empty mount point behind.
+            return self._finish_offline(
+                report, scan_id,
+                f"the folder is empty but held {len(existing)} files before; if it is a "
+                "network or removable drive it may not be mounted",
+                started,
+            )
+
+        report.found = len(walked.files)
+        prog.found = report.found
+        resolver = Resolver(root, root_id, root_kind, walked.dirs)
+        dirty, existing_ids, vanished = self._classify(root_id, walked, existing, report)
+        moved = self._match_moves(root, dirty, existing_ids, vanished, existing)
+        report.moved = len(moved)
+
+        writer = CatalogWriter(self.db)
+        nfo_problems: dict[str, str] = {}
+        prog.phase = "importing"
+        prog.to_import = len(dirty)
+        import_started = time.monotonic()
+        for i in range(0, len(dirty), BATCH_FILES):
+            if self.cancel.is_set():
+                return self._finish_cancelled(report, scan_id, started)
+            batch = dirty[i : i + BATCH_FILES]
+            plans: list[FilePlan] = [resolver.plan(f) for f in batch]
+            with transaction(self.db):
+                for plan in plans:
+                    writer.write_file(root_id, plan, existing_ids.get(plan.file.rel))
+                    for rel, msg in plan.problems:
+                        nfo_problems[rel] = msg
+                refresh_fts(self.db, writer.touched_titles)
+                writer.touched_titles.clear()
+            prog.imported += len(batch)
+            self._emit(prog, started, rate_from=import_started, done=prog.imported,
+                       total=prog.to_import)
+        report.timings_s["import"] = round(time.monotonic() - import_started, 3)
+
+        prog.phase = "finishing"
+        self._emit(prog, started)
+        gone = [e for key, e in vanished.items() if key not in moved]
+        with transaction(self.db):
+            if gone:
+                conn.executemany("DELETE FROM files WHERE id = ?", [(e.id,) for e in gone])
+            report.removed = len(gone)
+            mark_removed_titles(self.db)
+            self._write_dirs(root_id, walked)
+            self._write_problems(root_id, scan_id, walked, nfo_problems)
+            conn.execute(
+                "UPDATE roots SET online = 1, last_scan_at = ?, last_online_at = ? WHERE id = ?",
+                (time.time(), time.time(), root_id),
+            )
+        if self.prober is not None:
+            probe_started = time.monotonic()
+            self._probe(root, root_id, scan_id, prog, started, report)
+            report.timings_s["probe"] = round(time.monotonic() - probe_started, 3)
+            if self.cancel.is_set():
+                return self._finish_cancelled(report, scan_id, started)
+        report.problems = self.problems(root_id)
+        report.timings_s["total"] = round(time.monotonic() - started, 3)
+        self._close_scan(scan_id, "done", report)
+        prog.phase = "done"
+        self._emit(prog, started)
+        return report
+
+    def problems(self, root_id: int) -> list[dict[str, str]]:
+        rows = self.db.conn.execute(
+            "SELECT path_display, reason, detail FROM scan_problems WHERE root_id = ? "
+            "ORDER BY path_display, reason",
+            (root_id,),
+        ).fetchall()
+        return [{"path": p, "reason": r, "detail": d or ""} for p, r, d in rows]
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _load_existing(self, root_id: int) -> dict[bytes, _Existing]:
+        rows = self.db.conn.execute(
+            "SELECT path_key, id, size, mtime_ns, fingerprint, title_id, extra FROM files "
+            "WHERE root_id = ?",
+            (root_id,),
+        )
+        return {bytes(r[0]): _Existing(*r[1:]) for r in rows}
+
+    def _classify(
+        self, root_id: int, walked: WalkResult, existing: dict[bytes, _Existing],
+        report: ScanReport,
+    ) -> tuple[list[WalkedFile], dict[str, int], dict[bytes, _Existing]]:
+        """Split walked files into dirty (to resolve) and unchanged; find vanished rows."""
+        old_sigs = {
+            bytes(k): s
+            for k, s in self.db.conn.execute(
+                "SELECT dir_key, sidecar_sig FROM dirs WHERE root_id = ?", (root_id,)
+            )
+        }
+        changed_dirs = {
+            rel for rel, d in walked.dirs.items() if old_sigs.get(path_key(rel)) != d.sidecar_sig
+        }
+        affected: dict[str, bool] = {}
+
+        def is_affected(rel: str) -> bool:
+            hit = affected.get(rel)
+            if hit is None:
+                hit = rel in changed_dirs or (rel != "" and is_affected(rel.rpartition("/")[0]))
+                affected[rel] = hit
+            return hit
+
+        dirty: list[WalkedFile] = []
+        existing_ids: dict[str, int] = {}
+        seen: set[bytes] = set()
+        for f in walked.files:
+            key = path_key(f.rel)
+            seen.add(key)
+            old = existing.get(key)
+            if old is None:
+                report.new += 1
+                dirty.append(f)
+                continue
+            existing_ids[f.rel] = old.id
+            if old.size != f.size or old.mtime_ns != f.mtime_ns:
+                report.changed += 1
+                dirty.append(f)
+            elif is_affected(f.dir_rel) or (old.title_id is None and old.extra is None):
+                dirty.append(f)
+            else:
+                report.unchanged += 1
+        vanished: dict[bytes, _Existing] = {}
+        for key, old in existing.items():
+            if key in seen:
+                continue
+            rel = key.decode("utf-8", "surrogateescape")
+            if walked.unreadable_dirs and _under(rel, walked.unreadable_dirs):
+                report.kept_unreadable += 1  # cannot confirm it is gone: keep it
+                continue
+            vanished[key] = old
+        return dirty, existing_ids, vanished
+
+    def _match_moves(
+        self, root: str, dirty: list[WalkedFile], existing_ids: dict[str, int],
+        vanished: dict[bytes, _Existing], existing: dict[bytes, _Existing],
+    ) -> dict[bytes, str]:
+        """Pair vanished rows with new files of the same content; the row follows the file.
+
+        Same size plus the same sampled-content fingerprint when the old row has one, else
+        the same modification time (a rename or move keeps it).
+        """
+        if not vanished:
+            return {}
+        by_size: dict[int, list[bytes]] = {}
+        for key, old in vanished.items():
+            by_size.setdefault(old.size, []).append(key)
+        moved: dict[bytes, str] = {}
+        for f in dirty:
+            if f.rel in existing_ids:
+                continue
+            candidates = by_size.get(f.size)
+            if not candidates:
+                continue
+            new_fp: str | None = None
+            for key in candidates:
+                old = vanished[key]
+                if old.fingerprint:
+                    if new_fp is None:
+                        try:
+                            new_fp = fingerprint(os.path.join(root, f.rel), f.size)
+                        except OSError:
+                            new_fp = ""
+                    match = new_fp == old.fingerprint
+                else:
+                    match = old.mtime_ns == f.mtime_ns
+                if match:
+                    candidates.remove(key)
+                    existing_ids[f.rel] = old.id
+                    moved[key] = f.rel
+                    break
+        return moved
+
+    def _write_dirs(self, root_id: int, walked: WalkResult) -> None:
+        c = self.db.conn
+        c.execute("DELETE FROM dirs WHERE root_id = ?", (root_id,))
+        c.executemany(
+            "INSERT INTO dirs (root_id, dir_key, sidecar_sig) VALUES (?, ?, ?)",
+            [(root_id, path_key(rel), d.sidecar_sig) for rel, d in walked.dirs.items()],
+        )
+
+    def _write_problems(
+        self, root_id: int, scan_id: int, walked: WalkResult, nfo_problems: dict[str, str]
+    ) -> None:
+        c = self.db.conn
+        now = time.time()
+        marks = ",".join("?" * len(WALK_REASONS))
+        c.execute(
+            f"DELETE FROM scan_problems WHERE root_id = ? AND reason IN ({marks})",
+            (root_id, *WALK_REASONS),
+        )
+        # An nfo problem stays until its file is read fine or disappears.
+        for (pkey,) in c.execute(
+            "SELECT path_key FROM scan_problems WHERE root_id = ? AND reason = 'bad-nfo'",
+            (root_id,),
+        ).fetchall():
+            rel = bytes(pkey).decode("utf-8", "surrogateescape")
+            d, _, name = rel.rpartition("/")
+            wdir = walked.dirs.get(d)
+            if rel not in nfo_problems and (wdir is None or name not in wdir.names):
+                c.execute(
+                    "DELETE FROM scan_problems WHERE root_id = ? AND path_key = ? "
+                    "AND reason = 'bad-nfo'",
+                    (root_id, pkey),
+                )
+        rows = [(p.rel, p.reason, p.detail) for p in walked.problems]
+        rows += [(rel, "bad-nfo", msg.removeprefix("nfo: ")) for rel, msg in nfo_problems.items()]
+        c.executemany(
+            "INSERT INTO scan_problems (root_id, scan_id, path_key, path_display, reason, detail,"
+            " at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (root_id, path_key, reason) DO UPDATE"
+            " SET detail = excluded.detail, at = excluded.at, scan_id = excluded.scan_id",
+            [(root_id, scan_id, path_key(r), path_display(r), why, d, now) for r, why, d in rows],
+        )
+
+    def _probe(
+        self, root: str, root_id: int, scan_id: int, prog: ScanProgress, started: float,
+        report: ScanReport,
+    ) -> None:
+        rows = self.db.conn.execute(
+            "SELECT id, path_key, size, mtime_ns, fingerprint FROM files WHERE root_id = ? "
+            "AND kind = 'video' AND (probe_size IS NOT size OR probe_mtime_ns IS NOT mtime_ns)",
+            (root_id,),
+        ).fetchall()
+        if not rows:
+            return
+        by_path: dict[str, tuple] = {}
+        for fid, pkey, size, mtime_ns, fp in rows:
+            rel = bytes(pkey).decode("utf-8", "surrogateescape")
+            by_path[os.path.join(root, rel)] = (fid, pkey, size, mtime_ns, fp, rel)
+        prog.phase = "probing"
+        prog.to_probe = len(by_path)
+        probe_started = time.monotonic()
+        pending: list[tuple[str, object]] = []
+
+        def flush() -> None:
+            with transaction(self.db):
+                for path, result in pending:
+                    self._store_probe(root_id, scan_id, by_path[path], path, result, report)
+            pending.clear()
+
+        def on_result(path: str, result: object) -> None:
+            pending.append((path, result))
+            prog.probed += 1
+            if len(pending) >= PROBE_FLUSH:
+                flush()
+            self._emit(prog, started, rate_from=probe_started, done=prog.probed,
+                       total=prog.to_probe)
+
+        self.prober.probe_many(list(by_path), on_result, self.cancel)  # type: ignore[attr-defined]
+        if pending:
+            flush()
+
+    def _store_probe(
+        self, root_id: int, scan_id: int, info: tuple, path: str, result: object,
+        report: ScanReport,
+    ) -> None:
+        from mediacenter.library.probe import ProbeError, ProbeResult
+
+        fid, pkey, size, mtime_ns, fp, rel = info
+        c = self.db.conn
+        if fp is None:
+            try:
+                fp = fingerprint(path, size)
+            except OSError:
+                fp = None
+        c.execute(
+            "DELETE FROM scan_problems WHERE root_id = ? AND path_key = ? AND reason LIKE "
+            "'probe-%'",
+            (root_id, pkey),
+        )
+        if isinstance(result, ProbeResult):
+            report.probed += 1
+            c.execute(
+                "UPDATE files SET probe_json = ?, probe_size = ?, probe_mtime_ns = ?, "
+                "probe_error = NULL, duration_ms = ?, width = ?, height = ?, video_codec = ?, "
+                "bitrate_bps = ?, fingerprint = ? WHERE id = ?",
+                (
+                    json.dumps(result.to_json_dict(), ensure_ascii=False), size, mtime_ns,
+                    result.duration_ms, result.width, result.height, result.video_codec,
+                    result.bitrate_bps, fp, fid,
+                ),
+            )
+            return
+        report.probe_failed += 1
+        reason = getattr(result, "reason", "error") if isinstance(result, ProbeError) else "error"
+        c.execute(
+            "UPDATE files SET probe_json = NULL, probe_size = ?, probe_mtime_ns = ?, "
+            "probe_error = ?, fingerprint = ? WHERE id = ?",
+            (size, mtime_ns, str(result), fp, fid),
+        )
+        c.execute(
+            "INSERT INTO scan_problems (root_id, scan_id, path_key, path_display, reason, detail,"
+            " at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (root_id, path_key, reason) DO UPDATE"
+            " SET detail = excluded.detail, at = excluded.at",
+            (root_id, scan_id, pkey, path_display(rel), f"probe-{reason}", str(result),
+             time.time()),
+        )
+
+    # -- endings --------------------------------------------------------------------------
+
+    def _finish_offline(
+        self, report: ScanReport, scan_id: int, why: str, started: float
+    ) -> ScanReport:
+        report.status = "offline"
+        report.message = f"Library folder unavailable: {why}. Nothing was removed."
+        with transaction(self.db):
+            self.db.conn.execute("UPDATE roots SET online = 0 WHERE id = ?", (report.root_id,))
+        report.timings_s["total"] = round(time.monotonic() - started, 3)
+        self._close_scan(scan_id, "offline", report)
+        return report
+
+    def _finish_cancelled(self, report: ScanReport, scan_id: int, started: float) -> ScanReport:
+        report.status = "cancelled"
+        report.message = "Scan cancelled; the next scan continues from here."
+        report.timings_s["total"] = round(time.monotonic() - started, 3)
+        self._close_scan(scan_id, "cancelled", report)
+        return report
+
+    def _close_scan(self, scan_id: int, status: str, report: ScanReport) -> None:
+        stats = report.to_json_dict()
+        stats.pop("problems")
+        with transaction(self.db):
+            self.db.conn.execute(
+                "UPDATE scans SET status = ?, finished_at = ?, stats_json = ? WHERE id = ?",
+                (status, time.time(), json.dumps(stats), scan_id),
+            )
+
+    # -- progress -------------------------------------------------------------------------
+
+    def _emit_found(self, prog: ScanProgress, n: int, started: float) -> None:
+        prog.found = n
+        self._emit(prog, started)
+
+    def _emit(
+        self, prog: ScanProgress, started: float, *, rate_from: float | None = None,
+        done: int = 0, total: int = 0,
+    ) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        prog.elapsed_s = now - started
+        prog.eta_s = None
+        if rate_from is not None and done > 0:
+            rate = done / max(now - rate_from, 1e-6)
+            prog.eta_s = (total - done) / rate
+        self.progress(prog)

@@ -1,0 +1,233 @@
+"""Writing resolved titles, versions and files into the catalog.
+
+Used by the scanner's worker thread on its own connection, always inside a transaction opened
+by the caller, so a batch of files lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import sqlite_utils
+
+from mediacenter.library.resolve import FilePlan, TitleSpec, sort_title
+
+_TITLE_FIELDS = (
+    "kind", "title", "sort_title", "original_title", "year", "season_number", "episode_number",
+    "episode_end", "air_date", "plot", "tagline", "rating", "votes", "mpaa", "runtime_min",
+    "premiered", "imdb_id", "tmdb_id", "tvdb_id", "nfo_path", "metadata_source",
+)
+
+
+def path_key(rel: str) -> bytes:
+    return rel.encode("utf-8", "surrogateescape")
+
+
+def path_display(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class CatalogWriter:
+    """Upserts by stable keys; remembers ids for the length of one scan."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.conn = db.conn
+        self._title_ids: dict[str, int] = {}
+        self._written_titles: set[str] = set()
+        self._version_ids: dict[tuple[int, str], int] = {}
+        self._lookup_ids: dict[tuple[str, str], int] = {}
+        self.touched_titles: set[int] = set()
+
+    # -- titles ---------------------------------------------------------------------------
+
+    def title_id(self, spec: TitleSpec, *, update: bool = True) -> int:
+        """Id of the title with ``spec.key``; created if missing, refreshed once per scan."""
+        if spec.key in self._written_titles or (not update and spec.key in self._title_ids):
+            return self._title_ids[spec.key]
+        parent_id = self.title_id(spec.parent, update=update) if spec.parent else None
+        show = spec.show
+        show_id = self.title_id(show, update=update) if show is not None else None
+        now = time.time()
+        row = self.conn.execute("SELECT id FROM titles WHERE key = ?", (spec.key,)).fetchone()
+        values = self._title_values(spec)
+        if row is None:
+            cur = self.conn.execute(
+                f"INSERT INTO titles (key, parent_id, show_id, added_at, updated_at, "
+                f"{', '.join(_TITLE_FIELDS)}) VALUES (?, ?, ?, ?, ?, "
+                f"{', '.join('?' * len(_TITLE_FIELDS))})",
+                (spec.key, parent_id, show_id, now, now, *values),
+            )
+            tid = int(cur.lastrowid)
+            self._replace_links(tid, spec)
+        else:
+            tid = int(row[0])
+            if update:
+                self.conn.execute(
+                    f"UPDATE titles SET parent_id = ?, show_id = ?, updated_at = ?, "
+                    f"removed_at = NULL, {', '.join(f'{f} = ?' for f in _TITLE_FIELDS)} "
+                    f"WHERE id = ?",
+                    (parent_id, show_id, now, *values, tid),
+                )
+                self._replace_links(tid, spec)
+            else:
+                self.conn.execute("UPDATE titles SET removed_at = NULL WHERE id = ?", (tid,))
+        self._title_ids[spec.key] = tid
+        if update:
+            self._written_titles.add(spec.key)
+        self.touched_titles.add(tid)
+        return tid
+
+    @staticmethod
+    def _title_values(spec: TitleSpec) -> tuple:
+        data = {f: getattr(spec, f, None) for f in _TITLE_FIELDS}
+        data["sort_title"] = sort_title(spec.title)
+        data["metadata_source"] = spec.metadata_source
+        return tuple(data[f] for f in _TITLE_FIELDS)
+
+    def _lookup(self, table: str, name: str) -> int:
+        cache_key = (table, name.casefold())
+        hit = self._lookup_ids.get(cache_key)
+        if hit is not None:
+            return hit
+        self.conn.execute(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", (name,))
+        row = self.conn.execute(f"SELECT id FROM {table} WHERE name = ?", (name,)).fetchone()
+        self._lookup_ids[cache_key] = int(row[0])
+        return int(row[0])
+
+    def _replace_links(self, tid: int, spec: TitleSpec) -> None:
+        c = self.conn
+        c.execute("DELETE FROM title_genres WHERE title_id = ?", (tid,))
+        c.execute("DELETE FROM title_tags WHERE title_id = ?", (tid,))
+        c.execute("DELETE FROM title_people WHERE title_id = ?", (tid,))
+        c.execute("DELETE FROM artwork WHERE title_id = ? AND source = 'sidecar'", (tid,))
+        if spec.genres:
+            c.executemany(
+                "INSERT OR IGNORE INTO title_genres (title_id, genre_id) VALUES (?, ?)",
+                [(tid, self._lookup("genres", g)) for g in spec.genres if g],
+            )
+        if spec.tags:
+            c.executemany(
+                "INSERT OR IGNORE INTO title_tags (title_id, tag_id) VALUES (?, ?)",
+                [(tid, self._lookup("tags", t)) for t in spec.tags if t],
+            )
+        if spec.people:
+            c.executemany(
+                "INSERT OR IGNORE INTO title_people (title_id, person_id, role, character, ord) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (tid, self._lookup("people", p.name), p.role, p.character, p.order)
+                    for p in spec.people
+                    if p.name
+                ],
+            )
+        if spec.artwork:
+            c.executemany(
+                "INSERT OR REPLACE INTO artwork (title_id, kind, path, source) "
+                "VALUES (?, ?, ?, 'sidecar')",
+                [(tid, kind, path_display(path)) for kind, path in spec.artwork.items()],
+            )
+
+    # -- files ----------------------------------------------------------------------------
+
+    def version_id(self, title_id: int, key: str, label: str) -> int:
+        hit = self._version_ids.get((title_id, key))
+        if hit is not None:
+            return hit
+        self.conn.execute(
+            "INSERT INTO versions (title_id, key, label) VALUES (?, ?, ?) "
+            "ON CONFLICT (title_id, key) DO UPDATE SET label = excluded.label",
+            (title_id, key, label),
+        )
+        row = self.conn.execute(
+            "SELECT id FROM versions WHERE title_id = ? AND key = ?", (title_id, key)
+        ).fetchone()
+        self._version_ids[(title_id, key)] = int(row[0])
+        return int(row[0])
+
+    def write_file(self, root_id: int, plan: FilePlan, existing_id: int | None) -> int:
+        """Insert or update the file row of ``plan``; returns its id."""
+        f = plan.file
+        title_id = version_id = None
+        if plan.title is not None:
+            title_id = self.title_id(plan.title, update=plan.extra is None)
+            if plan.extra is None:
+                version_id = self.version_id(title_id, plan.version_key, plan.version_label)
+        now = time.time()
+        parsed = json.dumps(plan.parsed.to_json_dict(), ensure_ascii=False)
+        values = (
+            path_key(f.rel), path_display(f.rel), path_key(f.dir_rel), f.kind, f.size,
+            f.mtime_ns, title_id, version_id, plan.part, plan.extra, parsed, now,
+        )
+        if existing_id is None:
+            cur = self.conn.execute(
+                "INSERT INTO files (root_id, path_key, path_display, dir_key, kind, size, "
+                "mtime_ns, title_id, version_id, part, extra, parsed_json, updated_at, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (root_id, *values, now),
+            )
+            return int(cur.lastrowid)
+        self.conn.execute(
+            "UPDATE files SET path_key = ?, path_display = ?, dir_key = ?, kind = ?, size = ?, "
+            "mtime_ns = ?, title_id = ?, version_id = ?, part = ?, extra = ?, parsed_json = ?, "
+            "updated_at = ? WHERE id = ?",
+            (*values, existing_id),
+        )
+        return existing_id
+
+
+def refresh_fts(db: sqlite_utils.Database, title_ids: set[int]) -> None:
+    """Rebuild the full-text rows of ``title_ids`` from the titles and their links."""
+    if not title_ids:
+        return
+    c = db.conn
+    ids = sorted(title_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        c.execute(f"DELETE FROM titles_fts WHERE rowid IN ({marks})", chunk)
+        c.execute(
+            f"""
+            INSERT INTO titles_fts (rowid, title, original_title, plot, genres, people, tags)
+            SELECT t.id, t.title, COALESCE(t.original_title, ''), COALESCE(t.plot, ''),
+                (SELECT group_concat(g.name, ' ') FROM title_genres tg
+                    JOIN genres g ON g.id = tg.genre_id WHERE tg.title_id = t.id),
+                (SELECT group_concat(p.name, ' ') FROM title_people tp
+                    JOIN people p ON p.id = tp.person_id WHERE tp.title_id = t.id),
+                (SELECT group_concat(x.name, ' ') FROM title_tags tt
+                    JOIN tags x ON x.id = tt.tag_id WHERE tt.title_id = t.id)
+            FROM titles t WHERE t.id IN ({marks}) AND t.kind != 'season'
+            """,
+            chunk,
+        )
+
+
+def mark_removed_titles(db: sqlite_utils.Database) -> None:
+    """Hide titles with nothing playable left; keep the rows so history survives a return."""
+    c = db.conn
+    now = time.time()
+    c.execute(
+        """UPDATE titles SET removed_at = ? WHERE removed_at IS NULL
+           AND kind IN ('movie', 'episode', 'other')
+           AND NOT EXISTS (SELECT 1 FROM files f WHERE f.title_id = titles.id
+                           AND f.extra IS NULL)""",
+        (now,),
+    )
+    c.execute(
+        """UPDATE titles SET removed_at = ? WHERE removed_at IS NULL AND kind = 'season'
+           AND NOT EXISTS (SELECT 1 FROM titles e WHERE e.parent_id = titles.id
+                           AND e.removed_at IS NULL)""",
+        (now,),
+    )
+    c.execute(
+        """UPDATE titles SET removed_at = ? WHERE removed_at IS NULL AND kind = 'show'
+           AND NOT EXISTS (SELECT 1 FROM titles s WHERE s.parent_id = titles.id
+                           AND s.removed_at IS NULL)""",
+        (now,),
+    )
+    c.execute("DELETE FROM titles_fts WHERE rowid IN (SELECT id FROM titles WHERE "
+              "removed_at IS NOT NULL)")
+    # Versions with no file left are meaningless; their history points at the title.
+    c.execute("DELETE FROM versions WHERE NOT EXISTS (SELECT 1 FROM files f "
+              "WHERE f.version_id = versions.id)")

@@ -1,0 +1,86 @@
+"""Background work for the GUI: run a function off the UI thread, get results as signals.
+
+Uses QtCore only (no widgets). A :class:`Task` runs ``fn(ctx)`` on a ``QThreadPool`` thread;
+``ctx.progress(obj)`` and the return value or exception reach the UI thread as queued signals,
+so callers never touch widgets from a worker. ``ctx.cancel`` is a ``threading.Event`` the
+function should check between units of work.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Signals(QObject):
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str, str)  # message, traceback
+
+
+@dataclass
+class TaskContext:
+    cancel: threading.Event = field(default_factory=threading.Event)
+    _emit: Callable[[object], None] = lambda _obj: None
+
+    def progress(self, obj: object) -> None:
+        """Send ``obj`` to the UI thread (thread-safe, queued)."""
+        self._emit(obj)
+
+
+class Task(QRunnable):
+    """A cancellable unit of background work. Keep a reference while it runs."""
+
+    def __init__(self, fn: Callable[[TaskContext], Any], name: str = "task") -> None:
+        super().__init__()
+        self.name = name
+        self.fn = fn
+        self.signals = _Signals()
+        self.ctx = TaskContext(_emit=self.signals.progress.emit)
+        self.setAutoDelete(False)
+        self.done = threading.Event()
+
+    def run(self) -> None:  # worker thread
+        try:
+            result = self.fn(self.ctx)
+        except Exception as exc:  # reported to the UI, never lost in a worker thread
+            self.signals.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
+        else:
+            self.signals.finished.emit(result)
+        finally:
+            self.done.set()
+
+    def cancel(self) -> None:
+        self.ctx.cancel.set()
+
+
+class TaskRunner(QObject):
+    """Starts tasks on a private pool and keeps them alive until they finish."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._running: set[Task] = set()
+
+    def start(self, task: Task) -> Task:
+        self._running.add(task)
+        task.signals.finished.connect(lambda _r, t=task: self._running.discard(t))
+        task.signals.failed.connect(lambda _m, _tb, t=task: self._running.discard(t))
+        self.pool.start(task)
+        return task
+
+    @property
+    def running(self) -> set[Task]:
+        return set(self._running)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel everything and wait for the workers (called when the app quits)."""
+        for task in list(self._running):
+            task.cancel()
+        self.pool.waitForDone(timeout_ms)

@@ -1,0 +1,55 @@
+"""Starting the GUI: QApplication, theme, the main window, and clear errors at start-up."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mediacenter.config import Paths
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def _resource_dir() -> Path:
+    # Installed wheels carry resources inside the package; a checkout has them at the top.
+    inside = Path(__file__).resolve().parent.parent / "resources"
+    return inside if inside.is_dir() else RESOURCES
+
+
+def load_theme(app) -> None:
+    qss = _resource_dir() / "theme.qss"
+    try:
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    except OSError:
+        pass  # the default look is usable; a missing theme must not stop the app
+
+
+def run_gui(paths: Paths, *, demo: bool = False, probe: bool = True) -> int:
+    """Open the main window; returns the process exit status."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from mediacenter.db import DatabaseError
+    from mediacenter.ui.main_window import MainWindow
+
+    paths.ensure()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("mediacenter")
+    app.setApplicationDisplayName("mediacenter")
+    load_theme(app)
+    try:
+        window = MainWindow(paths, probe=probe)
+    except DatabaseError as exc:
+        QMessageBox.critical(None, "mediacenter cannot open its catalog", str(exc))
+        print(f"mediacenter: {exc}", file=sys.stderr)
+        return 2
+    if demo:
+        from mediacenter.demo import ensure_demo_library
+
+        from mediacenter.library.roots import list_roots
+
+        demo_dir = ensure_demo_library(paths)
+        if all(r.path != str(demo_dir) for r in list_roots(window.db)):
+            window.add_folder(str(demo_dir))
+    window.show()
+    window.start_watching()
+    return app.exec()

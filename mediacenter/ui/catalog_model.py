@@ -1,0 +1,112 @@
+"""The catalog as a lazy Qt table model: holds ids, fetches rows in pages, caches them.
+
+UI thread only. The model owns a read connection of its own (WAL lets it read while a scan
+writes from a worker thread).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from mediacenter.db.catalog import TitleRow, get_title, search
+
+COL_TITLE, COL_YEAR, COL_KIND, COL_STATUS = range(4)
+HEADERS = ("Title", "Year", "Kind", "Status")
+PAGE = 200
+KIND_LABELS = {"movie": "Movie", "show": "Show", "other": "Home video", "episode": "Episode"}
+IdRole = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CatalogModel(QAbstractTableModel):
+    """Rows are title ids in browse order (or search order); details load a page at a time."""
+
+    def __init__(self, db, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self._ids: list[int] = []
+        self._loaded = 0
+        self._rows: dict[int, TitleRow] = {}
+        self.query = ""
+
+    # -- data source --------------------------------------------------------------------
+
+    def _fetch_ids(self) -> list[int]:
+        if self.query.strip():
+            return [h.row.id for h in search(self.db, self.query, limit=500)]
+        rows = self.db.conn.execute(
+            "SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
+            "AND removed_at IS NULL ORDER BY sort_title, year, id"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def reload(self, query: str | None = None) -> None:
+        if query is not None:
+            self.query = query
+        self.beginResetModel()
+        self._ids = self._fetch_ids()
+        self._rows.clear()
+        self._loaded = min(PAGE, len(self._ids))
+        self.endResetModel()
+
+    def total(self) -> int:
+        return len(self._ids)
+
+    def _row(self, row: int) -> TitleRow | None:
+        tid = self._ids[row]
+        hit = self._rows.get(tid)
+        if hit is None:
+            hit = get_title(self.db, tid)
+            if hit is not None:
+                self._rows[tid] = hit
+        return hit
+
+    # -- Qt model API ---------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self._loaded
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def canFetchMore(self, parent: Index) -> bool:  # noqa: N802
+        return not parent.isValid() and self._loaded < len(self._ids)
+
+    def fetchMore(self, parent: Index) -> None:  # noqa: N802
+        if parent.isValid():
+            return
+        n = min(PAGE, len(self._ids) - self._loaded)
+        if n <= 0:
+            return
+        self.beginInsertRows(QModelIndex(), self._loaded, self._loaded + n - 1)
+        self._loaded += n
+        self.endInsertRows()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self._row(index.row())
+        if r is None:
+            return None
+        if role == IdRole:
+            return r.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            col = index.column()
+            if col == COL_TITLE:
+                return r.title
+            if col == COL_YEAR:
+                return str(r.year) if r.year else ""
+            if col == COL_KIND:
+                return KIND_LABELS.get(r.kind, r.kind)
+            if col == COL_STATUS:
+                return "" if r.available else "Offline"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return r.plot or r.label
+        return None

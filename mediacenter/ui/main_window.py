@@ -1,0 +1,247 @@
+"""The main window for now: the catalog as a searchable list, library folders, scan progress.
+
+UI thread only. Scans run as :class:`mediacenter.tasks.Task` on worker threads with their own
+database connection; their progress arrives through queued signals.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.config import Paths, Settings
+from mediacenter.db import open_db
+from mediacenter.library.roots import RootError, add_root, list_roots
+from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel
+
+
+def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
+    """Build the worker function of a scan task (runs on a pool thread)."""
+
+    def job(ctx: TaskContext):
+        from mediacenter.library.scanner import Scanner
+
+        db = open_db(paths.db_path, backup_dir=paths.backup_dir)
+        prober = None
+        try:
+            if probe:
+                from mediacenter.library.probe import Prober
+
+                s = Settings.load(paths.settings_path)
+                prober = Prober(workers=s.probe_workers, timeout_s=s.probe_timeout_s)
+            scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel)
+            if root_ids is None:
+                return scanner.scan_all()
+            return [scanner.scan_root(rid) for rid in root_ids]
+        finally:
+            if prober is not None:
+                prober.close()
+            db.conn.close()
+
+    return job
+
+
+class MainWindow(QMainWindow):
+    """Catalog list with type-ahead search, folder management and scan progress."""
+
+    root_changed = Signal(int)  # emitted (from any thread) when a watched root changed on disk
+
+    def __init__(self, paths: Paths, *, probe: bool = True) -> None:
+        super().__init__()
+        self.paths = paths
+        self.probe = probe
+        self.db = open_db(paths.db_path, backup_dir=paths.backup_dir)
+        self.tasks = TaskRunner(self)
+        self._scan: Task | None = None
+        self._queued_roots: set[int] = set()
+        self.watcher = None
+        self.setWindowTitle("mediacenter")
+        self.resize(1280, 800)
+
+        self.search = QLineEdit(placeholderText="Search titles, people, genres…  ( / )")
+        self.search.setClearButtonEnabled(True)
+        self.add_button = QPushButton("Add folder…")
+        self.scan_button = QPushButton("Scan library")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.add_button)
+        top.addWidget(self.scan_button)
+
+        self.model = CatalogModel(self.db, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+
+        body = QVBoxLayout()
+        body.addLayout(top)
+        body.addWidget(self.view, 1)
+        body.addWidget(self.empty, 1)
+        central = QWidget()
+        central.setLayout(body)
+        self.setCentralWidget(central)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(320)
+        self.progress.hide()
+        self.status = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self._apply_search)
+        self.search.textChanged.connect(self._debounce.start)
+        self.add_button.clicked.connect(self._on_add_folder)
+        self.scan_button.clicked.connect(lambda: self.start_scan(None))
+        self.root_changed.connect(self._on_root_changed)
+        focus_search = QAction(self)
+        focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
+        focus_search.triggered.connect(self.search.setFocus)
+        self.addAction(focus_search)
+        self.refresh()
+
+    # -- catalog ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self._update_empty_state()
+
+    def _apply_search(self) -> None:
+        self.model.reload(self.search.text())
+        self._update_empty_state()
+
+    def _update_empty_state(self) -> None:
+        n = self.model.total()
+        has_rows = n > 0
+        self.view.setVisible(has_rows)
+        self.empty.setVisible(not has_rows)
+        if not has_rows:
+            if self.model.query.strip():
+                self.empty.setText(f"Nothing matches “{self.model.query}”.")
+            elif not list_roots(self.db):
+                self.empty.setText(
+                    "Your library is empty.\n\nChoose “Add folder…” and pick the folder "
+                    "where your movies, shows or home videos live."
+                )
+            else:
+                self.empty.setText("No videos found yet. Choose “Scan library” to import.")
+        self.status.setText(f"{n} titles" if not self.model.query else f"{n} matches")
+
+    # -- folders and scans ------------------------------------------------------------------
+
+    def _on_add_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
+        if path:
+            self.add_folder(path)
+
+    def add_folder(self, path: str) -> bool:
+        try:
+            root = add_root(self.db, path)
+        except RootError as exc:
+            QMessageBox.warning(self, "Cannot add folder", str(exc))
+            return False
+        self.start_scan([root.id])
+        self.start_watching()
+        return True
+
+    def start_scan(self, root_ids: list[int] | None) -> Task | None:
+        if self._scan is not None:
+            self._queued_roots.update(root_ids or [r.id for r in list_roots(self.db)])
+            return None
+        task = Task(_scan_job(self.paths, root_ids, self.probe), name="scan")
+        task.signals.progress.connect(self._on_scan_progress)
+        task.signals.finished.connect(self._on_scan_finished)
+        task.signals.failed.connect(self._on_scan_failed)
+        self._scan = task
+        self.scan_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.tasks.start(task)
+        return task
+
+    def _on_scan_progress(self, p) -> None:
+        if p.phase in ("importing", "probing"):
+            done, total = (p.imported, p.to_import) if p.phase == "importing" else (
+                p.probed, p.to_probe)
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+            eta = f", about {int(p.eta_s)} s left" if p.eta_s else ""
+            verb = "Importing" if p.phase == "importing" else "Reading media details"
+            self.status.setText(f"{verb}: {done} of {total}{eta}")
+        elif p.phase == "walking":
+            self.progress.setRange(0, 0)
+            self.status.setText(f"Looking for videos: {p.found} found")
+
+    def _scan_done(self) -> None:
+        self._scan = None
+        self.scan_button.setEnabled(True)
+        self.progress.hide()
+        if self._queued_roots:
+            queued = sorted(self._queued_roots)
+            self._queued_roots.clear()
+            self.start_scan(queued)
+
+    def _on_scan_finished(self, reports) -> None:
+        self._scan_done()
+        self._apply_search()
+        problems = sum(len(r.problems) for r in reports)
+        offline = [r for r in reports if r.status == "offline"]
+        parts = [f"{self.model.total()} titles"]
+        if problems:
+            parts.append(f"{problems} files could not be read (see 'mediacenter scan --json')")
+        if offline:
+            parts.append("; ".join(r.message for r in offline))
+        self.status.setText(" · ".join(parts))
+
+    def _on_scan_failed(self, message: str, tb: str) -> None:
+        self._scan_done()
+        QMessageBox.critical(self, "Scan failed", f"The scan stopped: {message}")
+
+    # -- watching -------------------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        from mediacenter.library.watcher import LibraryWatcher
+
+        if not Settings.load(self.paths.settings_path).watch_library:
+            return
+        if self.watcher is not None:
+            self.watcher.stop()
+        roots = {r.id: r.path for r in list_roots(self.db)}
+        if not roots:
+            return
+        self.watcher = LibraryWatcher(roots, self.root_changed.emit)
+        self.watcher.start()
+
+    def _on_root_changed(self, root_id: int) -> None:
+        self.start_scan([root_id])
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.tasks.shutdown()
+        super().closeEvent(event)
