@@ -125,7 +125,7 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
     settings = Settings.load(paths.settings_path)
     cancel = threading.Event()
 
-    def on_sigint(signum, frame):  # noqa: ARG001
+    def on_sigint(signum, frame):
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
@@ -194,7 +194,7 @@ def cmd_scan(args: argparse.Namespace, paths: Paths) -> int:
 # -- names, search, titles -----------------------------------------------------------------
 
 
-def cmd_names(args: argparse.Namespace, paths: Paths) -> int:  # noqa: ARG001
+def cmd_names(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.library.naming import parse_path
 
     stdin = sys.stdin.buffer

@@ -50,7 +50,7 @@ class Paths:
 
 
 def app_paths(home: str | os.PathLike[str] | None = None) -> Paths:
-    """Resolve the app's folders: explicit ``home``, then ``$MEDIACENTER_HOME``, then platformdirs."""
+    """The app's folders: explicit ``home``, else ``$MEDIACENTER_HOME``, else platformdirs."""
     home = home or os.environ.get(HOME_ENV) or None
     if home:
         root = Path(home).expanduser().resolve()

@@ -45,7 +45,7 @@ def _qt_info() -> dict:
 
 
 def _db_info(paths: Paths) -> dict:
-    from mediacenter.db import DatabaseError, SCHEMA_VERSION, open_db, schema_version
+    from mediacenter.db import SCHEMA_VERSION, DatabaseError, open_db, schema_version
 
     info: dict = {"path": str(paths.db_path), "known_schema": SCHEMA_VERSION,
                   "exists": paths.db_path.exists()}

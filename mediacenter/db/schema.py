@@ -102,13 +102,14 @@ CREATE TABLE files (
 CREATE INDEX files_title ON files(title_id);
 CREATE INDEX files_version ON files(version_id);
 CREATE INDEX files_size ON files(size);
+CREATE INDEX files_dir ON files(root_id, dir_key);
 
--- One row per folder: a signature of its sidecar files (nfo, images) so a rescan notices an
--- edited .nfo without re-reading every file.
+-- One row per folder: a signature of its videos and sidecar files (name, size, mtime) so an
+-- unchanged folder is skipped whole on rescan, and an edited .nfo is still noticed.
 CREATE TABLE dirs (
     root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
     dir_key BLOB NOT NULL,
-    sidecar_sig TEXT NOT NULL,
+    sig TEXT NOT NULL,
     PRIMARY KEY (root_id, dir_key)
 ) WITHOUT ROWID;
 

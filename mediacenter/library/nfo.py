@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
@@ -40,6 +42,7 @@ from defusedxml import DefusedXmlException
 
 __all__ = [
     "MAX_NFO_BYTES",
+    "MAX_NFO_ROOTS",
     "NfoError",
     "NfoInfo",
     "Person",
@@ -50,6 +53,9 @@ __all__ = [
 MAX_NFO_BYTES = 5 * 1024 * 1024
 """Largest NFO accepted. Real ones are a few KB; 18 KB with full artwork lists is already big."""
 
+MAX_NFO_ROOTS = 1000
+"""Most root elements (episodes) accepted in one file; real multi-episode files hold a few."""
+
 ROOT_KINDS: dict[str, str] = {
     "movie": "movie",
     "tvshow": "tvshow",
@@ -58,35 +64,49 @@ ROOT_KINDS: dict[str, str] = {
     "musicvideo": "musicvideo",
 }
 
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
 _WRAPPER_TAG = "mediacenter-nfo-wrapper"
 _WRAP_OPEN = f"<{_WRAPPER_TAG}>"
 _WRAP_CLOSE = f"</{_WRAPPER_TAG}>"
 
 # --- compiled once: the scanner calls this module thousands of times -------------------------
+# Every repetition that could run across a hostile 5 MB blob is bounded, so no pattern here can
+# go quadratic.
 
 _XML_DECL_BYTES_RE = re.compile(
     rb"""^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._:\-]*)["']"""
 )
-_XML_DECL_RE = re.compile(r"<\?xml\s[^>]*\?>")
+_XML_DECL_RE = re.compile(r"<\?xml\s[^<>]{0,1000}\?>")
 _BARE_AMP_RE = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#[xX][0-9a-fA-F]+);)")
-_LIST_SPLIT_RE = re.compile(r"\s*[/|;,]\s*")  # genres, countries: "Action / Adventure", "A, B"
-_NAME_SPLIT_RE = re.compile(r"\s*[/|;,]\s*")  # directors/writers: "A / B", trailing "Name,"
-_STUDIO_SPLIT_RE = re.compile(r"\s*[/|]\s*")  # studio and tag names may contain commas
+# Separators only; parts are stripped afterwards ("\s*[/,]\s*" is quadratic on long blanks).
+_LIST_SPLIT_RE = re.compile(r"[/|;,]")  # genres, countries: "Action / Adventure", "A, B"
+_NAME_SPLIT_RE = re.compile(r"[/|;,]")  # directors/writers: "A / B", trailing "Name,"
+_STUDIO_SPLIT_RE = re.compile(r"[/|]")  # studio and tag names may contain commas
 _INT_RE = re.compile(r"[-+]?\d+")
+_MAX_INT_DIGITS = 18  # int() refuses > 4300 digits; nothing sane in an NFO needs > 18
 _FLOAT_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_MAX_RUNTIME_MIN = 100_000  # ~70 days: anything longer is a typo or seconds
+_MAX_RUNTIME_CHARS = 64  # "2 hours 22 minutes 10 seconds" is the longest sane form
+_LINK_SCAN_CHARS = 64 * 1024
 _DATE_RE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:$|[T\s])")
 _DATE_DMY_RE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
-_CLOCK_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+_CLOCK_RE = re.compile(r"^(\d{1,4}):(\d{1,2})(?::(\d{1,2}))?$")
 _DURATION_PART_RE = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)?(?![a-z])",
     re.IGNORECASE,
 )
-_IMDB_URL_RE = re.compile(r"imdb\.[a-z.]+/\S*?(tt\d{5,10})", re.IGNORECASE)
-_TMDB_URL_RE = re.compile(r"themoviedb\.org/(?:3/)?(movie|tv)/(\d+)", re.IGNORECASE)
-_TVDB_QUERY_RE = re.compile(r"thetvdb\.com/\S*?[?&;](?:seriesid|id)=(\d+)", re.IGNORECASE)
-_TVDB_SERIESID_RE = re.compile(r"thetvdb\.com/\S*?[?&;]seriesid=(\d+)", re.IGNORECASE)
-_TVDB_PATH_RE = re.compile(r"thetvdb\.com/(?:dereferrer/)?series/([A-Za-z0-9_\-]+)", re.IGNORECASE)
-_EXTERNAL_DECL_RE = re.compile(r"<!(?:DOCTYPE|ENTITY)[^>\[]*?\s(?:SYSTEM|PUBLIC)\s")
+_IMDB_URL_RE = re.compile(r"imdb\.[a-z.]{1,20}/\S{0,200}?(tt\d{5,10})", re.IGNORECASE)
+_TMDB_URL_RE = re.compile(r"themoviedb\.org/(?:3/)?(movie|tv)/(\d{1,12})", re.IGNORECASE)
+_TVDB_QUERY_RE = re.compile(
+    r"thetvdb\.com/\S{0,200}?[?&;](?:seriesid|id)=(\d{1,12})", re.IGNORECASE
+)
+_TVDB_SERIESID_RE = re.compile(r"thetvdb\.com/\S{0,200}?[?&;]seriesid=(\d{1,12})", re.IGNORECASE)
+_TVDB_PATH_RE = re.compile(
+    r"thetvdb\.com/(?:dereferrer/)?series/([A-Za-z0-9_\-]{1,120})", re.IGNORECASE
+)
+_EXTERNAL_DECL_RE = re.compile(r"<!(?:DOCTYPE|ENTITY)[^<>\[]{0,1000}?\s(?:SYSTEM|PUBLIC)\s")
 _BARE_IMDB_RE = re.compile(r"(?<![A-Za-z0-9])(tt\d{5,10})(?![0-9])")
 
 _ID_TYPE_ALIASES = {
@@ -172,16 +192,17 @@ def read_nfo(path: str | os.PathLike[str]) -> list[NfoInfo]:
 
     Raises :class:`NfoError` for anything wrong with the file, including I/O errors, so callers
     scanning a library need exactly one ``except``. The size cap is checked on the open file
-    before reading, and the read itself is bounded too (the file may grow, or be a FIFO).
+    before reading, and the read itself is bounded too (the file may grow meanwhile).
     """
     fspath = os.fsdecode(os.fspath(path))
     try:
-        with open(fspath, "rb") as fh:
-            try:
-                size = os.fstat(fh.fileno()).st_size
-            except OSError:
-                size = 0
-            if size > MAX_NFO_BYTES:
+        # O_NONBLOCK: opening a FIFO named ".nfo" must not hang the scanner (no-op for files).
+        fd = os.open(fspath, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise NfoError("not a regular file", fspath)
+            if st.st_size > MAX_NFO_BYTES:
                 raise NfoError(_too_large_reason(), fspath)
             data = fh.read(MAX_NFO_BYTES + 1)
     except NfoError:
@@ -281,7 +302,13 @@ def _decode_lenient(data: bytes, encoding: str) -> str:
 
 
 def _ids_from_text(text: str) -> dict[str, str]:
-    """Database ids from the URLs Kodi accepts in link-only / hybrid NFO files."""
+    """Database ids from the URLs Kodi accepts in link-only / hybrid NFO files.
+
+    Only the first :data:`_LINK_SCAN_CHARS` characters are searched: real link files (even
+    scene ``.nfo`` files with ASCII art) are a few KB, and this keeps a hostile 5 MB blob of
+    near-URLs from costing seconds.
+    """
+    text = text[:_LINK_SCAN_CHARS]
     ids: dict[str, str] = {}
     m = _IMDB_URL_RE.search(text)
     if m:
@@ -338,6 +365,8 @@ def _parse_xml_text(text: str) -> list[NfoInfo]:
             text = text[: last_gt + 1]
 
     roots = _parse_roots(text)
+    if len(roots) > MAX_NFO_ROOTS:
+        raise NfoError(f"refused: more than {MAX_NFO_ROOTS} root elements")
     infos = [_info_from_root(root) for root in roots]
     if trailer:
         for key, value in _ids_from_text(trailer).items():
@@ -361,30 +390,34 @@ def _refuse_dtd(text: str) -> None:
     raise NfoError("refused: DTD declaration (not allowed in NFO files)")
 
 
-def _parse_roots(text: str) -> list[Element]:
+_JUNK_AFTER_ROOT = expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]
+
+
+def _parse_roots(text: str, *, allow_fix: bool = True) -> list[Element]:
     try:
         return [_fromstring(text)]
     except ParseError as exc:
-        first_error = exc
-    if first_error.code == expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]:
+        error, shift = exc, 0
+    if error.code == _JUNK_AFTER_ROOT:
         # Several root elements (multi-episode file): wrap them. No newline is added, so line
         # numbers in errors stay true.
         try:
-            wrapper = _fromstring(_WRAP_OPEN + text + _WRAP_CLOSE)
+            roots = list(_fromstring(_WRAP_OPEN + text + _WRAP_CLOSE))
         except ParseError as exc:
-            raise _malformed(exc, column_shift=len(_WRAP_OPEN)) from exc
-        roots = list(wrapper)
-        if not roots:
-            raise NfoError("no XML root element")
-        return roots
-    fixed = _BARE_AMP_RE.sub("&amp;", text) if "&" in text else text
-    if fixed != text:
-        # Hand-edited files often have a bare "&" ("Tom & Jerry", "&nbsp;"): escape and retry.
-        try:
-            return _parse_roots(fixed)
-        except NfoError:
-            pass
-    raise _malformed(first_error, column_shift=0) from first_error
+            error, shift = exc, len(_WRAP_OPEN)
+        else:
+            if not roots:
+                raise NfoError("no XML root element")
+            return roots
+    if allow_fix and "&" in text:
+        fixed = _BARE_AMP_RE.sub("&amp;", text)
+        if fixed != text:
+            # Hand-edited files often have a bare "&" ("Tom & Jerry", "&nbsp;"): escape, retry.
+            try:
+                return _parse_roots(fixed, allow_fix=False)
+            except NfoError:
+                pass
+    raise _malformed(error, column_shift=shift) from error
 
 
 def _fromstring(text: str) -> Element:
@@ -431,14 +464,19 @@ def _parse_int(value: str | None) -> int | None:
     if value is None:
         return None
     m = _INT_RE.match(value.strip().replace(",", "").replace(" ", ""))
-    return int(m.group(0)) if m else None
+    if not m or len(m.group(0).lstrip("+-")) > _MAX_INT_DIGITS:
+        return None
+    return int(m.group(0))
 
 
 def _parse_float(value: str | None) -> float | None:
     if value is None:
         return None
     m = _FLOAT_RE.match(value.strip().replace(",", "."))
-    return float(m.group(0)) if m else None
+    if not m:
+        return None
+    number = float(m.group(0))
+    return number if math.isfinite(number) else None
 
 
 def _parse_date(value: str | None) -> tuple[int | None, str | None]:
@@ -469,7 +507,7 @@ def _parse_runtime(value: str | None) -> int | None:
     """Minutes from "142", "142 min", "2h 22m", "2:22", "1:30:00"; 0 or junk -> None."""
     if value is None:
         return None
-    value = value.strip().lower()
+    value = value.strip().lower()[:_MAX_RUNTIME_CHARS]
     m = _CLOCK_RE.match(value)
     if m:
         a, b, c = int(m.group(1)), int(m.group(2)), m.group(3)
@@ -486,10 +524,10 @@ def _parse_runtime(value: str | None) -> int | None:
             total += amount * 60
         else:
             total += amount / 60
-    if not found:
+    if not found or not math.isfinite(total):
         return None
     minutes = round(total)
-    return minutes if minutes > 0 else None
+    return minutes if 0 < minutes <= _MAX_RUNTIME_MIN else None
 
 
 def _split_unique(values: list[str], splitter: re.Pattern[str], into: list[str]) -> None:

@@ -484,7 +484,7 @@ def main() -> None:
     sys.stdout = sys.stderr
     try:
         worker = Worker()
-    except Exception as e:  # ImportError/OSError when libVLC is missing, RuntimeError above
+    except (Exception, SystemExit) as e:  # libVLC missing; python-vlc may even sys.exit()
         _send(
             out, {"type": "fatal", "reason": "unavailable", "message": f"{type(e).__name__}: {e}"}
         )

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from mediacenter.db import transaction
 from mediacenter.library.fingerprint import fingerprint
-from mediacenter.library.resolve import FilePlan, Resolver
+from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.walk import WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
     CatalogWriter,
@@ -82,6 +82,7 @@ class _Existing:
     fingerprint: str | None
     title_id: int | None
     extra: str | None
+    dir_key: bytes
 
 
 ProgressFn = Callable[[ScanProgress], None]
@@ -148,16 +149,18 @@ class Scanner:
             is_cancelled=self.cancel.is_set,
         )
         report.timings_s["walk"] = round(time.monotonic() - started, 3)
-        existing = self._load_existing(root_id)
+        known_files = conn.execute(
+            "SELECT count(*) FROM files WHERE root_id = ?", (root_id,)
+        ).fetchone()[0]
         if not walked.root_ok:
             return self._finish_offline(report, scan_id, walked.root_error or "?", started)
         if walked.cancelled:
             return self._finish_cancelled(report, scan_id, started)
-        if not walked.files and len(walked.dirs) <= 1 and existing:
+        if not walked.files and len(walked.dirs) <= 1 and known_files:
             # An unmounted network share usually leaves an empty mount point behind.
             return self._finish_offline(
                 report, scan_id,
-                f"the folder is empty but held {len(existing)} files before; if it is a "
+                f"the folder is empty but held {known_files} files before; if it is a "
                 "network or removable drive it may not be mounted",
                 started,
             )
@@ -165,8 +168,10 @@ class Scanner:
         report.found = len(walked.files)
         prog.found = report.found
         resolver = Resolver(root, root_id, root_kind, walked.dirs)
-        dirty, existing_ids, vanished = self._classify(root_id, walked, existing, report)
-        moved = self._match_moves(root, dirty, existing_ids, vanished, existing)
+        dirty, existing_ids, vanished, changed_dirs, gone_dirs = self._classify(
+            root_id, walked, report
+        )
+        moved = self._match_moves(root, dirty, existing_ids, vanished)
         report.moved = len(moved)
 
         writer = CatalogWriter(self.db)
@@ -198,8 +203,9 @@ class Scanner:
             if gone:
                 conn.executemany("DELETE FROM files WHERE id = ?", [(e.id,) for e in gone])
             report.removed = len(gone)
-            mark_removed_titles(self.db)
-            self._write_dirs(root_id, walked)
+            if gone or dirty:
+                mark_removed_titles(self.db)
+            self._write_dirs(root_id, walked, changed_dirs, gone_dirs)
             self._write_problems(root_id, scan_id, walked, nfo_problems)
             conn.execute(
                 "UPDATE roots SET online = 1, last_scan_at = ?, last_online_at = ? WHERE id = ?",
@@ -228,70 +234,104 @@ class Scanner:
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _load_existing(self, root_id: int) -> dict[bytes, _Existing]:
-        rows = self.db.conn.execute(
-            "SELECT path_key, id, size, mtime_ns, fingerprint, title_id, extra FROM files "
-            "WHERE root_id = ?",
-            (root_id,),
+    def _load_existing(
+        self, root_id: int, dir_rels: set[str] | None
+    ) -> dict[bytes, _Existing]:
+        """File rows of the root, or only of ``dir_rels`` when that is a small set."""
+        sql = (
+            "SELECT path_key, id, size, mtime_ns, fingerprint, title_id, extra, dir_key "
+            "FROM files WHERE root_id = ?"
         )
+        if dir_rels is None or len(dir_rels) > 300:
+            rows = self.db.conn.execute(sql, (root_id,)).fetchall()
+        else:
+            rows = []
+            for rel in dir_rels:
+                rows += self.db.conn.execute(
+                    sql + " AND dir_key = ?", (root_id, path_key(rel))
+                ).fetchall()
         return {bytes(r[0]): _Existing(*r[1:]) for r in rows}
 
+    def _propagates(self, rel: str, walked: WalkResult) -> bool:
+        """Whether a change in folder ``rel`` can change how files below it resolve: a show
+        folder (tvshow.nfo, season folders) or a movie folder (its extras)."""
+        d = walked.dirs.get(rel)
+        if d is None:
+            return False
+        if d.videos:
+            return True
+        return any(n.lower() == "tvshow.nfo" or is_season_dir(n) for n in d.names)
+
     def _classify(
-        self, root_id: int, walked: WalkResult, existing: dict[bytes, _Existing],
-        report: ScanReport,
-    ) -> tuple[list[WalkedFile], dict[str, int], dict[bytes, _Existing]]:
-        """Split walked files into dirty (to resolve) and unchanged; find vanished rows."""
+        self, root_id: int, walked: WalkResult, report: ScanReport
+    ) -> tuple[list[WalkedFile], dict[str, int], dict[bytes, _Existing], set[str], set[str]]:
+        """Find what needs work. Folders whose signature is unchanged are skipped whole; in
+        the others each file is new, changed, or unchanged but re-resolved because its
+        folder's sidecars changed. Returns (dirty files, ids of existing rows by relative
+        path, vanished rows, changed folders, vanished folders)."""
         old_sigs = {
-            bytes(k): s
+            bytes(k).decode("utf-8", "surrogateescape"): s
             for k, s in self.db.conn.execute(
-                "SELECT dir_key, sidecar_sig FROM dirs WHERE root_id = ?", (root_id,)
+                "SELECT dir_key, sig FROM dirs WHERE root_id = ?", (root_id,)
             )
         }
-        changed_dirs = {
-            rel for rel, d in walked.dirs.items() if old_sigs.get(path_key(rel)) != d.sidecar_sig
+        dirs = walked.dirs
+        changed = {rel for rel, d in dirs.items() if old_sigs.get(rel) != d.sig}
+        unreadable = walked.unreadable_dirs
+        gone_dirs = {
+            rel for rel in old_sigs
+            if rel not in dirs and not (unreadable and _under(rel, unreadable))
         }
-        affected: dict[str, bool] = {}
-
-        def is_affected(rel: str) -> bool:
-            hit = affected.get(rel)
-            if hit is None:
-                hit = rel in changed_dirs or (rel != "" and is_affected(rel.rpartition("/")[0]))
-                affected[rel] = hit
-            return hit
+        affected = set(changed)
+        if len(changed) < len(dirs):
+            for rel in changed:
+                if self._propagates(rel, walked):
+                    below = rel + "/" if rel else ""
+                    affected.update(d for d in dirs if d.startswith(below))
+        first_scan = not old_sigs
+        existing = self._load_existing(root_id, None if first_scan else affected | gone_dirs)
+        for rel, d in dirs.items():
+            if rel not in affected:
+                report.unchanged += len(d.files)
 
         dirty: list[WalkedFile] = []
         existing_ids: dict[str, int] = {}
         seen: set[bytes] = set()
-        for f in walked.files:
-            key = path_key(f.rel)
-            seen.add(key)
-            old = existing.get(key)
-            if old is None:
-                report.new += 1
+        for rel in affected:
+            for f in dirs[rel].files:
+                key = path_key(f.rel)
+                seen.add(key)
+                old = existing.get(key)
+                if old is None:
+                    report.new += 1
+                    dirty.append(f)
+                    continue
+                existing_ids[f.rel] = old.id
+                if old.size != f.size or old.mtime_ns != f.mtime_ns:
+                    report.changed += 1
+                else:
+                    report.unchanged += 1
                 dirty.append(f)
-                continue
-            existing_ids[f.rel] = old.id
-            if old.size != f.size or old.mtime_ns != f.mtime_ns:
-                report.changed += 1
-                dirty.append(f)
-            elif is_affected(f.dir_rel) or (old.title_id is None and old.extra is None):
-                dirty.append(f)
-            else:
-                report.unchanged += 1
+        check = affected | gone_dirs
         vanished: dict[bytes, _Existing] = {}
         for key, old in existing.items():
             if key in seen:
                 continue
-            rel = key.decode("utf-8", "surrogateescape")
-            if walked.unreadable_dirs and _under(rel, walked.unreadable_dirs):
+            drel = bytes(old.dir_key).decode("utf-8", "surrogateescape")
+            if drel not in check and not first_scan:
+                continue
+            if drel in dirs and drel not in affected:
+                continue  # an unchanged folder's file (loaded with the whole root)
+            if unreadable and _under(drel, unreadable):
                 report.kept_unreadable += 1  # cannot confirm it is gone: keep it
                 continue
             vanished[key] = old
-        return dirty, existing_ids, vanished
+        dirty.sort(key=lambda f: f.rel)
+        return dirty, existing_ids, vanished, changed, gone_dirs
 
     def _match_moves(
         self, root: str, dirty: list[WalkedFile], existing_ids: dict[str, int],
-        vanished: dict[bytes, _Existing], existing: dict[bytes, _Existing],
+        vanished: dict[bytes, _Existing],
     ) -> dict[bytes, str]:
         """Pair vanished rows with new files of the same content; the row follows the file.
 
@@ -329,12 +369,17 @@ class Scanner:
                     break
         return moved
 
-    def _write_dirs(self, root_id: int, walked: WalkResult) -> None:
+    def _write_dirs(
+        self, root_id: int, walked: WalkResult, changed: set[str], gone: set[str]
+    ) -> None:
         c = self.db.conn
-        c.execute("DELETE FROM dirs WHERE root_id = ?", (root_id,))
         c.executemany(
-            "INSERT INTO dirs (root_id, dir_key, sidecar_sig) VALUES (?, ?, ?)",
-            [(root_id, path_key(rel), d.sidecar_sig) for rel, d in walked.dirs.items()],
+            "DELETE FROM dirs WHERE root_id = ? AND dir_key = ?",
+            [(root_id, path_key(rel)) for rel in gone],
+        )
+        c.executemany(
+            "INSERT OR REPLACE INTO dirs (root_id, dir_key, sig) VALUES (?, ?, ?)",
+            [(root_id, path_key(rel), walked.dirs[rel].sig) for rel in changed],
         )
 
     def _write_problems(

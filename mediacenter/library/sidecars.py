@@ -284,6 +284,9 @@ def find_season_sidecars(
     ``folder.jpg``...), then ``seasonNN-<kind>.<img>`` in the show folder (``season-specials-``
     for season 0), then ``seasonNN.<img>``/``.tbn`` as poster, then ``season-all-<kind>`` as a
     last resort for a numbered season.
+
+    ``nfo`` names are always in the season folder; an ``artwork`` name is in the season folder
+    when it is in ``season_dir_names``, else in the show folder.
     """
     result = Sidecars()
     if season_dir_names is not None:

@@ -7,9 +7,9 @@ unchanged rescan costs little more than the bare walk.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat as stat_mod
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,12 +39,9 @@ SKIP_DIRS = frozenset(
 IGNORE_MARKERS = frozenset({".ignore", ".nomedia", ".plexignore", ".mediacenterignore"})
 
 
-def file_kind(ext: str) -> str:
-    if ext in MANIFEST_EXTENSIONS:
-        return "manifest"
-    if ext == ".strm":
-        return "strm"
-    return "video"
+_KIND_BY_EXT = {".m3u8": "manifest", ".mpd": "manifest", ".strm": "strm"}
+_S_IFMT = stat_mod.S_IFMT(0o177777)
+_S_IFREG = stat_mod.S_IFREG
 
 
 @dataclass(slots=True)
@@ -61,8 +58,13 @@ class WalkedFile:
 class WalkedDir:
     rel: str
     names: list[str] = field(default_factory=list)
-    videos: list[str] = field(default_factory=list)
-    sidecar_sig: str = ""
+    # Changes whenever a video or sidecar in the folder is added, removed or modified.
+    sig: str = ""
+    files: list[WalkedFile] = field(default_factory=list)
+
+    @property
+    def videos(self) -> list[str]:
+        return [f.name for f in self.files]
 
 
 @dataclass(slots=True)
@@ -77,14 +79,14 @@ class WalkResult:
     root_ok: bool
     root_error: str | None = None
     files: list[WalkedFile] = field(default_factory=list)
+
+    @property
+    def videos(self) -> list[str]:
+        return [f.name for f in self.files]
     dirs: dict[str, WalkedDir] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable_dirs: list[str] = field(default_factory=list)
     cancelled: bool = False
-
-
-def _join(rel: str, name: str) -> str:
-    return f"{rel}/{name}" if rel else name
 
 
 def walk_root(
@@ -106,88 +108,99 @@ def walk_root(
     except OSError as exc:
         return WalkResult(root_ok=False, root_error=f"{exc.strerror or exc} ({root})")
 
-    # (absolute path, relative path, real path of this folder, real paths of its ancestors)
+    # (absolute path, relative path, real path, real targets of the symlinks followed to get
+    # here). A followed symlink loops when its target is an ancestor of where we are or one
+    # of the targets already followed on the way.
     stack: list[tuple[str, str, str, frozenset[str]]] = [(root, "", root_real, frozenset())]
     found = 0
+    files = result.files
+    problems = result.problems
+    sep = os.sep
     while stack:
         if is_cancelled is not None and is_cancelled():
             result.cancelled = True
             break
-        abs_dir, rel_dir, real_dir, ancestors = stack.pop()
-        wdir = WalkedDir(rel_dir)
-        sig_parts: list[str] = []
-        subdirs: list[tuple[str, str, str, bool]] = []
+        abs_dir, rel_dir, real_dir, followed = stack.pop()
+        prefix = rel_dir + "/" if rel_dir else ""
         try:
             with os.scandir(abs_dir) as it:
                 entries = list(it)
         except OSError as exc:
             denied = isinstance(exc, PermissionError)
             reason = "permission-denied" if denied else "unreadable-folder"
-            result.problems.append(Problem(rel_dir or ".", reason, exc.strerror or str(exc)))
+            problems.append(Problem(rel_dir or ".", reason, exc.strerror or str(exc)))
             result.unreadable_dirs.append(rel_dir)
             continue
         names = [e.name for e in entries]
-        if any(n.lower() in IGNORE_MARKERS for n in names):
+        if not IGNORE_MARKERS.isdisjoint(names):
             continue
-        wdir.names = names
+        subdirs: list[tuple[str, str, bool]] = []
+        dir_files: list[WalkedFile] = []
+        sig_size = sig_mtime = 0
         for entry in entries:
             name = entry.name
+            if name[0] == "." and name.startswith("._"):
+                continue  # macOS resource forks copied to foreign file systems
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
             if is_dir:
-                low = name.lower()
-                if name.startswith(".") or low in SKIP_DIRS:
-                    continue
-                subdirs.append((entry.path, _join(rel_dir, name), name, entry.is_symlink()))
+                if name[0] != "." and name.lower() not in SKIP_DIRS:
+                    subdirs.append((entry.path, name, entry.is_symlink()))
                 continue
             dot = name.rfind(".")
-            ext = name[dot:].lower() if dot > 0 else ""
-            is_video = ext in VIDEO_EXTENSIONS
-            if not is_video and ext not in SIDECAR_EXTENSIONS:
+            if dot <= 0:
                 continue
-            if name.startswith("._"):
-                continue  # macOS resource forks copied to foreign file systems
-            rel = _join(rel_dir, name)
+            ext = name[dot:].lower()
+            is_video = ext in VIDEO_EXTENSIONS
+            # Artwork and other files count by name only (in the folder signature below):
+            # their content never changes the catalog. Videos and .nfo files are stat'ed.
+            if not is_video and ext != ".nfo":
+                continue
             try:
                 st = entry.stat()
             except FileNotFoundError:
-                result.problems.append(Problem(rel, "broken-link", "the link points nowhere"))
+                problems.append(Problem(prefix + name, "broken-link", "it points nowhere"))
                 continue
             except OSError as exc:
-                result.problems.append(Problem(rel, "unreadable-file", exc.strerror or str(exc)))
+                problems.append(
+                    Problem(prefix + name, "unreadable-file", exc.strerror or str(exc))
+                )
                 continue
-            if not stat_mod.S_ISREG(st.st_mode):
+            if st.st_mode & _S_IFMT != _S_IFREG:
                 continue  # FIFOs, sockets, devices: never media, and reading may block
+            sig_size += st.st_size
+            sig_mtime += st.st_mtime_ns
             if is_video:
                 if st.st_size == 0:
-                    result.problems.append(Problem(rel, "empty-file", "the file is 0 bytes"))
+                    problems.append(Problem(prefix + name, "empty-file", "the file is 0 bytes"))
                     continue
-                wdir.videos.append(name)
-                result.files.append(
-                    WalkedFile(rel, rel_dir, name, st.st_size, st.st_mtime_ns, file_kind(ext))
-                )
-                sig_parts.append(f"v\0{name}")
-                found += 1
-                if on_progress is not None and found % 500 == 0:
-                    on_progress(found)
-            else:
-                sig_parts.append(f"s\0{name}\0{st.st_size}\0{st.st_mtime_ns}")
-        sig_parts.sort()
-        wdir.sidecar_sig = hashlib.blake2b(
-            "\n".join(sig_parts).encode("utf-8", "surrogateescape"), digest_size=12
-        ).hexdigest()
-        result.dirs[rel_dir] = wdir
-        for abs_sub, rel_sub, name, is_link in reversed(subdirs):
-            # Only symlinks need resolving: a plain folder's real path is its parent's + name.
-            real_sub = os.path.realpath(abs_sub) if is_link else os.path.join(real_dir, name)
-            if real_sub in ancestors or real_sub == real_dir:
-                result.problems.append(
-                    Problem(rel_sub, "symlink-loop", f"links back to a parent folder ({real_sub})")
+                dir_files.append(WalkedFile(prefix + name, rel_dir, name, st.st_size,
+                                            st.st_mtime_ns, _KIND_BY_EXT.get(ext, "video")))
+        if dir_files:
+            files.extend(dir_files)
+            before = found
+            found += len(dir_files)
+            if on_progress is not None and found // 500 != before // 500:
+                on_progress(found)
+        # The names' checksum catches adds, removals and renames; the sums of sizes and
+        # modification times change when a video or .nfo is modified (mtimes move forward).
+        crc = zlib.crc32("\0".join(names).encode("utf-8", "surrogateescape"))
+        sig = f"{len(names)}:{crc:08x}:{sig_size}:{sig_mtime}"
+        result.dirs[rel_dir] = WalkedDir(rel_dir, names, sig, dir_files)
+        for abs_sub, name, is_link in reversed(subdirs):
+            rel_sub = prefix + name
+            if not is_link:
+                stack.append((abs_sub, rel_sub, real_dir + sep + name, followed))
+                continue
+            target = os.path.realpath(abs_sub)
+            if target in followed or real_dir == target or real_dir.startswith(target + sep):
+                problems.append(
+                    Problem(rel_sub, "symlink-loop", f"links back to a parent folder ({target})")
                 )
                 continue
-            stack.append((abs_sub, rel_sub, real_sub, ancestors | {real_dir}))
+            stack.append((abs_sub, rel_sub, target, followed | {target}))
     if on_progress is not None:
         on_progress(found)
     return result

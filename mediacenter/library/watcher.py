@@ -12,8 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from mediacenter.library.walk import SIDECAR_EXTENSIONS
 from mediacenter.library.sidecars import VIDEO_EXTENSIONS
+from mediacenter.library.walk import SIDECAR_EXTENSIONS
 
 _INTERESTING = VIDEO_EXTENSIONS | SIDECAR_EXTENSIONS
 
@@ -55,7 +55,7 @@ class LibraryWatcher:
             from watchdog.events import FileSystemEventHandler
             from watchdog.observers import Observer
         except ImportError:
-            Observer = None  # noqa: N806 - polling only
+            Observer = None
         if Observer is not None:
             watcher = self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -18,10 +19,9 @@ def _resource_dir() -> Path:
 
 def load_theme(app) -> None:
     qss = _resource_dir() / "theme.qss"
-    try:
+    # The default look is usable: a missing theme must not stop the app.
+    with contextlib.suppress(OSError):
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
-    except OSError:
-        pass  # the default look is usable; a missing theme must not stop the app
 
 
 def run_gui(paths: Paths, *, demo: bool = False, probe: bool = True) -> int:
@@ -44,7 +44,6 @@ def run_gui(paths: Paths, *, demo: bool = False, probe: bool = True) -> int:
         return 2
     if demo:
         from mediacenter.demo import ensure_demo_library
-
         from mediacenter.library.roots import list_roots
 
         demo_dir = ensure_demo_library(paths)

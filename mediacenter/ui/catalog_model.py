@@ -64,16 +64,16 @@ class CatalogModel(QAbstractTableModel):
 
     # -- Qt model API ---------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._loaded
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def canFetchMore(self, parent: Index) -> bool:  # noqa: N802
+    def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and self._loaded < len(self._ids)
 
-    def fetchMore(self, parent: Index) -> None:  # noqa: N802
+    def fetchMore(self, parent: Index) -> None:
         if parent.isValid():
             return
         n = min(PAGE, len(self._ids) - self._loaded)
@@ -83,7 +83,7 @@ class CatalogModel(QAbstractTableModel):
         self._loaded += n
         self.endInsertRows()
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]

@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
     def _on_root_changed(self, root_id: int) -> None:
         self.start_scan([root_id])
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if self.watcher is not None:
             self.watcher.stop()
         self.tasks.shutdown()

@@ -6,15 +6,17 @@ third-party sample files under /work/shared/data/nfo are only read at test time,
 
 from __future__ import annotations
 
-import contextlib
+import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mediacenter.library.nfo import (
     MAX_NFO_BYTES,
+    MAX_NFO_ROOTS,
     NfoError,
     NfoInfo,
     Person,
@@ -342,6 +344,10 @@ class TestMultiEpisode:
         )
         infos = parse_nfo_bytes(text.encode("latin-1"))
         assert [i.title for i in infos] == ["Caf\u00e9 1", "Caf\u00e9 2"]
+
+    def test_multi_root_with_bare_ampersand(self) -> None:
+        text = _episode("Tom & Jerry", 1, 1) + _episode("Salt & Pepper", 1, 2)
+        assert [i.title for i in parse_nfo_bytes(text.encode())] == ["Tom & Jerry", "Salt & Pepper"]
 
     def test_unknown_root_among_episodes_is_rejected(self) -> None:
         text = _episode("A", 1, 1) + "<album><title>x</title></album>"
@@ -714,29 +720,71 @@ class TestHostile:
         with pytest.raises(NfoError, match=message):
             parse_nfo_bytes(data)
 
+    @staticmethod
+    def _parse_expecting_clean_failure(data: bytes) -> list[NfoInfo] | None:
+        """Parse; a failure must be an NfoError with a specific reason, not the catch-all."""
+        try:
+            return parse_nfo_bytes(data)
+        except NfoError as exc:
+            assert not str(exc).startswith("unreadable NFO"), str(exc)
+            return None
+
     def test_binary_garbage(self) -> None:
         rng = random.Random(1234)
         for _ in range(50):
             data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 4000)))
-            try:
-                result = parse_nfo_bytes(data)
-            except NfoError:
-                continue
+            result = self._parse_expecting_clean_failure(data)
             # A random blob can only "succeed" as a link-only file with a recognised id.
-            assert all(info.kind == "link" and info.ids for info in result)
+            assert result is None or all(i.kind == "link" and i.ids for i in result)
 
     def test_truncated_and_mutated_files_only_raise_nfoerror(self) -> None:
         raw = MOVIE_XML.encode()
         for cut in range(0, len(raw), 7):
-            with contextlib.suppress(NfoError):
-                parse_nfo_bytes(raw[:cut])
+            self._parse_expecting_clean_failure(raw[:cut])
         rng = random.Random(99)
         for _ in range(300):
             data = bytearray(raw)
             for _ in range(rng.randrange(1, 6)):
                 data[rng.randrange(len(data))] = rng.randrange(256)
-            with contextlib.suppress(NfoError):
-                parse_nfo_bytes(bytes(data))
+            self._parse_expecting_clean_failure(bytes(data))
+
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda n: b"imdb.a/" * (n // 7),
+            lambda n: b"thetvdb.com/?" * (n // 13),
+            lambda n: b"<movie/>\n" + b"themoviedb.org/tv/" * (n // 20),
+            lambda n: b"<movie>" + b"<?xml " * (n // 7),
+            lambda n: b"<!ENTITY " * (n // 9),
+            lambda n: b"<movie><genre>" + b" " * n + b"x</genre></movie>",
+            lambda n: b"<movie><runtime>" + b"1h " * (n // 3) + b"</runtime></movie>",
+            lambda n: b"<movie><plot>" + b"&#1" * (n // 3) + b"</plot></movie>",
+        ],
+        ids=[
+            "imdb-url-prefixes",
+            "tvdb-url-prefixes",
+            "hybrid-trailer-blob",
+            "xml-declaration-openers",
+            "entity-openers",
+            "genre-of-blanks",
+            "runtime-blob",
+            "bare-char-refs",
+        ],
+    )
+    def test_pathological_5mb_inputs_finish_quickly(self, build: Callable[[int], bytes]) -> None:
+        data = build(MAX_NFO_BYTES - 64)
+        start = time.perf_counter()
+        try:
+            parse_nfo_bytes(data)
+        except NfoError as exc:
+            assert not str(exc).startswith("unreadable NFO"), str(exc)
+        assert time.perf_counter() - start < 5.0
+
+    def test_too_many_roots_refused(self) -> None:
+        root = b"<episodedetails><title>x</title></episodedetails>\n"
+        with pytest.raises(NfoError, match=rf"refused: more than {MAX_NFO_ROOTS} root elements"):
+            parse_nfo_bytes(root * (MAX_NFO_ROOTS + 1))
+        assert len(parse_nfo_bytes(root * MAX_NFO_ROOTS)) == MAX_NFO_ROOTS
 
     def test_deeply_nested_elements(self) -> None:
         depth = 200_000
@@ -771,15 +819,41 @@ class TestHostile:
         assert info.value.path == str(path)
 
     def test_directory_instead_of_file(self, tmp_path: Path) -> None:
-        with pytest.raises(NfoError, match=r"cannot read file"):
+        with pytest.raises(NfoError, match=r"cannot read file|not a regular file"):
             read_nfo(tmp_path)
 
-    def test_fifo_or_device_is_bounded(self) -> None:
+    def test_device_refused(self) -> None:
         dev_zero = Path("/dev/zero")
         if not dev_zero.exists():
             pytest.skip("no /dev/zero")
-        with pytest.raises(NfoError):
+        with pytest.raises(NfoError, match="not a regular file"):
             read_nfo(dev_zero)
+
+    def test_fifo_does_not_hang(self, tmp_path: Path) -> None:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        fifo = tmp_path / "pipe.nfo"
+        os.mkfifo(fifo)
+        with pytest.raises(NfoError, match="not a regular file"):
+            read_nfo(fifo)
+
+    def test_absurd_numbers_do_not_break_the_file(self) -> None:
+        digits = "9" * 5000
+        info = one(
+            f"<episodedetails><title>T</title><season>{digits}</season><episode>{digits}</episode>"
+            f"<runtime>{digits}</runtime><rating>{digits}</rating><votes>{digits}</votes>"
+            f"<year>{digits}</year><runtime>{digits}:00</runtime>"
+            f"<actor><name>A</name><order>{digits}</order></actor></episodedetails>"
+        )
+        assert info.title == "T"
+        assert (info.season, info.episode, info.runtime_min, info.rating, info.votes) == (
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+        assert info.year is None and info.people[0].order is None
 
 
 # --- files on disk, speed, and the shared real-world samples ------------------------------------

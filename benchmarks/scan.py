@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Library import speed, each figure against a reference measured in the same run.
+
+- first_scan_files_per_s: a first scan (no probing) of a generated tree of --files videos
+  with realistic names and layouts (movies, scene releases, shows with seasons, versions,
+  multi-part, extras, NFO files and artwork). Target >= 1,000 files/s.
+- rescan_ratio_vs_walk: an unchanged rescan against a bare os.scandir + stat walk of the same
+  tree (median of several runs each). Target <= 1.5.
+- probe_ratio_vs_ffprobe: seconds per file probing the real clips (default
+  ../shared/data/video) with the app's Prober (2 worker processes, start-up included) against
+  `ffprobe -show_format -show_streams` run per file. Target <= 1.0.
+- names_per_s: the name parser alone on the tree's paths, with guessit's speed beside it.
+
+Usage: benchmarks/scan.py [--files 10000] [--videos DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from mediacenter.config import app_paths  # noqa: E402
+from mediacenter.db import open_db  # noqa: E402
+from mediacenter.library.naming import parse_path  # noqa: E402
+from mediacenter.library.roots import add_root  # noqa: E402
+from mediacenter.library.scanner import Scanner  # noqa: E402
+
+WORDS = ["shadow", "river", "night", "last", "king", "city", "dark", "star", "iron", "blue", "silent", "lost", "golden", "broken", "winter", "fire", "ghost", "empire", "road", "secret", "glass", "heart", "wild", "storm", "island", "red", "garden", "machine", "ocean", "return", "rising", "fallen", "black", "white", "moon", "sun", "dragon", "paper", "crown", "hidden", "edge", "final"]
+SOURCES = ["BluRay", "WEB-DL", "HDTV", "WEBRip", "BDRip", "DVDRip", "REMUX"]
+CODECS = ["x264", "x265", "HEVC", "H.264", "AVC"]
+AUDIO = ["DTS", "AAC", "DD5.1", "AC3", "TrueHD.Atmos", "EAC3"]
+GROUPS = ["SPARKS", "GECKOS", "NTb", "FLUX", "RARBG", "YTS", "TEPES", "CAKES"]
+RES = ["2160p", "1080p", "720p", "480p"]
+EXTS = [".mkv"] * 6 + [".mp4"] * 3 + [".avi", ".m4v", ".ts", ".webm"]
+
+
+def _title(rng: random.Random, n: int | None = None) -> str:
+    words = rng.sample(WORDS, n or rng.randint(1, 4))
+    t = " ".join(w.capitalize() for w in words)
+    return f"The {t}" if rng.random() < 0.25 else t
+
+
+def _write(path: Path, rng: random.Random, size: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rng.randbytes(size or rng.randint(2048, 16384)))
+
+
+def generate_tree(root: Path, n_files: int, seed: int = 7) -> int:
+    """Write ``n_files`` video files (plus sidecars) under ``root``; returns videos written."""
+    rng = random.Random(seed)
+    written = 0
+    used: set[str] = set()
+    movies = root / "Movies"
+    shows = root / "TV Shows"
+    home = root / "Home Videos"
+    while written < n_files:
+        r = rng.random()
+        if r < 0.45:  # Kodi/Jellyfin-style movie folder, sometimes versions, extras, nfo
+            name = _title(rng)
+            year = rng.randint(1950, 2025)
+            folder = f"{name} ({year})"
+            if folder in used:
+                continue
+            used.add(folder)
+            d = movies / folder
+            ext = rng.choice(EXTS)
+            if rng.random() < 0.15:
+                for label in rng.sample(["4K", "1080p", "720p"], 2):
+                    _write(d / f"{folder} - {label}{ext}", rng)
+                    written += 1
+            elif rng.random() < 0.05:
+                for part in (1, 2):
+                    _write(d / f"{folder}-cd{part}.avi", rng)
+                    written += 1
+            else:
+                _write(d / f"{folder}{ext}", rng)
+                written += 1
+            if rng.random() < 0.4:
+                (d / "movie.nfo").write_text(
+                    f"<movie><title>{name}</title><year>{year}</year>"
+                    f"<plot>A story about {name.lower()}.</plot><genre>Drama</genre>"
+                    f"<actor><name>Actor {rng.randint(1, 500)}</name></actor></movie>",
+                    encoding="utf-8",
+                )
+            if rng.random() < 0.3:
+                _write(d / "poster.jpg", rng, 1024)
+            if rng.random() < 0.1:
+                _write(d / "Trailers" / f"{name} Trailer.mp4", rng)
+                written += 1
+        elif r < 0.65:  # scene release, flat in a downloads-like folder
+            name = _title(rng).replace(" ", ".")
+            year = rng.randint(1970, 2025)
+            fname = (
+                f"{name}.{year}.{rng.choice(RES)}.{rng.choice(SOURCES)}.{rng.choice(AUDIO)}."
+                f"{rng.choice(CODECS)}-{rng.choice(GROUPS)}{rng.choice(EXTS)}"
+            )
+            if fname in used:
+                continue
+            used.add(fname)
+            _write(root / "Downloads" / fname, rng)
+            written += 1
+        elif r < 0.95:  # a show with seasons and episodes
+            show = _title(rng, rng.randint(1, 3))
+            if show in used:
+                continue
+            used.add(show)
+            sd = shows / show
+            if rng.random() < 0.5:
+                (sd / "tvshow.nfo").parent.mkdir(parents=True, exist_ok=True)
+                (sd / "tvshow.nfo").write_text(
+                    f"<tvshow><title>{show}</title><genre>Comedy</genre></tvshow>",
+                    encoding="utf-8",
+                )
+            for season in range(rng.choice([0, 1, 1]), rng.randint(1, 5) + 1):
+                sdir = sd / ("Specials" if season == 0 else f"Season {season:02d}")
+                for ep in range(1, rng.randint(4, 13)):
+                    style = rng.random()
+                    ext = rng.choice(EXTS)
+                    if style < 0.6:
+                        fname = f"{show} - S{season:02d}E{ep:02d} - {_title(rng, 2)}{ext}"
+                    elif style < 0.9:
+                        fname = (f"{show.replace(' ', '.')}.S{season:02d}E{ep:02d}."
+                                 f"{rng.choice(RES)}.{rng.choice(SOURCES)}.x264-"
+                                 f"{rng.choice(GROUPS)}{ext}")
+                    else:
+                        fname = f"{show} {season}x{ep:02d}{ext}"
+                    _write(sdir / fname, rng)
+                    written += 1
+                    if written >= n_files:
+                        return written
+        else:  # home videos from phones and cameras
+            day = f"2019{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            fname = f"VID_{day}_{rng.randint(0, 235959):06d}.mp4"
+            if fname in used:
+                continue
+            used.add(fname)
+            _write(home / day[:4] / fname, rng)
+            written += 1
+    return written
+
+
+def bare_walk(root: str) -> int:
+    """The reference: os.scandir every folder and stat every file."""
+    n = 0
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        with os.scandir(d) as it:
+            for e in it:
+                if e.is_dir():
+                    stack.append(e.path)
+                else:
+                    e.stat()
+                    n += 1
+    return n
+
+
+def timed(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_scan(n_files: int, work: Path) -> dict:
+    tree = work / "library"
+    written = generate_tree(tree, n_files)
+    paths = app_paths(work / "home").ensure()
+    db = open_db(paths.db_path, backup_dir=paths.backup_dir)
+    root = add_root(db, tree)
+    scanner = Scanner(db)
+    t0 = time.perf_counter()
+    first = scanner.scan_root(root.id)
+    first_s = time.perf_counter() - t0
+    assert first.found == written, (first.found, written)
+
+    rescan = timed(lambda: scanner.scan_root(root.id))
+    walk = timed(lambda: bare_walk(str(tree)))
+    titles = db.conn.execute("SELECT count(*) FROM titles WHERE removed_at IS NULL").fetchone()[0]
+
+    rels = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()][:5000]
+    t0 = time.perf_counter()
+    for _ in range(3):
+        for r in rels:
+            parse_path(r)
+    names_per_s = 3 * len(rels) / (time.perf_counter() - t0)
+    guessit_per_s = None
+    try:
+        import guessit
+
+        sample = rels[:150]
+        t0 = time.perf_counter()
+        for r in sample:
+            guessit.guessit(r)
+        guessit_per_s = len(sample) / (time.perf_counter() - t0)
+    except ImportError:
+        pass
+    return {
+        "files": written,
+        "titles": titles,
+        "first_scan_s": round(first_s, 3),
+        "first_scan_files_per_s": round(written / first_s, 1),
+        "rescan_s": round(rescan, 4),
+        "bare_walk_s": round(walk, 4),
+        "rescan_ratio_vs_walk": round(rescan / walk, 3),
+        "names_per_s": round(names_per_s),
+        "guessit_names_per_s": round(guessit_per_s, 1) if guessit_per_s else None,
+    }
+
+
+def bench_probe(videos: Path) -> dict:
+    from mediacenter.library.probe import Prober
+
+    files = sorted(str(p) for p in videos.rglob("*") if p.is_file() and p.suffix.lower() in {
+        ".mp4", ".mkv", ".webm", ".avi", ".mpeg", ".ogg", ".mov"})
+    if not files:
+        return {"probe_ratio_vs_ffprobe": None, "probe_note": f"no clips in {videos}"}
+    ffprobe = shutil.which("ffprobe")
+    t0 = time.perf_counter()
+    ok = 0
+    with Prober(workers=2, timeout_s=10) as prober:
+        results: list = []
+        prober.probe_many(files, lambda p, r: results.append(r))
+        ok = sum(1 for r in results if not isinstance(r, Exception))
+    ours = (time.perf_counter() - t0) / len(files)
+    ref = None
+    if ffprobe:
+        t0 = time.perf_counter()
+        for f in files:
+            subprocess.run([ffprobe, "-v", "quiet", "-print_format", "json", "-show_format",
+                            "-show_streams", f], capture_output=True, check=False)
+        ref = (time.perf_counter() - t0) / len(files)
+    return {
+        "probe_files": len(files),
+        "probe_ok": ok,
+        "probe_s_per_file": round(ours, 4),
+        "ffprobe_s_per_file": round(ref, 4) if ref else None,
+        "probe_ratio_vs_ffprobe": round(ours / ref, 3) if ref else None,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=10_000, help="videos in the generated tree")
+    ap.add_argument("--videos", type=Path, default=HERE.parent.parent / "shared/data/video",
+                    help="real clips for the probe comparison")
+    ap.add_argument("--no-probe", action="store_true", help="skip the probe comparison")
+    ap.add_argument("--json", action="store_true", help="print JSON only")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
+        out = bench_scan(args.files, Path(tmp))
+    if not args.no_probe:
+        out.update(bench_probe(args.videos))
+    out["targets"] = {"first_scan_files_per_s": ">= 1000", "rescan_ratio_vs_walk": "<= 1.5",
+                      "probe_ratio_vs_ffprobe": "<= 1.0"}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for k, v in out.items():
+            print(f"{k:>26}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
