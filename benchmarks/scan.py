@@ -41,7 +41,7 @@ WORDS = """
 shadow river night last king city dark star iron blue silent lost golden broken winter fire ghost
 empire road secret glass heart wild storm island red garden machine ocean return rising fallen
 black white moon sun dragon paper crown hidden edge final
-""".split()  # noqa: SIM905 - a word list reads better as text
+""".split()
 SOURCES = ["BluRay", "WEB-DL", "HDTV", "WEBRip", "BDRip", "DVDRip", "REMUX"]
 CODECS = ["x264", "x265", "HEVC", "H.264", "AVC"]
 AUDIO = ["DTS", "AAC", "DD5.1", "AC3", "TrueHD.Atmos", "EAC3"]

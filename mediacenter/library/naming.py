@@ -100,6 +100,49 @@ _STRONG_JUNK = (
 )
 _STRONG_RE = re.compile(_B + r"(?:" + _STRONG_JUNK + r")" + _E, re.IGNORECASE)
 
+# The same vocabulary as token sets: scanning a name token by token with set lookups is
+# several times faster than a regex alternation tried at every character.
+_STRONG_TOKENS = frozenset(
+    """4k 8k uhd fhd bluray bdrip brrip bdremux bd25 bd50 remux webdl webrip webhd hdtv hdtvrip
+    pdtv sdtv dsr dsrip dvdrip dvdscr dvdr dvd5 dvd9 hdrip hddvd hdcam hdts hdtc telesync
+    telecine camrip vhsrip tvrip satrip ppv ppvrip screener ntsc pal x264 x265 h264 h265 hevc
+    avc xvid divx av1 vp9 mpeg2 mpeg4 vc1 aac aaclc heaac ac3 eac3 dts dtshd dtsx dtses truehd
+    atmos ddp dd+ flac mp3 lpcm hdr hdr10 hdr10+ hdr10plus dovi 10bit 10bits 8bit 8bits hi10p
+    hi10 amzn dsnp hmax atvp pcok pmtp repack rerip readnfo nfofix dirfix syncfix vostfr
+    truefrench subfrench multisub multisubs dualaudio hardsub hardsubs hsbs hou""".split()
+) | frozenset(
+    f"{codec}{ch}"
+    for codec in ("", "dd", "ddp", "dd+", "aac", "ac3", "eac3", "dts", "truehd", "flac", "opus")
+    for ch in ("2.0", "5.1", "7.1", "1.0", "6.1", "2.1")
+)
+# Junk spelled over two tokens once dots and dashes are gone: "WEB-DL", "H.264", "Blu-ray".
+_STRONG_PAIRS = {
+    "web": frozenset({"dl", "rip", "hd"}),
+    "blu": frozenset({"ray"}),
+    "h": frozenset({"264", "265"}),
+    "x": frozenset({"264", "265"}),
+    "dolby": frozenset({"vision"}),
+    "dvd": frozenset({"rip", "scr"}),
+    "hd": frozenset({"rip", "tv", "dvd", "ts", "tc"}),
+    "bd": frozenset({"rip", "remux"}),
+    "br": frozenset({"rip"}),
+    "cam": frozenset({"rip"}),
+    "tv": frozenset({"rip"}),
+    "dual": frozenset({"audio"}),
+    "10": frozenset({"bit"}),
+    "e": frozenset({"ac3"}),
+    "dd": frozenset({"5.1", "2.0", "7.1"}),
+    "dts": frozenset({"hd"}),
+}
+_WEAK_TOKENS = frozenset(
+    """french german italian spanish english eng ita fre ger spa esp jap jpn kor rus hindi
+    tamil telugu russian nordic dutch swedish danish norwegian finnish polish latino
+    castellano chinese chs cht vf vff vfq vost vo multi dual web cam ts tc scr r5 dv proper
+    internal limited complete dubbed subbed subs nf hulu docu stv ws fs hc retail uncensored
+    opus dl""".split()
+)
+_TOKEN_RE = re.compile(r"[^\s\-\[\]()]+")
+
 # Junk words that can also be ordinary title words ("Charlotte's Web", "The French
 # Connection"): they only count when written the scene way, in capitals.
 _WEAK_RE = re.compile(
@@ -136,6 +179,7 @@ _RES_RE = re.compile(
     r"(?<![0-9a-z])(?:(\d{3,4})([pi])|([48])k|(uhd)|\d{3,4}x(\d{3,4}))(?![0-9a-z])",
     re.IGNORECASE,
 )
+_RES_TOKEN_RE = re.compile(r"\d{3,4}x\d{3,4}")
 _VALID_HEIGHTS = frozenset({240, 288, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320})
 
 _YEAR_RE = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
@@ -205,7 +249,10 @@ _EXTRA_SUFFIX_RE = re.compile(
 )
 # With a plain separator (no dash) only these are safe: "The Other", "Short" are titles.
 _EXTRA_SOFT = frozenset({"trailer", "sample", "featurette", "behindthescenes"})
-_EXTRA_PREFIX_RE = re.compile(r"^(sample|trailer)(?:[-._ ]+|$)", re.IGNORECASE)
+# "sample-the.matrix.1999.mkv" (scene samples), or a file named just "trailer"/"sample 2".
+_EXTRA_PREFIX_RE = re.compile(
+    r"^(sample)[-.]|^(trailer|sample)(?:[ ._-]?\d{1,2})?$", re.IGNORECASE
+)
 
 _EXTRA_DIRS = {
     "extras": "extra",
@@ -297,8 +344,8 @@ _CAMERA_PREFIX_RE = re.compile(
 )
 
 _WWW_RE = re.compile(
-    r"^(?:www\.[^\s]+?\.[a-z]{2,6}|[a-z0-9-]+\.(?:com|org|net|to|mx|cc|me|info|tv|ws|se|ru|co|"
-    r"club|xyz|lol|li|ch|nz|in|io))(?:[ ._]+-[ ._]+|[ ._]+)",
+    r"^(?:www\.[^\s]+?\.[a-z]{2,6}(?:[ ._]+-[ ._]+|[ ._]+)|[a-z0-9-]+\.(?:com|org|net|to|mx|cc|"
+    r"me|info|tv|ws|se|ru|co|club|xyz|lol|li|ch|nz|in|io)\s+-\s+)",
     re.IGNORECASE,
 )
 _BRACKET_RE = re.compile(r"[\[(\{【（「]([^\[\](){}【】（）「」]*)[\])}】）」]")
@@ -307,7 +354,8 @@ _ID_RE = re.compile(
 )
 _PLEX_EDITION_RE = re.compile(r"^edition[-=: ](.+)$", re.IGNORECASE)
 _HASH_RE = re.compile(r"^[0-9A-Fa-f]{8}$")
-_ACRONYM_RE = re.compile(r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,})(?![a-z]{2})")
+_ACRONYM_RE = re.compile(r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,})")
+_ACRONYM_WORD_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
 _AUDIO_DOT_RE = re.compile(r"(?<![\d.])(\d)\.(\d)(?![\d.])")
 _DOT_RE = re.compile(r"\.(?![\s.]|$)")
 _SPACES_RE = re.compile(r"\s+")
@@ -321,6 +369,13 @@ _GENERIC_STEM_RE = re.compile(
     re.IGNORECASE,
 )
 _NON_ALNUM_RE = re.compile(r"[\W_]+")
+_LABEL_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")
+_CAMERA_TAIL_RE = re.compile(r"[A-Z]{0,3}\d+")
+# Cheap substring tests that let most names skip a costly regular expression.
+_EDITION_HINTS = ("cut", "exten", "unrated", "remaster", "imax", "edition", "theatrical",
+                  "criterion", "matte", "redux")
+_PART_HINTS = ("cd", "dvd", "dis", "pt", "part")
+_SEASON_WORDS_HINTS = ("season", "series", "saison", "staffel", "temporada", "stagione")
 # Abbreviations scene names lose their dot on: "Mr.Robot" -> "Mr Robot" -> "Mr. Robot".
 _ABBREV_RE = re.compile(r"(?<![^\s])(Mr|Mrs|Ms|Dr|St|Jr)(?= \S)")
 _PLACEHOLDER_RE = re.compile("[\ue000-\ue0ff]")
@@ -463,8 +518,8 @@ def _title_case(text: str) -> str:
         low = word.lower()
         if 0 < i < last and low in _SMALL_WORDS:
             out.append(low)
-        elif "." in word and len(word) > 2 and word.upper() == word:
-            out.append(word)  # acronym: S.W.A.T.
+        elif "." in word and len(word) > 2 and _ACRONYM_WORD_RE.fullmatch(word):
+            out.append(word.upper())  # acronym: S.W.A.T.
         else:
             out.append("-".join(p[:1].upper() + p[1:].lower() for p in low.split("-")))
     return " ".join(out)
@@ -513,18 +568,33 @@ def _cased(title: str, scene: bool) -> str:
 
 
 def _first_junk(n: str, start: int, weak_ok: bool) -> int:
-    """Where release junk starts in ``n`` at or after ``start`` (len(n) if nowhere)."""
-    end = len(n)
-    m = _STRONG_RE.search(n, start)
-    if m:
-        end = m.start()
-    if weak_ok:
-        for m in _WEAK_RE.finditer(n, start, end):
-            word = m.group(0)
-            if sum(1 for c in word if c.isupper()) >= 2:
-                end = m.start()
-                break
-    return end
+    """Where release junk starts in ``n`` at or after ``start`` (len(n) if nowhere). Weak
+    words ("FRENCH", "WEB") count only when written in capitals, as scene names do."""
+    tokens = _TOKEN_RE.findall(n, start)
+    if not tokens:
+        return len(n)
+    pos = start
+    for i, tok in enumerate(tokens):
+        pos = n.find(tok, pos)
+        low = tok.lower()
+        if low in _STRONG_TOKENS:
+            return pos
+        last = low[-1]
+        if (last == "p" or last == "i") and low[:-1].isdigit() and 3 <= len(low) - 1 <= 4:
+            return pos
+        if "x" in low and _RES_TOKEN_RE.fullmatch(low):
+            return pos
+        follow = _STRONG_PAIRS.get(low)
+        if follow is not None and i + 1 < len(tokens) and tokens[i + 1].lower() in follow:
+            return pos
+        if weak_ok and low in _WEAK_TOKENS and sum(1 for c in tok if c.isupper()) >= 2:
+            return pos
+        pos += len(tok)
+    return len(n)
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(x in text for x in needles)
 
 
 def _expand(first: int, more: str, rx: re.Pattern[str]) -> tuple[int, ...]:
@@ -551,7 +621,7 @@ def _camera(stem: str) -> _Raw | None:
         if m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60:
             label += f" {m.group(4)}:{m.group(5)}:{m.group(6)}"
         tail = stem[m.end(6) if m.group(6) else m.end(3) :].strip(" _-")
-        if tail and not tail.isdigit() and not re.fullmatch(r"[A-Z]{0,3}\d+", tail):
+        if tail and not tail.isdigit() and not _CAMERA_TAIL_RE.fullmatch(tail):
             label += " " + tail.replace("_", " ")
         return _Raw(title=label, year=int(year), air_date=f"{year}-{month}-{day}", camera=True)
     if _CAMERA_NUM_RE.match(stem):
@@ -613,7 +683,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
 
     # Extras by suffix ("-trailer", ".sample") or prefix ("sample-xyz").
     if not is_folder:
-        m = _EXTRA_SUFFIX_RE.search(s)
+        m = _EXTRA_SUFFIX_RE.search(s, max(0, len(s) - 28))
         if m and m.start() > 0:
             word = m.group(1).lower()
             if "-" in m.group(0)[: m.start(1) - m.start()] or word in _EXTRA_SOFT:
@@ -622,7 +692,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         if raw.extra is None:
             m = _EXTRA_PREFIX_RE.match(s)
             if m:
-                raw.extra = m.group(1).lower()
+                raw.extra = (m.group(1) or m.group(2)).lower()
                 s = s[m.end() :]
         if raw.extra and not s.strip(" ._-"):
             raw.generic = True
@@ -657,6 +727,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         raw.generic = True
         return raw
     weak_ok = n != n.upper()
+    low = n.lower()
 
     keep: dict[str, str] = {}
     junk_at = len(n)
@@ -704,7 +775,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             raw.episodes = _expand(int(m.group(2)), m.group(3), _X_MORE_RE)
             ep_start, ep_end = m.start(), m.end()
         else:
-            m = _WORDS_RE.search(n)
+            m = _WORDS_RE.search(n) if _has_any(low, _SEASON_WORDS_HINTS) else None
             if m:
                 raw.season = int(m.group(1))
                 raw.episodes = (int(m.group(2)),)
@@ -747,7 +818,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
                 at = n.find(chr(0xE000 + i), ep_end)
                 if at >= 0 and cls in ("junk", "res", "edition", "drop") and at < tail_end:
                     tail_end = at
-            pm = _PART_RE.search(n, ep_end, tail_end)
+            pm = _PART_RE.search(n, ep_end, tail_end) if _has_any(low, _PART_HINTS) else None
             if pm and pm.group(4) != " ":
                 raw.part = int(pm.group(2) or pm.group(5))
                 tail_end = pm.start()
@@ -758,7 +829,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         if raw.resolution is None:
             raw.resolution = _resolution(tail)
         if raw.edition is None:
-            em = _EDITION_RE.search(tail)
+            em = _EDITION_RE.search(tail) if _has_any(low, _EDITION_HINTS) else None
             if em:
                 raw.edition = _canon_edition(em.group(0))
         head = n[:title_end]
@@ -807,7 +878,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     if year is not None and year_pos < title_end:
         title_end = year_pos
     # Editions cut the title only where they cannot be part of it.
-    em = _EDITION_RE.search(n, 1)
+    em = _EDITION_RE.search(n, 1) if _has_any(low, _EDITION_HINTS) else None
     if em:
         if raw.edition is None:
             raw.edition = _canon_edition(em.group(0))
@@ -818,9 +889,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     # Parts: cd1/disc2/pt3 anywhere after the title starts; "part 2" only after the year
     # ("Deathly Hallows Part 1 (2010)" is a title) unless written "part2".
     part_span: tuple[int, int] | None = None
+    has_part = _has_any(low, _PART_HINTS)
     search_from = 1
     while True:
-        pm = _PART_RE.search(n, search_from)
+        pm = _PART_RE.search(n, search_from) if has_part else None
         if not pm:
             break
         search_from = pm.end()
@@ -874,7 +946,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     # Version label: Jellyfin's "Movie (2010) - 1080p", else bracket labels, else scene.
     label_from = year_end if year is not None and year_pos <= title_end else title_end
     rest = n[label_from:]
-    dm = re.match(r"\s+-\s*|\s*-\s+", rest)
+    dm = _LABEL_DASH_RE.match(rest)
     if dm and raw.dash_num is None:
         text = rest[dm.end() :]
         if part_span is not None:
@@ -1110,17 +1182,17 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
     in_show = ctx.season is not None
     is_episode = bool(episodes) or season is not None or raw.air_date is not None
 
+    if not is_episode and not extra and raw.generic and folder is not None and (
+        folder.episodes or folder.air_date
+    ):
+        # Obfuscated file inside a single-episode release folder.
+        return _episode_from(folder, raw, folder.title, folder.year)
+
     # Bare numbers and "Show - 05" become episodes where folders say "this is a show".
     if not is_episode and not extra:
         if raw.numeric is not None and (in_show or raw.generic):
             if in_show or ctx.title is not None:
-                num = raw.numeric
-                if (
-                    ctx.season and ctx.season < 10 and 100 <= num < 1000
-                    and num // 100 == ctx.season
-                ):
-                    num %= 100
-                episodes = (num,)
+                episodes = (_season_split(raw.numeric, ctx.season),)
                 episode_title = raw.rest
                 is_episode = in_show or (folder is not None and not folder.year)
                 if not is_episode:
@@ -1130,22 +1202,16 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
             in_show or raw.dash_strong
             or (folder is not None and not folder.year and _related(raw.title, folder.title))
         ):
-            episodes = (raw.dash_num,)
+            num = raw.dash_num
+            if not raw.group:
+                num = _season_split(num, ctx.season)
+            episodes = (num,)
             is_episode = True
         elif raw.trailing is not None and in_show:
-            num = raw.trailing
-            if ctx.season and ctx.season < 10 and 100 <= num < 1000 and num // 100 == ctx.season:
-                num %= 100  # "The Wire 305" in "Season 3"
-            episodes = (num,)
+            episodes = (_season_split(raw.trailing, ctx.season),)
             is_episode = True
         elif in_show:
             is_episode = True
-    if not is_episode and not extra and raw.generic and folder is not None and (
-        folder.episodes or folder.air_date
-    ):
-        # Obfuscated file inside a single-episode release folder.
-        return _episode_from(folder, raw, folder.title, folder.year)
-
     if is_episode and not extra:
         if season is None:
             season = ctx.season
@@ -1199,6 +1265,13 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
         part=raw.part, version=None if extra else raw.label, extra=extra,
         resolution=raw.resolution, edition=raw.edition,
     )
+
+
+def _season_split(num: int, season: int | None) -> int:
+    """Old-style "305" inside a "Season 3" folder is season 3, episode 5."""
+    if season and season < 10 and 100 <= num < 1000 and num // 100 == season:
+        return num % 100
+    return num
 
 
 def _episode_from(folder: _Raw, raw: _Raw, title: str, year: int | None) -> ParsedName:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mediacenter.library.naming import ParsedName, parse_path
 from mediacenter.library.nfo import NfoError, NfoInfo, Person, read_nfo
 from mediacenter.library.sidecars import (
+    NameIndex,
     Sidecars,
     find_season_sidecars,
     find_show_sidecars,
@@ -186,6 +187,16 @@ class Resolver:
         self._single: dict[str, str | None] = {}
         self._shows: dict[str, TitleSpec] = {}
         self._seasons: dict[tuple[str, int], TitleSpec] = {}
+        self._indexes: dict[str, NameIndex] = {}
+
+    def names(self, dir_rel: str) -> NameIndex:
+        """The folder's listing, indexed once for the many sidecar look-ups made in it."""
+        hit = self._indexes.get(dir_rel)
+        if hit is None:
+            wdir = self.dirs.get(dir_rel)
+            hit = NameIndex(wdir.names if wdir is not None else ())
+            self._indexes[dir_rel] = hit
+        return hit
 
     def parse(self, rel: str) -> ParsedName:
         hit = self._parsed.get(rel)
@@ -240,8 +251,7 @@ class Resolver:
 
     def _movie(self, f: WalkedFile, parsed: ParsedName, problems: list) -> TitleSpec:
         single = self._folder_movie_key(f.dir_rel) is not None
-        wdir = self.dirs[f.dir_rel]
-        sidecars = find_sidecars(f.name, wdir.names, single_title_folder=single)
+        sidecars = find_sidecars(f.name, self.names(f.dir_rel), single_title_folder=single)
         spec = TitleSpec(key="", kind="movie", title=parsed.title, year=parsed.year)
         found = _first_nfo(self.root, f.dir_rel, sidecars.nfo, self.nfo, ("movie",), problems)
         if found:
@@ -252,8 +262,7 @@ class Resolver:
         return spec
 
     def _other(self, f: WalkedFile, parsed: ParsedName) -> TitleSpec:
-        wdir = self.dirs[f.dir_rel]
-        sidecars = find_sidecars(f.name, wdir.names, single_title_folder=False)
+        sidecars = find_sidecars(f.name, self.names(f.dir_rel), single_title_folder=False)
         spec = TitleSpec(
             key=f"other:{self.root_id}:{f.rel}", kind="other", title=parsed.title, year=parsed.year
         )
@@ -278,7 +287,7 @@ class Resolver:
             return spec
         spec = TitleSpec(key="", kind="show", title=parsed.title)
         if show_dir is not None and show_dir in self.dirs:
-            sidecars = find_show_sidecars(self.dirs[show_dir].names)
+            sidecars = find_show_sidecars(self.names(show_dir))
             found = _first_nfo(self.root, show_dir, sidecars.nfo, self.nfo, ("tvshow",), problems)
             if found:
                 _apply_nfo(spec, found[0][0], found[1])
@@ -302,8 +311,8 @@ class Resolver:
                 key=f"season:{show.key}:{season_no}", kind="season", title=label, parent=show,
                 season_number=season_no,
             )
-            show_names = self.dirs[show_dir].names if show_dir in self.dirs else []
-            season_names = self.dirs[season_dir].names if season_dir in self.dirs else None
+            show_names = self.names(show_dir) if show_dir is not None else NameIndex(())
+            season_names = self.names(season_dir) if season_dir in self.dirs else None
             sidecars = find_season_sidecars(season_no, season_names, show_names)
             nfo_dir = season_dir if season_dir is not None else show_dir
             if nfo_dir is not None:
@@ -340,8 +349,7 @@ class Resolver:
             key=ep_key, kind="episode", title=name, parent=season, season_number=season_no,
             episode_number=first, episode_end=last, air_date=parsed.air_date,
         )
-        wdir = self.dirs[f.dir_rel]
-        sidecars = find_sidecars(f.name, wdir.names, single_title_folder=False)
+        sidecars = find_sidecars(f.name, self.names(f.dir_rel), single_title_folder=False)
         found = _first_nfo(self.root, f.dir_rel, sidecars.nfo, self.nfo, ("episode",), problems)
         if found:
             infos, path = found

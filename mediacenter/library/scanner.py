@@ -156,7 +156,7 @@ class Scanner:
             return self._finish_offline(report, scan_id, walked.root_error or "?", started)
         if walked.cancelled:
             return self._finish_cancelled(report, scan_id, started)
-        if not walked.files and len(walked.dirs) <= 1 and known_files:
+        if not walked.file_count and len(walked.dirs) <= 1 and known_files:
             # An unmounted network share usually leaves an empty mount point behind.
             return self._finish_offline(
                 report, scan_id,
@@ -165,7 +165,7 @@ class Scanner:
                 started,
             )
 
-        report.found = len(walked.files)
+        report.found = walked.file_count
         prog.found = report.found
         resolver = Resolver(root, root_id, root_kind, walked.dirs)
         dirty, existing_ids, vanished, changed_dirs, gone_dirs = self._classify(
@@ -292,7 +292,7 @@ class Scanner:
         existing = self._load_existing(root_id, None if first_scan else affected | gone_dirs)
         for rel, d in dirs.items():
             if rel not in affected:
-                report.unchanged += len(d.files)
+                report.unchanged += len(d.raw)
 
         dirty: list[WalkedFile] = []
         existing_ids: dict[str, int] = {}

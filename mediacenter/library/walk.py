@@ -42,6 +42,7 @@ IGNORE_MARKERS = frozenset({".ignore", ".nomedia", ".plexignore", ".mediacenteri
 _KIND_BY_EXT = {".m3u8": "manifest", ".mpd": "manifest", ".strm": "strm"}
 _S_IFMT = stat_mod.S_IFMT(0o177777)
 _S_IFREG = stat_mod.S_IFREG
+_S_IFDIR = stat_mod.S_IFDIR
 
 
 @dataclass(slots=True)
@@ -54,17 +55,38 @@ class WalkedFile:
     kind: str
 
 
-@dataclass(slots=True)
 class WalkedDir:
-    rel: str
-    names: list[str] = field(default_factory=list)
-    # Changes whenever a video or sidecar in the folder is added, removed or modified.
-    sig: str = ""
-    files: list[WalkedFile] = field(default_factory=list)
+    """One folder as listed: every entry's name, a signature, and its video files.
+
+    Videos are kept as raw ``(name, size, mtime_ns, ext)`` tuples and turned into
+    :class:`WalkedFile` objects only when asked for: an unchanged rescan never needs them.
+    """
+
+    __slots__ = ("_files", "names", "raw", "rel", "sig")
+
+    def __init__(self, rel: str, names: list[str], sig: str,
+                 raw: list[tuple[str, int, int, str]]) -> None:
+        self.rel = rel
+        self.names = names
+        # Changes whenever a video or .nfo in the folder is added, removed or modified.
+        self.sig = sig
+        self.raw = raw
+        self._files: list[WalkedFile] | None = None
+
+    @property
+    def files(self) -> list[WalkedFile]:
+        if self._files is None:
+            prefix = self.rel + "/" if self.rel else ""
+            self._files = [
+                WalkedFile(prefix + name, self.rel, name, size, mtime, _KIND_BY_EXT.get(ext,
+                                                                                     "video"))
+                for name, size, mtime, ext in self.raw
+            ]
+        return self._files
 
     @property
     def videos(self) -> list[str]:
-        return [f.name for f in self.files]
+        return [r[0] for r in self.raw]
 
 
 @dataclass(slots=True)
@@ -78,7 +100,7 @@ class Problem:
 class WalkResult:
     root_ok: bool
     root_error: str | None = None
-    files: list[WalkedFile] = field(default_factory=list)
+    file_count: int = 0
 
     @property
     def videos(self) -> list[str]:
@@ -113,7 +135,6 @@ def walk_root(
     # of the targets already followed on the way.
     stack: list[tuple[str, str, str, frozenset[str]]] = [(root, "", root_real, frozenset())]
     found = 0
-    files = result.files
     problems = result.problems
     sep = os.sep
     while stack:
@@ -135,51 +156,52 @@ def walk_root(
         if not IGNORE_MARKERS.isdisjoint(names):
             continue
         subdirs: list[tuple[str, str, bool]] = []
-        dir_files: list[WalkedFile] = []
+        dir_files: list[tuple[str, int, int, str]] = []
         sig_size = sig_mtime = 0
         for entry in entries:
             name = entry.name
-            if name[0] == "." and name.startswith("._"):
-                continue  # macOS resource forks copied to foreign file systems
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if name[0] != "." and name.lower() not in SKIP_DIRS:
-                    subdirs.append((entry.path, name, entry.is_symlink()))
-                continue
             dot = name.rfind(".")
-            if dot <= 0:
-                continue
-            ext = name[dot:].lower()
+            ext = name[dot:].lower() if dot > 0 else ""
             is_video = ext in VIDEO_EXTENSIONS
-            # Artwork and other files count by name only (in the folder signature below):
-            # their content never changes the catalog. Videos and .nfo files are stat'ed.
-            if not is_video and ext != ".nfo":
-                continue
-            try:
-                st = entry.stat()
-            except FileNotFoundError:
-                problems.append(Problem(prefix + name, "broken-link", "it points nowhere"))
-                continue
-            except OSError as exc:
-                problems.append(
-                    Problem(prefix + name, "unreadable-file", exc.strerror or str(exc))
-                )
-                continue
-            if st.st_mode & _S_IFMT != _S_IFREG:
-                continue  # FIFOs, sockets, devices: never media, and reading may block
-            sig_size += st.st_size
-            sig_mtime += st.st_mtime_ns
-            if is_video:
-                if st.st_size == 0:
-                    problems.append(Problem(prefix + name, "empty-file", "the file is 0 bytes"))
+            # Videos and .nfo files are stat'ed; artwork and anything else count by name only
+            # (in the folder signature below): their content never changes the catalog.
+            if is_video or ext == ".nfo":
+                if name[0] == "." and name.startswith("._"):
+                    continue  # macOS resource forks copied to foreign file systems
+                try:
+                    st = entry.stat()
+                except FileNotFoundError:
+                    problems.append(Problem(prefix + name, "broken-link", "it points nowhere"))
                     continue
-                dir_files.append(WalkedFile(prefix + name, rel_dir, name, st.st_size,
-                                            st.st_mtime_ns, _KIND_BY_EXT.get(ext, "video")))
+                except OSError as exc:
+                    problems.append(
+                        Problem(prefix + name, "unreadable-file", exc.strerror or str(exc))
+                    )
+                    continue
+                mode = st.st_mode & _S_IFMT
+                if mode == _S_IFREG:
+                    sig_size += st.st_size
+                    sig_mtime += st.st_mtime_ns
+                    if not is_video:
+                        continue
+                    if st.st_size == 0:
+                        problems.append(
+                            Problem(prefix + name, "empty-file", "the file is 0 bytes")
+                        )
+                        continue
+                    dir_files.append((name, st.st_size, st.st_mtime_ns, ext))
+                    continue
+                if mode != _S_IFDIR:
+                    continue  # FIFOs, sockets, devices: never media, and reading may block
+            else:
+                try:
+                    if not entry.is_dir():
+                        continue
+                except OSError:
+                    continue
+            if name[0] != "." and name.lower() not in SKIP_DIRS:
+                subdirs.append((entry.path, name, entry.is_symlink()))
         if dir_files:
-            files.extend(dir_files)
             before = found
             found += len(dir_files)
             if on_progress is not None and found // 500 != before // 500:
@@ -201,6 +223,7 @@ def walk_root(
                 )
                 continue
             stack.append((abs_sub, rel_sub, target, followed | {target}))
+    result.file_count = found
     if on_progress is not None:
         on_progress(found)
     return result
