@@ -254,10 +254,38 @@ def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
     return 0 if report["ok"] else 1
 
 
+def _make_demo(paths: Paths) -> int:
+    from mediacenter.demo import add_demo_root
+
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty or done == total:
+            print(f"\rCreating the demo library: {done}/{total} clips", end="",
+                  file=sys.stderr, flush=True)
+
+    try:
+        root_id = add_demo_root(_open(paths), paths, progress)
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from exc
+    print(file=sys.stderr)
+    return root_id
+
+
+def cmd_demo(args: argparse.Namespace, paths: Paths) -> int:
+    root_id = _make_demo(paths)
+    print(f"Demo library ready in {paths.demo_dir}")
+    if args.no_scan:
+        return 0
+    return _run_scan(_open(paths), paths, [root_id], as_json=False, probe=True)
+
+
 def cmd_gui(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.ui.app import run_gui
 
-    return run_gui(paths, demo=getattr(args, "demo", False))
+    if getattr(args, "demo", False):
+        _make_demo(paths)
+    return run_gui(paths)
 
 
 # -- parser --------------------------------------------------------------------------------
@@ -340,6 +368,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("doctor", help="check libVLC, Qt, the catalog and the library folders")
     d.add_argument("--json", action="store_true", help="print JSON")
     d.set_defaults(func=cmd_doctor)
+
+    dm = sub.add_parser("demo", help="create and import a generated demo library",
+                        description="Encode a few dozen short clips with ffmpeg (movies with "
+                        ".nfo files, a show with two seasons, home videos) into the app's data "
+                        "folder, add it as a library folder and scan it.")
+    dm.add_argument("--no-scan", action="store_true", help="only create and add it")
+    dm.set_defaults(func=cmd_demo)
 
     g = sub.add_parser("gui", help="open the app (the same as no command)")
     g.add_argument("--demo", action="store_true", help="open on a generated demo library")

@@ -126,3 +126,78 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     }
     out["files"] = db.conn.execute("SELECT count(*) FROM files").fetchone()[0]
     return out
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    label: str
+    parts: int
+    duration_ms: int | None
+    width: int | None
+    height: int | None
+    video_codec: str | None
+    bitrate_bps: int | None
+    path: str
+
+    @property
+    def resolution(self) -> str:
+        if not self.height:
+            return ""
+        h = self.height
+        for name, min_h in (("4K", 1800), ("1080p", 1000), ("720p", 680), ("576p", 560),
+                            ("480p", 440)):
+            if h >= min_h:
+                return name
+        return f"{h}p"
+
+
+@dataclass(frozen=True)
+class TitleDetails:
+    row: TitleRow
+    original_title: str | None
+    rating: float | None
+    mpaa: str | None
+    runtime_min: int | None
+    genres: list[str]
+    people: list[tuple[str, str, str | None]]  # (name, role, character)
+    versions: list[VersionInfo]
+    extras: int
+    children: int  # seasons of a show, episodes of a season
+
+
+def title_details(db: sqlite_utils.Database, title_id: int) -> TitleDetails | None:
+    """Everything a details view shows about one title, in a handful of indexed queries."""
+    row = get_title(db, title_id)
+    if row is None:
+        return None
+    c = db.conn
+    orig, rating, mpaa, runtime = c.execute(
+        "SELECT original_title, rating, mpaa, runtime_min FROM titles WHERE id = ?", (title_id,)
+    ).fetchone()
+    genres = [g for (g,) in c.execute(
+        "SELECT g.name FROM title_genres tg JOIN genres g ON g.id = tg.genre_id "
+        "WHERE tg.title_id = ? ORDER BY g.name", (title_id,))]
+    people = [(n, r, ch) for n, r, ch in c.execute(
+        "SELECT p.name, tp.role, tp.character FROM title_people tp "
+        "JOIN people p ON p.id = tp.person_id WHERE tp.title_id = ? "
+        "ORDER BY tp.role != 'director', tp.ord IS NULL, tp.ord, p.name", (title_id,))]
+    versions = [
+        VersionInfo(*r)
+        for r in c.execute(
+            """SELECT v.id, v.label, count(f.id), sum(f.duration_ms), max(f.width),
+                      max(f.height), max(f.video_codec), max(f.bitrate_bps),
+                      min(f.path_display)
+               FROM versions v JOIN files f ON f.version_id = v.id
+               WHERE v.title_id = ? GROUP BY v.id ORDER BY max(f.height) DESC, v.label""",
+            (title_id,),
+        )
+    ]
+    extras = c.execute(
+        "SELECT count(*) FROM files WHERE title_id = ? AND extra IS NOT NULL", (title_id,)
+    ).fetchone()[0]
+    children = c.execute(
+        "SELECT count(*) FROM titles WHERE parent_id = ? AND removed_at IS NULL", (title_id,)
+    ).fetchone()[0]
+    return TitleDetails(row, orig, rating, mpaa, runtime, genres, people, versions, extras,
+                        children)

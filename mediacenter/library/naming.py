@@ -213,11 +213,9 @@ _SEASON_ONLY_RE = re.compile(
     re.IGNORECASE,
 )
 _ANIME_RE = re.compile(r"\s-\s(\d{1,4})(?:v\d)?(?=\s|$)")
-_DATE_YMD_RE = re.compile(
-    r"(?<![0-9])((?:19|20)\d\d)[-. ]?(0[1-9]|1[0-2])[-. ]?(0[1-9]|[12]\d|3[01])(?![0-9])"
-)
-_DATE_DMY_RE = re.compile(
-    r"(?<![0-9])(0[1-9]|[12]\d|3[01])[-. ](0[1-9]|1[0-2])[-. ]((?:19|20)\d\d)(?![0-9])"
+_DATE_RE = re.compile(
+    r"(?<![0-9])(?:((?:19|20)\d\d)([-. ])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])|"
+    r"(0[1-9]|[12]\d|3[01])([-. ])(0[1-9]|1[0-2])\6((?:19|20)\d\d))(?![0-9])"
 )
 
 # Parts of one movie split over several files.
@@ -355,10 +353,11 @@ _ID_RE = re.compile(
 _PLEX_EDITION_RE = re.compile(r"^edition[-=: ](.+)$", re.IGNORECASE)
 _HASH_RE = re.compile(r"^[0-9A-Fa-f]{8}$")
 _ACRONYM_RE = re.compile(r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,})")
+_ACRONYM_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
 _ACRONYM_WORD_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
-_AUDIO_DOT_RE = re.compile(r"(?<![\d.])(\d)\.(\d)(?![\d.])")
-_DOT_RE = re.compile(r"\.(?![\s.]|$)")
-_SPACES_RE = re.compile(r"\s+")
+# A dot is a separator unless an abbreviation's ("Mr. Robot": followed by a space) or an
+# audio channel count's ("5.1": a lone digit on each side).
+_DOT_RE = re.compile(r"\.(?![\s.]|$)(?!(?<=(?<![\d.])\d\.)\d(?!\d))")
 _CTRL_RE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _SURROGATE_RE = re.compile(r"[\udc80-\udcff]")
 _NUM_STEM_RE = re.compile(r"^(\d{1,4})(?:\s*(?:-|\.|\s)\s*(.*))?$")
@@ -372,10 +371,16 @@ _NON_ALNUM_RE = re.compile(r"[\W_]+")
 _LABEL_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")
 _CAMERA_TAIL_RE = re.compile(r"[A-Z]{0,3}\d+")
 # Cheap substring tests that let most names skip a costly regular expression.
-_EDITION_HINTS = ("cut", "exten", "unrated", "remaster", "imax", "edition", "theatrical",
-                  "criterion", "matte", "redux")
-_PART_HINTS = ("cd", "dvd", "dis", "pt", "part")
-_SEASON_WORDS_HINTS = ("season", "series", "saison", "staffel", "temporada", "stagione")
+_EDITION_HINT_RE = re.compile(
+    "cut|exten|unrated|remaster|imax|edition|theatrical|criterion|matte|redux"
+)
+_PART_HINT_RE = re.compile(r"(?:cd|dvd|dis[ck]|pt|part)[ ._-]?\d")
+_SEASON_WORDS_HINT_RE = re.compile("season|series|saison|staffel|temporada|stagione")
+# Any episode marker at all? One quick search spares most movies five slower ones.
+_MARKER_HINT_RE = re.compile(
+    r"s\d{1,4}[ ._-]?e|\dx\d|season|series|saison|staffel|temporada|stagione|"
+    r"\d{4}[-. ]\d\d[-. ]\d\d|\d\d[-. ]\d\d[-. ]\d{4}|ep[ ._-]?\d|pisod|folge|e\d\d"
+)
 # Abbreviations scene names lose their dot on: "Mr.Robot" -> "Mr Robot" -> "Mr. Robot".
 _ABBREV_RE = re.compile(r"(?<![^\s])(Mr|Mrs|Ms|Dr|St|Jr)(?= \S)")
 _PLACEHOLDER_RE = re.compile("[\ue000-\ue0ff]")
@@ -490,7 +495,7 @@ def _canon_edition(text: str) -> str:
 def _canon_label(text: str) -> str:
     """Tidy a version label: "4k" -> "4K", "1080P" -> "1080p", "directors cut" ->
     "Director's Cut"; other words keep their case unless the label is all lower case."""
-    text = _SPACES_RE.sub(" ", text.replace("_", " ")).strip(" -.")
+    text = " ".join(text.replace("_", " ").split()).strip(" -.")
     if _EDITION_FULL_RE.fullmatch(text):
         return _canon_edition(text)
     lower = text == text.lower()
@@ -531,7 +536,7 @@ def _clean(text: str, keep: dict[str, str] | None = None) -> str:
     if _PLACEHOLDER_RE.search(text):
         table = keep or {}
         text = _PLACEHOLDER_RE.sub(lambda m: table.get(m.group(0), " "), text)
-    text = _SPACES_RE.sub(" ", text).strip(" -_,;:~+–—|")
+    text = " ".join(text.split()).strip(" -_,;:~+–—|")
     while text.endswith("."):
         # Keep the final dot of an acronym ("S.W.A.T.") or an abbreviation.
         if len(text) >= 2 and text[-2].isalpha() and (len(text) == 2 or text[-3] in " ."):
@@ -591,10 +596,6 @@ def _first_junk(n: str, start: int, weak_ok: bool) -> int:
             return pos
         pos += len(tok)
     return len(n)
-
-
-def _has_any(text: str, needles: tuple[str, ...]) -> bool:
-    return any(x in text for x in needles)
 
 
 def _expand(first: int, more: str, rx: re.Pattern[str]) -> tuple[int, ...]:
@@ -661,15 +662,58 @@ def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None
     return "keep", c
 
 
+def _protect_acronym(m: re.Match[str]) -> str:
+    return m.group(1).replace(".", "\x02") + " "
+
+
 def _normalise_dots(s: str) -> str:
     """Dots and underscores as word separators, sparing acronyms (S.W.A.T.), audio channel
     counts (5.1) and abbreviations followed by a space (Mr. Robot)."""
     if "." in s[: len(s) - 1]:
-        s = _ACRONYM_RE.sub(lambda m: m.group(1).replace(".", "\x02") + " ", s)
-        s = _AUDIO_DOT_RE.sub("\\1\x02\\2", s)
-        s = _DOT_RE.sub(" ", s)
-        s = s.replace("\x02", ".")
+        if _ACRONYM_HINT_RE.search(s):
+            s = _ACRONYM_RE.sub(_protect_acronym, s)
+            s = _DOT_RE.sub(" ", s).replace("\x02", ".")
+        else:
+            s = _DOT_RE.sub(" ", s)
     return s
+
+
+def _episode_marker(
+    n: str, raw: _Raw, year_brackets: list[tuple[int, int, int]]
+) -> tuple[int, int]:
+    """Find an episode marker (S01E02, 1x02, Season 1 Episode 2, an air date, Episode 2);
+    fill ``raw`` and return its span, (-1, -1) if none, (-2, end) for a leading date."""
+    m = _SE_RE.search(n)
+    if m:
+        raw.season = int(m.group(1))
+        raw.episodes = _expand(int(m.group(2)), m.group(3), _SE_MORE_RE)
+        return m.start(), m.end()
+    m = _X_RE.search(n)
+    if m and m.start() > 0:
+        raw.season = int(m.group(1))
+        raw.episodes = _expand(int(m.group(2)), m.group(3), _X_MORE_RE)
+        return m.start(), m.end()
+    m = _WORDS_RE.search(n)
+    if m:
+        raw.season = int(m.group(1))
+        raw.episodes = (int(m.group(2)),)
+        return m.start(), m.end()
+    m = _DATE_RE.search(n)
+    if m:
+        if m.group(1):
+            y, mo, d = m.group(1), m.group(3), m.group(4)
+        else:
+            y, mo, d = m.group(8), m.group(7), m.group(5)
+        raw.air_date = f"{y}-{mo}-{d}"
+        return (m.start() if m.start() > 0 else -2), m.end()
+    m = _EP_ONLY_RE.search(n)
+    if m and (m.group(1) or m.start() == 0 or n[m.start() - 1] in " -") and not (
+        _YEAR_RE.search(n, m.end()) or any(at > m.end() for at, _, _ in year_brackets)
+    ):
+        # ("Star Wars Episode 4 A New Hope (1977)" is a movie.)
+        raw.episodes = (int(m.group(1) or m.group(2)),)
+        return m.start(), m.end()
+    return -1, -1
 
 
 def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
@@ -722,7 +766,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         s = "".join(parts)
 
     s = _normalise_dots(s.replace("_", " "))
-    n = _SPACES_RE.sub(" ", s).strip()
+    n = " ".join(s.split())
     if not n:
         raw.generic = True
         return raw
@@ -763,51 +807,23 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
 
     # Episode markers, most specific first.
     ep_start = ep_end = -1
-    m = _SE_RE.search(n)
-    if m:
-        raw.season = int(m.group(1))
-        raw.episodes = _expand(int(m.group(2)), m.group(3), _SE_MORE_RE)
-        ep_start, ep_end = m.start(), m.end()
-    else:
-        m = _X_RE.search(n)
-        if m and m.start() > 0:
-            raw.season = int(m.group(1))
-            raw.episodes = _expand(int(m.group(2)), m.group(3), _X_MORE_RE)
-            ep_start, ep_end = m.start(), m.end()
-        else:
-            m = _WORDS_RE.search(n) if _has_any(low, _SEASON_WORDS_HINTS) else None
-            if m:
-                raw.season = int(m.group(1))
-                raw.episodes = (int(m.group(2)),)
-                ep_start, ep_end = m.start(), m.end()
-    if ep_start < 0:
-        m = _DATE_YMD_RE.search(n) or _DATE_DMY_RE.search(n)
-        if m and (m.group(0)[4:5] in "-. " or m.group(0)[2:3] in "-. "):
-            g = m.groups()
-            y, mo, d = (g[0], g[1], g[2]) if len(g[0]) == 4 else (g[2], g[1], g[0])
-            if m.start() > 0 or is_folder:
-                raw.air_date = f"{y}-{mo}-{d}"
-                ep_start, ep_end = m.start(), m.end()
-            else:
-                # A date first: a home video ("2019-12-20 Birthday").
-                rest = _clean(n[m.end() :], keep)
+    if _MARKER_HINT_RE.search(low):
+        ep_start, ep_end = _episode_marker(n, raw, year_brackets)
+        if ep_start == -2:
+            # A date first: a home video ("2019-12-20 Birthday").
+            if not is_folder:
+                y, mo, d = raw.air_date.split("-")  # type: ignore[union-attr]
+                rest = _clean(n[ep_end:], keep)
                 raw.title = f"{y}-{mo}-{d}" + (f" {rest}" if rest else "")
                 raw.year = int(y)
-                raw.air_date = f"{y}-{mo}-{d}"
                 raw.camera = True
                 return raw
-    if ep_start < 0:
-        m = _EP_ONLY_RE.search(n)
-        if m and (m.group(1) or m.start() == 0 or n[m.start() - 1] in " -") and not (
-            _YEAR_RE.search(n, m.end()) or any(at > m.end() for at, _, _ in year_brackets)
-        ):
-            raw.episodes = (int(m.group(1) or m.group(2)),)
+            ep_start = 0
+    if ep_start < 0 and is_folder:
+        m = _SEASON_ONLY_RE.search(n)
+        if m and m.start() > 0:
+            raw.season = int(m.group(1))
             ep_start, ep_end = m.start(), m.end()
-        elif is_folder:
-            m = _SEASON_ONLY_RE.search(n)
-            if m and m.start() > 0:
-                raw.season = int(m.group(1))
-                ep_start, ep_end = m.start(), m.end()
 
     if ep_start >= 0:
         title_end = ep_start
@@ -818,7 +834,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
                 at = n.find(chr(0xE000 + i), ep_end)
                 if at >= 0 and cls in ("junk", "res", "edition", "drop") and at < tail_end:
                     tail_end = at
-            pm = _PART_RE.search(n, ep_end, tail_end) if _has_any(low, _PART_HINTS) else None
+            pm = _PART_RE.search(n, ep_end, tail_end) if _PART_HINT_RE.search(low) else None
             if pm and pm.group(4) != " ":
                 raw.part = int(pm.group(2) or pm.group(5))
                 tail_end = pm.start()
@@ -829,7 +845,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         if raw.resolution is None:
             raw.resolution = _resolution(tail)
         if raw.edition is None:
-            em = _EDITION_RE.search(tail) if _has_any(low, _EDITION_HINTS) else None
+            em = _EDITION_RE.search(tail) if _EDITION_HINT_RE.search(low) else None
             if em:
                 raw.edition = _canon_edition(em.group(0))
         head = n[:title_end]
@@ -878,7 +894,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     if year is not None and year_pos < title_end:
         title_end = year_pos
     # Editions cut the title only where they cannot be part of it.
-    em = _EDITION_RE.search(n, 1) if _has_any(low, _EDITION_HINTS) else None
+    em = _EDITION_RE.search(n, 1) if _EDITION_HINT_RE.search(low) else None
     if em:
         if raw.edition is None:
             raw.edition = _canon_edition(em.group(0))
@@ -889,7 +905,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     # Parts: cd1/disc2/pt3 anywhere after the title starts; "part 2" only after the year
     # ("Deathly Hallows Part 1 (2010)" is a title) unless written "part2".
     part_span: tuple[int, int] | None = None
-    has_part = _has_any(low, _PART_HINTS)
+    has_part = _PART_HINT_RE.search(low)
     search_from = 1
     while True:
         pm = _PART_RE.search(n, search_from) if has_part else None

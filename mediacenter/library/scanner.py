@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
 
@@ -546,4 +546,5 @@ class Scanner:
         if rate_from is not None and done > 0:
             rate = done / max(now - rate_from, 1e-6)
             prog.eta_s = (total - done) / rate
-        self.progress(prog)
+        # A snapshot: the receiver may read it later on another thread (queued Qt signal).
+        self.progress(replace(prog))

@@ -24,7 +24,7 @@ def load_theme(app) -> None:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
 
 
-def run_gui(paths: Paths, *, demo: bool = False, probe: bool = True) -> int:
+def run_gui(paths: Paths, *, probe: bool = True) -> int:
     """Open the main window; returns the process exit status."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -42,13 +42,7 @@ def run_gui(paths: Paths, *, demo: bool = False, probe: bool = True) -> int:
         QMessageBox.critical(None, "mediacenter cannot open its catalog", str(exc))
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
-    if demo:
-        from mediacenter.demo import ensure_demo_library
-        from mediacenter.library.roots import list_roots
-
-        demo_dir = ensure_demo_library(paths)
-        if all(r.path != str(demo_dir) for r in list_roots(window.db)):
-            window.add_folder(str(demo_dir))
     window.show()
     window.start_watching()
+    window.scan_new_roots()
     return app.exec()

@@ -6,6 +6,8 @@ database connection; their progress arrives through queued signals.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,9 +29,21 @@ from PySide6.QtWidgets import (
 
 from mediacenter.config import Paths, Settings
 from mediacenter.db import open_db
+from mediacenter.db.catalog import title_details
 from mediacenter.library.roots import RootError, add_root, list_roots
 from mediacenter.tasks import Task, TaskContext, TaskRunner
-from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel
+from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel, IdRole
+
+
+def format_duration(ms: int) -> str:
+    """'1 h 42 min', '12 min', '0:04' — how a person reads a running time."""
+    seconds = round(ms / 1000)
+    if seconds < 60:
+        return f"0:{seconds:02d}"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
@@ -98,9 +113,21 @@ class MainWindow(QMainWindow):
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
 
+        self.details = QLabel()
+        self.details.setObjectName("details")
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setMinimumWidth(360)
+        self.split = QSplitter()
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.details)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+
         body = QVBoxLayout()
         body.addLayout(top)
-        body.addWidget(self.view, 1)
+        body.addWidget(self.split, 1)
         body.addWidget(self.empty, 1)
         central = QWidget()
         central.setLayout(body)
@@ -119,6 +146,8 @@ class MainWindow(QMainWindow):
         self.add_button.clicked.connect(self._on_add_folder)
         self.scan_button.clicked.connect(lambda: self.start_scan(None))
         self.root_changed.connect(self._on_root_changed)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.model.modelReset.connect(self._select_first)
         focus_search = QAction(self)
         focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
         focus_search.triggered.connect(self.search.setFocus)
@@ -138,7 +167,7 @@ class MainWindow(QMainWindow):
     def _update_empty_state(self) -> None:
         n = self.model.total()
         has_rows = n > 0
-        self.view.setVisible(has_rows)
+        self.split.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         if not has_rows:
             if self.model.query.strip():
@@ -152,7 +181,66 @@ class MainWindow(QMainWindow):
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
         self.status.setText(f"{n} titles" if not self.model.query else f"{n} matches")
 
+    def _select_first(self) -> None:
+        if self.model.rowCount() and not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.model.index(0, 0))
+
+    def _on_current_changed(self, current, _previous) -> None:
+        tid = current.data(IdRole) if current.isValid() else None
+        self.details.setText(self._details_html(tid) if tid is not None else "")
+
+    def _details_html(self, title_id: int) -> str:
+        d = title_details(self.db, title_id)
+        if d is None:
+            return ""
+        r = d.row
+        facts = [str(r.year)] if r.year else []
+        if d.runtime_min:
+            facts.append(f"{d.runtime_min} min")
+        elif d.versions and d.versions[0].duration_ms:
+            facts.append(format_duration(d.versions[0].duration_ms))
+        if d.mpaa:
+            facts.append(escape(d.mpaa))
+        if d.rating:
+            facts.append(f"★ {d.rating:.1f}")
+        if not r.available:
+            facts.append("<span style='color:#e50914'>offline</span>")
+        html = [f"<h2>{escape(r.title)}</h2>"]
+        if d.original_title:
+            html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
+        if facts:
+            html.append(f"<p style='color:#bbb'>{' · '.join(facts)}</p>")
+        if d.genres:
+            html.append(f"<p>{escape(', '.join(d.genres))}</p>")
+        if r.plot:
+            html.append(f"<p>{escape(r.plot)}</p>")
+        directors = [n for n, role, _ in d.people if role == "director"]
+        cast = [n for n, role, _ in d.people if role == "actor"][:6]
+        if directors:
+            html.append(f"<p style='color:#bbb'>Director: {escape(', '.join(directors))}</p>")
+        if cast:
+            html.append(f"<p style='color:#bbb'>Cast: {escape(', '.join(cast))}</p>")
+        if r.kind == "show":
+            html.append(f"<p style='color:#bbb'>{d.children} season(s)</p>")
+        for v in d.versions:
+            bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
+            if v.bitrate_bps:
+                bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
+            if v.parts > 1:
+                bits.append(f"{v.parts} parts")
+            html.append(f"<p style='color:#888'>▶ {escape(' · '.join(dict.fromkeys(bits)))}"
+                        f"<br><small>{escape(v.path)}</small></p>")
+        if d.extras:
+            html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
+        return "".join(html)
+
     # -- folders and scans ------------------------------------------------------------------
+
+    def scan_new_roots(self) -> None:
+        """Import folders that were added (e.g. from the terminal) but never scanned."""
+        fresh = [r.id for r in list_roots(self.db) if r.last_scan_at is None]
+        if fresh:
+            self.start_scan(fresh)
 
     def _on_add_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
