@@ -246,6 +246,10 @@ _EXTRA_SUFFIX_RE = re.compile(
     re.IGNORECASE,
 )
 # With a plain separator (no dash) only these are safe: "The Other", "Short" are titles.
+_EXTRA_ENDINGS = (
+    "trailer", "sample", "featurette", "behindthescenes", "deletedscene", "deleted",
+    "interview", "scene", "short", "other", "extra", "clip",
+)
 _EXTRA_SOFT = frozenset({"trailer", "sample", "featurette", "behindthescenes"})
 # "sample-the.matrix.1999.mkv" (scene samples), or a file named just "trailer"/"sample 2".
 _EXTRA_PREFIX_RE = re.compile(
@@ -727,13 +731,15 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
 
     # Extras by suffix ("-trailer", ".sample") or prefix ("sample-xyz").
     if not is_folder:
-        m = _EXTRA_SUFFIX_RE.search(s, max(0, len(s) - 28))
+        m = None
+        if s.rstrip("0123456789 ._-").lower().endswith(_EXTRA_ENDINGS):
+            m = _EXTRA_SUFFIX_RE.search(s, max(0, len(s) - 28))
         if m and m.start() > 0:
             word = m.group(1).lower()
             if "-" in m.group(0)[: m.start(1) - m.start()] or word in _EXTRA_SOFT:
                 raw.extra = _EXTRA_WORDS[word]
                 s = s[: m.start()]
-        if raw.extra is None:
+        if raw.extra is None and s[:1] in "sStT":
             m = _EXTRA_PREFIX_RE.match(s)
             if m:
                 raw.extra = (m.group(1) or m.group(2)).lower()
@@ -743,7 +749,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             return raw
 
     # Website prefixes: "www.site.com - Movie (2010)".
-    m = _WWW_RE.match(s)
+    m = _WWW_RE.match(s) if s[:4].lower() == "www." or " - " in s else None
     if m and m.end() < len(s):
         s = s[m.end() :]
 
@@ -930,12 +936,12 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         break
 
     raw.title = _clean(n[:title_end], keep)
-    if raw.resolution is None:
+    if raw.resolution is None and title_end < len(n):
         raw.resolution = _resolution(n[title_end:])
 
     # Anime-style "Show - 05", or a bare number ending the title ("Show 05"): whether these
     # are episodes depends on the folders, so only note them here.
-    am = _ANIME_RE.search(n[:title_end] + " ")
+    am = _ANIME_RE.search(n[:title_end] + " ") if " - " in n else None
     if am and am.start() > 0:
         num_text = am.group(1)
         num = int(num_text)
@@ -946,12 +952,12 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             if after_num:
                 raw.episode_title = after_num
             raw.title = _clean(n[: am.start()], keep)
-    nm = _NUM_STEM_RE.match(raw.title)
+    nm = _NUM_STEM_RE.match(raw.title) if raw.title[:1].isdigit() else None
     if nm and not (len(nm.group(1)) == 4 and year is None and not nm.group(2)):
         raw.numeric = int(nm.group(1))
         raw.rest = nm.group(2) or None
     elif raw.dash_num is None:
-        tm = _TRAILING_NUM_RE.search(raw.title)
+        tm = _TRAILING_NUM_RE.search(raw.title) if raw.title[-1:].isdigit() else None
         if tm and tm.start() > 0:
             raw.trailing = int(tm.group(1))
     if raw.group and raw.dash_num is None and raw.trailing is not None and year is None:
@@ -962,7 +968,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     # Version label: Jellyfin's "Movie (2010) - 1080p", else bracket labels, else scene.
     label_from = year_end if year is not None and year_pos <= title_end else title_end
     rest = n[label_from:]
-    dm = _LABEL_DASH_RE.match(rest)
+    dm = _LABEL_DASH_RE.match(rest) if rest[:3].strip()[:1] == "-" else None
     if dm and raw.dash_num is None:
         text = rest[dm.end() :]
         if part_span is not None:
@@ -1010,6 +1016,7 @@ class _Ctx:
     disc: bool = False  # inside a BDMV/VIDEO_TS structure
 
 
+@functools.lru_cache(maxsize=8192)
 def _compact(text: str) -> str:
     """Case-, accent- and punctuation-free form, to compare names written differently."""
     text = text.casefold()
@@ -1098,7 +1105,9 @@ def _fix_text(text: str) -> str:
 
 def _split_path(path: str, root: str | None) -> tuple[tuple[str, ...], str]:
     """(folders below root, file name) for a '/' or '\\' separated path."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p and p != "." and p != ".."]
+    parts = path.replace("\\", "/").split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        parts = [p for p in parts if p and p != "." and p != ".."]
     if root:
         rparts = [p for p in root.replace("\\", "/").split("/") if p and p != "."]
         absolute = path[:1] in "/\\" or path[1:2] == ":"
@@ -1116,15 +1125,14 @@ def _split_path(path: str, root: str | None) -> tuple[tuple[str, ...], str]:
 
 
 def _strip_ext(name: str) -> str:
-    m = _EXT_RE.search(name)
-    if m and not m.group(1).isdigit() and m.start() > 0:
-        ext = m.group(1).lower()
-        name = name[: m.start()]
-        if ext not in _VIDEO_EXTS:
-            m = _EXT_RE.search(name)
-            if m and m.group(1).lower() in _VIDEO_EXTS and m.start() > 0:
-                name = name[: m.start()]  # "movie.mkv.part"
-    return name
+    base, dot, ext = name.rpartition(".")
+    if not dot or not base or len(ext) > 5 or not ext.isalnum() or ext.isdigit():
+        return name
+    if ext.lower() not in _VIDEO_EXTS:
+        base2, dot2, ext2 = base.rpartition(".")
+        if dot2 and base2 and ext2.lower() in _VIDEO_EXTS:
+            return base2  # "movie.mkv.part"
+    return base
 
 
 def _same(a: str, b: str) -> bool:

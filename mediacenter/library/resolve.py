@@ -385,6 +385,14 @@ class Resolver:
         while owner_dir:
             key = self._folder_movie_key(owner_dir)
             if key is not None:
+                # Resolve the folder's main video like the movie itself (its .nfo may rename
+                # it), so the extra lands on that title and not on one keyed by file name.
+                mains = sorted(
+                    (w for w in self.dirs[owner_dir].files if not self.parse(w.rel).extra),
+                    key=lambda w: w.name,
+                )
+                if mains:
+                    return self._movie(mains[0], self.parse(mains[0].rel), [])
                 return TitleSpec(key=key, kind="movie", title=parsed.title, year=parsed.year)
             if self._looks_like_show_dir(owner_dir):
                 return self._show_spec(owner_dir, parsed, [])

@@ -1,0 +1,51 @@
+"""The layering rules of ARCHITECTURE.md, checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[2] / "mediacenter"
+DOMAIN = ("db", "library", "recommend", "artwork")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def test_only_the_ui_package_imports_qtwidgets():
+    offenders = [
+        str(p.relative_to(PKG))
+        for p in PKG.rglob("*.py")
+        if "ui" not in p.relative_to(PKG).parts
+        and any("QtWidgets" in name for name in _imports(p))
+    ]
+    assert offenders == []
+
+
+def test_domain_code_has_no_qt_at_all():
+    offenders = [
+        str(p.relative_to(PKG))
+        for sub in DOMAIN
+        for p in (PKG / sub).rglob("*.py")
+        if any(name.startswith("PySide6") for name in _imports(p))
+    ]
+    assert offenders == []
+
+
+def test_domain_code_does_not_import_the_ui():
+    offenders = [
+        str(p.relative_to(PKG))
+        for sub in (*DOMAIN, "playback")
+        for p in (PKG / sub).rglob("*.py")
+        if any(name.startswith("mediacenter.ui") for name in _imports(p))
+    ]
+    assert offenders == []
