@@ -141,7 +141,18 @@ _WEAK_TOKENS = frozenset(
     internal limited complete dubbed subbed subs nf hulu docu stv ws fs hc retail uncensored
     opus dl""".split()
 )
-_TOKEN_RE = re.compile(r"[^\s\-\[\]()]+")
+_SEP_TABLE = str.maketrans("-[]()", "     ")
+_RES_TOKENS = {f"{h}{x}": f"{h}{x}" for h in (240, 288, 360, 480, 540, 576, 720, 900, 1080, 1440,
+                                                 2160, 4320) for x in "pi"}
+_RES_TOKENS.update({"4k": "2160p", "uhd": "2160p", "8k": "4320p", "1920x1080": "1080p",
+                    "1280x720": "720p", "3840x2160": "2160p", "720x480": "480p",
+                    "720x576": "576p", "1920x800": "1080p", "1920x816": "1080p"})
+# token -> 1: junk, 2: first half of a two-token junk word, 3: junk only in capitals.
+_JUNK_KIND: dict[str, int] = {}
+_JUNK_KIND.update(dict.fromkeys(_WEAK_TOKENS, 3))
+_JUNK_KIND.update(dict.fromkeys(_STRONG_PAIRS, 2))
+_JUNK_KIND.update(dict.fromkeys(_STRONG_TOKENS, 1))
+_JUNK_KIND.update(dict.fromkeys(_RES_TOKENS, 1))
 
 # Junk words that can also be ordinary title words ("Charlotte's Web", "The French
 # Connection"): they only count when written the scene way, in capitals.
@@ -339,6 +350,12 @@ _CAMERA_NUM_RE = re.compile(
     r"^\d{3}_\d{4}$",
     re.IGNORECASE,
 )
+# First two letters of every camera name _camera() knows, to skip it for all other names.
+_CAMERA_STARTS = frozenset(
+    {"IM", "VI", "DS", "MV", "MO", "MA", "GO", "GH", "GX", "GP", "GS", "DJ", "PI", "CI", "SA",
+     "HP", "M2", "CL", "PX", "DC", "RP", "TR", "SC", "WH", "SI", "LV", "IN", "RE", "VN"}
+    | {f"{c}{d}" for c in "CP" for d in "0123456789"}
+)
 _CAMERA_PREFIX_RE = re.compile(
     r"^(?:VID|IMG|PXL|MVIMG|Screenrecorder|Screen[ _]Recording|WhatsApp[ _]Video|signal|"
     r"video|trim|lv_0|InShot|Record|Screencast|VN)(?:[ _-]|$)",
@@ -357,6 +374,7 @@ _ID_RE = re.compile(
 _PLEX_EDITION_RE = re.compile(r"^edition[-=: ](.+)$", re.IGNORECASE)
 _HASH_RE = re.compile(r"^[0-9A-Fa-f]{8}$")
 _ACRONYM_RE = re.compile(r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,})")
+_DOT_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.|\d\.\d|\.\.|\.$")
 _ACRONYM_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
 _ACRONYM_WORD_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
 # A dot is a separator unless an abbreviation's ("Mr. Robot": followed by a space) or an
@@ -555,7 +573,7 @@ def _humanise(title: str, scene: bool) -> str:
     if not title:
         return title
     title = _cased(title, scene)
-    if scene and " " in title:
+    if scene and ("r " in title or "s " in title or "St " in title):
         title = _ABBREV_RE.sub(r"\1.", title)
     return title
 
@@ -576,30 +594,41 @@ def _cased(title: str, scene: bool) -> str:
     return title
 
 
-def _first_junk(n: str, start: int, weak_ok: bool) -> int:
-    """Where release junk starts in ``n`` at or after ``start`` (len(n) if nowhere). Weak
-    words ("FRENCH", "WEB") count only when written in capitals, as scene names do."""
-    tokens = _TOKEN_RE.findall(n, start)
-    if not tokens:
-        return len(n)
-    pos = start
-    for i, tok in enumerate(tokens):
-        pos = n.find(tok, pos)
-        low = tok.lower()
-        if low in _STRONG_TOKENS:
-            return pos
-        last = low[-1]
-        if (last == "p" or last == "i") and low[:-1].isdigit() and 3 <= len(low) - 1 <= 4:
-            return pos
-        if "x" in low and _RES_TOKEN_RE.fullmatch(low):
-            return pos
-        follow = _STRONG_PAIRS.get(low)
-        if follow is not None and i + 1 < len(tokens) and tokens[i + 1].lower() in follow:
-            return pos
-        if weak_ok and low in _WEAK_TOKENS and sum(1 for c in tok if c.isupper()) >= 2:
-            return pos
-        pos += len(tok)
-    return len(n)
+def _first_junk(n: str, low: str, start: int, weak_ok: bool) -> tuple[int, str | None]:
+    """Where release junk starts in ``n`` at or after ``start`` (len(n) if nowhere), and the
+    resolution named in the junk. Weak words ("FRENCH", "WEB") count only when written in
+    capitals, as scene names do. ``low`` is ``n`` lower-cased, of the same length."""
+    lowt = low.replace("-", " ")
+    if "[" in lowt or "(" in lowt:
+        lowt = lowt.translate(_SEP_TABLE)
+    toks = lowt[start:].split()
+    get = _JUNK_KIND.get
+    for i, tok in enumerate(toks):
+        kind = get(tok)
+        if kind is None:
+            continue
+        if kind == 2:  # first half of a two-token junk word
+            if i + 1 >= len(toks) or toks[i + 1] not in _STRONG_PAIRS[tok]:
+                if tok not in _WEAK_TOKENS:
+                    continue
+                kind = 3
+            else:
+                kind = 1
+        pos = start
+        for prev in toks[:i]:
+            pos = lowt.find(prev, pos) + len(prev)
+        pos = lowt.find(tok, pos)
+        if kind == 3 and not (
+            weak_ok and sum(1 for c in n[pos : pos + len(tok)] if c.isupper()) >= 2
+        ):
+            continue
+        res = None
+        for rest in toks[i:]:
+            res = _RES_TOKENS.get(rest)
+            if res is not None:
+                break
+        return pos, res
+    return len(n), None
 
 
 def _expand(first: int, more: str, rx: re.Pattern[str]) -> tuple[int, ...]:
@@ -674,6 +703,8 @@ def _normalise_dots(s: str) -> str:
     """Dots and underscores as word separators, sparing acronyms (S.W.A.T.), audio channel
     counts (5.1) and abbreviations followed by a space (Mr. Robot)."""
     if "." in s[: len(s) - 1]:
+        if " " not in s and not _DOT_HINT_RE.search(s):
+            return s.replace(".", " ")  # the common scene name: every dot a separator
         if _ACRONYM_HINT_RE.search(s):
             s = _ACRONYM_RE.sub(_protect_acronym, s)
             s = _DOT_RE.sub(" ", s).replace("\x02", ".")
@@ -722,7 +753,7 @@ def _episode_marker(
 
 def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     """Parse one name on its own: a file stem (extension already removed) or a folder."""
-    if not is_folder:
+    if not is_folder and (stem[:1].isdigit() or stem[:2].upper() in _CAMERA_STARTS):
         cam = _camera(stem)
         if cam is not None:
             return cam
@@ -778,6 +809,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         return raw
     weak_ok = n != n.upper()
     low = n.lower()
+    if len(low) != len(n):  # a few letters lower-case to two characters ("İ")
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in n)
 
     keep: dict[str, str] = {}
     junk_at = len(n)
@@ -833,9 +866,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
 
     if ep_start >= 0:
         title_end = ep_start
+        tail_res = None
         if raw.season is not None or raw.episodes or raw.air_date:
             # The episode title runs from the marker to the first junk.
-            tail_end = min(_first_junk(n, ep_end, weak_ok), len(n))
+            tail_end, tail_res = _first_junk(n, low, ep_end, weak_ok)
             for i, (cls, _) in enumerate(brackets):
                 at = n.find(chr(0xE000 + i), ep_end)
                 if at >= 0 and cls in ("junk", "res", "edition", "drop") and at < tail_end:
@@ -847,11 +881,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             ep_title = _clean(n[ep_end:tail_end], keep)
             if ep_title:
                 raw.episode_title = _humanise(ep_title, scene)
-        tail = n[ep_end:]
         if raw.resolution is None:
-            raw.resolution = _resolution(tail)
+            raw.resolution = tail_res
         if raw.edition is None:
-            em = _EDITION_RE.search(tail) if _EDITION_HINT_RE.search(low) else None
+            em = _EDITION_RE.search(n, ep_end) if _EDITION_HINT_RE.search(low) else None
             if em:
                 raw.edition = _canon_edition(em.group(0))
         head = n[:title_end]
@@ -873,7 +906,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         return raw
 
     # ---- A movie-like name: title, then year, then junk.
-    junk_at = min(junk_at, _first_junk(n, 1, weak_ok))
+    junk_tok, junk_res = _first_junk(n, low, 1, weak_ok)
+    junk_at = min(junk_at, junk_tok)
     year = None
     year_pos = year_end = -1
     for at, end, y in year_brackets:
@@ -936,8 +970,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         break
 
     raw.title = _clean(n[:title_end], keep)
-    if raw.resolution is None and title_end < len(n):
-        raw.resolution = _resolution(n[title_end:])
+    if raw.resolution is None:
+        raw.resolution = junk_res
 
     # Anime-style "Show - 05", or a bare number ending the title ("Show 05"): whether these
     # are episodes depends on the folders, so only note them here.

@@ -8,6 +8,7 @@ runs on a watcher thread: the GUI forwards it to the UI thread through a signal.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -64,21 +65,30 @@ class LibraryWatcher:
                     self.root_id = root_id
 
                 def on_any_event(self, event) -> None:  # watchdog thread
-                    if event.event_type in ("opened", "closed_no_write"):
+                    if event.event_type in ("opened", "closed", "closed_no_write"):
                         return
+                    if event.is_directory and event.event_type == "modified":
+                        return  # a folder's mtime moves with any file in it, wanted or not
                     paths = [event.src_path, getattr(event, "dest_path", "") or ""]
                     if any(p and _interesting(str(p)) for p in paths):
                         watcher.notify(self.root_id)
 
             self._observer = Observer()
             for rid, path in self.roots.items():
+                if not os.path.isdir(path):
+                    continue  # offline: the periodic check notices when it returns
                 try:
                     self._observer.schedule(_Handler(rid), path, recursive=True)
                     self.live.add(rid)
                 except OSError:
-                    pass  # offline or too many folders to watch: the periodic check covers it
+                    pass  # too many folders to watch: the periodic check covers it
             self._observer.daemon = True
-            self._observer.start()
+            try:
+                self._observer.start()
+            except OSError:
+                # e.g. the inotify watch limit; polling still works, just later.
+                self._observer = None
+                self.live.clear()
         self._thread.start()
 
     def notify(self, root_id: int) -> None:

@@ -28,6 +28,18 @@ def path_display(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def db_text(value):
+    """``value`` as text SQLite can store. Names that are not valid UTF-8 come from the OS
+    with surrogate escapes, which SQLite refuses; they become ``\\udcff``-style escapes
+    (readable and still unique). Valid text is returned unchanged, so keys stay stable."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 class CatalogWriter:
     """Upserts by stable keys; remembers ids for the length of one scan."""
 
@@ -50,14 +62,15 @@ class CatalogWriter:
         show = spec.show
         show_id = self.title_id(show, update=update) if show is not None else None
         now = time.time()
-        row = self.conn.execute("SELECT id FROM titles WHERE key = ?", (spec.key,)).fetchone()
+        key = db_text(spec.key)
+        row = self.conn.execute("SELECT id FROM titles WHERE key = ?", (key,)).fetchone()
         values = self._title_values(spec)
         if row is None:
             cur = self.conn.execute(
                 f"INSERT INTO titles (key, parent_id, show_id, added_at, updated_at, "
                 f"{', '.join(_TITLE_FIELDS)}) VALUES (?, ?, ?, ?, ?, "
                 f"{', '.join('?' * len(_TITLE_FIELDS))})",
-                (spec.key, parent_id, show_id, now, now, *values),
+                (key, parent_id, show_id, now, now, *values),
             )
             tid = int(cur.lastrowid)
             self._replace_links(tid, spec)
@@ -84,7 +97,7 @@ class CatalogWriter:
         data = {f: getattr(spec, f, None) for f in _TITLE_FIELDS}
         data["sort_title"] = sort_title(spec.title)
         data["metadata_source"] = spec.metadata_source
-        return tuple(data[f] for f in _TITLE_FIELDS)
+        return tuple(db_text(data[f]) for f in _TITLE_FIELDS)
 
     def _lookup(self, table: str, name: str) -> int:
         cache_key = (table, name.casefold())
@@ -135,6 +148,7 @@ class CatalogWriter:
         hit = self._version_ids.get((title_id, key))
         if hit is not None:
             return hit
+        cache_key, key, label = key, db_text(key), db_text(label)
         self.conn.execute(
             "INSERT INTO versions (title_id, key, label) VALUES (?, ?, ?) "
             "ON CONFLICT (title_id, key) DO UPDATE SET label = excluded.label",
@@ -143,7 +157,7 @@ class CatalogWriter:
         row = self.conn.execute(
             "SELECT id FROM versions WHERE title_id = ? AND key = ?", (title_id, key)
         ).fetchone()
-        self._version_ids[(title_id, key)] = int(row[0])
+        self._version_ids[(title_id, cache_key)] = int(row[0])
         return int(row[0])
 
     def write_file(self, root_id: int, plan: FilePlan, existing_id: int | None) -> int:
@@ -155,7 +169,7 @@ class CatalogWriter:
             if plan.extra is None:
                 version_id = self.version_id(title_id, plan.version_key, plan.version_label)
         now = time.time()
-        parsed = json.dumps(plan.parsed.to_json_dict(), ensure_ascii=False)
+        parsed = db_text(json.dumps(plan.parsed.to_json_dict(), ensure_ascii=False))
         values = (
             path_key(f.rel), path_display(f.rel), path_key(f.dir_rel), f.kind, f.size,
             f.mtime_ns, title_id, version_id, plan.part, plan.extra, parsed, now,

@@ -17,6 +17,11 @@ def _resource_dir() -> Path:
     return inside if inside.is_dir() else RESOURCES
 
 
+def _assets_dir() -> Path:
+    inside = Path(__file__).resolve().parent.parent / "assets"
+    return inside if inside.is_dir() else RESOURCES.parent / "assets"
+
+
 def load_theme(app) -> None:
     qss = _resource_dir() / "theme.qss"
     # The default look is usable: a missing theme must not stop the app.
@@ -36,6 +41,9 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     app.setApplicationName("mediacenter")
     app.setApplicationDisplayName("mediacenter")
     load_theme(app)
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(_assets_dir() / "mediacenter.svg")))
     try:
         window = MainWindow(paths, probe=probe)
     except DatabaseError as exc:
