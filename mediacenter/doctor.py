@@ -78,6 +78,8 @@ def collect(paths: Paths) -> dict:
     from mediacenter.playback.vlc_env import libvlc_info
 
     vlc = libvlc_info()
+    # libvlc_info() says "loaded" and "instance_ok", not "ok": usable when both hold.
+    vlc["ok"] = bool(vlc.get("loaded")) and vlc.get("instance_ok") is not False
     report = {
         "mediacenter": __version__,
         "python": sys.version.split()[0],

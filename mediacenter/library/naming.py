@@ -3,8 +3,9 @@
 This runs for every file of every scan, so it is built for speed rather than generality:
 every regular expression is compiled once at import, the per-folder part of the work is
 cached (most files share their folder with many others), and nothing here ever touches the
-file system. ``guessit`` gives similar answers but is about 250 times slower, far too slow
-for a scanner that must keep up with thousands of files a second.
+file system. ``guessit`` gives similar answers but is a few hundred times slower, far too
+slow for a scanner that must keep up with thousands of files a second
+(``benchmarks/names_accuracy.py`` compares the two on ``tests/data/names.jsonl``).
 
 The conventions followed are the ones users of Kodi, Jellyfin and Plex already use
 (``Movie (2010)/Movie (2010) - 1080p.mkv``, ``Show/Season 01/Show - S01E02 - Title.mkv``,
@@ -76,32 +77,14 @@ _VIDEO_EXTS = frozenset(
     {"mkv", "mp4", "m4v", "avi", "mov", "wmv", "mpg", "mpeg", "ts", "m2ts", "mts", "vob", "webm",
      "flv", "ogv", "ogm", "divx", "iso", "rmvb", "3gp"}
 )
-_EXT_RE = re.compile(r"\.([A-Za-z0-9]{1,5})$")
 
 # Token boundaries inside a normalised name: separators are spaces, '-', brackets.
 _B = r"(?<![^\s\-\[(])"
 _E = r"(?![^\s\-\])])"
 
-# Release junk that never belongs in a title, whatever its case.
-_STRONG_JUNK = (
-    r"\d{3,4}[pi]|[48]k|uhd|fhd|"
-    r"blu-?ray|bd-?rip|br-?rip|bd-?remux|bd25|bd50|remux|"
-    r"web-?dl|web-?rip|web-?hd|hdtv(?:rip)?|pdtv|sdtv|dsr(?:ip)?|dvd-?rip|dvd-?scr|dvdr|dvd[59]|"
-    r"hd-?rip|hd-?dvd|hdcam|hd-?ts|hd-?tc|telesync|telecine|cam-?rip|vhs-?rip|tv-?rip|"
-    r"sat-?rip|ppv(?:-?rip)?|screener|ntsc|pal|"
-    r"[xh][ .]?26[45]|hevc|avc|xvid|divx|av1|vp9|mpeg-?[24]|vc-?1|"
-    r"aac(?:[257]\.[01])?|aac-?lc|he-?aac|ac-?3|e-?ac-?3|dts(?:-?hd|-?x|-?es)?|truehd|atmos|"
-    r"ddp?[ .]?[257]\.?[01]|ddp|dd\+|flac|mp3|lpcm|[257]\.[01](?:ch)?|"
-    r"hdr(?:10)?\+?|hdr10plus|dolby[ .]?vision|dovi|10-?bits?|8-?bits?|hi10p?|"
-    r"amzn|dsnp|hmax|atvp|pcok|pmtp|"
-    r"repack|rerip|readnfo|nfofix|dirfix|syncfix|"
-    r"vostfr|truefrench|subfrench|multisubs?|dual-?audio|hardsubs?|"
-    r"hsbs|h-sbs|half-sbs|hou|h-ou"
-)
-_STRONG_RE = re.compile(_B + r"(?:" + _STRONG_JUNK + r")" + _E, re.IGNORECASE)
-
-# The same vocabulary as token sets: scanning a name token by token with set lookups is
-# several times faster than a regex alternation tried at every character.
+# Release junk that never belongs in a title, whatever its case. Kept as token sets:
+# scanning a name token by token with set lookups is several times faster than a regex
+# alternation tried at every character.
 _STRONG_TOKENS = frozenset(
     """4k 8k uhd fhd bluray bdrip brrip bdremux bd25 bd50 remux webdl webrip webhd hdtv hdtvrip
     pdtv sdtv dsr dsrip dvdrip dvdscr dvdr dvd5 dvd9 hdrip hddvd hdcam hdts hdtc telesync
@@ -134,6 +117,8 @@ _STRONG_PAIRS = {
     "dd": frozenset({"5.1", "2.0", "7.1"}),
     "dts": frozenset({"hd"}),
 }
+# Junk words that can also be ordinary title words ("Charlotte's Web", "The French
+# Connection"): they only count when written the scene way, in capitals.
 _WEAK_TOKENS = frozenset(
     """french german italian spanish english eng ita fre ger spa esp jap jpn kor rus hindi
     tamil telugu russian nordic dutch swedish danish norwegian finnish polish latino
@@ -153,19 +138,6 @@ _JUNK_KIND.update(dict.fromkeys(_WEAK_TOKENS, 3))
 _JUNK_KIND.update(dict.fromkeys(_STRONG_PAIRS, 2))
 _JUNK_KIND.update(dict.fromkeys(_STRONG_TOKENS, 1))
 _JUNK_KIND.update(dict.fromkeys(_RES_TOKENS, 1))
-
-# Junk words that can also be ordinary title words ("Charlotte's Web", "The French
-# Connection"): they only count when written the scene way, in capitals.
-_WEAK_RE = re.compile(
-    _B
-    + r"(?:french|german|italian|spanish|english|eng|ita|fre|ger|spa|esp|jap|jpn|kor|rus|"
-    r"hindi|tamil|telugu|russian|nordic|dutch|swedish|danish|norwegian|finnish|polish|"
-    r"latino|castellano|chinese|chs|cht|vff?|vfq|vost|vo|multi|dual|web|cam|ts|tc|scr|r5|"
-    r"dv|proper|internal|limited|complete|dubbed|subbed|subs|nf|hulu|docu|stv|ws|fs|hc|"
-    r"retail|uncensored|opus|dl)"
-    + _E,
-    re.IGNORECASE,
-)
 
 _EDITION_PATTERN = (
     r"director'?s[ .]?cut|extended(?:[ .](?:cut|edition|version))?|uncut|unrated|"
@@ -190,7 +162,6 @@ _RES_RE = re.compile(
     r"(?<![0-9a-z])(?:(\d{3,4})([pi])|([48])k|(uhd)|\d{3,4}x(\d{3,4}))(?![0-9a-z])",
     re.IGNORECASE,
 )
-_RES_TOKEN_RE = re.compile(r"\d{3,4}x\d{3,4}")
 _VALID_HEIGHTS = frozenset({240, 288, 360, 480, 540, 576, 720, 900, 1080, 1440, 2160, 4320})
 
 _YEAR_RE = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
@@ -256,11 +227,11 @@ _EXTRA_SUFFIX_RE = re.compile(
     r"interview|scene|short|other|extra|clip)(?:[ ._-]?\d{1,2})?$",
     re.IGNORECASE,
 )
-# With a plain separator (no dash) only these are safe: "The Other", "Short" are titles.
 _EXTRA_ENDINGS = (
     "trailer", "sample", "featurette", "behindthescenes", "deletedscene", "deleted",
     "interview", "scene", "short", "other", "extra", "clip",
 )
+# With a plain separator (no dash) only these are safe: "The Other", "Short" are titles.
 _EXTRA_SOFT = frozenset({"trailer", "sample", "featurette", "behindthescenes"})
 # "sample-the.matrix.1999.mkv" (scene samples), or a file named just "trailer"/"sample 2".
 _EXTRA_PREFIX_RE = re.compile(
@@ -328,6 +299,8 @@ _GENERIC_WORDS = frozenset(
      "cartoons", "documentaries", "kids", "new", "unsorted", "4k", "hd", "uhd", "sd", "hdr",
      "1080p", "2160p", "720p", "my", "all", "foreign", "english", "other", "library"}
 )
+# A folder right inside one of these is a user name, not a title: /home/alice/movie.mkv.
+_USER_PARENTS = frozenset({"home", "users", "user"})
 _STRUCTURE_DIRS = frozenset(
     {"bdmv", "stream", "video_ts", "audio_ts", "private", "certificate", "playlist",
      "clipinf", "backup", "avchd"}
@@ -342,7 +315,7 @@ _HOME_DIRS = frozenset(
 _CAMERA_DATE_RE = re.compile(
     r"^(?:[A-Za-z][A-Za-z ]{0,24}[ _-]+)?((?:19|20)\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])"
     r"(?:(?:[ _-]+(?:at[ _-]+)?|_|-)(\d\d)[.\-:h]?(\d\d)[.\-:m]?(\d\d)\d*)?"
-    r"(?:[ _-][A-Za-z0-9_~ ()-]*)?$"
+    r"([ ._-][A-Za-z0-9_.~ ()-]*)?$"
 )
 _CAMERA_NUM_RE = re.compile(
     r"^(?:IMG|VID|DSC[FN]?|MVI|MOV|MAH|MAQ|GOPR|G[HXPS]\d\d|DJI|PICT|CIMG|SAM|HPIM|MVC|M2U|"
@@ -373,9 +346,11 @@ _ID_RE = re.compile(
 )
 _PLEX_EDITION_RE = re.compile(r"^edition[-=: ](.+)$", re.IGNORECASE)
 _HASH_RE = re.compile(r"^[0-9A-Fa-f]{8}$")
-_ACRONYM_RE = re.compile(r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,})")
-_DOT_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.|\d\.\d|\.\.|\.$")
-_ACRONYM_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
+_ACRONYM_RE = re.compile(
+    r"(?<![^\s._\-\[(])((?:[A-Za-z]\.){2,}|[A-Za-z]\.[A-Za-z](?=$|[\s\-\])]))"
+)
+_DOT_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z]\.|\d\.\d|\.\.|\.$|\.[A-Za-z]$")
+_ACRONYM_HINT_RE = re.compile(r"[A-Za-z]\.[A-Za-z](?:\.|$|[\s\-\])])")
 _ACRONYM_WORD_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
 # A dot is a separator unless an abbreviation's ("Mr. Robot": followed by a space) or an
 # audio channel count's ("5.1": a lone digit on each side).
@@ -386,18 +361,18 @@ _NUM_STEM_RE = re.compile(r"^(\d{1,4})(?:\s*(?:-|\.|\s)\s*(.*))?$")
 _TRAILING_NUM_RE = re.compile(r"(?<![\w.])(\d{1,4})\s*$")
 _GENERIC_STEM_RE = re.compile(
     r"^(?:movie|video|film|main|feature|title|index|default|output|untitled|"
-    r"title[ _]?t?\d+|t\d{1,3}|vts[ _]\d+[ _]\d+|b\d[ _]t\d+|\d{1,6}|[0-9a-f]{12,})$",
+    r"title[ _]?t?\d+|t\d{1,3}|vts[ _]\d+[ _]\d+|b\d[ _]t\d+|\d{1,2}|0\d*|\d{5,6}|"
+    r"[0-9a-f]{12,})$",
     re.IGNORECASE,
 )
 _NON_ALNUM_RE = re.compile(r"[\W_]+")
 _LABEL_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")
-_CAMERA_TAIL_RE = re.compile(r"[A-Z]{0,3}\d+")
+_WORDISH_RE = re.compile(r"[^\W\d_]{3}")
 # Cheap substring tests that let most names skip a costly regular expression.
 _EDITION_HINT_RE = re.compile(
     "cut|exten|unrated|remaster|imax|edition|theatrical|criterion|matte|redux"
 )
 _PART_HINT_RE = re.compile(r"(?:cd|dvd|dis[ck]|pt|part)[ ._-]?\d")
-_SEASON_WORDS_HINT_RE = re.compile("season|series|saison|staffel|temporada|stagione")
 # Any episode marker at all? One quick search spares most movies five slower ones.
 _MARKER_HINT_RE = re.compile(
     r"s\d{1,4}[ ._-]?e|\dx\d|season|series|saison|staffel|temporada|stagione|"
@@ -486,6 +461,7 @@ class _Raw:
     trailing: int | None = None  # a bare number ends the title: "Show 05"
     dash_num: int | None = None  # "Show - 05": anime-style absolute episode
     dash_strong: bool = False  # dash_num is convincing on its own (zero-padded, fansub tag)
+    show: str | None = None  # the title before dash_num: "Show" of "Show - 05"
     rest: str | None = None  # what follows a bare leading number
 
 
@@ -654,9 +630,9 @@ def _camera(stem: str) -> _Raw | None:
         label = f"{year}-{month}-{day}"
         if m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60:
             label += f" {m.group(4)}:{m.group(5)}:{m.group(6)}"
-        tail = stem[m.end(6) if m.group(6) else m.end(3) :].strip(" _-")
-        if tail and not tail.isdigit() and not _CAMERA_TAIL_RE.fullmatch(tail):
-            label += " " + tail.replace("_", " ")
+        tail = (m.group(7) or "").replace("_", " ").strip(" .-")
+        if tail and tail != tail.upper() and _WORDISH_RE.search(tail):
+            label += " " + tail  # "2019-07-04 Fireworks", but not "_HDR" or "-WA0003"
         return _Raw(title=label, year=int(year), air_date=f"{year}-{month}-{day}", camera=True)
     if _CAMERA_NUM_RE.match(stem):
         return _Raw(title=stem, camera=True)
@@ -682,15 +658,20 @@ def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None
     res = _RES_RE.fullmatch(c)
     if res:
         return "res", c
-    if _STRONG_RE.search(c.replace(".", " ")) or _RES_RE.search(c):
+    if _RES_RE.search(c):
+        return "junk", c
+    flat = " ".join(_normalise_dots(c.replace("_", " ")).split())
+    if _first_junk(flat, flat.lower(), 0, False)[0] < len(flat):
         return "junk", c
     if _HASH_RE.match(c):
         return "drop", None
+    if (c[:1].isdigit() or c[:1] in "sS") and (_X_RE.fullmatch(c) or _SE_RE.fullmatch(c)):
+        return "marker", c
     if c.isdigit():
         return "num", int(c) if len(c) <= 4 else None
     if square:
         return "drop", None
-    if _WEAK_RE.fullmatch(c):
+    if c.lower() in _WEAK_TOKENS:
         return "drop", None
     return "keep", c
 
@@ -721,10 +702,12 @@ def _episode_marker(
     m = _SE_RE.search(n)
     if m:
         raw.season = int(m.group(1))
-        raw.episodes = _expand(int(m.group(2)), m.group(3), _SE_MORE_RE)
+        more = m.group(3)
+        raw.episodes = _expand(int(m.group(2)), more, _SE_MORE_RE) if more else (int(m.group(2)),)
         return m.start(), m.end()
     m = _X_RE.search(n)
-    if m and m.start() > 0:
+    if m and (m.start() > 0 or not (_YEAR_RE.search(n, m.end()) or year_brackets)):
+        # ("3x3 Eyes (1991)" is a movie; "04x10 - Title" in a season folder is not.)
         raw.season = int(m.group(1))
         raw.episodes = _expand(int(m.group(2)), m.group(3), _X_MORE_RE)
         return m.start(), m.end()
@@ -780,7 +763,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             return raw
 
     # Website prefixes: "www.site.com - Movie (2010)".
-    m = _WWW_RE.match(s) if s[:4].lower() == "www." or " - " in s else None
+    dash = s.find(" - ")
+    m = _WWW_RE.match(s) if s[:4].lower() == "www." or "." in s[:dash] else None
     if m and m.end() < len(s):
         s = s[m.end() :]
 
@@ -792,6 +776,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         pos = 0
         for m in _BRACKET_RE.finditer(s):
             cls, payload = _classify_bracket(m.group(1), m.group(0)[0] in "[【「")
+            if cls == "marker":  # "Show [1x01] Pilot": the marker stands as written
+                parts.append(f"{s[pos : m.start()]} {payload} ")
+                pos = m.end()
+                continue
             if cls in ("drop", "junk", "keep") and not s[: m.start()].strip(" ._-"):
                 raw.group = raw.group or m.group(0)[0] in "[【"
                 cls = "drop"
@@ -901,6 +889,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             raw.year = int(ym.group(1))
             title_end = ym.start()
         raw.title = _humanise(_clean(n[:title_end], keep), scene)
+        if raw.title.endswith((" Us", " Uk")) and n[:title_end] == low[:title_end]:
+            raw.title = raw.title[:-2] + raw.title[-2:].upper()  # "the.office.us" -> "US"
         if raw.resolution:
             raw.label = raw.resolution
         return raw
@@ -985,7 +975,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             after_num = _clean(n[am.end() : title_end], keep)
             if after_num:
                 raw.episode_title = after_num
-            raw.title = _clean(n[: am.start()], keep)
+            raw.show = _clean(n[: am.start()], keep)
     nm = _NUM_STEM_RE.match(raw.title) if raw.title[:1].isdigit() else None
     if nm and not (len(nm.group(1)) == 4 and year is None and not nm.group(2)):
         raw.numeric = int(nm.group(1))
@@ -997,7 +987,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     if raw.group and raw.dash_num is None and raw.trailing is not None and year is None:
         # "[Group] Show 05 [1080p]"
         raw.dash_num, raw.dash_strong = raw.trailing, True
-        raw.title = _clean(raw.title[: _TRAILING_NUM_RE.search(raw.title).start()])  # type: ignore[union-attr]
+        raw.show = _clean(_TRAILING_NUM_RE.sub("", raw.title))
 
     # Version label: Jellyfin's "Movie (2010) - 1080p", else bracket labels, else scene.
     label_from = year_end if year is not None and year_pos <= title_end else title_end
@@ -1025,7 +1015,9 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         else:
             raw.label = raw.resolution or raw.edition
     raw.title = _humanise(raw.title, scene)
-    if not is_folder and _GENERIC_STEM_RE.match(raw.title or n):
+    if raw.show is not None:
+        raw.show = _humanise(raw.show, scene)
+    if not is_folder and year is None and _GENERIC_STEM_RE.match(raw.title or n):
         raw.generic = True
     elif not is_folder and scene and " " not in n and len(n) >= 12:
         digits = sum(c.isdigit() for c in n)
@@ -1108,9 +1100,9 @@ def _folder_context(folders: tuple[str, ...]) -> _Ctx:
                 ctx.season = season
                 ctx.in_season_dir = True
                 continue
-        if _is_generic_dir(low):
+        if _is_generic_dir(low) or (i >= 0 and folders[i].casefold() in _USER_PARENTS):
             break
-        raw = _parse_name(_SURROGATE_RE.sub("", name) if not name.isascii() else name, True)
+        raw = _parse_name(name, True)
         if not raw.title:
             break
         ctx.title = raw
@@ -1137,22 +1129,25 @@ def _fix_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@functools.lru_cache(maxsize=64)
+def _root_parts(root: str) -> tuple[list[str], list[str]]:
+    parts = [p for p in root.replace("\\", "/").split("/") if p and p != "."]
+    return parts, [p.casefold() for p in parts]
+
+
 def _split_path(path: str, root: str | None) -> tuple[tuple[str, ...], str]:
     """(folders below root, file name) for a '/' or '\\' separated path."""
     parts = path.replace("\\", "/").split("/")
     if "" in parts or "." in parts or ".." in parts:
         parts = [p for p in parts if p and p != "." and p != ".."]
-    if root:
-        rparts = [p for p in root.replace("\\", "/").split("/") if p and p != "."]
-        absolute = path[:1] in "/\\" or path[1:2] == ":"
-        if rparts and absolute and len(parts) > len(rparts):
-            pairs = zip(parts, rparts, strict=False)
-            if all(a == b or a.casefold() == b.casefold() for a, b in pairs):
-                parts = parts[len(rparts) :]
-            else:
-                rparts = []
-        if rparts and absolute and len(parts) <= len(rparts):
-            parts = parts[-1:]
+    if root and (path[:1] in "/\\" or path[1:2] == ":"):
+        # Only an absolute path can be placed under the root; a relative one already is.
+        rparts, rfolded = _root_parts(root)
+        n = len(rparts)
+        if rparts and len(parts) > n and (
+            parts[:n] == rparts or [p.casefold() for p in parts[:n]] == rfolded
+        ):
+            parts = parts[n:]
     if not parts:
         return (), ""
     return tuple(parts[-7:-1]), parts[-1]
@@ -1220,16 +1215,12 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
     ctx = _folder_context(folders) if folders else _Ctx()
     folder = ctx.title
 
-    # Home videos: camera names, or anything inside a camera/home-video folder.
-    if raw.camera or ctx.home or (
-        ctx.disc and any(f.casefold() == "avchd" for f in folders)
-    ):
-        title = raw.title if raw.camera else (_clean(stem.replace("_", " ")) or stem)
-        year = raw.year
-        if not raw.camera:
-            title = raw.title or title
+    # Home videos: camera names, or anything inside a camera/home-video folder, where the
+    # file name as written is the best label ("Christmas 2019").
+    if raw.camera or ctx.home:
+        title = raw.title if raw.camera else _clean(_normalise_dots(stem.replace("_", " ")))
         return ParsedName(
-            kind="other", title=title or stem or "Unknown", year=year,
+            kind="other", title=title or stem or "Unknown", year=raw.year,
             air_date=raw.air_date if raw.camera else None, extra=raw.extra or ctx.extra,
         )
 
@@ -1249,16 +1240,14 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
     # Bare numbers and "Show - 05" become episodes where folders say "this is a show".
     if not is_episode and not extra:
         if raw.numeric is not None and (in_show or raw.generic):
-            if in_show or ctx.title is not None:
+            # "Season 1/02 - Title.mkv"; "Show/1.mkv" too, but not "Movie (2010)/1.mkv".
+            if in_show or (folder is not None and not folder.year):
                 episodes = (_season_split(raw.numeric, ctx.season),)
                 episode_title = raw.rest
-                is_episode = in_show or (folder is not None and not folder.year)
-                if not is_episode:
-                    episodes = ()
-                    episode_title = None
+                is_episode = True
         elif raw.dash_num is not None and (
             in_show or raw.dash_strong
-            or (folder is not None and not folder.year and _related(raw.title, folder.title))
+            or (folder is not None and not folder.year and _related(raw.show or "", folder.title))
         ):
             num = raw.dash_num
             if not raw.group:
@@ -1274,6 +1263,8 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
         if season is None:
             season = ctx.season
         show_title = raw.title if not (raw.numeric is not None and episodes) else ""
+        if raw.show is not None and episodes and not raw.episodes:
+            show_title = raw.show
         if raw.trailing is not None and episodes and not raw.episodes:
             show_title = _clean(_TRAILING_NUM_RE.sub("", show_title))
         show_year = raw.year

@@ -23,6 +23,7 @@ from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.walk import WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
     CatalogWriter,
+    db_text,
     mark_removed_titles,
     path_display,
     path_key,
@@ -33,7 +34,7 @@ BATCH_FILES = 400
 PROBE_FLUSH = 25
 WALK_REASONS = (
     "permission-denied", "unreadable-folder", "unreadable-file", "broken-link", "symlink-loop",
-    "empty-file",
+    "empty-file", "not-a-file",
 )
 
 
@@ -173,6 +174,7 @@ class Scanner:
         )
         moved = self._match_moves(root, dirty, existing_ids, vanished)
         report.moved = len(moved)
+        report.new -= len(moved)  # a moved file was counted as new by the classification
 
         writer = CatalogWriter(self.db)
         nfo_problems: dict[str, str] = {}
@@ -282,6 +284,10 @@ class Scanner:
             rel for rel in old_sigs
             if rel not in dirs and not (unreadable and _under(rel, unreadable))
         }
+        # Folders known before that cannot be read now: their rows are kept (and counted).
+        kept_dirs = {
+            rel for rel in old_sigs if rel not in dirs and unreadable and _under(rel, unreadable)
+        }
         affected = set(changed)
         if len(changed) < len(dirs):
             for rel in changed:
@@ -289,7 +295,9 @@ class Scanner:
                     below = rel + "/" if rel else ""
                     affected.update(d for d in dirs if d.startswith(below))
         first_scan = not old_sigs
-        existing = self._load_existing(root_id, None if first_scan else affected | gone_dirs)
+        existing = self._load_existing(
+            root_id, None if first_scan else affected | gone_dirs | kept_dirs
+        )
         for rel, d in dirs.items():
             if rel not in affected:
                 report.unchanged += len(d.raw)
@@ -312,7 +320,7 @@ class Scanner:
                 else:
                     report.unchanged += 1
                 dirty.append(f)
-        check = affected | gone_dirs
+        check = affected | gone_dirs | kept_dirs
         vanished: dict[bytes, _Existing] = {}
         for key, old in existing.items():
             if key in seen:
@@ -478,7 +486,7 @@ class Scanner:
                 "probe_error = NULL, duration_ms = ?, width = ?, height = ?, video_codec = ?, "
                 "bitrate_bps = ?, fingerprint = ? WHERE id = ?",
                 (
-                    json.dumps(result.to_json_dict(), ensure_ascii=False), size, mtime_ns,
+                    db_text(json.dumps(result.to_json_dict(), ensure_ascii=False)), size, mtime_ns,
                     result.duration_ms, result.width, result.height, result.video_codec,
                     result.bitrate_bps, fp, fid,
                 ),
@@ -489,13 +497,13 @@ class Scanner:
         c.execute(
             "UPDATE files SET probe_json = NULL, probe_size = ?, probe_mtime_ns = ?, "
             "probe_error = ?, fingerprint = ? WHERE id = ?",
-            (size, mtime_ns, str(result), fp, fid),
+            (size, mtime_ns, db_text(str(result)), fp, fid),
         )
         c.execute(
             "INSERT INTO scan_problems (root_id, scan_id, path_key, path_display, reason, detail,"
             " at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (root_id, path_key, reason) DO UPDATE"
             " SET detail = excluded.detail, at = excluded.at",
-            (root_id, scan_id, pkey, path_display(rel), f"probe-{reason}", str(result),
+            (root_id, scan_id, pkey, path_display(rel), f"probe-{reason}", db_text(str(result)),
              time.time()),
         )
 

@@ -101,10 +101,6 @@ class WalkResult:
     root_ok: bool
     root_error: str | None = None
     file_count: int = 0
-
-    @property
-    def videos(self) -> list[str]:
-        return [f.name for f in self.files]
     dirs: dict[str, WalkedDir] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable_dirs: list[str] = field(default_factory=list)
@@ -192,7 +188,12 @@ def walk_root(
                     dir_files.append((name, st.st_size, st.st_mtime_ns, ext))
                     continue
                 if mode != _S_IFDIR:
-                    continue  # FIFOs, sockets, devices: never media, and reading may block
+                    # FIFOs, sockets, devices: never media, and reading may block. Said so,
+                    # since the name promises a video.
+                    if is_video:
+                        problems.append(Problem(prefix + name, "not-a-file",
+                                                "not a regular file (a pipe, socket or device)"))
+                    continue
             else:
                 try:
                     if not entry.is_dir():
