@@ -125,6 +125,8 @@ def run(cases: list[dict[str, Any]], with_guessit: bool, show_failures: bool) ->
     best = float("inf")
     for _ in range(5):
         naming._folder_context.cache_clear()
+        naming._classify_bracket.cache_clear()
+        naming._compact.cache_clear()
         start = time.perf_counter()
         for _ in range(rounds):
             for path, root in paths:

@@ -132,6 +132,9 @@ _RES_TOKENS = {f"{h}{x}": f"{h}{x}" for h in (240, 288, 360, 480, 540, 576, 720,
 _RES_TOKENS.update({"4k": "2160p", "uhd": "2160p", "8k": "4320p", "1920x1080": "1080p",
                     "1280x720": "720p", "3840x2160": "2160p", "720x480": "480p",
                     "720x576": "576p", "1920x800": "1080p", "1920x816": "1080p"})
+# How a bracketed resolution reads as a version label: "[1080P]" -> "1080p", "[4k]" -> "4K".
+_RES_LABELS = {k: k for k in _RES_TOKENS if k[0].isdigit() and "x" not in k}
+_RES_LABELS.update({"4k": "4K", "8k": "8K"})
 # token -> 1: junk, 2: first half of a two-token junk word, 3: junk only in capitals.
 _JUNK_KIND: dict[str, int] = {}
 _JUNK_KIND.update(dict.fromkeys(_WEAK_TOKENS, 3))
@@ -529,11 +532,14 @@ def _title_case(text: str) -> str:
 
 
 def _clean(text: str, keep: dict[str, str] | None = None) -> str:
-    """Turn a slice of a normalised name into display text: placeholders resolved, separators
-    and stray punctuation trimmed, spaces collapsed."""
-    if _PLACEHOLDER_RE.search(text):
-        table = keep or {}
-        text = _PLACEHOLDER_RE.sub(lambda m: table.get(m.group(0), " "), text)
+    """Turn a slice of a normalised name into display text: placeholders resolved (``keep``
+    maps those to keep, None when the name had no brackets), separators and stray
+    punctuation trimmed, spaces collapsed."""
+    if keep is not None and _PLACEHOLDER_RE.search(text):
+        if keep:
+            text = _PLACEHOLDER_RE.sub(lambda m: keep.get(m.group(0), " "), text)
+        else:
+            text = _PLACEHOLDER_RE.sub(" ", text)
     text = " ".join(text.split()).strip(" -_,;:~+–—|")
     while text.endswith("."):
         # Keep the final dot of an acronym ("S.W.A.T.") or an abbreviation.
@@ -639,8 +645,10 @@ def _camera(stem: str) -> _Raw | None:
     return None
 
 
+@functools.lru_cache(maxsize=2048)
 def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None]:
-    """What a bracketed group holds: a year, an id to drop, a version label, junk..."""
+    """What a bracketed group holds: a year, an id to drop, a version label, junk...
+    Cached: the same few hundred years, resolutions and group tags recur across a library."""
     c = content.strip()
     if not c:
         return "drop", None
@@ -648,6 +656,10 @@ def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None
         y = int(c)
         if _MIN_YEAR <= y <= _MAX_YEAR:
             return "year", y
+    if _RES_RE.fullmatch(c):
+        return "res", c
+    if _HASH_RE.match(c):
+        return "drop", None  # CRC of a fansub release
     if _ID_RE.match(c):
         return "drop", None
     m = _PLEX_EDITION_RE.match(c)
@@ -655,16 +667,11 @@ def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None
         return "edition", m.group(1).strip()
     if _EDITION_FULL_RE.fullmatch(c):
         return "edition", c
-    res = _RES_RE.fullmatch(c)
-    if res:
-        return "res", c
     if _RES_RE.search(c):
         return "junk", c
     flat = " ".join(_normalise_dots(c.replace("_", " ")).split())
     if _first_junk(flat, flat.lower(), 0, False)[0] < len(flat):
         return "junk", c
-    if _HASH_RE.match(c):
-        return "drop", None
     if (c[:1].isdigit() or c[:1] in "sS") and (_X_RE.fullmatch(c) or _SE_RE.fullmatch(c)):
         return "marker", c
     if c.isdigit():
@@ -775,7 +782,13 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         parts: list[str] = []
         pos = 0
         for m in _BRACKET_RE.finditer(s):
-            cls, payload = _classify_bracket(m.group(1), m.group(0)[0] in "[【「")
+            square = m.group(0)[0] in "[【「"
+            if square and not s[: m.start()].strip(" ._-"):
+                # A leading [tag] is a release group or site: no need to look inside.
+                cls, payload = "drop", None
+                raw.group = True
+            else:
+                cls, payload = _classify_bracket(m.group(1), square)
             if cls == "marker":  # "Show [1x01] Pilot": the marker stands as written
                 parts.append(f"{s[pos : m.start()]} {payload} ")
                 pos = m.end()
@@ -800,7 +813,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
     if len(low) != len(n):  # a few letters lower-case to two characters ("İ")
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in n)
 
-    keep: dict[str, str] = {}
+    keep: dict[str, str] | None = {} if brackets else None
     junk_at = len(n)
     year_brackets: list[tuple[int, int, int]] = []  # (pos, end, year)
     labels: list[str] = []
@@ -808,7 +821,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         ch = chr(0xE000 + i)
         at = n.find(ch)
         if cls == "keep":
-            keep[ch] = f"({payload})"
+            keep[ch] = f"({payload})"  # type: ignore[index]
         elif cls == "year":
             year_brackets.append((at, at + 1, payload))  # type: ignore[arg-type]
         elif cls in ("junk", "res", "edition"):
@@ -821,7 +834,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
                 raw.edition = raw.edition or _canon_edition(text)
                 labels.append(_canon_edition(text))
             elif cls == "res":
-                labels.append(_canon_label(text))
+                labels.append(_RES_LABELS.get(text.lower()) or _canon_label(text))
             elif raw.edition is None:
                 m = _EDITION_RE.search(text)
                 if m:
@@ -877,7 +890,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
                 raw.edition = _canon_edition(em.group(0))
         head = n[:title_end]
         ym = None
-        for ym_ in _YEAR_RE.finditer(head):
+        for ym_ in _YEAR_RE.finditer(head) if ("1" in head or "2" in head) else ():
             if ym_.start() > 0 and _MIN_YEAR <= int(ym_.group(1)) <= _MAX_YEAR:
                 ym = ym_
         for at, _end, y in year_brackets:
@@ -1038,8 +1051,7 @@ class _Ctx:
     in_season_dir: bool = False
     title: _Raw | None = None  # parse of the folder that names the title
     extra: str | None = None
-    home: bool = False
-    disc: bool = False  # inside a BDMV/VIDEO_TS structure
+    home: bool = False  # inside a home-video or camera folder
 
 
 @functools.lru_cache(maxsize=8192)
@@ -1074,44 +1086,61 @@ def _season_of_dir(name: str) -> int | None:
 
 @functools.lru_cache(maxsize=4096)
 def _folder_context(folders: tuple[str, ...]) -> _Ctx:
-    """Walk up from the file's folder: extras folders, then a season folder, then the folder
-    that names the title (a show or a movie). Cached: a folder's files share all of it."""
+    """What the folders above a file say. Cached: a folder's files share all of it.
+
+    An extras folder (``Extras``, ``Trailers``...) up to three levels above the file makes it
+    an extra of the title named above that folder, if there is one and no folder in between
+    names a title of its own; otherwise the walk goes up from the file: a season folder, then
+    the folder that names the title (show or movie).
+    """
     ctx = _Ctx()
     for name in folders:
         if name.casefold() in _HOME_DIRS:
             ctx.home = True
             break
-    i = len(folders) - 1
-    extra = None
+    last = len(folders) - 1
+    for k in range(last, max(-1, last - 3), -1):
+        kind = _EXTRA_DIRS.get(folders[k].strip().casefold())
+        if kind is None:
+            continue
+        if any(_parse_name(f, True).year for f in folders[k + 1 :]):
+            break  # "Shorts/Some Short (2015)/": a title folder inside a category folder
+        j = k - 1
+        while j >= 0 and folders[j].strip().casefold() in _EXTRA_DIRS:
+            j -= 1
+        _walk_up(folders, j, ctx)
+        if ctx.title is not None:
+            ctx.extra = kind
+            return ctx
+        ctx.season, ctx.in_season_dir = None, False
+        break
+    _walk_up(folders, last, ctx)
+    return ctx
+
+
+def _walk_up(folders: tuple[str, ...], i: int, ctx: _Ctx) -> None:
+    """From folders[i] upwards: skip disc structure folders, note one season folder, then
+    parse the first folder that can name a title (stopping at generic ones)."""
     while i >= 0:
         name = folders[i].strip()
         low = name.casefold()
         i -= 1
-        if low in _STRUCTURE_DIRS:
-            ctx.disc = True
+        if low in _STRUCTURE_DIRS:  # BDMV/STREAM, VIDEO_TS: the title is further up
             continue
-        if ctx.season is None and not ctx.in_season_dir:
-            kind = _EXTRA_DIRS.get(low)
-            if kind is not None:
-                extra = extra or kind
-                continue
+        if not ctx.in_season_dir:
             season = _season_of_dir(name)
             if season is not None:
                 ctx.season = season
                 ctx.in_season_dir = True
                 continue
         if _is_generic_dir(low) or (i >= 0 and folders[i].casefold() in _USER_PARENTS):
-            break
+            return
         raw = _parse_name(name, True)
-        if not raw.title:
-            break
-        ctx.title = raw
-        if ctx.season is None and raw.season is not None:
-            ctx.season = raw.season
-        break
-    if ctx.title is not None:
-        ctx.extra = extra
-    return ctx
+        if raw.title:
+            ctx.title = raw
+            if ctx.season is None and raw.season is not None:
+                ctx.season = raw.season
+        return
 
 
 # --------------------------------------------------------------------------------------

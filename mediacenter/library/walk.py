@@ -43,6 +43,7 @@ _KIND_BY_EXT = {".m3u8": "manifest", ".mpd": "manifest", ".strm": "strm"}
 _S_IFMT = stat_mod.S_IFMT(0o177777)
 _S_IFREG = stat_mod.S_IFREG
 _S_IFDIR = stat_mod.S_IFDIR
+_STAT_EXTENSIONS = VIDEO_EXTENSIONS | {".nfo"}
 
 
 @dataclass(slots=True)
@@ -117,27 +118,31 @@ def walk_root(
 
     Never raises for anything found inside the root. If the root itself cannot be listed,
     ``root_ok`` is False and ``root_error`` says why (the caller treats the root as offline).
+
+    This loop is the floor of every rescan's cost, so it is written flat: one pass over each
+    folder's entries, a stat only for videos and .nfo files, no per-folder function calls.
+    A followed symlink loops when its target is an ancestor of where we are or one of the
+    targets already followed on the way; real paths are worked out only when a symlink is
+    met, since plain folders cannot form loops.
     """
-    result = WalkResult(root_ok=True)
     try:
-        root_real = os.path.realpath(root)
         with os.scandir(root):
             pass
     except OSError as exc:
         return WalkResult(root_ok=False, root_error=f"{exc.strerror or exc} ({root})")
-
-    # (absolute path, relative path, real path, real targets of the symlinks followed to get
-    # here). A followed symlink loops when its target is an ancestor of where we are or one
-    # of the targets already followed on the way.
-    stack: list[tuple[str, str, str, frozenset[str]]] = [(root, "", root_real, frozenset())]
-    found = 0
+    result = WalkResult(root_ok=True)
     problems = result.problems
-    sep = os.sep
+    dirs = result.dirs
+    # (absolute path, relative path, real targets of the symlinks followed to get here)
+    stack: list[tuple[str, str, frozenset[str]]] = [(root, "", frozenset())]
+    found = 0
+    visited = 0
     while stack:
-        if is_cancelled is not None and is_cancelled():
+        abs_dir, rel_dir, followed = stack.pop()
+        visited += 1
+        if is_cancelled is not None and visited % 64 == 0 and is_cancelled():
             result.cancelled = True
             break
-        abs_dir, rel_dir, real_dir, followed = stack.pop()
         prefix = rel_dir + "/" if rel_dir else ""
         try:
             with os.scandir(abs_dir) as it:
@@ -151,17 +156,14 @@ def walk_root(
         names = [e.name for e in entries]
         if not IGNORE_MARKERS.isdisjoint(names):
             continue
-        subdirs: list[tuple[str, str, bool]] = []
-        dir_files: list[tuple[str, int, int, str]] = []
+        raw: list[tuple[str, int, int, str]] = []
         sig_size = sig_mtime = 0
         for entry in entries:
             name = entry.name
-            dot = name.rfind(".")
-            ext = name[dot:].lower() if dot > 0 else ""
-            is_video = ext in VIDEO_EXTENSIONS
+            ext = name[name.rfind("."):].lower()
             # Videos and .nfo files are stat'ed; artwork and anything else count by name only
             # (in the folder signature below): their content never changes the catalog.
-            if is_video or ext == ".nfo":
+            if ext in _STAT_EXTENSIONS:
                 if name[0] == "." and name.startswith("._"):
                     continue  # macOS resource forks copied to foreign file systems
                 try:
@@ -176,21 +178,22 @@ def walk_root(
                     continue
                 mode = st.st_mode & _S_IFMT
                 if mode == _S_IFREG:
-                    sig_size += st.st_size
+                    size = st.st_size
+                    sig_size += size
                     sig_mtime += st.st_mtime_ns
-                    if not is_video:
+                    if ext == ".nfo":
                         continue
-                    if st.st_size == 0:
+                    if size == 0:
                         problems.append(
                             Problem(prefix + name, "empty-file", "the file is 0 bytes")
                         )
                         continue
-                    dir_files.append((name, st.st_size, st.st_mtime_ns, ext))
+                    raw.append((name, size, st.st_mtime_ns, ext))
                     continue
                 if mode != _S_IFDIR:
                     # FIFOs, sockets, devices: never media, and reading may block. Said so,
                     # since the name promises a video.
-                    if is_video:
+                    if ext != ".nfo":
                         problems.append(Problem(prefix + name, "not-a-file",
                                                 "not a regular file (a pipe, socket or device)"))
                     continue
@@ -200,32 +203,32 @@ def walk_root(
                         continue
                 except OSError:
                     continue
-            if name[0] != "." and name.lower() not in SKIP_DIRS:
-                subdirs.append((entry.path, name, entry.is_symlink()))
-        if dir_files:
-            before = found
-            found += len(dir_files)
-            if on_progress is not None and found // 500 != before // 500:
-                on_progress(found)
+            if name[0] == "." or name.lower() in SKIP_DIRS:
+                continue
+            if not entry.is_symlink():
+                stack.append((entry.path, prefix + name, followed))
+                continue
+            target = os.path.realpath(entry.path)
+            here = os.path.realpath(abs_dir)
+            if target in followed or here == target or here.startswith(
+                target.rstrip(os.sep) + os.sep
+            ):
+                problems.append(Problem(prefix + name, "symlink-loop",
+                                        f"links back to a parent folder ({target})"))
+                continue
+            stack.append((entry.path, prefix + name, followed | {target}))
         # The names' checksum catches adds, removals and renames; the sums of sizes and
         # modification times change when a video or .nfo is modified (mtimes move forward).
         crc = zlib.crc32("\0".join(names).encode("utf-8", "surrogateescape"))
-        sig = f"{len(names)}:{crc:08x}:{sig_size}:{sig_mtime}"
-        result.dirs[rel_dir] = WalkedDir(rel_dir, names, sig, dir_files)
-        for abs_sub, name, is_link in reversed(subdirs):
-            rel_sub = prefix + name
-            if not is_link:
-                stack.append((abs_sub, rel_sub, real_dir + sep + name, followed))
-                continue
-            target = os.path.realpath(abs_sub)
-            if target in followed or real_dir == target or real_dir.startswith(target + sep):
-                problems.append(
-                    Problem(rel_sub, "symlink-loop", f"links back to a parent folder ({target})")
-                )
-                continue
-            stack.append((abs_sub, rel_sub, target, followed | {target}))
+        dirs[rel_dir] = WalkedDir(
+            rel_dir, names, f"{len(names)}:{crc:08x}:{sig_size}:{sig_mtime}", raw
+        )
+        if raw:
+            before = found
+            found += len(raw)
+            if on_progress is not None and found // 500 != before // 500:
+                on_progress(found)
     result.file_count = found
     if on_progress is not None:
         on_progress(found)
     return result
-

@@ -184,6 +184,7 @@ def test_no_regex_compiled_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(re, name, forbidden)
     naming._folder_context.cache_clear()
     naming._compact.cache_clear()
+    naming._classify_bracket.cache_clear()
     for case in CASES:
         parse_path(case["path"])
 
@@ -238,6 +239,7 @@ def test_speed_sanity() -> None:
     best = float("inf")
     for _ in range(5):
         naming._folder_context.cache_clear()
+        naming._classify_bracket.cache_clear()
         start = time.perf_counter()
         for path in paths:
             parse_path(path)
