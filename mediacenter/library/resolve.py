@@ -243,9 +243,11 @@ class Resolver:
         if parsed.extra:
             version_key = f"extra:{f.rel}"
         else:
-            # Files of one folder with the same label are the parts of one version.
-            version_key = f"{self.root_id}:{f.dir_rel}:{label.casefold()}"
-            if not label and parsed.part is None:
+            # Parts of one version share a folder and a label; any other file is a version
+            # of its own (two 1080p copies from different sources stay two versions).
+            if parsed.part is not None:
+                version_key = f"{self.root_id}:{f.dir_rel}:{label.casefold()}"
+            else:
                 version_key = f"{self.root_id}:{f.rel}"
         return FilePlan(f, parsed, title, version_key, label, parsed.part, parsed.extra, problems)
 
