@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     """Catalog list with type-ahead search, folder management and scan progress."""
 
     root_changed = Signal(int)  # emitted (from any thread) when a watched root changed on disk
+    watch_debounce_s = 3.0  # wait for a copy to settle before rescanning
 
     def __init__(self, paths: Paths, *, probe: bool = True) -> None:
         super().__init__()
@@ -322,7 +323,8 @@ class MainWindow(QMainWindow):
         roots = {r.id: r.path for r in list_roots(self.db)}
         if not roots:
             return
-        self.watcher = LibraryWatcher(roots, self.root_changed.emit)
+        self.watcher = LibraryWatcher(roots, self.root_changed.emit,
+                                      debounce_s=self.watch_debounce_s)
         self.watcher.start()
 
     def _on_root_changed(self, root_id: int) -> None:

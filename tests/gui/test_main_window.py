@@ -127,3 +127,17 @@ def test_ids_role_and_durations():
     assert format_duration(12 * 60_000) == "12 min"
     assert format_duration(102 * 60_000) == "1 h 42 min"
     assert IdRole > Qt.ItemDataRole.UserRole
+
+
+def test_changes_on_disk_show_up_while_the_app_runs(window, qtbot, tmp_path, clip_factory,
+                                                    monkeypatch):
+    monkeypatch.setattr(MainWindow, "watch_debounce_s", 0.3)
+    window.start_watching()
+    clip_factory(tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4", duration_s=1.0)
+
+    def titles() -> list[str]:
+        return [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
+
+    qtbot.waitUntil(lambda: "Heat" in titles(), timeout=20000)
+    (tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4").unlink()
+    qtbot.waitUntil(lambda: "Heat" not in titles(), timeout=20000)
