@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self._debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(self._debounce.start)
         self.add_button.clicked.connect(self._on_add_folder)
-        self.scan_button.clicked.connect(lambda: self.start_scan(None))
+        self.scan_button.clicked.connect(self._on_scan_button)
         self.root_changed.connect(self._on_root_changed)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.model.modelReset.connect(self._select_first)
@@ -258,6 +258,19 @@ class MainWindow(QMainWindow):
         self.start_watching()
         return True
 
+    def _on_scan_button(self) -> None:
+        if self._scan is None:
+            self.start_scan(None)
+        else:
+            self.cancel_scan()
+
+    def cancel_scan(self) -> None:
+        """Stop after the current batch; what was imported stays, the next scan resumes."""
+        self._queued_roots.clear()
+        if self._scan is not None:
+            self._scan.cancel()
+            self.status.setText("Cancelling…")
+
     def start_scan(self, root_ids: list[int] | None) -> Task | None:
         if self._scan is not None:
             self._queued_roots.update(root_ids or [r.id for r in list_roots(self.db)])
@@ -267,7 +280,7 @@ class MainWindow(QMainWindow):
         task.signals.finished.connect(self._on_scan_finished)
         task.signals.failed.connect(self._on_scan_failed)
         self._scan = task
-        self.scan_button.setEnabled(False)
+        self.scan_button.setText("Cancel scan")
         self.progress.setRange(0, 0)
         self.progress.show()
         self.tasks.start(task)
@@ -288,7 +301,7 @@ class MainWindow(QMainWindow):
 
     def _scan_done(self) -> None:
         self._scan = None
-        self.scan_button.setEnabled(True)
+        self.scan_button.setText("Scan library")
         self.progress.hide()
         if self._queued_roots:
             queued = sorted(self._queued_roots)
@@ -301,6 +314,8 @@ class MainWindow(QMainWindow):
         problems = sum(len(r.problems) for r in reports)
         offline = [r for r in reports if r.status == "offline"]
         parts = [f"{self.model.total()} titles"]
+        if any(r.status == "cancelled" for r in reports):
+            parts.append("scan cancelled: choose “Scan library” to continue")
         if problems:
             parts.append(f"{problems} files could not be read (see 'mediacenter scan --json')")
         if offline:

@@ -141,3 +141,32 @@ def test_changes_on_disk_show_up_while_the_app_runs(window, qtbot, tmp_path, cli
     qtbot.waitUntil(lambda: "Heat" in titles(), timeout=20000)
     (tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4").unlink()
     qtbot.waitUntil(lambda: "Heat" not in titles(), timeout=20000)
+
+
+def test_a_scan_can_be_cancelled_from_the_window_and_resumed(window, qtbot, tmp_path,
+                                                             monkeypatch):
+    big = tmp_path / "big"
+    for i in range(1200):  # several import batches; tiny fake files, probing is off
+        (big / f"Film {i:04d} (2001)").mkdir(parents=True)
+        (big / f"Film {i:04d} (2001)" / f"Film {i:04d} (2001).mkv").write_bytes(b"x" * 64)
+    cancelled = []
+    original = MainWindow._on_scan_progress
+
+    def cancel_once_importing(self, p):
+        original(self, p)
+        if p.phase == "importing" and p.imported and not cancelled:
+            cancelled.append(p.imported)
+            self._on_scan_button()  # the button reads "Cancel scan" while scanning
+
+    monkeypatch.setattr(MainWindow, "_on_scan_progress", cancel_once_importing)
+    assert window.add_folder(str(big))
+    assert window.scan_button.text() == "Cancel scan"
+    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
+    monkeypatch.undo()
+    assert cancelled
+    assert "cancelled" in window.status.text()
+    partial = window.model.total()
+    assert 3 <= partial < 3 + 1200
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
+    assert window.model.total() == 3 + 1200
