@@ -634,7 +634,8 @@ def _camera(stem: str) -> _Raw | None:
     if m and (m.group(4) or _CAMERA_PREFIX_RE.match(stem) or m.start(1) == 0):
         year, month, day = m.group(1), m.group(2), m.group(3)
         label = f"{year}-{month}-{day}"
-        if m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60:
+        if (m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60
+                and int(m.group(6)) < 61):
             label += f" {m.group(4)}:{m.group(5)}:{m.group(6)}"
         tail = (m.group(7) or "").replace("_", " ").strip(" .-")
         if tail and tail != tail.upper() and _WORDISH_RE.search(tail):

@@ -6,6 +6,7 @@ database connection; their progress arrives through queued signals.
 
 from __future__ import annotations
 
+import time
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self._scan: Task | None = None
         self._queued_roots: set[int] = set()
+        self._last_live_refresh = 0.0
         self.watcher = None
         self.setWindowTitle("mediacenter")
         self.resize(1280, 800)
@@ -178,6 +180,9 @@ class MainWindow(QMainWindow):
                     "Your library is empty.\n\nChoose “Add folder…” and pick the folder "
                     "where your movies, shows or home videos live."
                 )
+            elif self._scan is not None:
+                self.empty.setText("Importing your library…\n\nTitles appear here as they "
+                                   "are found.")
             else:
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
         self.status.setText(f"{n} titles" if not self.model.query else f"{n} matches")
@@ -229,8 +234,8 @@ class MainWindow(QMainWindow):
                 bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
             if v.parts > 1:
                 bits.append(f"{v.parts} parts")
-            html.append(f"<p style='color:#888'>▶ {escape(' · '.join(dict.fromkeys(bits)))}"
-                        f"<br><small>{escape(v.path)}</small></p>")
+            head = f"▶ {escape(' · '.join(dict.fromkeys(bits)))}<br>" if bits else ""
+            html.append(f"<p style='color:#888'>{head}<small>{escape(v.path)}</small></p>")
         if d.extras:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
         return "".join(html)
@@ -284,6 +289,7 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.tasks.start(task)
+        self._update_empty_state()
         return task
 
     def _on_scan_progress(self, p) -> None:
@@ -294,6 +300,11 @@ class MainWindow(QMainWindow):
             self.progress.setValue(done)
             eta = f", about {int(p.eta_s)} s left" if p.eta_s else ""
             verb = "Importing" if p.phase == "importing" else "Reading media details"
+            # Titles appear while the import runs, not only at the end.
+            now = time.monotonic()
+            if p.phase == "importing" and now - self._last_live_refresh > 1.5:
+                self._last_live_refresh = now
+                self._apply_search()
             self.status.setText(f"{verb}: {done} of {total}{eta}")
         elif p.phase == "walking":
             self.progress.setRange(0, 0)

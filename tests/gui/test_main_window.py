@@ -32,6 +32,13 @@ def _library(tmp_path: Path, clip_factory) -> Path:
     return lib
 
 
+@pytest.fixture(autouse=True)
+def _theme(qapp):
+    from mediacenter.ui.app import load_theme
+
+    load_theme(qapp)  # screenshots show what a user sees
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, clip_factory):
     paths = app_paths().ensure()
