@@ -198,6 +198,7 @@ _SEASON_ONLY_RE = re.compile(
     re.IGNORECASE,
 )
 _ANIME_RE = re.compile(r"\s-\s(\d{1,4})(?:v\d)?(?=\s|$)")
+_SHOW_SEASON_TAIL_RE = re.compile(r"^(.*\S)\s+(?:S|Season\s*)(\d{1,2})$", re.IGNORECASE)
 _DATE_RE = re.compile(
     r"(?<![0-9])(?:((?:19|20)\d\d)([-. ])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])|"
     r"(0[1-9]|[12]\d|3[01])([-. ])(0[1-9]|1[0-2])\6((?:19|20)\d\d))(?![0-9])"
@@ -382,6 +383,7 @@ _MARKER_HINT_RE = re.compile(
     r"\d{4}[-. ]\d\d[-. ]\d\d|\d\d[-. ]\d\d[-. ]\d{4}|ep[ ._-]?\d|pisod|folge|e\d\d"
 )
 # Abbreviations scene names lose their dot on: "Mr.Robot" -> "Mr Robot" -> "Mr. Robot".
+_ABBREVIATIONS = frozenset({"Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Vol", "Co", "Inc"})
 _ABBREV_RE = re.compile(r"(?<![^\s])(Mr|Mrs|Ms|Dr|St|Jr)(?= \S)")
 _PLACEHOLDER_RE = re.compile("[\ue000-\ue0ff]")
 
@@ -465,6 +467,7 @@ class _Raw:
     dash_num: int | None = None  # "Show - 05": anime-style absolute episode
     dash_strong: bool = False  # dash_num is convincing on its own (zero-padded, fansub tag)
     show: str | None = None  # the title before dash_num: "Show" of "Show - 05"
+    dash_season: int | None = None  # "Show S3 - 04": the season named before the dash
     rest: str | None = None  # what follows a bare leading number
 
 
@@ -542,8 +545,10 @@ def _clean(text: str, keep: dict[str, str] | None = None) -> str:
             text = _PLACEHOLDER_RE.sub(" ", text)
     text = " ".join(text.split()).strip(" -_,;:~+–—|")
     while text.endswith("."):
-        # Keep the final dot of an acronym ("S.W.A.T.") or an abbreviation.
+        # Keep the final dot of an acronym ("S.W.A.T.") or an abbreviation ("Mulholland Dr.").
         if len(text) >= 2 and text[-2].isalpha() and (len(text) == 2 or text[-3] in " ."):
+            break
+        if text[:-1].rpartition(" ")[2] in _ABBREVIATIONS:
             break
         text = text[:-1].rstrip(" -_,;:")
     return text.lstrip(" .")
@@ -990,6 +995,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             if after_num:
                 raw.episode_title = after_num
             raw.show = _clean(n[: am.start()], keep)
+            sm = _SHOW_SEASON_TAIL_RE.match(raw.show)
+            if sm:
+                # SubsPlease style "Show S3 - 04": the season rides on the show's name.
+                raw.show, raw.dash_season = sm.group(1), int(sm.group(2))
     nm = _NUM_STEM_RE.match(raw.title) if raw.title[:1].isdigit() else None
     if nm and not (len(nm.group(1)) == 4 and year is None and not nm.group(2)):
         raw.numeric = int(nm.group(1))
@@ -1284,6 +1293,8 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
                 num = _season_split(num, ctx.season)
             episodes = (num,)
             is_episode = True
+            if raw.dash_season is not None and season is None:
+                season = raw.dash_season
         elif raw.trailing is not None and in_show:
             episodes = (_season_split(raw.trailing, ctx.season),)
             is_episode = True
