@@ -114,7 +114,13 @@ class _TerminalProgress:
         sys.stderr.flush()
         self._last_len = len(line)
         if p.phase == "done":
+            self.clear()
+
+    def clear(self) -> None:
+        """Erase the bar so that what is printed next starts on a clean line."""
+        if self.tty and self._last_len:
             sys.stderr.write("\r" + " " * self._last_len + "\r")
+            sys.stderr.flush()
             self._last_len = 0
 
 
@@ -134,14 +140,14 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     prober = None
+    bar = _TerminalProgress(not as_json)
     try:
         if probe:
             from mediacenter.library.probe import Prober
 
             prober = Prober(workers=workers or settings.probe_workers,
                             timeout_s=timeout_s or settings.probe_timeout_s)
-        scanner = Scanner(db, prober=prober, progress=_TerminalProgress(not as_json),
-                          cancel=cancel)
+        scanner = Scanner(db, prober=prober, progress=bar, cancel=cancel)
         if root_ids is None:
             reports = scanner.scan_all()
         else:
@@ -150,6 +156,7 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
         signal.signal(signal.SIGINT, previous)
         if prober is not None:
             prober.close()
+        bar.clear()  # an offline or cancelled root ends without a "done" phase
     if as_json:
         print(json.dumps({"roots": [r.to_json_dict() for r in reports]}, indent=2,
                          ensure_ascii=False))
@@ -385,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from mediacenter.db import DatabaseError
     from mediacenter.library.roots import RootError
+    from mediacenter.library.scanner import ScanBusyError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -392,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None) or cmd_gui
     try:
         return func(args, paths)
-    except (UserError, DatabaseError, RootError) as exc:
+    except (UserError, DatabaseError, RootError, ScanBusyError) as exc:
         print(f"mediacenter: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:

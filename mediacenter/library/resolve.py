@@ -39,6 +39,12 @@ def norm_key(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+def title_key(title: str) -> str:
+    """:func:`norm_key`, or the title itself when it has no letters or digits at all ("🎄",
+    "!!!"), so such titles do not all collapse onto one catalog row."""
+    return norm_key(title) or title.casefold().strip() or "?"
+
+
 def sort_title(title: str) -> str:
     return _ARTICLES.sub("", title).casefold()
 
@@ -220,7 +226,7 @@ class Resolver:
                 p = self.parse(f"{dir_rel}/{name}")
                 if p.extra:
                     continue
-                keys.add((p.kind, norm_key(p.title), p.year))
+                keys.add((p.kind, title_key(p.title), p.year))
             if len(keys) == 1:
                 kind, title, year = keys.pop()
                 if kind == "movie":
@@ -238,11 +244,10 @@ class Resolver:
         elif parsed.kind == "movie":
             title = self._movie(f, parsed, problems)
         else:
-            title = self._other(f, parsed)
+            title = self._other(f, parsed, problems)
         label = parsed.version or ""
-        if parsed.extra:
-            version_key = f"extra:{f.rel}"
-        else:
+        version_key = ""  # extras belong to a title but are no version of it
+        if not parsed.extra:
             # Parts of one version share a folder and a label; any other file is a version
             # of its own (two 1080p copies from different sources stay two versions).
             if parsed.part is not None:
@@ -260,16 +265,16 @@ class Resolver:
             infos, path = found
             _apply_nfo(spec, infos[0], path)
         spec.artwork = _art_paths(self.root, f.dir_rel, sidecars)
-        spec.key = f"movie:{norm_key(spec.title)}:{spec.year or ''}"
+        spec.key = f"movie:{title_key(spec.title)}:{spec.year or ''}"
         return spec
 
-    def _other(self, f: WalkedFile, parsed: ParsedName) -> TitleSpec:
+    def _other(self, f: WalkedFile, parsed: ParsedName, problems: list) -> TitleSpec:
         sidecars = find_sidecars(f.name, self.names(f.dir_rel), single_title_folder=False)
         spec = TitleSpec(
             key=f"other:{self.root_id}:{f.rel}", kind="other", title=parsed.title, year=parsed.year
         )
         found = _first_nfo(self.root, f.dir_rel, sidecars.nfo, self.nfo, ("movie", "musicvideo"),
-                           [])
+                           problems)
         if found:
             _apply_nfo(spec, found[0][0], found[1])
         spec.artwork = _art_paths(self.root, f.dir_rel, sidecars)
@@ -294,7 +299,9 @@ class Resolver:
             if found:
                 _apply_nfo(spec, found[0][0], found[1])
             spec.artwork = _art_paths(self.root, show_dir, sidecars)
-        spec.key = f"show:{norm_key(spec.title)}"
+        # "Doctor Who (1963)" and "Doctor Who (2005)" are two shows.
+        spec.year = spec.year or parsed.year
+        spec.key = f"show:{title_key(spec.title)}" + (f":{spec.year}" if spec.year else "")
         self._shows[cache_key] = spec
         return spec
 
@@ -364,8 +371,6 @@ class Resolver:
                     spec.plot = "\n\n".join(plots) if plots else spec.plot
             elif infos:
                 _apply_nfo(spec, infos[0], path)
-            if spec.title is None:
-                spec.title = name
         spec.artwork = _art_paths(self.root, f.dir_rel, sidecars)
         return spec
 
@@ -383,6 +388,14 @@ class Resolver:
     def _extra_owner(self, f: WalkedFile, parsed: ParsedName) -> TitleSpec | None:
         """The title an extra belongs to: the nearest folder above it that holds one movie,
         or a show folder. None when the extra stands alone (it is kept, but not shown)."""
+        # Kodi's flat form: "Alien (1979)-trailer.mkv" beside "Alien (1979).mkv", in a folder
+        # that may hold other films too.
+        want = (title_key(parsed.title), parsed.year)
+        wdir = self.dirs.get(f.dir_rel)
+        for w in wdir.files if wdir is not None else ():
+            p = self.parse(w.rel)
+            if not p.extra and p.kind == "movie" and (title_key(p.title), p.year) == want:
+                return self._movie(w, p, [])
         owner_dir = f.dir_rel
         while owner_dir:
             key = self._folder_movie_key(owner_dir)

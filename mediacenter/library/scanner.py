@@ -8,6 +8,7 @@ consistent catalog and the next scan carries on from where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -20,7 +21,7 @@ import sqlite_utils
 from mediacenter.db import transaction
 from mediacenter.library.fingerprint import fingerprint
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
-from mediacenter.library.walk import WalkedFile, WalkResult, walk_root
+from mediacenter.library.walk import WalkedDir, WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
     CatalogWriter,
     db_text,
@@ -32,10 +33,31 @@ from mediacenter.library.writer import (
 
 BATCH_FILES = 400
 PROBE_FLUSH = 25
+# A scan whose process is alive and that made progress this recently holds its folder.
+STALE_SCAN_S = 600.0
+CACHED_PROBE_FAILURES = frozenset({"unplayable", "missing"})
 WALK_REASONS = (
     "permission-denied", "unreadable-folder", "unreadable-file", "broken-link", "symlink-loop",
     "empty-file", "not-a-file",
 )
+
+
+class ScanBusyError(RuntimeError):
+    """Another scan of the same library folder is running."""
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # no cheap check: the heartbeat's age decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -89,6 +111,19 @@ class _Existing:
 ProgressFn = Callable[[ScanProgress], None]
 
 
+# Folders with more videos than this are never one title's folder, so a new video there
+# cannot change how the others resolve.
+SMALL_FOLDER = 10
+
+
+def _sidecars_changed(old_sig: str | None, d: WalkedDir) -> bool:
+    """Whether a changed folder needs all its files re-resolved: it is new, small, or its
+    .nfo files changed (the signature's last two fields sum their sizes and mtimes)."""
+    if old_sig is None or len(d.raw) <= SMALL_FOLDER:
+        return True
+    return old_sig.split(":")[4:] != d.sig.split(":")[4:]
+
+
 def _under(rel: str, prefixes: list[str]) -> bool:
     return any(p == "" or rel == p or rel.startswith(p + "/") for p in prefixes)
 
@@ -112,6 +147,8 @@ class Scanner:
         self.prober = prober
         self.progress = progress
         self.cancel = cancel or threading.Event()
+        self._scan_id: int | None = None
+        self._last_beat = 0.0
 
     # -- public ---------------------------------------------------------------------------
 
@@ -125,21 +162,79 @@ class Scanner:
         return reports
 
     def scan_root(self, root_id: int) -> ScanReport:
+        """Scan one library folder. Raises :class:`ScanBusyError` when another scan of the
+        same folder is running (in this or another process)."""
         conn = self.db.conn
         row = conn.execute("SELECT path, kind FROM roots WHERE id = ?", (root_id,)).fetchone()
         if row is None:
             raise KeyError(f"no library folder with id {root_id}")
         root, root_kind = row
-        started = time.monotonic()
+        scan_id = self._claim(root_id, root)
+        try:
+            return self._scan(root_id, root, root_kind, scan_id)
+        except BaseException as exc:
+            # Whatever went wrong, the row must not stay "running" and block the next scan.
+            with contextlib.suppress(Exception):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                with transaction(self.db):
+                    conn.execute(
+                        "UPDATE scans SET status = 'failed', finished_at = ?, stats_json = ? "
+                        "WHERE id = ? AND status = 'running'",
+                        (time.time(), json.dumps({"error": repr(exc)[:500]}), scan_id),
+                    )
+            raise
+
+    def _claim(self, root_id: int, root: str) -> int:
+        """Record a running scan of ``root_id``, unless a live one holds it already."""
+        conn = self.db.conn
+        now = time.time()
         with transaction(self.db):
+            for sid, pid, beat in conn.execute(
+                "SELECT id, pid, heartbeat_at FROM scans WHERE root_id = ? AND status = 'running'",
+                (root_id,),
+            ).fetchall():
+                if pid and beat and now - beat < STALE_SCAN_S and _alive(pid):
+                    raise ScanBusyError(
+                        f"{root} is being scanned already (process {pid}); try again when it "
+                        "has finished"
+                    )
+                conn.execute(
+                    "UPDATE scans SET status = 'interrupted', finished_at = ? WHERE id = ?",
+                    (now, sid),
+                )
+            scan_id = int(conn.execute(
+                "INSERT INTO scans (root_id, started_at, pid, heartbeat_at) VALUES (?, ?, ?, ?)",
+                (root_id, now, os.getpid(), now),
+            ).lastrowid)
+            # Keep the history short: the last few scans per folder say all we need.
             conn.execute(
-                "UPDATE scans SET status = 'interrupted', finished_at = ? "
-                "WHERE root_id = ? AND status = 'running'",
-                (time.time(), root_id),
+                "DELETE FROM scans WHERE root_id = ? AND status != 'running' AND id NOT IN "
+                "(SELECT id FROM scans WHERE root_id = ? ORDER BY id DESC LIMIT 20)",
+                (root_id, root_id),
             )
-            scan_id = conn.execute(
-                "INSERT INTO scans (root_id, started_at) VALUES (?, ?)", (root_id, time.time())
-            ).lastrowid
+        self._scan_id = scan_id
+        self._last_beat = now
+        return scan_id
+
+    def _heartbeat(self) -> None:
+        """Tell other processes this scan is alive (at most every few seconds)."""
+        now = time.time()
+        if now - self._last_beat < 5 or self._scan_id is None:
+            return
+        self._last_beat = now
+        conn = self.db.conn
+        if conn.in_transaction:
+            conn.execute("UPDATE scans SET heartbeat_at = ? WHERE id = ?", (now, self._scan_id))
+        else:
+            with transaction(self.db):
+                conn.execute(
+                    "UPDATE scans SET heartbeat_at = ? WHERE id = ?", (now, self._scan_id)
+                )
+
+    def _scan(self, root_id: int, root: str, root_kind: str, scan_id: int) -> ScanReport:
+        conn = self.db.conn
+        started = time.monotonic()
         report = ScanReport(root=root, root_id=root_id, status="done")
         prog = ScanProgress(root=root, phase="walking")
         self._emit(prog, started)
@@ -187,6 +282,7 @@ class Scanner:
             batch = dirty[i : i + BATCH_FILES]
             plans: list[FilePlan] = [resolver.plan(f) for f in batch]
             with transaction(self.db):
+                self._heartbeat()
                 for plan in plans:
                     writer.write_file(root_id, plan, existing_ids.get(plan.file.rel))
                     for rel, msg in plan.problems:
@@ -209,6 +305,12 @@ class Scanner:
                 mark_removed_titles(self.db)
             self._write_dirs(root_id, walked, changed_dirs, gone_dirs)
             self._write_problems(root_id, scan_id, walked, nfo_problems)
+            # A probe problem lives as long as its file.
+            conn.execute(
+                "DELETE FROM scan_problems WHERE root_id = ? AND reason LIKE 'probe-%' AND "
+                "path_key NOT IN (SELECT path_key FROM files WHERE root_id = ?)",
+                (root_id, root_id),
+            )
             conn.execute(
                 "UPDATE roots SET online = 1, last_scan_at = ?, last_online_at = ? WHERE id = ?",
                 (time.time(), time.time(), root_id),
@@ -256,11 +358,13 @@ class Scanner:
 
     def _propagates(self, rel: str, walked: WalkResult) -> bool:
         """Whether a change in folder ``rel`` can change how files below it resolve: a show
-        folder (tvshow.nfo, season folders) or a movie folder (its extras)."""
+        folder (tvshow.nfo, season folders) or a movie folder (its extras). The library root
+        counts only when it is itself a show folder: a loose file added there must not
+        re-resolve the whole library."""
         d = walked.dirs.get(rel)
         if d is None:
             return False
-        if d.videos:
+        if d.raw and rel:
             return True
         return any(n.lower() == "tvshow.nfo" or is_season_dir(n) for n in d.names)
 
@@ -288,12 +392,21 @@ class Scanner:
         kept_dirs = {
             rel for rel in old_sigs if rel not in dirs and unreadable and _under(rel, unreadable)
         }
-        affected = set(changed)
+        # Folders where every file is re-resolved; in the other changed folders only new and
+        # modified files are (a big flat folder that gained one video and no sidecar).
+        full = {rel for rel in changed if _sidecars_changed(old_sigs.get(rel), dirs[rel])}
         if len(changed) < len(dirs):
-            for rel in changed:
-                if self._propagates(rel, walked):
-                    below = rel + "/" if rel else ""
-                    affected.update(d for d in dirs if d.startswith(below))
+            children: dict[str, list[str]] = {}
+            for rel in dirs:
+                if rel:
+                    children.setdefault(rel.rpartition("/")[0], []).append(rel)
+            todo = [rel for rel in changed if self._propagates(rel, walked)]
+            while todo:
+                for child in children.get(todo.pop(), ()):
+                    if child not in full:
+                        full.add(child)
+                        todo.append(child)
+        affected = changed | full
         first_scan = not old_sigs
         existing = self._load_existing(
             root_id, None if first_scan else affected | gone_dirs | kept_dirs
@@ -306,6 +419,7 @@ class Scanner:
         existing_ids: dict[str, int] = {}
         seen: set[bytes] = set()
         for rel in affected:
+            everything = rel in full
             for f in dirs[rel].files:
                 key = path_key(f.rel)
                 seen.add(key)
@@ -317,9 +431,11 @@ class Scanner:
                 existing_ids[f.rel] = old.id
                 if old.size != f.size or old.mtime_ns != f.mtime_ns:
                     report.changed += 1
-                else:
-                    report.unchanged += 1
-                dirty.append(f)
+                    dirty.append(f)
+                    continue
+                report.unchanged += 1
+                if everything or (old.title_id is None and old.extra is None):
+                    dirty.append(f)
         check = affected | gone_dirs | kept_dirs
         vanished: dict[bytes, _Existing] = {}
         for key, old in existing.items():
@@ -330,7 +446,7 @@ class Scanner:
                 continue
             if drel in dirs and drel not in affected:
                 continue  # an unchanged folder's file (loaded with the whole root)
-            if unreadable and _under(drel, unreadable):
+            if unreadable and _under(key.decode("utf-8", "surrogateescape"), unreadable):
                 report.kept_unreadable += 1  # cannot confirm it is gone: keep it
                 continue
             vanished[key] = old
@@ -445,6 +561,7 @@ class Scanner:
 
         def flush() -> None:
             with transaction(self.db):
+                self._heartbeat()
                 for path, result in pending:
                     self._store_probe(root_id, scan_id, by_path[path], path, result, report)
             pending.clear()
@@ -494,10 +611,14 @@ class Scanner:
             return
         report.probe_failed += 1
         reason = getattr(result, "reason", "error") if isinstance(result, ProbeError) else "error"
+        # Only a verdict on the file itself is cached; a timeout or a crashed worker may be
+        # the machine's or the network's fault, so the next scan tries again.
+        cached = reason in CACHED_PROBE_FAILURES
         c.execute(
             "UPDATE files SET probe_json = NULL, probe_size = ?, probe_mtime_ns = ?, "
             "probe_error = ?, fingerprint = ? WHERE id = ?",
-            (size, mtime_ns, db_text(str(result)), fp, fid),
+            (size if cached else None, mtime_ns if cached else None, db_text(str(result)), fp,
+             fid),
         )
         c.execute(
             "INSERT INTO scan_problems (root_id, scan_id, path_key, path_display, reason, detail,"
@@ -540,6 +661,7 @@ class Scanner:
 
     def _emit_found(self, prog: ScanProgress, n: int, started: float) -> None:
         prog.found = n
+        self._heartbeat()
         self._emit(prog, started)
 
     def _emit(

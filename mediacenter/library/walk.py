@@ -104,6 +104,8 @@ class WalkResult:
     file_count: int = 0
     dirs: dict[str, WalkedDir] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Folders, and files behind broken links, that could not be read: what the catalog knew
+    # below them is kept, since nothing proves it is gone.
     unreadable_dirs: list[str] = field(default_factory=list)
     cancelled: bool = False
 
@@ -132,6 +134,7 @@ def walk_root(
         return WalkResult(root_ok=False, root_error=f"{exc.strerror or exc} ({root})")
     result = WalkResult(root_ok=True)
     problems = result.problems
+    unreadable = result.unreadable_dirs
     dirs = result.dirs
     # (absolute path, relative path, real targets of the symlinks followed to get here)
     stack: list[tuple[str, str, frozenset[str]]] = [(root, "", frozenset())]
@@ -157,7 +160,7 @@ def walk_root(
         if not IGNORE_MARKERS.isdisjoint(names):
             continue
         raw: list[tuple[str, int, int, str]] = []
-        sig_size = sig_mtime = 0
+        sig_size = sig_mtime = nfo_size = nfo_mtime = 0
         for entry in entries:
             name = entry.name
             ext = name[name.rfind("."):].lower()
@@ -169,20 +172,25 @@ def walk_root(
                 try:
                     st = entry.stat()
                 except FileNotFoundError:
+                    # A link into an unplugged drive: report it, and keep what we knew.
                     problems.append(Problem(prefix + name, "broken-link", "it points nowhere"))
+                    unreadable.append(prefix + name)
                     continue
                 except OSError as exc:
                     problems.append(
                         Problem(prefix + name, "unreadable-file", exc.strerror or str(exc))
                     )
+                    unreadable.append(prefix + name)
                     continue
                 mode = st.st_mode & _S_IFMT
                 if mode == _S_IFREG:
                     size = st.st_size
+                    if ext == ".nfo":
+                        nfo_size += size
+                        nfo_mtime += st.st_mtime_ns
+                        continue
                     sig_size += size
                     sig_mtime += st.st_mtime_ns
-                    if ext == ".nfo":
-                        continue
                     if size == 0:
                         problems.append(
                             Problem(prefix + name, "empty-file", "the file is 0 bytes")
@@ -200,6 +208,12 @@ def walk_root(
             else:
                 try:
                     if not entry.is_dir():
+                        if entry.is_symlink() and not os.path.exists(entry.path):
+                            # Often a folder on a drive that is not mounted right now.
+                            problems.append(
+                                Problem(prefix + name, "broken-link", "it points nowhere")
+                            )
+                            unreadable.append(prefix + name)
                         continue
                 except OSError:
                     continue
@@ -218,10 +232,12 @@ def walk_root(
                 continue
             stack.append((entry.path, prefix + name, followed | {target}))
         # The names' checksum catches adds, removals and renames; the sums of sizes and
-        # modification times change when a video or .nfo is modified (mtimes move forward).
+        # modification times (videos, then .nfo files) change when one is modified, since
+        # mtimes move forward.
         crc = zlib.crc32("\0".join(names).encode("utf-8", "surrogateescape"))
         dirs[rel_dir] = WalkedDir(
-            rel_dir, names, f"{len(names)}:{crc:08x}:{sig_size}:{sig_mtime}", raw
+            rel_dir, names,
+            f"{len(names)}:{crc:08x}:{sig_size}:{sig_mtime}:{nfo_size}:{nfo_mtime}", raw,
         )
         if raw:
             before = found

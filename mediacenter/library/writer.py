@@ -7,6 +7,7 @@ by the caller, so a batch of files lands whole or not at all.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import sqlite_utils
@@ -47,7 +48,8 @@ class CatalogWriter:
         self.db = db
         self.conn = db.conn
         self._title_ids: dict[str, int] = {}
-        self._written_titles: set[str] = set()
+        # key -> metadata source written this scan ("nfo" or "name")
+        self._written_titles: dict[str, str] = {}
         self._version_ids: dict[tuple[int, str], int] = {}
         self._lookup_ids: dict[tuple[str, str], int] = {}
         self.touched_titles: set[int] = set()
@@ -55,15 +57,26 @@ class CatalogWriter:
     # -- titles ---------------------------------------------------------------------------
 
     def title_id(self, spec: TitleSpec, *, update: bool = True) -> int:
-        """Id of the title with ``spec.key``; created if missing, refreshed once per scan."""
-        if spec.key in self._written_titles or (not update and spec.key in self._title_ids):
+        """Id of the title with ``spec.key``; created if missing, refreshed once per scan.
+
+        Metadata from an .nfo wins over metadata from a file name: a name-only spec (another
+        version without a sidecar, or the same file seen from another library folder) never
+        overwrites a title whose .nfo still exists.
+        """
+        source = spec.metadata_source
+        written = self._written_titles.get(spec.key)
+        if written is not None and not (written == "name" and source == "nfo"):
+            return self._title_ids[spec.key]
+        if not update and spec.key in self._title_ids:
             return self._title_ids[spec.key]
         parent_id = self.title_id(spec.parent, update=update) if spec.parent else None
         show = spec.show
         show_id = self.title_id(show, update=update) if show is not None else None
         now = time.time()
         key = db_text(spec.key)
-        row = self.conn.execute("SELECT id FROM titles WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute(
+            "SELECT id, metadata_source, nfo_path FROM titles WHERE key = ?", (key,)
+        ).fetchone()
         values = self._title_values(spec)
         if row is None:
             cur = self.conn.execute(
@@ -75,8 +88,12 @@ class CatalogWriter:
             tid = int(cur.lastrowid)
             self._replace_links(tid, spec)
         else:
-            tid = int(row[0])
-            if update:
+            tid, old_source, old_nfo = int(row[0]), row[1], row[2]
+            keep_nfo = (
+                source == "name" and old_source == "nfo" and old_nfo
+                and os.path.exists(old_nfo)
+            )
+            if update and not keep_nfo:
                 self.conn.execute(
                     f"UPDATE titles SET parent_id = ?, show_id = ?, updated_at = ?, "
                     f"removed_at = NULL, {', '.join(f'{f} = ?' for f in _TITLE_FIELDS)} "
@@ -85,12 +102,42 @@ class CatalogWriter:
                 )
                 self._replace_links(tid, spec)
             else:
-                self.conn.execute("UPDATE titles SET removed_at = NULL WHERE id = ?", (tid,))
+                self.conn.execute(
+                    "UPDATE titles SET removed_at = NULL, parent_id = COALESCE(?, parent_id), "
+                    "show_id = COALESCE(?, show_id) WHERE id = ?",
+                    (parent_id, show_id, tid),
+                )
+                if keep_nfo:
+                    source = "nfo"
         self._title_ids[spec.key] = tid
         if update:
-            self._written_titles.add(spec.key)
+            self._written_titles[spec.key] = source
         self.touched_titles.add(tid)
         return tid
+
+    def rekey_if_alone(self, file_id: int, spec: TitleSpec) -> None:
+        """When the only file of a title now resolves to a new key (renamed in its .nfo,
+        moved, or a home video that changed folder), move the title row to the new key
+        instead of creating a new one, so its watch history and ratings follow.
+        """
+        key = db_text(spec.key)
+        if spec.key in self._title_ids:
+            return
+        old = self.conn.execute(
+            "SELECT t.id, t.key, t.kind FROM files f JOIN titles t ON t.id = f.title_id "
+            "WHERE f.id = ?",
+            (file_id,),
+        ).fetchone()
+        if old is None or old[1] == key or old[2] != spec.kind:
+            return
+        if self.conn.execute("SELECT 1 FROM titles WHERE key = ?", (key,)).fetchone():
+            return
+        others = self.conn.execute(
+            "SELECT 1 FROM files WHERE title_id = ? AND extra IS NULL AND id != ? LIMIT 1",
+            (old[0], file_id),
+        ).fetchone()
+        if others is None:
+            self.conn.execute("UPDATE titles SET key = ? WHERE id = ?", (key, old[0]))
 
     @staticmethod
     def _title_values(spec: TitleSpec) -> tuple:
@@ -100,7 +147,8 @@ class CatalogWriter:
         return tuple(db_text(data[f]) for f in _TITLE_FIELDS)
 
     def _lookup(self, table: str, name: str) -> int:
-        cache_key = (table, name.casefold())
+        # Genres and tags are unique without case (COLLATE NOCASE), people with it.
+        cache_key = (table, name if table == "people" else name.casefold())
         hit = self._lookup_ids.get(cache_key)
         if hit is not None:
             return hit
@@ -144,11 +192,29 @@ class CatalogWriter:
 
     # -- files ----------------------------------------------------------------------------
 
-    def version_id(self, title_id: int, key: str, label: str) -> int:
+    def version_id(
+        self, title_id: int, key: str, label: str, file_id: int | None = None
+    ) -> int:
+        """Id of the version ``key`` of a title. A file that was the only one of its old
+        version takes that version along (its row, and what points at it, is kept)."""
         hit = self._version_ids.get((title_id, key))
         if hit is not None:
             return hit
         cache_key, key, label = key, db_text(key), db_text(label)
+        if file_id is not None:
+            old = self.conn.execute(
+                "SELECT v.id, v.key FROM files f JOIN versions v ON v.id = f.version_id "
+                "WHERE f.id = ? AND v.title_id = ?",
+                (file_id, title_id),
+            ).fetchone()
+            if old is not None and old[1] != key and not self.conn.execute(
+                "SELECT 1 FROM files WHERE version_id = ? AND id != ? LIMIT 1", (old[0], file_id)
+            ).fetchone() and not self.conn.execute(
+                "SELECT 1 FROM versions WHERE title_id = ? AND key = ?", (title_id, key)
+            ).fetchone():
+                self.conn.execute(
+                    "UPDATE versions SET key = ?, label = ? WHERE id = ?", (key, label, old[0])
+                )
         self.conn.execute(
             "INSERT INTO versions (title_id, key, label) VALUES (?, ?, ?) "
             "ON CONFLICT (title_id, key) DO UPDATE SET label = excluded.label",
@@ -165,9 +231,12 @@ class CatalogWriter:
         f = plan.file
         title_id = version_id = None
         if plan.title is not None:
+            if existing_id is not None and plan.extra is None:
+                self.rekey_if_alone(existing_id, plan.title)
             title_id = self.title_id(plan.title, update=plan.extra is None)
             if plan.extra is None:
-                version_id = self.version_id(title_id, plan.version_key, plan.version_label)
+                version_id = self.version_id(title_id, plan.version_key, plan.version_label,
+                                             existing_id)
         now = time.time()
         parsed = db_text(json.dumps(plan.parsed.to_json_dict(), ensure_ascii=False))
         values = (

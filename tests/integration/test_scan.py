@@ -452,7 +452,7 @@ def test_library_nfo_precedence_and_artwork(library):
     amelie = title(db, "movie:amelie:2001")
     assert amelie["original_title"] == "Le Fabuleux Destin d'Amélie Poulain"
 
-    office = title(db, "show:the office")  # tvshow.nfo names the show (folder: Office (US))
+    office = title(db, "show:the office:2005")  # tvshow.nfo names the show and its year
     assert office["title"] == "The Office" and office["year"] == 2005
     assert q1(db, "SELECT count(*) FROM titles WHERE kind = 'episode' AND show_id = ?",
               office["id"]) == 2
