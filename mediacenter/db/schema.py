@@ -160,8 +160,12 @@ CREATE TABLE scans (
     finished_at REAL,
     status TEXT NOT NULL DEFAULT 'running'
         CHECK (status IN ('running', 'done', 'cancelled', 'failed', 'offline', 'interrupted')),
-    stats_json TEXT
+    stats_json TEXT,
+    -- Who runs it and when it last made progress: two scans of one folder must not overlap.
+    pid INTEGER,
+    heartbeat_at REAL
 );
+CREATE INDEX scans_root ON scans(root_id, status);
 
 CREATE TABLE scan_problems (
     id INTEGER PRIMARY KEY,

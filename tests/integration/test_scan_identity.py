@@ -13,7 +13,7 @@ import pytest
 
 from mediacenter.db import open_db, transaction
 from mediacenter.library.roots import add_root
-from mediacenter.library.scanner import Scanner, ScanBusyError
+from mediacenter.library.scanner import ScanBusyError, Scanner
 
 ALIEN_NFO = (
     "<movie><title>Alien</title><year>1979</year><plot>In space no one can hear you scream."
