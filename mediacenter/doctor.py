@@ -20,28 +20,42 @@ _QT_PROBE = (
 )
 
 
+def _run_qt_probe(env: dict[str, str] | None = None) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _QT_PROBE], capture_output=True, text=True, timeout=30,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return False, "starting Qt timed out"
+    if proc.returncode == 0 and proc.stdout.strip():
+        return True, proc.stdout
+    return False, " | ".join(line for line in (proc.stderr or "").strip().splitlines()[-3:]
+                             if line.strip())
+
+
 def _qt_info() -> dict:
     try:
         import PySide6
     except ImportError as exc:
         return {"ok": False, "error": f"PySide6 is not installed: {exc}"}
     info: dict = {"pyside6": PySide6.__version__}
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _QT_PROBE], capture_output=True, text=True, timeout=30
-        )
-    except subprocess.TimeoutExpired:
-        return {**info, "ok": False, "error": "starting Qt timed out"}
-    if proc.returncode == 0 and proc.stdout.strip():
-        _, qt, platform = proc.stdout.split()[-3:]
+    ok, out = _run_qt_probe()
+    if ok:
+        _, qt, platform = out.split()[-3:]
         return {**info, "ok": True, "qt": qt, "platform": platform}
-    tail = (proc.stderr or "").strip().splitlines()[-3:]
-    hint = ""
-    if sys.platform.startswith("linux") and not (
+    headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        hint = " (no display: run under a desktop session or xvfb-run)"
-    return {**info, "ok": False, "error": " | ".join(tail) + hint}
+    )
+    if headless:
+        # Qt itself may be fine and only the screen missing: say which.
+        ok2, out2 = _run_qt_probe({**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        if ok2:
+            _, qt, _platform = out2.split()[-3:]
+            return {**info, "ok": True, "qt": qt, "platform": "none (no display)",
+                    "note": "Qt works, but there is no display: the window needs a desktop "
+                            "session (or xvfb-run); the terminal commands work as they are"}
+    return {**info, "ok": False, "error": out}
 
 
 def _db_info(paths: Paths) -> dict:
@@ -107,6 +121,8 @@ def render(r: dict) -> str:
         lines.append(f"{mark(False)}libVLC: {v.get('error')}")
     if q.get("ok"):
         lines.append(f"{mark(True)}Qt {q['qt']} (PySide6 {q['pyside6']}), platform {q['platform']}")
+        if q.get("note"):
+            lines.append(f"    {q['note']}")
     else:
         lines.append(f"{mark(False)}Qt: {q.get('error')}")
     if d.get("ok"):
