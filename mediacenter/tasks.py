@@ -43,7 +43,6 @@ class Task(QRunnable):
         self.signals = _Signals()
         self.ctx = TaskContext(_emit=self.signals.progress.emit)
         self.setAutoDelete(False)
-        self.done = threading.Event()
 
     def run(self) -> None:  # worker thread
         try:
@@ -52,8 +51,6 @@ class Task(QRunnable):
             self.signals.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
         else:
             self.signals.finished.emit(result)
-        finally:
-            self.done.set()
 
     def cancel(self) -> None:
         self.ctx.cancel.set()
@@ -74,10 +71,6 @@ class TaskRunner(QObject):
         task.signals.failed.connect(lambda _m, _tb, t=task: self._running.discard(t))
         self.pool.start(task)
         return task
-
-    @property
-    def running(self) -> set[Task]:
-        return set(self._running)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Cancel everything and wait for the workers (called when the app quits)."""

@@ -11,13 +11,19 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 # bm25 column weights: title, original_title, plot, genres, people, tags.
 _BM25 = "bm25(titles_fts, 10.0, 6.0, 1.0, 3.0, 4.0, 2.0)"
 
-# A title can be played when one of its files (or, for a show, an episode's file) sits in a
-# library folder that is online.
+# A title can be played when one of its own files (not an extra), or for a show or season one of
+# its episodes' files, sits in a library folder that is online. Three EXISTS, each starting
+# from an index on the title's id (files_title, titles_show, titles_parent), so a row costs a
+# few lookups: an OR across one join would make SQLite scan every file for every title.
 AVAILABLE_SQL = """
-    EXISTS (SELECT 1 FROM files f JOIN roots r ON r.id = f.root_id
-            LEFT JOIN titles e ON e.id = f.title_id
-            WHERE r.online = 1 AND f.extra IS NULL
-              AND (f.title_id = t.id OR e.show_id = t.id OR e.parent_id = t.id))
+    (EXISTS (SELECT 1 FROM files f JOIN roots r ON r.id = f.root_id
+             WHERE f.title_id = t.id AND f.extra IS NULL AND r.online = 1)
+     OR EXISTS (SELECT 1 FROM titles e JOIN files f ON f.title_id = e.id
+                JOIN roots r ON r.id = f.root_id
+                WHERE e.show_id = t.id AND f.extra IS NULL AND r.online = 1)
+     OR EXISTS (SELECT 1 FROM titles e JOIN files f ON f.title_id = e.id
+                JOIN roots r ON r.id = f.root_id
+                WHERE e.parent_id = t.id AND f.extra IS NULL AND r.online = 1))
 """
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -60,6 +61,33 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: at most the last commit is lost
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch the catalog to WAL (a no-op once it is).
+
+    Changing the journal mode needs an exclusive lock, and SQLite reports ``database is
+    locked`` at once, without waiting, while another connection merely reads: which is what
+    happens when several programs open a new catalog together. Retry up to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.002
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
 def backup_database(conn: sqlite3.Connection, backup_dir: Path, tag: str) -> Path:
     """Copy the live database with SQLite's online backup API (consistent even under WAL)."""
     backup_dir.mkdir(parents=True, exist_ok=True)
@@ -77,36 +105,94 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _backup_while_locked(path: Path, backup_dir: Path, tag: str) -> Path:
+    """Back up the catalog while this process holds its write lock (``BEGIN IMMEDIATE``).
+
+    SQLite's backup cannot read through a connection that has a write transaction open, so a
+    second connection copies the last committed state: with the lock held, exactly what the
+    migration about to run starts from.
+    """
+    src = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        return backup_database(src, backup_dir, tag)
+    finally:
+        src.close()
+
+
+def _newer_error(path: Path, current: int) -> NewerDatabaseError:
+    return NewerDatabaseError(
+        path,
+        f"The catalog was written by a newer mediacenter (schema {current}, this version "
+        f"knows up to {SCHEMA_VERSION}). It was not changed; please update mediacenter",
+    )
+
+
 def migrate(conn: sqlite3.Connection, path: Path, backup_dir: Path | None) -> list[int]:
     """Bring the schema to :data:`SCHEMA_VERSION`; returns the versions applied.
 
-    Each migration runs in its own transaction together with its ``user_version`` bump, so a
-    crash mid-way leaves the database at the previous version, never half-migrated.
+    Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with its
+    ``user_version`` bump, so a crash mid-way leaves the database at the previous version,
+    never half-migrated. The version is read *inside* that transaction, under the write lock:
+    when several threads or processes open the same catalog at once (say a fresh one), each
+    migration is applied by exactly one of them and the others find it already done. An existing
+    catalog is backed up once, before the first migration this call applies.
     """
     current = schema_version(conn)
     if current > SCHEMA_VERSION:
-        raise NewerDatabaseError(
-            path,
-            f"The catalog was written by a newer mediacenter (schema {current}, this version "
-            f"knows up to {SCHEMA_VERSION}). It was not changed; please update mediacenter",
-        )
-    pending = [(v, fn) for v, fn in MIGRATIONS if v > current]
-    if not pending:
-        return []
-    if current > 0 and backup_dir is not None:
-        backup_database(conn, backup_dir, f"v{current}")
-    applied = []
-    for version, fn in pending:
+        raise _newer_error(path, current)
+    if current == SCHEMA_VERSION:
+        return []  # the common case: no write lock needed (the version only ever grows)
+    applied: list[int] = []
+    backed_up = False
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            current = schema_version(conn)
+            if current > SCHEMA_VERSION:
+                raise _newer_error(path, current)
+            pending = [(v, fn) for v, fn in MIGRATIONS if v > current]
+            if not pending:
+                conn.execute("ROLLBACK")
+                return applied
+            version, fn = pending[0]
+            if current > 0 and backup_dir is not None and not backed_up:
+                _backup_while_locked(path, backup_dir, f"v{current}")
+                backed_up = True
             fn(conn)
             conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         applied.append(version)
-    return applied
+
+
+_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+_CORRUPT_MESSAGES = ("file is not a database", "database disk image is malformed")
+
+
+def _translate(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """A user-facing error for an SQLite failure while opening: only real damage is "corrupt"."""
+    # Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_CORRUPT_VTAB...) start with the primary one.
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if any(name.startswith(c) for c in _CORRUPT_CODES) or any(
+        m in text.lower() for m in _CORRUPT_MESSAGES
+    ):
+        return CorruptDatabaseError(
+            path,
+            f"The catalog is damaged and could not be read ({text}). It was not changed; "
+            "restore a copy from the backups folder beside it, or move it away to start a new "
+            "catalog",
+        )
+    if _is_busy(exc):
+        return DatabaseError(
+            path,
+            f"The catalog is in use by another program that holds it locked ({text}); close "
+            "it or wait for it to finish, then try again",
+        )
+    return DatabaseError(path, f"The catalog could not be opened: {text}")
 
 
 def open_db(
@@ -118,29 +204,33 @@ def open_db(
 ) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the catalog at ``path``.
 
-    Raises :class:`CorruptDatabaseError` or :class:`NewerDatabaseError` with a clear message;
-    in both cases the file on disk is not modified.
+    Raises :class:`CorruptDatabaseError` (the file is damaged) or :class:`NewerDatabaseError`
+    with a clear message, in both cases without modifying the file; :class:`DatabaseError` for
+    anything else SQLite refuses (e.g. another program holds the catalog locked). Safe to call
+    from several threads or processes at once, even on a catalog that does not exist yet.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _check_header(path)
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         _configure(conn)
         if check_integrity and path.exists() and path.stat().st_size:
             row = conn.execute("PRAGMA quick_check").fetchone()
             if row is None or row[0] != "ok":
-                conn.close()
                 raise CorruptDatabaseError(
                     path, f"The catalog failed SQLite's integrity check ({row[0] if row else '?'})"
                 )
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _ensure_wal(conn)
         if migrate_schema:
             migrate(conn, path, backup_dir)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise DatabaseError(path, f"The catalog is locked by another process: {exc}") from exc
-        raise CorruptDatabaseError(path, f"The catalog could not be read: {exc}") from exc
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise _translate(path, exc) from exc
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
     return sqlite_utils.Database(conn)

@@ -1,7 +1,8 @@
 """The catalog as a lazy Qt table model: holds ids, fetches rows in pages, caches them.
 
-UI thread only. The model owns a read connection of its own (WAL lets it read while a scan
-writes from a worker thread).
+UI thread only. The model reads through the main window's connection (``MainWindow.db``), which
+belongs to the UI thread; scans write through their own connections on worker threads, and WAL
+lets this one read meanwhile.
 """
 
 from __future__ import annotations
@@ -42,16 +43,35 @@ class CatalogModel(QAbstractTableModel):
         return [r[0] for r in rows]
 
     def reload(self, query: str | None = None) -> None:
+        """Fetch the ids again. With the same query (a refresh, e.g. after a scan) at least as
+        many rows stay loaded as before, so the view can keep its scroll position."""
+        same_query = query is None or query == self.query
         if query is not None:
             self.query = query
+        previous = self._loaded if same_query else 0
         self.beginResetModel()
         self._ids = self._fetch_ids()
         self._rows.clear()
-        self._loaded = min(PAGE, len(self._ids))
+        self._loaded = min(max(PAGE, previous), len(self._ids))
         self.endResetModel()
 
     def total(self) -> int:
         return len(self._ids)
+
+    def row_of(self, title_id: int) -> int | None:
+        """The row of ``title_id`` (loaded or not), or None when it is not listed."""
+        try:
+            return self._ids.index(title_id)
+        except ValueError:
+            return None
+
+    def load_through(self, row: int) -> None:
+        """Make rows up to ``row`` part of the model (fetching pages as scrolling would)."""
+        last = min(row + 1, len(self._ids))
+        if last > self._loaded:
+            self.beginInsertRows(QModelIndex(), self._loaded, last - 1)
+            self._loaded = last
+            self.endInsertRows()
 
     def _row(self, row: int) -> TitleRow | None:
         tid = self._ids[row]

@@ -7,6 +7,7 @@ database connection; their progress arrives through queued signals.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,7 +34,7 @@ from mediacenter.db import open_db
 from mediacenter.db.catalog import title_details
 from mediacenter.library.roots import RootError, add_root, list_roots
 from mediacenter.tasks import Task, TaskContext, TaskRunner
-from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel, IdRole
+from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel, IdRole
 
 
 def format_duration(ms: int) -> str:
@@ -73,6 +74,18 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
     return job
 
 
+@dataclass(frozen=True)
+class _ViewAnchor:
+    """Where the list was before a refresh: the current title, and a title on screen (the
+    current one when visible, else the top one) with its distance from the top of the view."""
+
+    current_id: int | None
+    anchor_id: int | None
+    rows_above: int  # rows between the top of the view and the anchor
+    offset_px: int  # the anchor's distance from the top of the view
+    scroll: int
+
+
 class MainWindow(QMainWindow):
     """Catalog list with type-ahead search, folder management and scan progress."""
 
@@ -87,6 +100,8 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self._scan: Task | None = None
         self._queued_roots: set[int] = set()
+        self._cancelling = False  # "Cancelling…" stays up until the scan has stopped
+        self._reloading = False
         self._last_live_refresh = 0.0
         self.watcher = None
         self.setWindowTitle("mediacenter")
@@ -150,7 +165,7 @@ class MainWindow(QMainWindow):
         self.scan_button.clicked.connect(self._on_scan_button)
         self.root_changed.connect(self._on_root_changed)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        self.model.modelReset.connect(self._select_first)
+        self.model.modelReset.connect(self._on_model_reset)
         focus_search = QAction(self)
         focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
         focus_search.triggered.connect(self.search.setFocus)
@@ -160,12 +175,62 @@ class MainWindow(QMainWindow):
     # -- catalog ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.model.reload()
-        self._update_empty_state()
+        self._reload(None)
 
     def _apply_search(self) -> None:
-        self.model.reload(self.search.text())
+        self._reload(self.search.text())
+
+    def _reload(self, query: str | None) -> None:
+        """Fetch the list again. A refresh (same query: during and after a scan) keeps the
+        current title current and the list where it was scrolled, even when titles were added
+        or removed above; a new query starts at its first hit."""
+        same_query = query is None or query == self.model.query
+        anchor = self._view_anchor() if same_query else None
+        self._reloading = True
+        try:
+            self.model.reload(query)
+        finally:
+            self._reloading = False
+        if anchor is None:
+            self._select_first()
+        else:
+            self._restore_view(anchor)
         self._update_empty_state()
+
+    def _view_anchor(self) -> _ViewAnchor:
+        view = self.view
+        current = view.currentIndex()
+        current_id = current.data(IdRole) if current.isValid() else None
+        scroll = view.verticalScrollBar().value()
+        top = view.rowAt(0)
+        if top < 0:
+            return _ViewAnchor(current_id, None, 0, 0, scroll)
+        bottom = view.rowAt(view.viewport().height() - 1)
+        if bottom < 0:
+            bottom = self.model.rowCount() - 1
+        row = current.row() if current.isValid() and top <= current.row() <= bottom else top
+        return _ViewAnchor(current_id, self.model.index(row, 0).data(IdRole), row - top,
+                           view.rowViewportPosition(row), scroll)
+
+    def _restore_view(self, a: _ViewAnchor) -> None:
+        view, model = self.view, self.model
+        row = model.row_of(a.current_id) if a.current_id is not None else None
+        if row is None:
+            self._select_first()
+        else:
+            model.load_through(row)
+            view.setCurrentIndex(model.index(row, 0))
+        anchor_row = model.row_of(a.anchor_id) if a.anchor_id is not None else None
+        if anchor_row is not None:
+            model.load_through(anchor_row + PAGE)  # rows to scroll through below the anchor
+        view.doItemsLayout()  # the scroll range follows the new rows now, not at the next paint
+        bar = view.verticalScrollBar()
+        if anchor_row is None:
+            bar.setValue(a.scroll)
+        elif view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
+            bar.setValue(anchor_row - a.rows_above)
+        else:
+            bar.setValue(bar.value() + view.rowViewportPosition(anchor_row) - a.offset_px)
 
     def _update_empty_state(self) -> None:
         n = self.model.total()
@@ -185,7 +250,15 @@ class MainWindow(QMainWindow):
                                    "are found.")
             else:
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
-        self.status.setText(f"{n} titles" if not self.model.query else f"{n} matches")
+        self._show_status(f"{n} titles" if not self.model.query else f"{n} matches")
+
+    def _show_status(self, text: str) -> None:
+        if not self._cancelling:  # until the scan stops, "Cancelling…" is the news
+            self.status.setText(text)
+
+    def _on_model_reset(self) -> None:
+        if not self._reloading:  # _reload restores the selection itself
+            self._select_first()
 
     def _select_first(self) -> None:
         if self.model.rowCount() and not self.view.currentIndex().isValid():
@@ -274,11 +347,18 @@ class MainWindow(QMainWindow):
         self._queued_roots.clear()
         if self._scan is not None:
             self._scan.cancel()
+            self._cancelling = True
             self.status.setText("Cancelling…")
 
     def start_scan(self, root_ids: list[int] | None) -> Task | None:
+        """Scan ``root_ids`` (None: every folder) now, or after the running scan when one runs
+        (also while it is being cancelled: a folder that changed meanwhile is queued, alone)."""
         if self._scan is not None:
-            self._queued_roots.update(root_ids or [r.id for r in list_roots(self.db)])
+            if root_ids is None:
+                root_ids = [r.id for r in list_roots(self.db)]
+            self._queued_roots.update(root_ids)
+            return None
+        if root_ids is not None and not root_ids:
             return None
         task = Task(_scan_job(self.paths, root_ids, self.probe), name="scan")
         task.signals.progress.connect(self._on_scan_progress)
@@ -305,13 +385,14 @@ class MainWindow(QMainWindow):
             if p.phase == "importing" and now - self._last_live_refresh > 1.5:
                 self._last_live_refresh = now
                 self._apply_search()
-            self.status.setText(f"{verb}: {done} of {total}{eta}")
+            self._show_status(f"{verb}: {done} of {total}{eta}")
         elif p.phase == "walking":
             self.progress.setRange(0, 0)
-            self.status.setText(f"Looking for videos: {p.found} found")
+            self._show_status(f"Looking for videos: {p.found} found")
 
     def _scan_done(self) -> None:
         self._scan = None
+        self._cancelling = False
         self.scan_button.setText("Scan library")
         self.progress.hide()
         if self._queued_roots:

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 from mediacenter.config import app_paths
 from mediacenter.db import open_db
@@ -140,6 +141,7 @@ def test_changes_on_disk_show_up_while_the_app_runs(window, qtbot, tmp_path, cli
                                                     monkeypatch):
     monkeypatch.setattr(MainWindow, "watch_debounce_s", 0.3)
     window.start_watching()
+    assert window.watcher.wait_ready(10)  # the watches are set up in the background
     clip_factory(tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4", duration_s=1.0)
 
     def titles() -> list[str]:
@@ -177,3 +179,117 @@ def test_a_scan_can_be_cancelled_from_the_window_and_resumed(window, qtbot, tmp_
     window.start_scan(None)
     qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
     assert window.model.total() == 3 + 1200
+
+
+def _fake_films(folder: Path, names: list[str]) -> None:
+    for name in names:  # tiny fake files: probing is off in these windows
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        (folder / name / f"{name}.mkv").write_bytes(b"x" * 64)
+
+
+@pytest.fixture
+def films_window(qtbot, tmp_path):
+    """A window over 300 films (no ffmpeg needed), and the library folder."""
+    lib = tmp_path / "films"
+    _fake_films(lib, [f"Film {i:04d} (2001)" for i in range(300)])
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    Scanner(db).scan_root(add_root(db, lib).id)
+    db.conn.close()
+    w = MainWindow(paths, probe=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w, lib
+    w.close()
+
+
+def test_a_finished_rescan_keeps_the_current_title_and_the_scroll_position(films_window, qtbot):
+    window, lib = films_window
+    view, model = window.view, window.model
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    view.setCurrentIndex(model.index(150, 0))
+    view.scrollTo(model.index(150, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+    qtbot.wait(50)
+    current_id = view.currentIndex().data(IdRole)
+    top_before = view.rowAt(0)
+    y_before = view.rowViewportPosition(150)
+    assert top_before > 100 and y_before > 0
+    assert "Film 0150" in window.details.text()
+
+    # Two titles appear above the current one, one disappears further down.
+    _fake_films(lib, ["Aaa (1990)", "Aab (1991)"])
+    (lib / "Film 0290 (2001)" / "Film 0290 (2001).mkv").unlink()
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert model.total() == 301
+    assert view.currentIndex().data(IdRole) == current_id
+    assert view.currentIndex().row() == 152
+    assert view.rowViewportPosition(152) == y_before  # the list did not move under the user
+    assert "Film 0150" in window.details.text()
+
+    # The current title itself goes away: back to the first row, no crash.
+    (lib / "Film 0150 (2001)" / "Film 0150 (2001).mkv").unlink()
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert model.total() == 300
+    assert view.currentIndex().row() == 0
+
+
+def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
+        films_window, qtbot, tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    import mediacenter.ui.main_window as mw
+
+    window, _lib = films_window
+    other = tmp_path / "other"
+    other.mkdir()
+    other_id = add_root(window.db, other).id
+    jobs: list[list[int] | None] = []
+    cancelled = threading.Event()
+
+    def progress(n: int):
+        return SimpleNamespace(phase="importing", imported=n, to_import=10, eta_s=None,
+                               probed=0, to_probe=0, found=10)
+
+    def fake_scan_job(_paths, root_ids, _probe):
+        jobs.append(root_ids)
+
+        def job(ctx):
+            if len(jobs) == 1:
+                ctx.progress(progress(1))
+                assert ctx.cancel.wait(10)
+                ctx.progress(progress(2))  # already on its way when the scan stops
+                status = "cancelled"
+            else:
+                status = "done"
+            return [SimpleNamespace(status=status, problems=[], message="")]
+
+        return job
+
+    monkeypatch.setattr(mw, "_scan_job", fake_scan_job)
+    seen_after_cancel: list[str] = []
+    original = MainWindow._on_scan_progress
+
+    def spy(self, p):
+        original(self, p)
+        if cancelled.is_set():
+            seen_after_cancel.append(self.status.text())
+
+    monkeypatch.setattr(MainWindow, "_on_scan_progress", spy)
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window.status.text().startswith("Importing"), timeout=10000)
+    window.cancel_scan()
+    cancelled.set()
+    assert window.status.text() == "Cancelling…"
+    window._apply_search()  # a live refresh of the list does not hide it either
+    assert window.status.text() == "Cancelling…"
+    window.root_changed.emit(other_id)  # the watcher noticed a change meanwhile
+    assert window._queued_roots == {other_id}
+    qtbot.waitUntil(lambda: len(jobs) == 2 and window._scan is None, timeout=10000)
+    assert seen_after_cancel and set(seen_after_cancel) == {"Cancelling…"}
+    assert jobs == [None, [other_id]]  # only the folder that changed, not everything again
+    assert "Cancelling" not in window.status.text()

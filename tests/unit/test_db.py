@@ -9,6 +9,7 @@ import pytest
 from mediacenter.db import (
     SCHEMA_VERSION,
     CorruptDatabaseError,
+    DatabaseError,
     NewerDatabaseError,
     open_db,
     schema_version,
@@ -128,3 +129,150 @@ def test_transaction_rolls_back_on_error(tmp_path):
         db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('x', 0)")
         raise ValueError
     assert db.conn.execute("SELECT count(*) FROM profiles").fetchone()[0] == 0
+
+
+# -- several openers at once, and what a failure is called ----------------------------------
+
+_OPENER = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from mediacenter.db import open_db
+for p in sys.argv[2:]:
+    while not os.path.exists(p + ".go"):
+        time.sleep(0.001)
+    try:
+        open_db(p).conn.close()
+    except Exception as exc:
+        print(f"{p}: {type(exc).__name__}: {exc}", flush=True)
+    open(p + ".done", "w").close()
+"""
+
+
+def test_fresh_catalog_opened_by_many_threads_and_processes_at_once(tmp_path):
+    """Every opener succeeds: one creates the schema, the others find it done (no 'table
+    roots already exists' reported as a damaged catalog)."""
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[2])
+    paths = [tmp_path / f"r{i}" / "c.sqlite3" for i in range(20)]
+    for p in paths:
+        p.parent.mkdir()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _OPENER, repo, *map(str, paths)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    errors: list[str] = []
+    try:
+        for p in paths:
+            start = threading.Barrier(4)
+
+            def go(p=p, start=start) -> None:
+                start.wait(10)
+                try:
+                    db = open_db(p, backup_dir=p.parent / "backups")
+                    assert schema_version(db.conn) == SCHEMA_VERSION
+                    db.conn.close()
+                except Exception as exc:  # collected: a thread cannot fail the test itself
+                    errors.append(f"{p}: {type(exc).__name__}: {exc}")
+
+            threads = [threading.Thread(target=go) for _ in range(4)]
+            Path(str(p) + ".go").touch()  # the two processes start on this one too
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            deadline = time.monotonic() + 30
+            while not Path(str(p) + ".done").exists() and time.monotonic() < deadline:
+                time.sleep(0.002)
+    finally:
+        for proc in procs:
+            out, _ = proc.communicate(timeout=60)
+            errors.extend(line for line in out.splitlines() if line.strip())
+    assert errors == []
+    for p in paths:
+        conn = sqlite3.connect(p)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        conn.close()
+        assert not (p.parent / "backups").exists()  # nothing to back up in a new catalog
+
+
+def test_concurrent_upgrade_backs_up_once_and_migrates_once(tmp_path, monkeypatch):
+    import threading
+
+    path = tmp_path / "c.sqlite3"
+    open_db(path).conn.close()
+    runs = []
+
+    def v_next(conn: sqlite3.Connection) -> None:
+        runs.append(1)
+        conn.execute("ALTER TABLE profiles ADD COLUMN theme TEXT")
+
+    monkeypatch.setattr(dbconn, "MIGRATIONS", [*dbschema.MIGRATIONS, (SCHEMA_VERSION + 1, v_next)])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        start.wait(10)
+        try:
+            open_db(path, backup_dir=tmp_path / "b").conn.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert runs == [1]
+    assert len(list((tmp_path / "b").glob("catalog-v*.sqlite3"))) == 1
+
+
+def test_a_locked_catalog_is_reported_as_busy_not_corrupt(tmp_path, monkeypatch):
+    path = tmp_path / "c.sqlite3"
+    open_db(path).conn.close()
+    monkeypatch.setattr(dbconn, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(dbconn, "MIGRATIONS",
+                        [*dbschema.MIGRATIONS, (SCHEMA_VERSION + 1, lambda _conn: None)])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        with pytest.raises(DatabaseError, match="another program") as err:
+            open_db(path)
+        assert not isinstance(err.value, CorruptDatabaseError)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_other_sqlite_failures_are_not_called_corruption(tmp_path, monkeypatch):
+    path = tmp_path / "c.sqlite3"
+    open_db(path).conn.close()
+
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE no_such_table ADD COLUMN x")
+
+    monkeypatch.setattr(dbconn, "MIGRATIONS", [*dbschema.MIGRATIONS, (SCHEMA_VERSION + 1, bad)])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(DatabaseError, match="no_such_table") as err:
+        open_db(path)
+    assert not isinstance(err.value, CorruptDatabaseError)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_sqlite_corruption_messages_are_corrupt():
+    from pathlib import Path
+
+    for message in ("file is not a database", "database disk image is malformed"):
+        err = dbconn._translate(Path("x"), sqlite3.DatabaseError(message))
+        assert isinstance(err, CorruptDatabaseError)
+    busy = dbconn._translate(Path("x"), sqlite3.OperationalError("database is locked"))
+    assert type(busy) is DatabaseError and "another program" in str(busy)
