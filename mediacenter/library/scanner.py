@@ -79,7 +79,7 @@ class ScanProgress:
 class ScanReport:
     root: str
     root_id: int
-    status: str  # "done" | "offline" | "cancelled"
+    status: str  # "done" | "offline" | "cancelled" | "busy" (another scan holds the folder)
     message: str = ""
     found: int = 0
     new: int = 0

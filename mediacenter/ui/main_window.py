@@ -52,7 +52,7 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
     """Build the worker function of a scan task (runs on a pool thread)."""
 
     def job(ctx: TaskContext):
-        from mediacenter.library.scanner import Scanner
+        from mediacenter.library.scanner import ScanBusyError, Scanner, ScanReport
 
         db = open_db(paths.db_path, backup_dir=paths.backup_dir)
         prober = None
@@ -63,9 +63,21 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
                 s = Settings.load(paths.settings_path)
                 prober = Prober(workers=s.probe_workers, timeout_s=s.probe_timeout_s)
             scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel)
-            if root_ids is None:
-                return scanner.scan_all()
-            return [scanner.scan_root(rid) for rid in root_ids]
+            ids = root_ids
+            if ids is None:
+                ids = [r for (r,) in db.conn.execute("SELECT id FROM roots ORDER BY id")]
+            reports = []
+            for rid in ids:
+                if ctx.cancel.is_set():
+                    break
+                try:
+                    reports.append(scanner.scan_root(rid))
+                except ScanBusyError as exc:  # e.g. `mediacenter scan` in a terminal
+                    reports.append(ScanReport(root="", root_id=rid, status="busy",
+                                              message=str(exc)))
+                except KeyError:
+                    continue  # the folder was removed meanwhile
+            return reports
         finally:
             if prober is not None:
                 prober.close()
@@ -404,7 +416,7 @@ class MainWindow(QMainWindow):
         self._scan_done()
         self._apply_search()
         problems = sum(len(r.problems) for r in reports)
-        offline = [r for r in reports if r.status == "offline"]
+        offline = [r for r in reports if r.status in ("offline", "busy")]
         parts = [f"{self.model.total()} titles"]
         if any(r.status == "cancelled" for r in reports):
             parts.append("scan cancelled: choose “Scan library” to continue")

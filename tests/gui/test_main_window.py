@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView
 
 from mediacenter.config import app_paths
-from mediacenter.db import open_db
+from mediacenter.db import open_db, transaction
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
 from mediacenter.ui.catalog_model import IdRole
@@ -293,3 +293,17 @@ def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
     assert seen_after_cancel and set(seen_after_cancel) == {"Cancelling…"}
     assert jobs == [None, [other_id]]  # only the folder that changed, not everything again
     assert "Cancelling" not in window.status.text()
+
+
+def test_a_folder_busy_in_another_scan_is_reported_not_a_crash(window, qtbot):
+    import time as _time
+
+    with transaction(window.db):
+        (rid,) = window.db.conn.execute("SELECT id FROM roots").fetchone()
+        window.db.conn.execute(
+            "INSERT INTO scans (root_id, started_at, pid, heartbeat_at) VALUES (?, ?, ?, ?)",
+            (rid, _time.time(), os.getpid(), _time.time()),
+        )
+    window.start_scan([rid])
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert "being scanned already" in window.status.text()
