@@ -7,10 +7,13 @@ writer proceed together; the busy timeout covers the short write transactions.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -19,6 +22,7 @@ from mediacenter.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+_THREAD_LOCK = threading.Lock()  # one creator per process, whatever the OS lock does for threads
 
 
 class DatabaseError(Exception):
@@ -212,6 +216,50 @@ def open_db(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _check_header(path)
+    if not path.exists() or path.stat().st_size == 0:
+        # A brand-new catalog: let one opener create it (SQLite can report a spurious I/O
+        # error when several connections set up WAL on a new file at the same instant).
+        with _creation_lock(path):
+            return _open(path, backup_dir, check_integrity, migrate_schema)
+    return _open(path, backup_dir, check_integrity, migrate_schema)
+
+
+@contextlib.contextmanager
+def _creation_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``<catalog>.lock`` across processes (and threads)."""
+    lock_path = path.with_name(path.name + ".lock")
+    with _THREAD_LOCK, open(lock_path, "a+b") as fh:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        else:
+            import msvcrt
+
+            fh.seek(0)
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+
+def _open(
+    path: Path, backup_dir: Path | None, check_integrity: bool, migrate_schema: bool
+) -> sqlite_utils.Database:
     conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
