@@ -167,35 +167,37 @@ def test_flat_kodi_extras_belong_to_their_film(lib):
         == [("trailer", None)]
 
 
-def test_a_loose_file_at_the_root_does_not_re_resolve_the_library(lib, monkeypatch):
+@pytest.fixture
+def planned(monkeypatch) -> list[str]:
+    """The relative paths the scanner re-resolves, in order."""
+    from mediacenter.library import resolve
+
+    seen: list[str] = []
+    original = resolve.Resolver.plan
+    monkeypatch.setattr(resolve.Resolver, "plan",
+                        lambda self, f: seen.append(f.rel) or original(self, f))
+    return seen
+
+
+def test_a_loose_file_at_the_root_does_not_re_resolve_the_library(lib, planned):
     root, db, rid = lib
     write(root, {f"Film {i} ({1950 + i})/Film {i} ({1950 + i}).mkv": b"x" * 10
                  for i in range(60)})
     Scanner(db).scan_root(rid)
     write(root, {"Loose (2001).mkv": b"l" * 10})
-    planned = []
-    from mediacenter.library import resolve
-
-    original = resolve.Resolver.plan
-    monkeypatch.setattr(resolve.Resolver, "plan",
-                        lambda self, f: planned.append(f.rel) or original(self, f))
+    planned.clear()
     report = Scanner(db).scan_root(rid)
     assert report.new == 1
     assert planned == ["Loose (2001).mkv"]
 
 
-def test_a_big_flat_folder_that_gains_a_video_re_resolves_only_it(lib, monkeypatch):
+def test_a_big_flat_folder_that_gains_a_video_re_resolves_only_it(lib, planned):
     root, db, rid = lib
     write(root, {f"Downloads/Film.{i}.{1950 + i}.1080p.BluRay.x264-GRP.mkv": b"x" * 10
                  for i in range(40)})
     Scanner(db).scan_root(rid)
     write(root, {"Downloads/New.Film.2020.720p.WEB.x264-GRP.mkv": b"n" * 10})
-    planned = []
-    from mediacenter.library import resolve
-
-    original = resolve.Resolver.plan
-    monkeypatch.setattr(resolve.Resolver, "plan",
-                        lambda self, f: planned.append(f.rel) or original(self, f))
+    planned.clear()
     Scanner(db).scan_root(rid)
     assert planned == ["Downloads/New.Film.2020.720p.WEB.x264-GRP.mkv"]
     # ...but a new .nfo there re-reads the folder.
