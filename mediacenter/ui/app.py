@@ -51,6 +51,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
     window.show()
+    window.view.setFocus()  # arrow keys work at once; "/" jumps to search
     window.start_watching()
     window.scan_new_roots()
     return app.exec()
