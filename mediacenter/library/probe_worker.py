@@ -110,9 +110,10 @@ def codec_name(fourcc: int) -> str | None:
 
 
 # --- ctypes mirrors of libvlc_media.h (libVLC 3) -------------------------------------------
-# python-vlc's MediaTrack declares audio/video/subtitle as three separate pointers, but in C they
-# are one union: every field after them is read at the wrong offset (and dereferencing .video
-# segfaults). So the worker declares the structs itself and calls the C functions directly.
+# WORKAROUND: python-vlc 3.0.21203 bug. Its MediaTrack declares audio/video/subtitle as three
+# separate pointers, but in C they are one union: every field after them is read at the wrong
+# offset (and dereferencing .video segfaults). So the worker declares the structs itself and
+# calls the C functions directly.
 
 
 class _AudioTrack(ctypes.Structure):
