@@ -207,11 +207,14 @@ CREATE TABLE watch_sessions (
     max_position_ms INTEGER NOT NULL DEFAULT 0,
     duration_ms INTEGER,
     watched_ms INTEGER NOT NULL DEFAULT 0,
-    end_reason TEXT CHECK (end_reason IN ('stopped', 'finished', 'abandoned', 'error')),
+    -- interrupted: closed on the next start after the player's process died.
+    end_reason TEXT CHECK (end_reason IN ('stopped', 'finished', 'abandoned', 'error',
+                                          'interrupted')),
     completed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX watch_sessions_profile ON watch_sessions(profile_id, started_at);
+CREATE INDEX watch_sessions_profile ON watch_sessions(profile_id, title_id, started_at);
 CREATE INDEX watch_sessions_title ON watch_sessions(title_id);
+CREATE INDEX watch_sessions_open ON watch_sessions(id) WHERE ended_at IS NULL;
 
 -- The fine-grained event log a session is made of (start, progress, pause, seek, stop, finish).
 CREATE TABLE watch_events (
@@ -239,6 +242,7 @@ CREATE TABLE watch_state (
     watched_at REAL,
     PRIMARY KEY (profile_id, title_id)
 ) WITHOUT ROWID;
+CREATE INDEX watch_state_recent ON watch_state(profile_id, last_played_at);
 
 -- Explicit feedback (-1 thumbs down, 1 up, 2 love) and imported ratings (value on 0.5-5).
 CREATE TABLE ratings (
