@@ -30,6 +30,7 @@ from mediacenter.library.writer import (
     path_key,
     refresh_fts,
 )
+from mediacenter.procs import pid_alive
 
 BATCH_FILES = 400
 PROBE_FLUSH = 25
@@ -44,20 +45,6 @@ WALK_REASONS = (
 
 class ScanBusyError(RuntimeError):
     """Another scan of the same library folder is running."""
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name != "posix":
-        return True  # no cheap check: the heartbeat's age decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -194,7 +181,7 @@ class Scanner:
                 "SELECT id, pid, heartbeat_at FROM scans WHERE root_id = ? AND status = 'running'",
                 (root_id,),
             ).fetchall():
-                if pid and beat and now - beat < STALE_SCAN_S and _alive(pid):
+                if pid and beat and now - beat < STALE_SCAN_S and pid_alive(pid):
                     raise ScanBusyError(
                         f"{root} is being scanned already (process {pid}); try again when it "
                         "has finished"

@@ -54,6 +54,7 @@ import sqlite_utils
 
 from mediacenter.db.connection import open_db
 from mediacenter.db.tx import transaction
+from mediacenter.procs import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -527,18 +528,6 @@ def _clamp(position_ms: int, duration_ms: int | None) -> int:
 # -- crash recovery ---------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # no cheap check: the staleness limit decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _session_is_orphan(sid: int, owner: str | None, last_at: float, now: float) -> bool:
     try:
         info = json.loads(owner) if owner else {}
@@ -550,7 +539,7 @@ def _session_is_orphan(sid: int, owner: str | None, last_at: float, now: float) 
     if pid == os.getpid():
         with _LIVE_LOCK:
             return sid not in _LIVE_SESSIONS
-    if not _pid_alive(pid):
+    if not pid_alive(pid):
         return True
     return os.name != "posix" and now - last_at > FOREIGN_SESSION_STALE_S
 
