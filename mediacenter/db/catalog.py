@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -207,3 +208,38 @@ def title_details(db: sqlite_utils.Database, title_id: int) -> TitleDetails | No
     ).fetchone()[0]
     return TitleDetails(row, orig, rating, mpaa, runtime, genres, people, versions, extras,
                         children)
+
+
+@dataclass(frozen=True)
+class PlayableFile:
+    """The file to play for a title: its version, its id and where it lies on disk."""
+
+    version_id: int | None
+    file_id: int
+    path: str  # absolute
+    online: bool  # its library folder was reachable at the last scan
+
+
+def best_version_file(db: sqlite_utils.Database, title_id: int) -> PlayableFile | None:
+    """The first part of the title's best version: files in online folders first, then the
+    version with the highest resolution (label, then id, to break ties). None when the title
+    has no file of its own (extras do not count). Shows and seasons have no files: pick an
+    episode first."""
+    r = db.conn.execute(
+        """SELECT f.version_id, f.id, r.path, f.path_key, r.online
+           FROM files f JOIN roots r ON r.id = f.root_id
+           LEFT JOIN versions v ON v.id = f.version_id
+           WHERE f.title_id = ? AND f.extra IS NULL
+           ORDER BY r.online DESC,
+                    coalesce((SELECT max(g.height) FROM files g
+                              WHERE g.version_id = f.version_id), -1) DESC,
+                    coalesce(v.label, ''), coalesce(f.version_id, 0),
+                    coalesce(f.part, 0), f.id
+           LIMIT 1""",
+        (title_id,),
+    ).fetchone()
+    if r is None:
+        return None
+    version_id, file_id, root, key, online = r
+    rel = os.fsdecode(bytes(key))
+    return PlayableFile(version_id, int(file_id), os.path.join(root, rel), bool(online))

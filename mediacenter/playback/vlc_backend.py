@@ -833,6 +833,11 @@ class Player(QObject):
             return
         self._window_id = int(win_id)
         getattr(self._mp, window_setter_name(sys.platform))(self._window_id)
+        if self._window_id:
+            # Let the Qt widget, not libVLC's child window, receive clicks and keys (on X11
+            # libVLC would otherwise swallow them, and the app's shortcuts would not work).
+            self._mp.video_set_mouse_input(False)
+            self._mp.video_set_key_input(False)
 
     # -- queries (UI thread) ---------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,10 +32,13 @@ from PySide6.QtWidgets import (
 
 from mediacenter.config import Paths, Settings
 from mediacenter.db import open_db
-from mediacenter.db.catalog import title_details
+from mediacenter.db.catalog import best_version_file, get_title, title_details
+from mediacenter.db.profiles import create_profile
 from mediacenter.library.roots import RootError, add_root, list_roots
+from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel, IdRole
+from mediacenter.ui.player_view import PlayerView, PlayRequest, format_clock
 
 
 def format_duration(ms: int) -> str:
@@ -159,9 +163,13 @@ class MainWindow(QMainWindow):
         body.addLayout(top)
         body.addWidget(self.split, 1)
         body.addWidget(self.empty, 1)
-        central = QWidget()
-        central.setLayout(body)
-        self.setCentralWidget(central)
+        self.catalog_page = QWidget()
+        self.catalog_page.setLayout(body)
+        self.player_view = PlayerView()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.catalog_page)
+        self.pages.addWidget(self.player_view)
+        self.setCentralWidget(self.pages)
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(320)
@@ -177,8 +185,11 @@ class MainWindow(QMainWindow):
         self.scan_button.clicked.connect(self._on_scan_button)
         self.root_changed.connect(self._on_root_changed)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        # Return/Enter on the list, or a double click (Qt's "activated"): play the title.
+        self.view.activated.connect(self._on_activated)
+        self.player_view.back_requested.connect(self.show_catalog)
         self.model.modelReset.connect(self._on_model_reset)
-        focus_search = QAction(self)
+        focus_search = self.focus_search = QAction(self)
         focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
         focus_search.triggered.connect(self.search.setFocus)
         self.addAction(focus_search)
@@ -323,7 +334,98 @@ class MainWindow(QMainWindow):
             html.append(f"<p style='color:#888'>{head}<small>{escape(v.path)}</small></p>")
         if d.extras:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
+        profile = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
+        resume = resume_position(self.db, profile[0], title_id) if profile else None
+        if resume:
+            html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")
         return "".join(html)
+
+    # -- playback ---------------------------------------------------------------------------
+
+    def current_profile_id(self) -> int:
+        """The profile whose history playback writes.
+
+        For now the first profile, created as "Me" when there is none: choosing a profile at
+        start-up (and PIN checks) is later work.
+        """
+        row = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
+        if row is not None:
+            return int(row[0])
+        return create_profile(self.db, "Me").id
+
+    def _title_to_play(self, title_id: int, profile_id: int) -> int | None:
+        """The title whose file plays: the title itself, or for a show the next episode, for
+        a season its next (else first) episode."""
+        row = get_title(self.db, title_id)
+        if row is None:
+            return None
+        if row.kind == "show":
+            nxt = next_episode(self.db, profile_id, title_id)
+            if nxt is None:  # all watched (or none left): start the show again
+                first = self.db.conn.execute(
+                    "SELECT id FROM titles WHERE show_id = ? AND kind = 'episode' "
+                    "AND removed_at IS NULL ORDER BY season_number = 0, season_number, "
+                    "episode_number IS NULL, episode_number, air_date, id LIMIT 1",
+                    (title_id,),
+                ).fetchone()
+                nxt = int(first[0]) if first else None
+            return nxt
+        if row.kind == "season":
+            show_id = self.db.conn.execute(
+                "SELECT coalesce(show_id, parent_id) FROM titles WHERE id = ?", (title_id,)
+            ).fetchone()[0]
+            nxt = next_episode(self.db, profile_id, show_id) if show_id else None
+            episodes = [e for (e,) in self.db.conn.execute(
+                "SELECT id FROM titles WHERE parent_id = ? AND kind = 'episode' "
+                "AND removed_at IS NULL ORDER BY episode_number IS NULL, episode_number, "
+                "air_date, id", (title_id,))]
+            return nxt if nxt in episodes else (episodes[0] if episodes else None)
+        return title_id
+
+    def _on_activated(self, index) -> None:
+        tid = index.data(IdRole) if index.isValid() else None
+        if tid is not None:
+            self.play_title(int(tid))
+
+    def play_title(self, title_id: int) -> bool:
+        """Switch to the player and play ``title_id`` (movie/other: its best version; show:
+        the next episode), resuming where this profile stopped. False when there is nothing
+        to play (the status bar says why)."""
+        profile_id = self.current_profile_id()
+        target = self._title_to_play(title_id, profile_id)
+        row = get_title(self.db, target) if target is not None else None
+        if row is None:
+            self.status.setText("Nothing left to play in this title.")
+            return False
+        file = best_version_file(self.db, row.id)
+        if file is None:
+            self.status.setText(f"“{row.label}” has no video file to play.")
+            return False
+        start = resume_position(self.db, profile_id, row.id) or 0
+        try:
+            recorder: WatchRecorder | None = WatchRecorder(self.paths.db_path, profile_id)
+        except Exception:  # no history is better than no playback
+            recorder = None
+        self.focus_search.setEnabled(False)
+        self.pages.setCurrentWidget(self.player_view)
+        self.statusBar().hide()  # the player gets the whole window
+        self.player_view.setFocus()
+        self.player_view.play(
+            PlayRequest(path=file.path, title=row.label, title_id=row.id,
+                        version_id=file.version_id, file_id=file.file_id, start_ms=start),
+            recorder,
+        )
+        return True
+
+    def show_catalog(self) -> None:
+        """Back from the player: the list, its details refreshed (history changed)."""
+        self.player_view.stop()
+        self.pages.setCurrentWidget(self.catalog_page)
+        self.statusBar().show()
+        self.focus_search.setEnabled(True)
+        current = self.view.currentIndex()
+        self._on_current_changed(current, None)
+        self.view.setFocus()
 
     # -- folders and scans ------------------------------------------------------------------
 
@@ -450,6 +552,7 @@ class MainWindow(QMainWindow):
         self.start_scan([root_id])
 
     def closeEvent(self, event) -> None:
+        self.player_view.release()
         if self.watcher is not None:
             self.watcher.stop()
         self.tasks.shutdown()

@@ -1,0 +1,198 @@
+"""Playing a title in the app window, for real: headless libVLC, real clips, pytest-qt.
+
+Every wait is on a condition (``qtbot.waitUntil``) with a generous timeout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from mediacenter.config import app_paths
+from mediacenter.db import open_db
+from mediacenter.library.roots import add_root
+from mediacenter.library.scanner import Scanner
+from mediacenter.playback import vlc_backend
+from mediacenter.playback.vlc_env import libvlc_info
+from mediacenter.ui.catalog_model import IdRole
+from mediacenter.ui.main_window import MainWindow
+from mediacenter.ui.player_view import PlayerView, format_clock
+
+pytestmark = [
+    pytest.mark.vlc,
+    pytest.mark.skipif(not libvlc_info(try_instance=False)["loaded"], reason="libVLC missing"),
+]
+
+SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
+T = 15_000  # ms: generous bound for one wait (normally well under a second)
+
+
+@pytest.fixture(autouse=True)
+def _headless_vlc(monkeypatch, qapp):
+    from mediacenter.ui.app import load_theme
+
+    monkeypatch.setenv(vlc_backend.HEADLESS_ENV, "1")
+    try:
+        vlc_backend.configure(headless=True)
+    except RuntimeError:
+        pytest.skip("the app's libVLC instance already exists with video output")
+    load_theme(qapp)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip_factory):
+    lib = tmp_path / "lib"
+    clip_factory(lib / "Long Film (2001)" / "Long Film (2001).mp4", duration_s=30.0,
+                 size=(160, 120), fps=10)
+    clip_factory(lib / "Gone (1999)" / "Gone (1999).mp4", duration_s=1.0, size=(160, 120))
+    for ep in ("S01E01 - Pilot", "S01E02 - Second"):
+        clip_factory(lib / "Show" / "Season 01" / f"Show - {ep}.mp4", duration_s=1.0,
+                     size=(160, 120))
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    root = add_root(db, lib)
+    Scanner(db).scan_root(root.id)
+    db.conn.close()
+    w = MainWindow(paths, probe=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def _select(window: MainWindow, title: str) -> int:
+    for r in range(window.model.rowCount()):
+        index = window.model.index(r, 0)
+        if index.data() == title:
+            window.view.setCurrentIndex(index)
+            window.view.setFocus()
+            return int(index.data(IdRole))
+    raise AssertionError(f"{title} is not listed")
+
+
+def _play_with_enter(qtbot, window: MainWindow, title: str) -> int:
+    tid = _select(window, title)
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.player_view
+    return tid
+
+
+def _playing(qtbot, pv: PlayerView) -> None:
+    qtbot.waitUntil(lambda: pv.player is not None and pv.player.state() == "playing", timeout=T)
+
+
+def test_play_pause_seek_back_and_resume(window, qtbot):
+    pv = window.player_view
+    tid = _play_with_enter(qtbot, window, "Long Film")
+    _playing(qtbot, pv)
+    p = pv.player
+    assert pv.title_label.text() == "Long Film (2001)"
+    qtbot.waitUntil(lambda: p.duration_ms() > 29_000, timeout=T)
+
+    qtbot.keyClick(pv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: p.state() == "paused", timeout=T)
+    qtbot.keyClick(pv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: p.state() == "playing", timeout=T)
+
+    before = p.position_ms()
+    qtbot.keyClick(pv, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: p.position_ms() >= before + 9_000, timeout=T)
+    # libVLC really went there: its clock moves on from the new place.
+    qtbot.waitUntil(lambda: p.position_ms() >= before + 10_300, timeout=T)
+    assert p.position_ms() < before + 14_000
+    assert pv.slider.maximum() > 29_000 and pv.slider.value() >= before + 9_000
+    SHOTS.mkdir(exist_ok=True)
+    pv.grab().save(str(SHOTS / "player.png"))
+
+    stopped_at = p.position_ms()
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.catalog_page
+    assert "Resume from" in window.details.text()  # the details were refreshed
+    row = window.db.conn.execute(
+        "SELECT resume_position_ms FROM watch_state WHERE title_id = ?", (tid,)
+    ).fetchone()
+    assert row is not None and abs(row[0] - stopped_at) <= 2_000
+    resume = row[0]
+
+    # Again: it resumes there, says so, and Home starts over.
+    _play_with_enter(qtbot, window, "Long Film")
+    _playing(qtbot, pv)
+    assert pv.banner.isVisible()
+    assert f"Resumed at {format_clock(resume)}" in pv.banner.text()
+    qtbot.waitUntil(lambda: pv.player.position_ms() >= resume - 500, timeout=T)
+    assert pv.player.position_ms() <= resume + 5_000
+    qtbot.keyClick(pv, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: pv.player.position_ms() < 3_000, timeout=T)
+    assert not pv.banner.isVisible()
+    qtbot.keyClick(pv, Qt.Key.Key_Backspace)
+    assert window.pages.currentWidget() is window.catalog_page
+    sessions = window.db.conn.execute(
+        "SELECT count(*) FROM watch_sessions WHERE title_id = ? AND ended_at IS NOT NULL",
+        (tid,),
+    ).fetchone()[0]
+    assert sessions == 2
+
+
+def test_a_missing_file_says_so_and_esc_goes_back(window, qtbot, tmp_path):
+    (tmp_path / "lib" / "Gone (1999)" / "Gone (1999).mp4").unlink()
+    pv = window.player_view
+    _play_with_enter(qtbot, window, "Gone")
+    qtbot.waitUntil(lambda: pv.message.isVisible(), timeout=T)
+    assert "The file is missing" in pv.message.text()
+    assert "Gone (1999).mp4" in pv.message.text()
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.catalog_page
+    assert window.view.hasFocus() or not window.isActiveWindow()
+
+
+def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monkeypatch):
+    monkeypatch.setattr(PlayerView, "controls_hide_ms", 300)
+    pv = window.player_view
+    _play_with_enter(qtbot, window, "Long Film")
+    _playing(qtbot, pv)
+    assert pv.controls.isVisible()
+    qtbot.waitUntil(lambda: not pv.controls.isVisible(), timeout=T)
+    volume = pv.volume.value()
+    qtbot.keyClick(pv, Qt.Key.Key_Down)  # any input shows it again
+    assert pv.controls.isVisible()
+    assert pv.volume.value() == volume - 5 and pv.player.volume() == volume - 5
+    qtbot.keyClick(pv, Qt.Key.Key_M)
+    assert pv.player.muted() and pv.volume_label.text() == "Muted"
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+    assert window.pages.currentWidget() is window.catalog_page
+
+
+def test_a_show_plays_its_next_episode(window, qtbot):
+    pv = window.player_view
+    _play_with_enter(qtbot, window, "Show")
+    _playing(qtbot, pv)
+    assert "S01E01" in pv.title_label.text()
+    qtbot.waitUntil(lambda: pv.player.duration_ms() > 0, timeout=T)
+    pv.seek(pv.player.duration_ms())  # to the end: watched, and back to the catalog
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.catalog_page, timeout=T)
+    _play_with_enter(qtbot, window, "Show")
+    _playing(qtbot, pv)
+    assert "S01E02" in pv.title_label.text()
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+
+
+def test_a_click_toggles_pause(window, qtbot):
+    pv = window.player_view
+    _play_with_enter(qtbot, window, "Long Film")
+    _playing(qtbot, pv)
+    qtbot.mouseClick(pv.surface, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pv.player.state() == "paused", timeout=T)
+    qtbot.keyClick(pv, Qt.Key.Key_F)
+    qtbot.waitUntil(window.isFullScreen, timeout=T)
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)  # leaving the player leaves full screen too
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=T)
+
+
+def test_clock_format():
+    assert format_clock(7_000) == "0:07"
+    assert format_clock(754_000) == "12:34"
+    assert format_clock(3_723_000) == "1:02:03"
