@@ -20,6 +20,7 @@ import sqlite_utils
 
 from mediacenter.db import transaction
 from mediacenter.library.fingerprint import fingerprint
+from mediacenter.library.probe import ProbeError, ProbeResult
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.walk import WalkedDir, WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
@@ -569,8 +570,6 @@ class Scanner:
         self, root_id: int, scan_id: int, info: tuple, path: str, result: object,
         report: ScanReport,
     ) -> None:
-        from mediacenter.library.probe import ProbeError, ProbeResult
-
         fid, pkey, size, mtime_ns, fp, rel = info
         c = self.db.conn
         if fp is None:

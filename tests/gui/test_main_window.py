@@ -15,6 +15,7 @@ from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
 from mediacenter.ui.catalog_model import IdRole
 from mediacenter.ui.main_window import MainWindow, format_duration
+from tests.gui.conftest import open_window
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 
@@ -42,17 +43,7 @@ def _theme(qapp):
 
 @pytest.fixture
 def window(qtbot, tmp_path, clip_factory):
-    paths = app_paths().ensure()
-    db = open_db(paths.db_path)
-    root = add_root(db, _library(tmp_path, clip_factory))
-    Scanner(db).scan_root(root.id)
-    db.conn.close()
-    w = MainWindow(paths, probe=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    yield from open_window(qtbot, _library(tmp_path, clip_factory))
 
 
 def test_lists_the_catalog_and_shows_details(window, qtbot):

@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from mediacenter.config import app_paths
-from mediacenter.db import open_db
-from mediacenter.library.roots import add_root
-from mediacenter.library.scanner import Scanner
 from mediacenter.playback import vlc_backend
 from mediacenter.playback.vlc_env import libvlc_info
 from mediacenter.ui.catalog_model import IdRole
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.player_view import PlayerView, format_clock
+from tests.gui.conftest import open_window
 
 pytestmark = [
     pytest.mark.vlc,
@@ -51,17 +48,7 @@ def window(qtbot, tmp_path, clip_factory):
     for ep in ("S01E01 - Pilot", "S01E02 - Second"):
         clip_factory(lib / "Show" / "Season 01" / f"Show - {ep}.mp4", duration_s=1.0,
                      size=(160, 120))
-    paths = app_paths().ensure()
-    db = open_db(paths.db_path)
-    root = add_root(db, lib)
-    Scanner(db).scan_root(root.id)
-    db.conn.close()
-    w = MainWindow(paths, probe=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    yield from open_window(qtbot, lib)
 
 
 def _select(window: MainWindow, title: str) -> int:

@@ -1,0 +1,28 @@
+"""Shared set-up for the window tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mediacenter.config import app_paths
+from mediacenter.db import open_db
+from mediacenter.library.roots import add_root
+from mediacenter.library.scanner import Scanner
+from mediacenter.ui.main_window import MainWindow
+
+
+def open_window(qtbot, library: Path) -> Iterator[MainWindow]:
+    """Scan ``library`` into the test's catalog, then show the main window on it (a generator
+    for fixtures: yields the window, closes it afterwards)."""
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    root = add_root(db, library)
+    Scanner(db).scan_root(root.id)
+    db.conn.close()
+    w = MainWindow(paths, probe=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
