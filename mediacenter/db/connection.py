@@ -159,7 +159,8 @@ def migrate(conn: sqlite3.Connection, path: Path, backup_dir: Path | None) -> li
                 conn.execute("ROLLBACK")
                 return applied
             version, fn = pending[0]
-            if current > 0 and backup_dir is not None and not backed_up:
+            # applied: this call created the catalog, there is nothing to lose yet
+            if current > 0 and not applied and backup_dir is not None and not backed_up:
                 _backup_while_locked(path, backup_dir, f"v{current}")
                 backed_up = True
             fn(conn)

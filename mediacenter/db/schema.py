@@ -261,6 +261,115 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Schema 2: quality selection (issue 4), recommendations (issue 5), artwork (issue 6), settings.
+V2 = """
+-- Throughput learned per source (a volume, a share, an http host): the next start uses it.
+CREATE TABLE throughput (
+    source TEXT PRIMARY KEY,
+    estimate_bps REAL NOT NULL,
+    fast_bps REAL,
+    slow_bps REAL,
+    samples INTEGER NOT NULL DEFAULT 0,
+    stalls INTEGER NOT NULL DEFAULT 0,
+    detail_json TEXT,
+    updated_at REAL NOT NULL
+);
+
+-- A quality chosen by hand, remembered per profile and title ('auto' or a rendition key).
+CREATE TABLE quality_prefs (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    choice TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (profile_id, title_id)
+) WITHOUT ROWID;
+
+-- Versions the app made on request ("a 720p version for Wi-Fi"), stored beside the catalog.
+CREATE TABLE optimized_versions (
+    id INTEGER PRIMARY KEY,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    source_file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+    path TEXT NOT NULL,
+    target_height INTEGER NOT NULL,
+    target_bitrate_bps INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    progress REAL NOT NULL DEFAULT 0,
+    error TEXT,
+    width INTEGER,
+    height INTEGER,
+    bitrate_bps INTEGER,
+    duration_ms INTEGER,
+    created_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE INDEX optimized_versions_title ON optimized_versions(title_id, status);
+
+-- Artwork candidates: frames taken from the video and sidecar images, scored.
+CREATE TABLE artwork_candidates (
+    id INTEGER PRIMARY KEY,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+    source TEXT NOT NULL CHECK (source IN ('frame', 'sidecar')),
+    time_s REAL,
+    path TEXT NOT NULL,
+    score REAL NOT NULL,
+    phash TEXT,
+    features_json TEXT NOT NULL DEFAULT '{}',
+    -- the source file's size and mtime when extracted: a changed file is redone
+    file_size INTEGER,
+    file_mtime_ns INTEGER,
+    created_at REAL NOT NULL
+);
+CREATE INDEX artwork_candidates_title ON artwork_candidates(title_id);
+
+-- Every tile shown to a profile; a play or details-open soon after rewards it.
+CREATE TABLE artwork_impressions (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    candidate_id INTEGER REFERENCES artwork_candidates(id) ON DELETE CASCADE,
+    row TEXT,
+    at REAL NOT NULL,
+    reward REAL NOT NULL DEFAULT 0,
+    rewarded_at REAL
+);
+CREATE INDEX artwork_impressions_profile ON artwork_impressions(profile_id, title_id, at);
+
+-- The image a profile currently sees for a title (stable within a session).
+CREATE TABLE artwork_choice (
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    candidate_id INTEGER NOT NULL REFERENCES artwork_candidates(id) ON DELETE CASCADE,
+    session TEXT,
+    chosen_at REAL NOT NULL,
+    PRIMARY KEY (profile_id, title_id)
+) WITHOUT ROWID;
+
+-- Rows and titles shown on a profile's home page, for "trending" and for measuring the rows.
+CREATE TABLE rec_impressions (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    row TEXT NOT NULL,
+    reason TEXT,
+    at REAL NOT NULL
+);
+CREATE INDEX rec_impressions_profile ON rec_impressions(profile_id, at);
+
+-- Small app-wide key/value settings that belong with the catalog (not per machine).
+CREATE TABLE app_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V2):
+        conn.execute(statement)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -280,5 +389,6 @@ def _split_sql(script: str) -> list[str]:
 
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1),
+    (2, _v2),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

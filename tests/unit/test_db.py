@@ -276,3 +276,22 @@ def test_sqlite_corruption_messages_are_corrupt():
         assert isinstance(err, CorruptDatabaseError)
     busy = dbconn._translate(Path("x"), sqlite3.OperationalError("database is locked"))
     assert type(busy) is DatabaseError and "another program" in str(busy)
+
+
+def test_schema_1_catalog_upgrades_to_2_keeping_history(tmp_path, monkeypatch):
+    """A catalog written by the first release opens in this one with its data and a backup."""
+    path = tmp_path / "c.sqlite3"
+    monkeypatch.setattr(dbconn, "MIGRATIONS", dbschema.MIGRATIONS[:1])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", 1)
+    db = open_db(path, backup_dir=tmp_path / "b")
+    with transaction(db):
+        db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('Sam', 0)")
+    db.conn.close()
+    monkeypatch.undo()
+    db = open_db(path, backup_dir=tmp_path / "b")
+    assert schema_version(db.conn) == SCHEMA_VERSION >= 2
+    for table in ("throughput", "quality_prefs", "optimized_versions", "artwork_candidates",
+                  "artwork_impressions", "artwork_choice", "rec_impressions", "app_settings"):
+        assert table in db.table_names()
+    assert db.conn.execute("SELECT name FROM profiles").fetchall() == [("Sam",)]
+    assert len(list((tmp_path / "b").glob("catalog-v1*.sqlite3"))) == 1
