@@ -7,6 +7,7 @@ act on (a corrupt catalog, a missing folder) print one clear line and exit with 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -24,11 +25,20 @@ class UserError(Exception):
     """Printed as ``mediacenter: <message>`` with exit status 2."""
 
 
-def _open(paths: Paths):
+def open_catalog(paths: Paths):
+    """The catalog for a command: folders created, migrated, checked (raises DatabaseError)."""
     from mediacenter.db import open_db
 
     paths.ensure()
     return open_db(paths.db_path, backup_dir=paths.backup_dir)
+
+
+_open = open_catalog
+
+# Packages that add their own subcommands: each has ``register(subparsers)`` adding parsers
+# whose ``func(args, paths) -> int`` runs the command (raise UserError for a user's mistake).
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 # -- library -------------------------------------------------------------------------------
@@ -386,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the app (the same as no command)")
     g.add_argument("--demo", action="store_true", help="open on a generated demo library")
     g.set_defaults(func=cmd_gui)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return p
 
 
