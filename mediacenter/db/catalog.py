@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -243,3 +244,42 @@ def best_version_file(db: sqlite_utils.Database, title_id: int) -> PlayableFile 
     version_id, file_id, root, key, online = r
     rel = os.fsdecode(bytes(key))
     return PlayableFile(version_id, int(file_id), os.path.join(root, rel), bool(online))
+
+
+def version_audio(db: sqlite_utils.Database, version_id: int) -> list[str]:
+    """The audio tracks of a version's first part as people read them: "AAC 5.1 (fr)"."""
+    row = db.conn.execute(
+        "SELECT probe_json FROM files WHERE version_id = ? AND probe_json IS NOT NULL "
+        "ORDER BY coalesce(part, 0), id LIMIT 1", (version_id,)).fetchone()
+    if not row:
+        return []
+    try:
+        tracks = json.loads(row[0]).get("tracks") or []
+    except (ValueError, AttributeError):
+        return []
+    layouts = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}
+    out = []
+    for t in tracks:
+        if not isinstance(t, dict) or t.get("kind") != "audio":
+            continue
+        bits = [str(t.get("codec") or "audio").upper()]
+        ch = t.get("channels")
+        if ch:
+            bits.append(layouts.get(ch, f"{ch} ch"))
+        text = " ".join(bits)
+        if t.get("language"):
+            text += f" ({t['language']})"
+        out.append(text)
+    return out
+
+
+def episodes_by_season(db: sqlite_utils.Database, show_id: int) -> list[tuple[int, list[int]]]:
+    """(season number, episode ids in order) for a show; specials (season 0) last."""
+    seasons: dict[int, list[tuple]] = {}
+    for tid, season, episode, air in db.conn.execute(
+        "SELECT id, season_number, episode_number, air_date FROM titles "
+        "WHERE show_id = ? AND kind = 'episode' AND removed_at IS NULL", (show_id,)):
+        seasons.setdefault(season or 0, []).append((episode is None, episode or 0, air or "",
+                                                    tid))
+    order = sorted(seasons, key=lambda s: (s == 0, s))
+    return [(s, [r[3] for r in sorted(seasons[s])]) for s in order]

@@ -114,8 +114,13 @@ def is_watched_position(position_ms: int, duration_ms: int | None) -> bool:
 
 
 def early_threshold_ms(duration_ms: int | None) -> int:
-    """Furthest position (ms) below which a stop counts as abandoned early."""
-    return int(max(EARLY_FRACTION * (duration_ms or 0), EARLY_MIN_MS))
+    """Furthest position (ms) below which a stop counts as abandoned early.
+
+    A minute, or 5 % of a long title; a short clip (home videos, trailers) has its first fifth.
+    """
+    if not duration_ms or duration_ms <= 0:
+        return EARLY_MIN_MS
+    return int(max(EARLY_FRACTION * duration_ms, min(EARLY_MIN_MS, 0.2 * duration_ms)))
 
 
 def is_early_stop(max_position_ms: int, duration_ms: int | None) -> bool:
@@ -767,3 +772,60 @@ def completion_signals(db: sqlite_utils.Database, profile_id: int) -> list[dict[
             "sessions": int(n or 0),
         })
     return out
+
+
+def set_watched(db: sqlite_utils.Database, profile_id: int, title_id: int, watched: bool,
+                *, clock: Clock = time.time) -> int:
+    """Mark a title watched or unwatched by hand; a show or season marks all its episodes.
+
+    Watched: the resume point is cleared and the play count becomes at least 1, so the title
+    leaves "Continue watching" and a show moves on to its next episode. Unwatched: the flag and
+    the resume point are cleared; the sessions (what was really seen) stay for the
+    recommender. Returns the number of titles changed.
+    """
+    kind = db.conn.execute("SELECT kind FROM titles WHERE id = ?", (title_id,)).fetchone()
+    if kind is None:
+        return 0
+    if kind[0] in ("show", "season"):
+        column = "show_id" if kind[0] == "show" else "parent_id"
+        ids = [r[0] for r in db.conn.execute(
+            f"SELECT id FROM titles WHERE {column} = ? AND kind = 'episode' "
+            "AND removed_at IS NULL", (title_id,))]
+    else:
+        ids = [title_id]
+    now = clock()
+    with db.conn:
+        for tid in ids:
+            if watched:
+                db.conn.execute(
+                    """INSERT INTO watch_state (profile_id, title_id, resume_position_ms,
+                                                play_count, watched, last_played_at, watched_at)
+                       VALUES (?, ?, 0, 1, 1, ?, ?)
+                       ON CONFLICT (profile_id, title_id) DO UPDATE SET
+                           resume_position_ms = 0, watched = 1,
+                           play_count = max(play_count, 1),
+                           last_played_at = coalesce(last_played_at, excluded.last_played_at),
+                           watched_at = excluded.watched_at""",
+                    (profile_id, tid, now, now))
+            else:
+                db.conn.execute(
+                    "UPDATE watch_state SET watched = 0, resume_position_ms = 0, "
+                    "watched_at = NULL WHERE profile_id = ? AND title_id = ?",
+                    (profile_id, tid))
+    return len(ids)
+
+
+def is_watched(db: sqlite_utils.Database, profile_id: int, title_id: int) -> bool:
+    """Watched: the title itself, or every episode of a show/season."""
+    kind = db.conn.execute("SELECT kind FROM titles WHERE id = ?", (title_id,)).fetchone()
+    if kind and kind[0] in ("show", "season"):
+        column = "show_id" if kind[0] == "show" else "parent_id"
+        total, done = db.conn.execute(
+            f"""SELECT count(*), sum(coalesce(ws.watched, 0)) FROM titles t
+                LEFT JOIN watch_state ws ON ws.title_id = t.id AND ws.profile_id = ?
+                WHERE t.{column} = ? AND t.kind = 'episode' AND t.removed_at IS NULL""",
+            (profile_id, title_id)).fetchone()
+        return bool(total) and done == total
+    row = db.conn.execute("SELECT watched FROM watch_state WHERE profile_id = ? AND title_id = ?",
+                          (profile_id, title_id)).fetchone()
+    return bool(row and row[0])

@@ -22,11 +22,16 @@ def _assets_dir() -> Path:
     return inside if inside.is_dir() else RESOURCES.parent / "assets"
 
 
+THEME_FILES = ("theme.qss", "screens.qss")
+
+
 def load_theme(app) -> None:
-    qss = _resource_dir() / "theme.qss"
     # The default look is usable: a missing theme must not stop the app.
-    with contextlib.suppress(OSError):
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    parts = []
+    for name in THEME_FILES:
+        with contextlib.suppress(OSError):
+            parts.append((_resource_dir() / name).read_text(encoding="utf-8"))
+    app.setStyleSheet("\n".join(parts))
 
 
 def run_gui(paths: Paths, *, probe: bool = True) -> int:
@@ -51,7 +56,6 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
     window.show()
-    window.view.setFocus()  # arrow keys work at once; "/" jumps to search
     window.start_watching()
     window.scan_new_roots()
     return app.exec()

@@ -30,17 +30,21 @@ class CatalogModel(QAbstractTableModel):
         self._loaded = 0
         self._rows: dict[int, TitleRow] = {}
         self.query = ""
+        self.allowed: set[int] | None = None  # a kids profile's titles; None: all
 
     # -- data source --------------------------------------------------------------------
 
     def _fetch_ids(self) -> list[int]:
         if self.query.strip():
-            return [h.row.id for h in search(self.db, self.query, limit=500)]
-        rows = self.db.conn.execute(
-            "SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
-            "AND removed_at IS NULL ORDER BY sort_title, year, id"
-        ).fetchall()
-        return [r[0] for r in rows]
+            ids = [h.row.id for h in search(self.db, self.query, limit=500)]
+        else:
+            ids = [r[0] for r in self.db.conn.execute(
+                "SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
+                "AND removed_at IS NULL ORDER BY sort_title, year, id"
+            )]
+        if self.allowed is not None:
+            ids = [i for i in ids if i in self.allowed]
+        return ids
 
     def reload(self, query: str | None = None) -> None:
         """Fetch the ids again. With the same query (a refresh, e.g. after a scan) at least as

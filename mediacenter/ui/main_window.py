@@ -1,19 +1,26 @@
-"""The main window for now: the catalog as a searchable list, library folders, scan progress.
+"""The main window: a navigation bar over a stack of screens.
 
-UI thread only. Scans run as :class:`mediacenter.tasks.Task` on worker threads with their own
-database connection; their progress arrives through queued signals.
+Screens: who's watching (profiles), home (billboard and rows), details, search, library (every
+title as a searchable list with a details panel), settings, and the player. Esc/Backspace go
+back through the screens visited; "/" or Ctrl+F opens search.
+
+UI thread only. Scans, home pages, recommender training and artwork generation run as
+:class:`mediacenter.tasks.Task` on worker threads with their own database connections; their
+results arrive through queued signals.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from html import escape
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -32,13 +39,27 @@ from PySide6.QtWidgets import (
 
 from mediacenter.config import Paths, Settings
 from mediacenter.db import open_db
-from mediacenter.db.catalog import best_version_file, get_title, title_details
-from mediacenter.db.profiles import create_profile
+from mediacenter.db.catalog import (
+    PlayableFile,
+    best_version_file,
+    get_title,
+    title_details,
+)
+from mediacenter.db.content_rating import visible_title_ids
+from mediacenter.db.profiles import create_profile, get_profile, list_profiles
+from mediacenter.home.rows import Page
 from mediacenter.library.roots import RootError, add_root, list_roots
 from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
 from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel, IdRole
+from mediacenter.ui.details_view import DetailsView
+from mediacenter.ui.home_view import HomeView
+from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest, format_clock
+from mediacenter.ui.search_view import SearchView
+
+log = logging.getLogger(__name__)
 
 
 def format_duration(ms: int) -> str:
@@ -85,6 +106,49 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
         finally:
             if prober is not None:
                 prober.close()
+            db.conn.close()
+
+    return job
+
+
+def _make_settings(db, paths: Paths) -> QWidget:
+    try:
+        from mediacenter.ui.settings_view import SettingsView
+    except ImportError:  # pragma: no cover - the screen ships with the app
+        return QLabel("Settings are not available in this build.")
+    return SettingsView(db, paths)
+
+
+def _make_profiles(db) -> QWidget:
+    try:
+        from mediacenter.ui.profiles_view import ProfilesView
+    except ImportError:  # pragma: no cover
+        return QLabel("Profiles are not available in this build.")
+    return ProfilesView(db)
+
+
+def build_home_page(db, profile_id: int) -> Page:
+    """The profile's home page: the recommender's when it can, else the catalog's rows."""
+    try:
+        from mediacenter.recommend.page import build_page
+    except ImportError:
+        build_page = None
+    if build_page is not None:
+        try:
+            return build_page(db, profile_id)
+        except Exception:  # a broken model must not cost the user their home screen
+            log.exception("recommended page failed; showing the catalog rows")
+    from mediacenter.home.catalog_rows import catalog_page
+
+    return catalog_page(db, profile_id)
+
+
+def _home_job(paths: Paths, profile_id: int):
+    def job(ctx: TaskContext) -> Page:
+        db = open_db(paths.db_path, migrate_schema=False)
+        try:
+            return build_home_page(db, profile_id)
+        finally:
             db.conn.close()
 
     return job
@@ -163,13 +227,35 @@ class MainWindow(QMainWindow):
         body.addLayout(top)
         body.addWidget(self.split, 1)
         body.addWidget(self.empty, 1)
-        self.catalog_page = QWidget()
+        self.catalog_page = QWidget(objectName="libraryPage")
         self.catalog_page.setLayout(body)
+        body.setContentsMargins(40, 20, 40, 12)
         self.player_view = PlayerView()
+        self.profile_id: int | None = None
+        self.private = False
+        self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
+        self.artwork = ArtworkLoader(paths.db_path, paths.cache_dir, self)
+        self.home = HomeView(self.db, self.artwork)
+        self.details_view = DetailsView(self.db, self.artwork)
+        self.search_view = SearchView(self.db, self.artwork)
+        self.settings_view = _make_settings(self.db, paths)
+        self.profiles_view = _make_profiles(self.db)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.catalog_page)
-        self.pages.addWidget(self.player_view)
-        self.setCentralWidget(self.pages)
+        for page in (self.catalog_page, self.player_view, self.home, self.details_view,
+                     self.search_view, self.settings_view, self.profiles_view):
+            self.pages.addWidget(page)
+        self.nav = NavBar()
+        self._history: list[QWidget] = []
+        central = QWidget(objectName="shell")
+        shell = QVBoxLayout(central)
+        shell.setContentsMargins(0, 0, 0, 0)
+        shell.setSpacing(0)
+        shell.addWidget(self.nav)
+        shell.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self._home_task: Task | None = None
+        self._home_dirty = False
+        self._bg: dict[str, Task] = {}
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(320)
@@ -191,9 +277,26 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._on_model_reset)
         focus_search = self.focus_search = QAction(self)
         focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
-        focus_search.triggered.connect(self.search.setFocus)
+        focus_search.triggered.connect(self._on_search_key)
         self.addAction(focus_search)
+        self.nav.navigate.connect(self._on_nav)
+        self.nav.leave_down.connect(self._focus_page)
+        self.home.leave_up.connect(self.nav.focus_current)
+        self.home.play_requested.connect(lambda tid: self.play_title(tid))
+        self.home.details_requested.connect(self.open_details)
+        self.home.add_folder_requested.connect(self._on_add_folder)
+        self.details_view.play_requested.connect(
+            lambda tid, vid, over: self.play_title(tid, version_id=vid or None,
+                                                   start_over=over))
+        self.details_view.changed.connect(self._mark_home_dirty)
+        self.search_view.details_requested.connect(self.open_details)
+        self.player_view.next_title = self._next_title
+        self.player_view.next_requested.connect(
+            self.play_title)
+        self._connect_screens()
+        QApplication.instance().installEventFilter(self)
         self.refresh()
+        self._start_profile()
 
     # -- catalog ----------------------------------------------------------------------------
 
@@ -343,15 +446,14 @@ class MainWindow(QMainWindow):
     # -- playback ---------------------------------------------------------------------------
 
     def current_profile_id(self) -> int:
-        """The profile whose history playback writes.
-
-        For now the first profile, created as "Me" when there is none: choosing a profile at
-        start-up (and PIN checks) is later work.
-        """
+        """The profile watching now; the first one (created as "Me" when there is none)
+        until somebody chooses."""
+        if self.profile_id is not None and get_profile(self.db, self.profile_id) is not None:
+            return self.profile_id
         row = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
-        if row is not None:
-            return int(row[0])
-        return create_profile(self.db, "Me").id
+        pid = int(row[0]) if row is not None else create_profile(self.db, "Me").id
+        self.profile_id = pid
+        return pid
 
     def _title_to_play(self, title_id: int, profile_id: int) -> int | None:
         """The title whose file plays: the title itself, or for a show the next episode, for
@@ -387,45 +489,320 @@ class MainWindow(QMainWindow):
         if tid is not None:
             self.play_title(int(tid))
 
-    def play_title(self, title_id: int) -> bool:
-        """Switch to the player and play ``title_id`` (movie/other: its best version; show:
-        the next episode), resuming where this profile stopped. False when there is nothing
-        to play (the status bar says why)."""
+    def _setting(self, key: str, default: str) -> str:
+        try:
+            from mediacenter.db.app_settings import get_setting
+        except ImportError:
+            return default
+        try:
+            return str(get_setting(self.db, key, default))
+        except Exception:
+            return default
+
+    def _next_title(self, title_id: int) -> tuple[int, str] | None:
+        """The episode after ``title_id`` in viewing order, for Up Next and N (None for a
+        movie, the last episode, or when autoplay is off in Settings)."""
+        row = self.db.conn.execute("SELECT kind, show_id FROM titles WHERE id = ?",
+                                   (title_id,)).fetchone()
+        if not row or row[0] != "episode" or not row[1]:
+            return None
+        if self._setting("playback.autoplay_next", "1") in ("0", "false", "off"):
+            return None
+        from mediacenter.db.catalog import episodes_by_season
+
+        order = [t for season, ids in episodes_by_season(self.db, row[1]) if season != 0
+                 for t in ids]
+        if title_id not in order or order.index(title_id) + 1 >= len(order):
+            return None
+        nxt = order[order.index(title_id) + 1]
+        info = get_title(self.db, nxt)
+        return (nxt, info.label) if info else None
+
+    def play_title(self, title_id: int, *, version_id: int | None = None,
+                   start_over: bool = False) -> bool:
+        """Switch to the player and play ``title_id`` (movie/other: its best version, or
+        ``version_id``; show: the next episode), resuming where this profile stopped unless
+        ``start_over``. False when there is nothing to play (the status bar says why)."""
         profile_id = self.current_profile_id()
         target = self._title_to_play(title_id, profile_id)
         row = get_title(self.db, target) if target is not None else None
         if row is None:
             self.status.setText("Nothing left to play in this title.")
             return False
-        file = best_version_file(self.db, row.id)
+        file = self._file_to_play(row.id, version_id)
         if file is None:
             self.status.setText(f"“{row.label}” has no video file to play.")
             return False
-        start = resume_position(self.db, profile_id, row.id) or 0
+        start = 0 if start_over else (resume_position(self.db, profile_id, row.id) or 0)
+        profile = get_profile(self.db, profile_id)
         try:
-            recorder: WatchRecorder | None = WatchRecorder(self.paths.db_path, profile_id)
+            recorder: WatchRecorder | None = WatchRecorder(self.paths.db_path, profile_id,
+                                                           private=self.private)
         except Exception:  # no history is better than no playback
             recorder = None
+        self.artwork.reward(title_id, "play")
         self.focus_search.setEnabled(False)
-        self.pages.setCurrentWidget(self.player_view)
-        self.statusBar().hide()  # the player gets the whole window
+        self._push(self.player_view)  # the player gets the whole window
         self.player_view.setFocus()
+        parts = self._parts(file)
         self.player_view.play(
             PlayRequest(path=file.path, title=row.label, title_id=row.id,
-                        version_id=file.version_id, file_id=file.file_id, start_ms=start),
+                        version_id=file.version_id, file_id=file.file_id, start_ms=start,
+                        parts=parts,
+                        audio_language=profile.audio_language if profile else None,
+                        subtitle_language=profile.subtitle_language if profile else None),
             recorder,
         )
         return True
 
+    def _file_to_play(self, title_id: int, version_id: int | None) -> PlayableFile | None:
+        if version_id:
+            r = self.db.conn.execute(
+                "SELECT f.id, r.path, f.path_key, r.online FROM files f "
+                "JOIN roots r ON r.id = f.root_id WHERE f.title_id = ? AND f.version_id = ? "
+                "AND f.extra IS NULL ORDER BY coalesce(f.part, 0), f.id LIMIT 1",
+                (title_id, version_id)).fetchone()
+            if r is not None:
+                import os
+
+                return PlayableFile(version_id, int(r[0]),
+                                    os.path.join(r[1], os.fsdecode(bytes(r[2]))), bool(r[3]))
+        return best_version_file(self.db, title_id)
+
+    def _parts(self, file: PlayableFile) -> tuple[str, ...]:
+        """Every part of a multi-part version in order (a single file: just itself)."""
+        import os
+
+        if file.version_id is None:
+            return (file.path,)
+        rows = self.db.conn.execute(
+            "SELECT r.path, f.path_key FROM files f JOIN roots r ON r.id = f.root_id "
+            "WHERE f.version_id = ? AND f.extra IS NULL ORDER BY coalesce(f.part, 0), f.id",
+            (file.version_id,)).fetchall()
+        paths = tuple(os.path.join(root, os.fsdecode(bytes(key))) for root, key in rows)
+        return paths if len(paths) > 1 and file.path in paths else (file.path,)
+
     def show_catalog(self) -> None:
-        """Back from the player: the list, its details refreshed (history changed)."""
+        """Back from the player to the screen it was started from (history changed)."""
         self.player_view.stop()
-        self.pages.setCurrentWidget(self.catalog_page)
-        self.statusBar().show()
         self.focus_search.setEnabled(True)
-        current = self.view.currentIndex()
-        self._on_current_changed(current, None)
-        self.view.setFocus()
+        self.back()
+        self._mark_home_dirty()
+        if self.pages.currentWidget() is self.catalog_page:
+            current = self.view.currentIndex()
+            self._on_current_changed(current, None)
+            self.view.setFocus()
+        elif self.pages.currentWidget() is self.details_view and \
+                self.details_view.title_id is not None:
+            self.details_view.show_title(self.details_view.title_id, self.profile_id,
+                                         self.details_view.reason)
+
+    # -- screens ----------------------------------------------------------------------------
+
+    def _connect_screens(self) -> None:
+        pv = self.profiles_view
+        if hasattr(pv, "profile_chosen"):
+            pv.profile_chosen.connect(self.choose_profile)
+        sv = self.settings_view
+        for name, slot in (("add_folder_requested", self.add_folder),
+                           ("remove_folder_requested", self._remove_folder),
+                           ("rescan_requested", self.start_scan),
+                           ("cancel_scan_requested", self.cancel_scan),
+                           ("profiles_changed", self._on_profiles_changed)):
+            if hasattr(sv, name):
+                getattr(sv, name).connect(slot)
+
+    def _start_profile(self) -> None:
+        """Straight home for a household of one without a PIN; else "Who's watching?"."""
+        profiles = list_profiles(self.db)
+        if not profiles:
+            self.current_profile_id()
+            profiles = list_profiles(self.db)
+        if len(profiles) == 1 and not profiles[0].has_pin:
+            self.choose_profile(profiles[0].id, False)
+        else:
+            self.show_profiles()
+
+    def show_profiles(self) -> None:
+        self._history.clear()
+        if hasattr(self.profiles_view, "reload"):
+            self.profiles_view.reload()
+        self._show(self.profiles_view)
+        self.profiles_view.setFocus()
+
+    def choose_profile(self, profile_id: int, private: bool = False) -> None:
+        profile = get_profile(self.db, profile_id)
+        if profile is None:
+            return
+        self.profile_id = profile_id
+        self.private = bool(private)
+        self.allowed = visible_title_ids(self.db, profile)
+        self.artwork.set_profile(None if private else profile_id)
+        self.nav.set_profile(profile.name, profile.color, self.private)
+        self.search_view.set_allowed(self.allowed)
+        if hasattr(self.settings_view, "set_profile"):
+            self.settings_view.set_profile(profile_id)
+        self.model.allowed = self.allowed
+        self.refresh()
+        self._history.clear()
+        self._show(self.home)
+        self.refresh_home()
+        self.home.focus_first()
+
+    def _on_profiles_changed(self) -> None:
+        if self.profile_id is not None and get_profile(self.db, self.profile_id) is None:
+            self.profile_id = None
+            self.show_profiles()
+        elif self.profile_id is not None:
+            p = get_profile(self.db, self.profile_id)
+            self.nav.set_profile(p.name, p.color, self.private)
+            self.allowed = visible_title_ids(self.db, p)
+            self._mark_home_dirty()
+
+    def _show(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(page)
+        full = page in (self.player_view, self.profiles_view)
+        self.nav.setVisible(not full)
+        self.statusBar().setVisible(not full)
+        names = {self.home: "home", self.search_view: "search", self.catalog_page: "library",
+                 self.settings_view: "settings"}
+        self.nav.set_current(names.get(page))
+        if page is self.home and self._home_dirty:
+            self.refresh_home()
+
+    def _push(self, page: QWidget) -> None:
+        current = self.pages.currentWidget()
+        if current is not page:
+            if current is not None:
+                self._history.append(current)
+            self._show(page)
+
+    def back(self) -> None:
+        """The previous screen (from home: nothing; from the profiles screen: nothing)."""
+        while self._history:
+            page = self._history.pop()
+            if page is not self.player_view:
+                self._show(page)
+                self._focus_page()
+                return
+        if self.pages.currentWidget() not in (self.home, self.profiles_view):
+            self._show(self.home)
+            self._focus_page()
+
+    def go(self, key: str) -> None:
+        """Open a main screen by name: home, search, library, settings, profiles."""
+        if key == "profiles":
+            self.show_profiles()
+            return
+        page = {"home": self.home, "search": self.search_view, "library": self.catalog_page,
+                "settings": self.settings_view}[key]
+        if page is self.home:
+            self._history.clear()
+            self._show(self.home)
+        else:
+            self._push(page)
+        if page is self.settings_view and hasattr(page, "reload"):
+            page.reload()
+        self._focus_page()
+
+    def _on_nav(self, key: str) -> None:
+        self.go(key)
+
+    def _focus_page(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.home:
+            if self.home.focused_tile() is None:
+                self.home.focus_first()
+        elif page is self.search_view:
+            self.search_view.box.setFocus()
+        elif page is self.catalog_page:
+            self.view.setFocus()
+        elif page is self.details_view:
+            self.details_view.play_button.setFocus()
+        else:
+            page.setFocus()
+            page.focusNextChild()
+
+    def _on_search_key(self) -> None:
+        if self.pages.currentWidget() is self.catalog_page:
+            self.search.setFocus()
+        elif self.pages.currentWidget() not in (self.player_view, self.profiles_view):
+            self._push(self.search_view)
+            self.search_view.start(self.search_view.box.text())
+
+    def open_details(self, title_id: int) -> None:
+        reason = None
+        page = self.home.page
+        if page is not None:
+            for row in page.rows:
+                for item in row.items:
+                    if item.title_id == title_id and item.reason:
+                        reason = item.reason
+                        break
+                if reason:
+                    break
+        if self.details_view.show_title(title_id, self.current_profile_id(), reason):
+            self._push(self.details_view)
+            self.details_view.play_button.setFocus()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """Esc/Backspace go back from any screen but the player (which handles its own)."""
+        if event.type() == QEvent.Type.KeyPress and self.isActiveWindow() and \
+                event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace):
+            page = self.pages.currentWidget()
+            focus = QApplication.focusWidget()
+            if page in (self.player_view, self.profiles_view) or focus is None or \
+                    focus.window() is not self:
+                return False
+            if event.key() == Qt.Key.Key_Backspace and isinstance(focus, QLineEdit) \
+                    and focus.text():
+                return False
+            if isinstance(focus, QLineEdit) and event.key() == Qt.Key.Key_Escape \
+                    and focus.text():
+                focus.clear()
+                return True
+            self.back()
+            return True
+        return False
+
+    # -- home page --------------------------------------------------------------------------
+
+    def _mark_home_dirty(self) -> None:
+        self._home_dirty = True
+        if self.pages.currentWidget() is self.home:
+            self.refresh_home()
+
+    def refresh_home(self) -> None:
+        """Build the profile's page on a worker thread; the rows appear when it is ready."""
+        if self.profile_id is None:
+            return
+        self._home_dirty = False
+        if self._home_task is not None:
+            self._home_dirty = True  # one more when this one ends
+            return
+        task = Task(_home_job(self.paths, self.profile_id), name="home")
+        task.signals.finished.connect(self._on_home_page)
+        task.signals.failed.connect(self._on_home_failed)
+        self._home_task = task
+        self.tasks.start(task)
+
+    def _on_home_page(self, page: Page) -> None:
+        self._home_task = None
+        had_focus = self.home.focused_tile() is not None
+        empty = ("Your library is empty.\n\nChoose “Add folder…” and pick the folder where "
+                 "your movies, shows or home videos live. You can add more in Settings."
+                 if not list_roots(self.db) else "Nothing here yet: the library is importing.")
+        self.home.set_page(page, empty)
+        if self.pages.currentWidget() is self.home and not had_focus and \
+                not self.nav.isAncestorOf(QApplication.focusWidget() or self.nav):
+            self.home.focus_first()
+        if self._home_dirty:
+            self.refresh_home()
+
+    def _on_home_failed(self, message: str, tb: str) -> None:
+        self._home_task = None
+        log.error("home page failed: %s\n%s", message, tb)
+        self.status.setText(f"The home page could not be built: {message}")
 
     # -- folders and scans ------------------------------------------------------------------
 
@@ -547,6 +924,20 @@ class MainWindow(QMainWindow):
         self.watcher = LibraryWatcher(roots, self.root_changed.emit,
                                       debounce_s=self.watch_debounce_s)
         self.watcher.start()
+
+    def _remove_folder(self, root_id: int) -> None:
+        from mediacenter.library.roots import get_root, remove_root
+
+        try:
+            remove_root(self.db, get_root(self.db, root_id))
+        except (RootError, KeyError) as exc:
+            QMessageBox.warning(self, "Cannot remove folder", str(exc))
+            return
+        self.start_watching()
+        self.refresh()
+        self._mark_home_dirty()
+        if hasattr(self.settings_view, "reload"):
+            self.settings_view.reload()
 
     def _on_root_changed(self, root_id: int) -> None:
         self.start_scan([root_id])

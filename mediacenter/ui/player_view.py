@@ -14,6 +14,8 @@ and hiding the bar gives its room to the video.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSlider,
     QStackedLayout,
@@ -56,6 +59,44 @@ class PlayRequest:
     version_id: int | None = None
     file_id: int | None = None
     start_ms: int = 0
+    parts: tuple[str, ...] = ()  # every file of a multi-part version, in order (else empty)
+    audio_language: str | None = None  # the profile's preferred languages (ISO 639-1)
+    subtitle_language: str | None = None
+
+
+SHORTCUTS = (
+    ("Space / K", "Play or pause"),
+    ("← / →", "Back / forward 10 seconds"),
+    ("↑ / ↓", "Volume up / down"),
+    ("M", "Mute"),
+    ("F / double-click", "Full screen"),
+    ("S / A", "Next subtitle / audio track"),
+    ("C", "Chapters"),
+    ("N", "Next episode"),
+    ("Q / I", "Quality menu / playback statistics"),
+    ("Home", "Start over"),
+    ("?", "This help"),
+    ("Esc / Backspace", "Stop and go back"),
+)
+
+# Names libVLC and files give to languages, for matching a profile's preference (ISO 639-1).
+_LANGUAGE_NAMES = {
+    "en": ("en", "eng", "english"), "fr": ("fr", "fra", "fre", "french", "français"),
+    "de": ("de", "deu", "ger", "german", "deutsch"), "es": ("es", "spa", "spanish", "español"),
+    "it": ("it", "ita", "italian", "italiano"), "pt": ("pt", "por", "portuguese", "português"),
+    "ja": ("ja", "jpn", "japanese"), "nl": ("nl", "nld", "dut", "dutch"),
+    "sv": ("sv", "swe", "swedish"), "ru": ("ru", "rus", "russian"),
+    "zh": ("zh", "zho", "chi", "chinese"), "ko": ("ko", "kor", "korean"),
+}
+
+
+def track_matches_language(name: str, code: str | None) -> bool:
+    """Whether a track description ("Track 2 - [Français]", "English (SDH)") is in ``code``."""
+    if not code:
+        return False
+    words = {w for w in re.split(r"[^\w]+", name.lower()) if w}
+    base = code.lower().split("-")[0]
+    return bool(words & set(_LANGUAGE_NAMES.get(base, (base,))))
 
 
 class _VideoSurface(QFrame):
@@ -104,9 +145,16 @@ class PlayerView(QWidget):
 
     #: The viewer asked to leave (Esc/Backspace) or the title ended; playback is stopped.
     back_requested = Signal()
+    #: Play this title next (Up Next, or N): the window starts it like any other title.
+    next_requested = Signal(int)
+    #: The quality menu was asked for (Q or the button): the quality controller fills it.
+    quality_requested = Signal()
+    #: The statistics overlay was toggled (I).
+    stats_requested = Signal()
 
     controls_hide_ms = 3000  #: idle time before the control bar hides while playing
     banner_ms = 3000  #: how long the "Resumed at" banner stays
+    upnext_s = 10  #: Up Next countdown before the next episode starts by itself
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +168,14 @@ class PlayerView(QWidget):
         self._was_paused = False
         self._made_fullscreen = False
         self._duration_ms = 0
+        self._part = 0  # index into request.parts
+        self._languages_applied = False
+        self._help_resume = False
+        self._upnext_id: int | None = None
+        self._upnext_left = 0
+        #: Given the title playing, the next one to offer: (title id, label) or None. The
+        #: window sets it (next episode of a show, when autoplay is on).
+        self.next_title: Callable[[int], tuple[int, str] | None] | None = None
 
         self.banner = QLabel(objectName="playerBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -128,9 +184,37 @@ class PlayerView(QWidget):
         self.message = QLabel(objectName="playerMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
+        self.help = QLabel(objectName="playerHelp")
+        self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        rows = "".join(f"<tr><td align='right' style='padding:6px 24px;color:#fff'><b>{k}</b>"
+                       f"</td><td style='padding:6px 24px;color:#ccc'>{v}</td></tr>"
+                       for k, v in SHORTCUTS)
+        self.help.setText("<h2 style='color:white'>Keyboard shortcuts</h2>"
+                          f"<table>{rows}</table><p style='color:#999'>Press any key to "
+                          "close</p>")
+        self.upnext = QWidget(objectName="upNext")
+        self.upnext_label = QLabel(objectName="upNextText")
+        self.upnext_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.upnext_label.setWordWrap(True)
+        self.upnext_play = QPushButton("▶  Play now", objectName="heroPlay")
+        self.upnext_cancel = QPushButton("Back to browse", objectName="detailsButton")
+        up_buttons = QHBoxLayout()
+        up_buttons.addStretch(1)
+        up_buttons.addWidget(self.upnext_play)
+        up_buttons.addWidget(self.upnext_cancel)
+        up_buttons.addStretch(1)
+        up_lay = QVBoxLayout(self.upnext)
+        up_lay.addStretch(1)
+        up_lay.addWidget(self.upnext_label)
+        up_lay.addSpacing(20)
+        up_lay.addLayout(up_buttons)
+        up_lay.addStretch(1)
         self.screen_stack = QStackedLayout()
         self.screen_stack.addWidget(self.surface)
         self.screen_stack.addWidget(self.message)
+        self.screen_stack.addWidget(self.help)
+        self.screen_stack.addWidget(self.upnext)
 
         self.title_label = QLabel(objectName="playerTitle")
         self.play_button = QPushButton("Pause", objectName="playButton")
@@ -143,7 +227,17 @@ class PlayerView(QWidget):
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
         self.volume.setFixedWidth(140)
-        for w in (self.play_button, self.slider, self.volume):
+        self.audio_button = QPushButton("Audio", objectName="playerMenuButton")
+        self.subtitle_button = QPushButton("Subtitles", objectName="playerMenuButton")
+        self.chapter_button = QPushButton("Chapters", objectName="playerMenuButton")
+        self.quality_button = QPushButton("Quality", objectName="playerMenuButton")
+        self.quality_button.hide()  # shown once a quality controller is attached
+        self.next_button = QPushButton("Next episode ▶▶", objectName="playerMenuButton")
+        self.next_button.hide()
+        self.help_button = QPushButton("?", objectName="playerMenuButton")
+        for w in (self.play_button, self.slider, self.volume, self.audio_button,
+                  self.subtitle_button, self.chapter_button, self.quality_button,
+                  self.next_button, self.help_button):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys always reach the view
 
         self.controls = QFrame(objectName="playerControls")
@@ -158,6 +252,14 @@ class PlayerView(QWidget):
         row.addWidget(self.volume_label)
         row.addWidget(self.volume)
         bar.addLayout(row)
+        menus = QHBoxLayout()
+        for b in (self.audio_button, self.subtitle_button, self.chapter_button,
+                  self.quality_button):
+            menus.addWidget(b)
+        menus.addStretch(1)
+        menus.addWidget(self.next_button)
+        menus.addWidget(self.help_button)
+        bar.addLayout(menus)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -177,6 +279,16 @@ class PlayerView(QWidget):
         self.volume.valueChanged.connect(self._on_volume_slider)
         self.surface.clicked.connect(self.toggle)
         self.surface.double_clicked.connect(self.toggle_fullscreen)
+        self.audio_button.clicked.connect(lambda: self._popup(self.audio_menu()))
+        self.subtitle_button.clicked.connect(lambda: self._popup(self.subtitle_menu()))
+        self.chapter_button.clicked.connect(lambda: self._popup(self.chapter_menu()))
+        self.quality_button.clicked.connect(self.quality_requested)
+        self.next_button.clicked.connect(self.play_next)
+        self.help_button.clicked.connect(self.toggle_help)
+        self.upnext_play.clicked.connect(self._upnext_now)
+        self.upnext_cancel.clicked.connect(self.leave)
+        self._upnext_timer = QTimer(self, interval=1000)
+        self._upnext_timer.timeout.connect(self._upnext_tick)
         for w in (self, self.surface, self.message, self.controls, self.slider, self.volume,
                   self.play_button, self.banner):
             w.installEventFilter(self)
@@ -192,6 +304,7 @@ class PlayerView(QWidget):
             p.duration_changed.connect(self._on_duration)
             p.error.connect(self._on_error)
             p.ended.connect(self._on_ended)
+            p.tracks_changed.connect(self._on_tracks)
             p.set_volume(self.volume.value())
             if not backend().headless and QGuiApplication.platformName() not in \
                     _NO_EMBED_PLATFORMS:
@@ -209,6 +322,12 @@ class PlayerView(QWidget):
         self._recording = False
         self._was_paused = False
         self._duration_ms = 0
+        self._part = 0
+        self._languages_applied = False
+        self._upnext_timer.stop()
+        self._upnext_id = None
+        nxt = self.next_title(request.title_id) if self.next_title is not None else None
+        self.next_button.setVisible(nxt is not None)
         self.title_label.setText(request.title)
         self.slider.setRange(0, 0)
         self.elapsed.setText(format_clock(request.start_ms))
@@ -229,6 +348,7 @@ class PlayerView(QWidget):
 
     def stop(self) -> None:
         """Stop playback, writing the stop into the watch history."""
+        self._upnext_timer.stop()
         self._end_recording()
         if self.player is not None:
             self.player.stop()
@@ -386,9 +506,199 @@ class PlayerView(QWidget):
             self._show_message(f"This file cannot be played: {message}")
 
     def _on_ended(self) -> None:
+        req = self.request
+        if req is not None and self._part + 1 < len(req.parts) and self.player is not None:
+            # the next part of a multi-part version: one viewing, one session
+            self._part += 1
+            self.title_label.setText(f"{req.title} (part {self._part + 1})")
+            self.player.open(req.parts[self._part])
+            return
         if self.recorder is not None and self._recording:
             self.recorder.finish()
-        self.leave()
+        nxt = self.next_title(req.title_id) if self.next_title and req is not None else None
+        if nxt is None:
+            self.leave()
+            return
+        self._end_recording()
+        self._offer_next(*nxt)
+
+    # -- Up Next ---------------------------------------------------------------------------
+
+    def _offer_next(self, title_id: int, label: str) -> None:
+        self._upnext_id = title_id
+        self._upnext_label_text = label
+        self._upnext_left = max(0, int(self.upnext_s))
+        self._leave_fullscreen_keep = True
+        self.screen_stack.setCurrentWidget(self.upnext)
+        self.controls.hide()
+        self.unsetCursor()
+        self._upnext_tick(first=True)
+        self._upnext_timer.start()
+
+    def _upnext_tick(self, first: bool = False) -> None:
+        if not first:
+            self._upnext_left -= 1
+        if self._upnext_left <= 0:
+            self._upnext_now()
+            return
+        self.upnext_label.setText(
+            f"<p style='color:#aaa;font-size:20px'>Up next</p>"
+            f"<p style='color:white;font-size:30px'><b>{self._upnext_label_text}</b></p>"
+            f"<p style='color:#ccc;font-size:20px'>Starts in {self._upnext_left} s</p>")
+
+    def _upnext_now(self) -> None:
+        self._upnext_timer.stop()
+        tid, self._upnext_id = self._upnext_id, None
+        if tid is not None:
+            self.next_requested.emit(tid)
+
+    def upnext_visible(self) -> bool:
+        return self.screen_stack.currentWidget() is self.upnext
+
+    def play_next(self) -> None:
+        """N: the next episode now (its stop is recorded where this one was)."""
+        req = self.request
+        nxt = self.next_title(req.title_id) if self.next_title and req is not None else None
+        if nxt is not None:
+            self.next_requested.emit(nxt[0])
+
+    # -- tracks, subtitles, chapters -------------------------------------------------------
+
+    def _on_tracks(self) -> None:
+        p = self.player
+        if p is None:
+            return
+        self.audio_button.setVisible(len(p.audio_tracks()) > 1)
+        self.subtitle_button.setVisible(bool(self._real_subtitles()))
+        self.chapter_button.setVisible(bool(p.chapters()))
+        req = self.request
+        if req is None or self._languages_applied:
+            return
+        self._languages_applied = True
+        if req.audio_language:
+            for tid, name in p.audio_tracks():
+                if tid >= 0 and track_matches_language(name, req.audio_language):
+                    p.set_audio_track(tid)
+                    break
+        if req.subtitle_language:
+            for tid, name in self._real_subtitles():
+                if track_matches_language(name, req.subtitle_language):
+                    p.set_subtitle_track(tid)
+                    break
+
+    def _real_subtitles(self) -> list[tuple[int, str]]:
+        p = self.player
+        return [t for t in p.subtitle_tracks() if t[0] >= 0] if p is not None else []
+
+    def _track_menu(self, tracks: list[tuple[int, str]], current: int, choose,
+                    off: str | None) -> QMenu:
+        menu = QMenu(self)
+        if off is not None:
+            act = menu.addAction(off)
+            act.setCheckable(True)
+            act.setChecked(current < 0)
+            act.triggered.connect(lambda _c=False: choose(-1))
+        for tid, name in tracks:
+            if tid < 0:
+                continue
+            act = menu.addAction(name or f"Track {tid}")
+            act.setCheckable(True)
+            act.setChecked(tid == current)
+            act.triggered.connect(lambda _c=False, t=tid: choose(t))
+        return menu
+
+    def audio_menu(self) -> QMenu:
+        p = self.player
+        if p is None:
+            return QMenu(self)
+        return self._track_menu(p.audio_tracks(), p.audio_track(),
+                                lambda t: self._announce_track(p.set_audio_track(t), "Audio"),
+                                None)
+
+    def subtitle_menu(self) -> QMenu:
+        p = self.player
+        if p is None:
+            return QMenu(self)
+        return self._track_menu(
+            self._real_subtitles(), p.subtitle_track(),
+            lambda t: self._announce_track(p.set_subtitle_track(t), "Subtitles"), "Off")
+
+    def chapter_menu(self) -> QMenu:
+        menu = QMenu(self)
+        p = self.player
+        if p is None:
+            return menu
+        current = p.chapter()
+        for i, (start, _dur, name) in enumerate(p.chapters()):
+            act = menu.addAction(f"{format_clock(start)}   {name or f'Chapter {i + 1}'}")
+            act.setCheckable(True)
+            act.setChecked(i == current)
+            act.triggered.connect(lambda _c=False, s=start: self.seek(s))
+        return menu
+
+    def _popup(self, menu: QMenu) -> None:
+        if menu.isEmpty():
+            self._show_banner("Nothing to choose here for this video")
+            return
+        anchor = self.controls.mapToGlobal(self.controls.rect().topLeft())
+        menu.exec(anchor)
+
+    def _announce_track(self, ok: bool, what: str) -> None:
+        p = self.player
+        if p is None or not ok:
+            return
+        if what == "Audio":
+            name = dict(p.audio_tracks()).get(p.audio_track(), "")
+        else:
+            name = dict(self._real_subtitles()).get(p.subtitle_track(), "Off")
+        self._show_banner(f"{what}: {name}")
+
+    def cycle_audio(self) -> None:
+        p = self.player
+        if p is None:
+            return
+        ids = [t for t, _ in p.audio_tracks() if t >= 0]
+        if len(ids) < 2:
+            self._show_banner("This video has one audio track")
+            return
+        cur = p.audio_track()
+        nxt = ids[(ids.index(cur) + 1) % len(ids)] if cur in ids else ids[0]
+        self._announce_track(p.set_audio_track(nxt), "Audio")
+
+    def cycle_subtitles(self) -> None:
+        """S: off → each subtitle track → off."""
+        p = self.player
+        if p is None:
+            return
+        ids = [t for t, _ in self._real_subtitles()]
+        if not ids:
+            self._show_banner("No subtitles for this video")
+            return
+        order = [-1, *ids]
+        cur = p.subtitle_track()
+        nxt = order[(order.index(cur) + 1) % len(order)] if cur in order else -1
+        self._announce_track(p.set_subtitle_track(nxt), "Subtitles")
+
+    # -- help ------------------------------------------------------------------------------
+
+    def toggle_help(self) -> None:
+        if self.screen_stack.currentWidget() is self.help:
+            self.screen_stack.setCurrentWidget(self.surface)
+            if self._help_resume and self.player is not None:
+                self.player.play()
+            self._help_resume = False
+            return
+        if self.screen_stack.currentWidget() is not self.surface:
+            return
+        # The video is a native window no widget can cover: pause and show the list instead.
+        self._help_resume = self.player is not None and self.player.is_playing()
+        if self._help_resume:
+            self.player.pause()
+        self.screen_stack.setCurrentWidget(self.help)
+        self.show_controls()
+
+    def help_visible(self) -> bool:
+        return self.screen_stack.currentWidget() is self.help
 
     def _end_recording(self) -> None:
         rec, self.recorder = self.recorder, None
@@ -410,8 +720,45 @@ class PlayerView(QWidget):
     def keyPressEvent(self, event) -> None:
         key = event.key()
         k = Qt.Key
-        if key == k.Key_Space:
-            self.toggle()
+        if self.help_visible():
+            self.toggle_help()  # any key closes the help
+            event.accept()
+            return
+        if self.upnext_visible():
+            if key in (k.Key_Return, k.Key_Enter, k.Key_Space, k.Key_N, k.Key_MediaNext):
+                self._upnext_now()
+            elif key in (k.Key_Escape, k.Key_Backspace, k.Key_MediaStop):
+                self.leave()
+            event.accept()
+            return
+        if key in (k.Key_Space, k.Key_K, k.Key_MediaTogglePlayPause, k.Key_MediaPlay,
+                   k.Key_MediaPause):
+            playing = self.player is not None and self.player.is_playing()
+            # Play and Pause media keys only ever start or stop; the others toggle.
+            if not ((key == k.Key_MediaPause and not playing)
+                    or (key == k.Key_MediaPlay and playing)):
+                self.toggle()
+        elif key == k.Key_Question or (key == k.Key_Slash
+                                       and event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.toggle_help()
+        elif key == k.Key_S:
+            self.cycle_subtitles()
+        elif key == k.Key_A:
+            self.cycle_audio()
+        elif key == k.Key_C:
+            self._popup(self.chapter_menu())
+        elif key in (k.Key_N, k.Key_MediaNext):
+            self.play_next()
+        elif key == k.Key_Q:
+            self.quality_requested.emit()
+        elif key == k.Key_I:
+            self.stats_requested.emit()
+        elif key in (k.Key_MediaStop,):
+            self.leave()
+        elif key in (k.Key_VolumeUp, k.Key_VolumeDown):
+            self.change_volume(VOLUME_STEP if key == k.Key_VolumeUp else -VOLUME_STEP)
+        elif key == k.Key_VolumeMute:
+            self.toggle_mute()
         elif key == k.Key_Left:
             self.seek_relative(-SEEK_STEP_MS)
         elif key == k.Key_Right:

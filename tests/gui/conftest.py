@@ -12,9 +12,9 @@ from mediacenter.library.scanner import Scanner
 from mediacenter.ui.main_window import MainWindow
 
 
-def open_window(qtbot, library: Path) -> Iterator[MainWindow]:
-    """Scan ``library`` into the test's catalog, then show the main window on it (a generator
-    for fixtures: yields the window, closes it afterwards)."""
+def open_window(qtbot, library: Path, *, screen: str = "library") -> Iterator[MainWindow]:
+    """Scan ``library`` into the test's catalog, then show the main window on it at
+    ``screen`` (a generator for fixtures: yields the window, closes it afterwards)."""
     paths = app_paths().ensure()
     db = open_db(paths.db_path)
     root = add_root(db, library)
@@ -24,5 +24,7 @@ def open_window(qtbot, library: Path) -> Iterator[MainWindow]:
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    if screen != "home":
+        w.go(screen)
     yield w
     w.close()

@@ -153,17 +153,54 @@ def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monke
     assert window.pages.currentWidget() is window.catalog_page
 
 
-def test_a_show_plays_its_next_episode(window, qtbot):
+def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
     pv = window.player_view
     _play_with_enter(qtbot, window, "Show")
     _playing(qtbot, pv)
     assert "S01E01" in pv.title_label.text()
+    assert pv.next_button.isVisible()
     qtbot.waitUntil(lambda: pv.player.duration_ms() > 0, timeout=T)
-    pv.seek(pv.player.duration_ms())  # to the end: watched, and back to the catalog
+    pv.seek(pv.player.duration_ms())  # to the end: watched, and Up Next offers episode 2
+    qtbot.waitUntil(pv.upnext_visible, timeout=T)
+    assert "S01E02" in pv.upnext_label.text() and "Starts in" in pv.upnext_label.text()
+    SHOTS.mkdir(exist_ok=True)
+    window.grab().save(str(SHOTS / "player-up-next.png"))
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)  # not now: back to the catalog
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.catalog_page, timeout=T)
-    _play_with_enter(qtbot, window, "Show")
+    _play_with_enter(qtbot, window, "Show")  # the show goes on where it was left
     _playing(qtbot, pv)
     assert "S01E02" in pv.title_label.text()
+    assert not pv.next_button.isVisible()  # the last episode
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+
+
+def test_up_next_counts_down_and_plays_by_itself(window, qtbot):
+    pv = window.player_view
+    pv.upnext_s = 1
+    _play_with_enter(qtbot, window, "Show")
+    _playing(qtbot, pv)
+    qtbot.waitUntil(lambda: pv.player.duration_ms() > 0, timeout=T)
+    pv.seek(pv.player.duration_ms())
+    qtbot.waitUntil(lambda: "S01E02" in pv.title_label.text(), timeout=T)
+    _playing(qtbot, pv)
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+
+
+def test_n_plays_the_next_episode_and_question_mark_lists_shortcuts(window, qtbot):
+    pv = window.player_view
+    _play_with_enter(qtbot, window, "Show")
+    _playing(qtbot, pv)
+    qtbot.keyClick(pv, Qt.Key.Key_Question)
+    assert pv.help_visible()
+    qtbot.waitUntil(lambda: pv.player.state() == "paused", timeout=T)
+    assert "Next episode" in pv.help.text() and "subtitle" in pv.help.text()
+    window.grab().save(str(SHOTS / "player-help.png"))
+    qtbot.keyClick(pv, Qt.Key.Key_X)  # any key closes it and playback goes on
+    assert not pv.help_visible()
+    qtbot.waitUntil(lambda: pv.player.state() == "playing", timeout=T)
+    qtbot.keyClick(pv, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: "S01E02" in pv.title_label.text(), timeout=T)
+    _playing(qtbot, pv)
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
 
 

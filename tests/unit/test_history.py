@@ -572,3 +572,30 @@ def test_a_locked_catalog_delays_writes_without_losing_them(cat, clock, monkeypa
     assert (s["end_reason"], s["last_position_ms"], s["watched_ms"]) == (
         "abandoned", 31_000, 31_000)
     assert cat.one("SELECT count(*) FROM watch_events WHERE session_id = ?", sid)[0] > 10
+
+
+def test_marking_a_show_watched_marks_its_episodes_and_unwatched_clears(tmp_path):
+    from mediacenter.db import open_db
+    from mediacenter.db.profiles import create_profile
+    from mediacenter.playback.history import is_watched, next_episode, set_watched
+
+    db = open_db(tmp_path / "c.sqlite3")
+    t = 1000.0
+
+    def title(key, kind, parent=None, show=None, ep=None):
+        return db["titles"].insert({"key": key, "kind": kind, "title": key, "sort_title": key,
+                                    "parent_id": parent, "show_id": show, "season_number": 1,
+                                    "episode_number": ep, "added_at": t,
+                                    "updated_at": t}).last_pk
+
+    show = title("s", "show")
+    season = title("s1", "season", show, show)
+    e1, e2 = title("e1", "episode", season, show, 1), title("e2", "episode", season, show, 2)
+    pid = create_profile(db, "Sam").id
+    assert not is_watched(db, pid, show)
+    assert set_watched(db, pid, season, True, clock=lambda: t) == 2
+    assert is_watched(db, pid, show) and is_watched(db, pid, e1) and is_watched(db, pid, e2)
+    assert next_episode(db, pid, show) is None
+    set_watched(db, pid, e2, False)
+    assert not is_watched(db, pid, show) and is_watched(db, pid, e1)
+    assert next_episode(db, pid, show) == e2

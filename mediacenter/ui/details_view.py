@@ -1,0 +1,424 @@
+"""The details page: artwork, facts, Play/Resume, versions, episodes, feedback.
+
+Everything is reachable with the keyboard: the buttons sit in one row (Left/Right), Down goes
+to the season selector and the episode list, Enter plays, Esc/Backspace go back (the window
+handles those). Feedback (thumbs, "Not interested") is per profile and goes to the
+recommender's tables through ``mediacenter.recommend.feedback``.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.db.catalog import episodes_by_season, title_details, version_audio
+from mediacenter.playback.history import (
+    is_watched,
+    next_episode,
+    resume_position,
+    set_watched,
+)
+from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.home_view import HeroBanner
+from mediacenter.ui.player_view import format_clock
+
+log = logging.getLogger(__name__)
+
+THUMBS = ((-1, "👎", "Not for me"), (1, "👍", "I like this"), (2, "❤", "Love this!"))
+
+
+def _feedback():
+    try:
+        from mediacenter.recommend import feedback
+    except ImportError:
+        return None
+    return feedback
+
+
+class DetailsView(QWidget):
+    """One title. Signals carry what to play: (title id, version id or 0, start over)."""
+
+    play_requested = Signal(int, int, bool)
+    changed = Signal()  # feedback or watched state changed: the home page should refresh
+
+    def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailsView")
+        self.db = db
+        self.loader = loader
+        self.profile_id: int | None = None
+        self.title_id: int | None = None
+        self.kind = ""
+        self.reason: str | None = None
+
+        self.header = HeroBanner(db, loader)
+        self.header.setObjectName("detailsHeader")
+        self.header.play_button.hide()
+        self.header.more_button.hide()
+        self.header.setFixedHeight(400)
+
+        self.play_button = QPushButton("▶  Play", objectName="heroPlay")
+        self.restart_button = QPushButton("↺  Start over", objectName="detailsButton")
+        self.version_box = QComboBox(objectName="versionBox")
+        self.watched_button = QPushButton("✓  Mark watched", objectName="detailsButton")
+        self.thumb_buttons: dict[int, QPushButton] = {}
+        for value, glyph, tip in THUMBS:
+            b = QPushButton(glyph, objectName="thumbButton")
+            b.setCheckable(True)
+            b.setToolTip(tip)
+            b.setAccessibleName(tip)
+            b.clicked.connect(lambda _c=False, v=value: self.set_thumb(v))
+            self.thumb_buttons[value] = b
+        self.not_interested = QPushButton("Not interested", objectName="detailsButton")
+        self.why_button = QPushButton("Why this image?", objectName="linkButton")
+        self.buttons = [self.play_button, self.restart_button, self.version_box,
+                        self.watched_button, *self.thumb_buttons.values(),
+                        self.not_interested, self.why_button]
+        bar = QHBoxLayout()
+        bar.setSpacing(12)
+        for b in self.buttons:
+            bar.addWidget(b)
+            b.installEventFilter(self)
+        bar.addStretch(1)
+
+        self.info = QLabel(objectName="detailsInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.why = QLabel(objectName="detailsWhy")
+        self.why.setWordWrap(True)
+        self.why.hide()
+
+        self.season_box = QComboBox(objectName="seasonBox")
+        self.episodes = QListWidget(objectName="episodeList")
+        self.episodes.setIconSize(QSize(0, 0))
+        self.episodes.setMinimumHeight(260)
+        self.season_box.installEventFilter(self)
+        self.episodes.installEventFilter(self)
+        self.episode_area = QWidget()
+        ep_lay = QVBoxLayout(self.episode_area)
+        ep_lay.setContentsMargins(0, 8, 0, 0)
+        heading = QLabel("Episodes", objectName="rowHeading")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.season_box)
+        ep_lay.addLayout(top)
+        ep_lay.addWidget(self.episodes)
+
+        body = QWidget(objectName="detailsBody")
+        col = QVBoxLayout(body)
+        col.setContentsMargins(48, 0, 48, 40)
+        col.setSpacing(16)
+        col.addLayout(bar)
+        col.addWidget(self.why)
+        col.addWidget(self.info)
+        col.addWidget(self.episode_area)
+        col.addStretch(1)
+        page = QWidget()
+        page_lay = QVBoxLayout(page)
+        page_lay.setContentsMargins(0, 0, 0, 0)
+        page_lay.setSpacing(0)
+        page_lay.addWidget(self.header)
+        page_lay.addWidget(body, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(page)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.scroll)
+
+        self.play_button.clicked.connect(lambda: self._play(start_over=False))
+        self.restart_button.clicked.connect(lambda: self._play(start_over=True))
+        self.watched_button.clicked.connect(self.toggle_watched)
+        self.not_interested.clicked.connect(self.mark_not_interested)
+        self.why_button.clicked.connect(self.toggle_why)
+        self.season_box.currentIndexChanged.connect(self._fill_episodes)
+        self.episodes.itemActivated.connect(self._play_episode)
+        self._seasons: list[tuple[int, list[int]]] = []
+
+    # -- content ----------------------------------------------------------------------------
+
+    def show_title(self, title_id: int, profile_id: int | None, reason: str | None = None) -> bool:
+        """Fill the page for ``title_id`` (an episode opens its show at that episode)."""
+        d = title_details(self.db, title_id)
+        if d is None:
+            return False
+        focus_episode = None
+        if d.row.kind in ("episode", "season"):
+            show = self.db.conn.execute("SELECT show_id FROM titles WHERE id = ?",
+                                        (title_id,)).fetchone()
+            if show and show[0]:
+                focus_episode = title_id if d.row.kind == "episode" else None
+                title_id = int(show[0])
+                d = title_details(self.db, title_id) or d
+        self.title_id = title_id
+        self.profile_id = profile_id
+        self.kind = d.row.kind
+        self.reason = reason
+        from mediacenter.home.rows import RowItem
+
+        self.header.set_item(RowItem(title_id, reason))
+        self.why.hide()
+        self._fill_info(d)
+        self._fill_versions(d)
+        self._fill_seasons(focus_episode)
+        self._refresh_state()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.play_button.setFocus()
+        if self.loader is not None:
+            self.loader.reward(title_id, "details")
+        return True
+
+    def _fill_info(self, d) -> None:
+        html = []
+        if d.original_title and d.original_title != d.row.title:
+            html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
+        facts = []
+        if d.rating:
+            facts.append(f"★ {d.rating:.1f}")
+        if not d.row.available:
+            facts.append("<span style='color:#ff5a5f'>Offline: its drive or share is not "
+                         "reachable</span>")
+        if facts:
+            html.append(f"<p>{' · '.join(facts)}</p>")
+        directors = [n for n, role, _ in d.people if role == "director"]
+        cast = [n for n, role, _ in d.people if role == "actor"][:8]
+        if cast:
+            html.append(f"<p><span style='color:#888'>Cast:</span> {escape(', '.join(cast))}</p>")
+        if directors:
+            html.append(f"<p><span style='color:#888'>Director:</span> "
+                        f"{escape(', '.join(directors))}</p>")
+        if d.genres:
+            html.append(f"<p><span style='color:#888'>Genres:</span> "
+                        f"{escape(', '.join(d.genres))}</p>")
+        for v in d.versions:
+            bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
+            if v.bitrate_bps:
+                bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
+            audio = version_audio(self.db, v.id)
+            if audio:
+                bits.append("Audio: " + ", ".join(audio))
+            if v.parts > 1:
+                bits.append(f"{v.parts} parts")
+            html.append(f"<p style='color:#aaa'>▣ {escape(' · '.join(dict.fromkeys(bits)))}"
+                        f"<br><small style='color:#777'>{escape(v.path)}</small></p>")
+        if d.extras:
+            html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
+        self.info.setText("".join(html))
+
+    def _fill_versions(self, d) -> None:
+        self.version_box.blockSignals(True)
+        self.version_box.clear()
+        for v in d.versions:
+            label = " · ".join(b for b in (v.label, v.resolution) if b) or f"Version {v.id}"
+            self.version_box.addItem(label, v.id)
+        self.version_box.setVisible(len(d.versions) > 1)
+        self.version_box.blockSignals(False)
+
+    def _fill_seasons(self, focus_episode: int | None) -> None:
+        self._seasons = episodes_by_season(self.db, self.title_id) if self.kind == "show" else []
+        self.episode_area.setVisible(bool(self._seasons))
+        if not self._seasons:
+            return
+        target = focus_episode
+        if target is None and self.profile_id is not None:
+            target = next_episode(self.db, self.profile_id, self.title_id)
+        self.season_box.blockSignals(True)
+        self.season_box.clear()
+        pick = 0
+        for i, (season, ids) in enumerate(self._seasons):
+            self.season_box.addItem("Specials" if season == 0 else f"Season {season}", season)
+            if target in ids:
+                pick = i
+        self.season_box.setCurrentIndex(pick)
+        self.season_box.blockSignals(False)
+        self._fill_episodes(pick, focus=target)
+
+    def _fill_episodes(self, index: int, focus: int | None = None) -> None:
+        self.episodes.clear()
+        if not 0 <= index < len(self._seasons):
+            return
+        ids = self._seasons[index][1]
+        marks = ",".join("?" * len(ids))
+        rows = {r[0]: r for r in self.db.conn.execute(
+            f"SELECT id, episode_number, title, plot, runtime_min FROM titles "
+            f"WHERE id IN ({marks})", ids)}
+        state = {}
+        if self.profile_id is not None:
+            state = {r[0]: r for r in self.db.conn.execute(
+                f"SELECT title_id, resume_position_ms, duration_ms, watched FROM watch_state "
+                f"WHERE profile_id = ? AND title_id IN ({marks})", [self.profile_id, *ids])}
+        durations = {r[0]: r[1] for r in self.db.conn.execute(
+            f"SELECT title_id, max(duration_ms) FROM files WHERE title_id IN ({marks}) "
+            f"GROUP BY title_id", ids)}
+        for tid in ids:
+            _id, number, title, plot, runtime = rows[tid]
+            st = state.get(tid)
+            length = runtime * 60_000 if runtime else durations.get(tid)
+            bits = [f"{number}." if number is not None else "•", title]
+            tail = []
+            if length:
+                tail.append(f"{round(length / 60000)} min" if length >= 60000
+                            else format_clock(length))
+            if st and st[3]:
+                tail.append("✓ watched")
+            elif st and st[1]:
+                tail.append(f"resume at {format_clock(st[1])}")
+            text = f"{'  '.join(bits)}    {'  ·  '.join(tail)}"
+            if plot:
+                text += f"\n{plot[:160]}{'…' if len(plot) > 160 else ''}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, tid)
+            self.episodes.addItem(item)
+            if tid == focus:
+                self.episodes.setCurrentItem(item)
+        if self.episodes.currentRow() < 0 and self.episodes.count():
+            self.episodes.setCurrentRow(0)
+
+    def _refresh_state(self) -> None:
+        pid, tid = self.profile_id, self.title_id
+        if tid is None:
+            return
+        target = tid
+        if self.kind == "show" and pid is not None:
+            target = next_episode(self.db, pid, tid) or tid
+        resume = resume_position(self.db, pid, target) if pid is not None else None
+        if self.kind == "show" and target != tid:
+            r = self.db.conn.execute("SELECT season_number, episode_number FROM titles "
+                                     "WHERE id = ?", (target,)).fetchone()
+            code = f"S{r[0] or 0}:E{r[1]}" if r and r[1] is not None else ""
+            verb = "Resume" if resume else "Play"
+            self.play_button.setText(f"▶  {verb} {code}".rstrip())
+        else:
+            self.play_button.setText(f"▶  Resume from {format_clock(resume)}" if resume
+                                     else "▶  Play")
+        self.restart_button.setVisible(bool(resume))
+        watched = pid is not None and is_watched(self.db, pid, tid)
+        self.watched_button.setText("↩  Mark unwatched" if watched else "✓  Mark watched")
+        fb = _feedback()
+        thumb = fb.get_thumb(self.db, pid, tid) if fb is not None and pid is not None else None
+        for value, b in self.thumb_buttons.items():
+            b.setChecked(thumb == value)
+        for b in (*self.thumb_buttons.values(), self.not_interested):
+            b.setVisible(fb is not None and pid is not None)
+        self.why_button.setVisible(self.loader is not None)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _play(self, start_over: bool) -> None:
+        if self.title_id is None:
+            return
+        version = self.version_box.currentData() if self.version_box.isVisible() else 0
+        self.play_requested.emit(self.title_id, int(version or 0), start_over)
+
+    def _play_episode(self, item: QListWidgetItem) -> None:
+        tid = item.data(Qt.ItemDataRole.UserRole)
+        if tid is not None:
+            self.play_requested.emit(int(tid), 0, False)
+
+    def set_thumb(self, value: int) -> None:
+        fb = _feedback()
+        if fb is None or self.profile_id is None or self.title_id is None:
+            return
+        current = fb.get_thumb(self.db, self.profile_id, self.title_id)
+        fb.set_thumb(self.db, self.profile_id, self.title_id, None if current == value else value)
+        self._refresh_state()
+        self.changed.emit()
+
+    def mark_not_interested(self) -> None:
+        fb = _feedback()
+        if fb is None or self.profile_id is None or self.title_id is None:
+            return
+        fb.mark_not_interested(self.db, self.profile_id, self.title_id)
+        self.not_interested.setText("Hidden from your rows")
+        self.changed.emit()
+
+    def toggle_watched(self) -> None:
+        if self.profile_id is None or self.title_id is None:
+            return
+        now = is_watched(self.db, self.profile_id, self.title_id)
+        set_watched(self.db, self.profile_id, self.title_id, not now)
+        self._refresh_state()
+        self._fill_seasons(None)
+        self.changed.emit()
+
+    def toggle_why(self) -> None:
+        if self.why.isVisible():
+            self.why.hide()
+            return
+        text = "No personal image for this title yet: it shows the first image available."
+        try:
+            from mediacenter.artwork.select import explain_choice
+
+            info = explain_choice(self.db, self.profile_id, self.title_id)
+        except Exception:  # transparency view: never fail the page
+            log.exception("explain_choice failed")
+            info = None
+        if info:
+            lines = [f"<b>{escape(str(k))}</b>: {escape(str(v))}" for k, v in info.items()]
+            text = "<br>".join(lines)
+        self.why.setText(text)
+        self.why.show()
+
+    # -- keyboard ---------------------------------------------------------------------------
+
+    def _visible_buttons(self) -> list[QWidget]:
+        return [b for b in self.buttons if b.isVisible()]
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != event.Type.KeyPress:
+            return False
+        key = event.key()
+        buttons = self._visible_buttons()
+        if obj in buttons:
+            i = buttons.index(obj)
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                j = i + (1 if key == Qt.Key.Key_Right else -1)
+                if 0 <= j < len(buttons):
+                    buttons[j].setFocus()
+                return True
+            if key == Qt.Key.Key_Down:
+                if self.episode_area.isVisible():
+                    self.episodes.setFocus()
+                    self.scroll.ensureWidgetVisible(self.episodes, 0, 80)
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(obj, QPushButton):
+                obj.click()
+                return True
+            if key == Qt.Key.Key_Up:
+                return True
+        elif obj is self.episodes:
+            if key == Qt.Key.Key_Up and self.episodes.currentRow() <= 0:
+                self.season_box.setFocus()
+                return True
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                step = 1 if key == Qt.Key.Key_Right else -1
+                n = self.season_box.currentIndex() + step
+                if 0 <= n < self.season_box.count():
+                    self.season_box.setCurrentIndex(n)
+                return True
+        elif obj is self.season_box:
+            if key == Qt.Key.Key_Up:
+                self.play_button.setFocus()
+                self.scroll.verticalScrollBar().setValue(0)
+                return True
+            if key == Qt.Key.Key_Down:
+                self.episodes.setFocus()
+                return True
+        return False

@@ -1,0 +1,156 @@
+"""Search: type-ahead over the catalog's full-text index, results as a grid of tiles.
+
+Typing filters after a short pause; Down (or Enter in the box) moves into the results, Up from
+the first line of results returns to the box; Enter on a tile opens its details.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.db.catalog import search
+from mediacenter.home.rows import RowItem
+from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.tiles import TEXT_H, IdRole, TileDelegate, TitleListModel
+
+RESULTS = 120
+
+
+def _clean(snippet: str | None) -> str:
+    """The FTS snippet without its match markers."""
+    return (snippet or "").replace("[", "").replace("]", "").strip()
+
+
+class _Grid(QListView):
+    leave_up = Signal()
+    chosen = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setObjectName("searchGrid")
+        self.clicked.connect(lambda i: i.data(IdRole) is not None
+                             and self.chosen.emit(int(i.data(IdRole))))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Up:
+            cur = self.currentIndex()
+            above = self.moveCursor(QAbstractItemView.CursorAction.MoveUp,
+                                    Qt.KeyboardModifier.NoModifier)
+            if not cur.isValid() or not above.isValid() or above.row() == cur.row():
+                self.leave_up.emit()
+                event.accept()
+                return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            tid = self.currentIndex().data(IdRole)
+            if tid is not None:
+                self.chosen.emit(int(tid))
+            event.accept()
+            return
+        if key in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace):
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+
+class SearchView(QWidget):
+    details_requested = Signal(int)
+
+    def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchView")
+        self.db = db
+        self.allowed: set[int] | None = None
+        self.box = QLineEdit(placeholderText="Titles, people, genres…")
+        self.box.setObjectName("searchBox")
+        self.box.setClearButtonEnabled(True)
+        self.status = QLabel(objectName="searchStatus")
+        self.model = TitleListModel(db, self)
+        self.grid = _Grid()
+        self.grid.setModel(self.model)
+        self.grid.setItemDelegate(TileDelegate(loader, "search", self.grid))
+        self.grid.setGridSize(QSize(302, 162 + TEXT_H + 16))
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(48, 28, 48, 0)
+        lay.setSpacing(14)
+        lay.addWidget(self.box)
+        lay.addWidget(self.status)
+        lay.addWidget(self.grid, 1)
+        self._debounce = QTimer(self, singleShot=True, interval=180)
+        self._debounce.timeout.connect(self.run_query)
+        self.box.textChanged.connect(self._debounce.start)
+        self.box.returnPressed.connect(self.focus_results)
+        self.box.installEventFilter(self)
+        self.grid.leave_up.connect(self.box.setFocus)
+        self.grid.chosen.connect(self.details_requested)
+        if loader is not None:
+            loader.ready.connect(lambda _t, s: s == "tile" and self.grid.viewport().update())
+
+    def set_allowed(self, allowed: set[int] | None) -> None:
+        """Titles the profile may see (a kids profile), None for everything."""
+        self.allowed = allowed
+        self.run_query()
+
+    def start(self, text: str = "") -> None:
+        self.box.setText(text)
+        self.box.setFocus()
+        self.box.selectAll()
+        self.run_query()
+
+    def run_query(self) -> None:
+        text = self.box.text().strip()
+        if not text:
+            self.model.set_items([])
+            self.status.setText("Type to search your library: titles, people, genres, plots.")
+            return
+        shown: list[RowItem] = []
+        seen: set[int] = set()
+        for hit in search(self.db, text, limit=RESULTS * 2):
+            row = hit.row
+            if self.allowed is not None and row.id not in self.allowed:
+                continue
+            if row.id in seen:
+                continue
+            seen.add(row.id)
+            shown.append(RowItem(row.id, _clean(hit.snippet) or None))
+            if len(shown) >= RESULTS:
+                break
+        self.model.set_items(shown, "search")
+        n = self.model.rowCount()
+        self.status.setText(f"{n} result{'s' if n != 1 else ''} for “{text}”" if n
+                            else f"Nothing matches “{text}”. Try fewer words or another spelling.")
+        if n:
+            self.grid.setCurrentIndex(self.model.index(0, 0))
+
+    def focus_results(self) -> None:
+        if self.model.rowCount():
+            self.grid.setFocus()
+            if not self.grid.currentIndex().isValid():
+                self.grid.setCurrentIndex(self.model.index(0, 0))
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.box and event.type() == event.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Down:
+            self.focus_results()
+            return True
+        return False

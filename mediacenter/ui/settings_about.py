@@ -1,0 +1,214 @@
+"""Settings ▸ About: versions, where the catalog is, the privacy promise, and the current
+profile's own data (export as JSON, erase the watch history)."""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+import sqlite_utils
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, Signal, qVersion
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from mediacenter import __version__
+from mediacenter.config import Paths
+from mediacenter.db.profile_data import erase_history, history_counts, write_profile_export
+from mediacenter.db.profiles import ProfileNotFoundError, get_profile
+from mediacenter.ui.arrow_nav import ArrowNavigator
+from mediacenter.ui.controls import ConfirmDialog
+from mediacenter.ui.humanize import plural
+from mediacenter.ui.settings_library import button, group_title
+
+PRIVACY_LINE = "Everything stays on this computer: no account, no network."
+
+
+def _safe_file_name(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip("-") or "profile"
+
+
+class AboutSection(QWidget):
+    """Versions and paths, the privacy note, Export my data / Erase my history."""
+
+    history_erased = Signal(int)  # profile id: the shell refreshes Continue watching
+
+    def __init__(self, db: sqlite_utils.Database, paths: Paths,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sectionPage")
+        self.db = db
+        self.paths = paths
+        self.profile_id: int | None = None
+        self.confirm: ConfirmDialog | None = None
+        self._vlc_text: str | None = None
+
+        name = QLabel("mediacenter")
+        name.setObjectName("aboutName")
+        self.version = QLabel(f"Version {__version__}")
+        self.version.setObjectName("sectionIntro")
+        self.facts = QGridLayout()
+        self.facts.setHorizontalSpacing(28)
+        self.facts.setVerticalSpacing(10)
+        self.fact_labels: dict[str, QLabel] = {}
+        for row, key in enumerate(("Catalog", "Settings", "libVLC", "Qt", "Python")):
+            k = QLabel(key)
+            k.setObjectName("fieldLabel")
+            v = QLabel()
+            v.setObjectName("settingsValue")
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            v.setWordWrap(True)
+            self.facts.addWidget(k, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.facts.addWidget(v, row, 1)
+            self.fact_labels[key] = v
+        self.facts.setColumnStretch(1, 1)
+
+        privacy = QLabel(PRIVACY_LINE + " Your library, your profiles and what you watch are "
+                         "kept in the catalog file above and nowhere else.")
+        privacy.setObjectName("privacyNote")
+        privacy.setWordWrap(True)
+
+        self.data_title = group_title("Your data")
+        self.data_note = QLabel()
+        self.data_note.setObjectName("settingsNote")
+        self.data_note.setWordWrap(True)
+        self.export_button = button("Export my data…")
+        self.erase_button = button("Erase my history…")
+        self.export_button.clicked.connect(self.pick_export_file)
+        self.erase_button.clicked.connect(self._ask_erase)
+        actions = QHBoxLayout()
+        actions.setSpacing(12)
+        actions.addWidget(self.export_button)
+        actions.addWidget(self.erase_button)
+        actions.addStretch(1)
+        self.status = QLabel()
+        self.status.setObjectName("statusOk")
+        self.status.setWordWrap(True)
+        self.status.hide()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(14)
+        lay.addWidget(name)
+        lay.addWidget(self.version)
+        lay.addSpacing(10)
+        lay.addLayout(self.facts)
+        lay.addSpacing(12)
+        lay.addWidget(privacy)
+        lay.addSpacing(12)
+        lay.addWidget(self.data_title)
+        lay.addWidget(self.data_note)
+        lay.addLayout(actions)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+
+        self.nav = ArrowNavigator(self, [[self.export_button, self.erase_button]])
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.profile_id = profile_id
+        self.show_status("")
+        self.reload()
+
+    def _vlc_version(self) -> str:
+        if self._vlc_text is None:
+            from mediacenter.playback.vlc_env import libvlc_info
+
+            # try_instance=False: a version question must not start a player (tens of ms).
+            info = libvlc_info(try_instance=False)
+            if info["loaded"]:
+                self._vlc_text = f"{info['version']} (python-vlc {info['python_vlc_version']})"
+            else:
+                self._vlc_text = f"Not available: {info['error']}"
+        return self._vlc_text
+
+    def reload(self) -> None:
+        self.fact_labels["Catalog"].setText(str(self.paths.db_path))
+        self.fact_labels["Settings"].setText(str(self.paths.settings_path))
+        self.fact_labels["Qt"].setText(f"{qVersion()} (PySide6 {pyside_version})")
+        self.fact_labels["Python"].setText(
+            f"{platform.python_version()} on {platform.system()} {platform.machine()}")
+        if self.isVisible():
+            self.fact_labels["libVLC"].setText(self._vlc_version())
+        profile = get_profile(self.db, self.profile_id) if self.profile_id else None
+        self.export_button.setEnabled(profile is not None)
+        self.erase_button.setEnabled(profile is not None)
+        if profile is None:
+            self.data_title.setText("Your data")
+            self.data_note.setText("Choose a profile to export or erase its data.")
+            return
+        counts = history_counts(self.db, profile.id)
+        self.data_title.setText(f"{profile.name}'s data")
+        self.data_note.setText(
+            f"Take a copy of everything {profile.name} watched and rated as a JSON file, or "
+            f"erase {profile.name}'s watch history ({plural(counts['watch_sessions'], 'viewing')}"
+            f", {plural(counts['watch_state'], 'title')} in progress or watched)."
+        )
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.fact_labels["libVLC"].setText(self._vlc_version())
+
+    def focus_first(self) -> None:
+        if not self.nav.focus_first():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_status(self, message: str, *, error: bool = False) -> None:
+        self.status.setObjectName("statusError" if error else "statusOk")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.setText(message)
+        self.status.setVisible(bool(message))
+
+    # -- export and erase -------------------------------------------------------------------------
+
+    def pick_export_file(self) -> None:
+        profile = get_profile(self.db, self.profile_id) if self.profile_id else None
+        if profile is None:
+            return
+        default = Path.home() / f"mediacenter-{_safe_file_name(profile.name)}.json"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export my data", str(default), "JSON files (*.json)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        """Write the current profile's data to ``path``; the outcome is shown under the buttons."""
+        if self.profile_id is None:
+            return False
+        try:
+            written = write_profile_export(self.db, self.profile_id, path)
+        except ProfileNotFoundError as exc:
+            self.show_status(str(exc), error=True)
+            return False
+        except OSError as exc:
+            self.show_status(f"Could not write {path}: {exc.strerror or exc}", error=True)
+            return False
+        self.show_status(f"Saved to {written}")
+        return True
+
+    def _ask_erase(self) -> None:
+        profile = get_profile(self.db, self.profile_id) if self.profile_id else None
+        if profile is None:
+            return
+        name = profile.name
+        self.confirm = ConfirmDialog(
+            f"Erase {name}'s watch history?",
+            f"Continue watching, resume points and the record of everything {name} watched "
+            "are removed, and recommendations start afresh. Ratings are kept. "
+            "This cannot be undone.",
+            "Erase history", parent=self,
+        )
+        self.confirm.accepted.connect(lambda pid=profile.id: self.erase(pid))
+        self.confirm.open()
+
+    def erase(self, profile_id: int) -> None:
+        try:
+            removed = erase_history(self.db, profile_id)
+        except ProfileNotFoundError as exc:
+            self.show_status(str(exc), error=True)
+            return
+        self.reload()
+        self.show_status(
+            f"Watch history erased ({plural(removed['watch_sessions'], 'viewing')} removed).")
+        self.erase_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.history_erased.emit(profile_id)

@@ -1,0 +1,168 @@
+"""Settings ▸ Playback: the current profile's languages and the app-wide playback choices.
+
+Changes are saved the moment they are made (no Save button to forget): languages on the profile
+(:func:`~mediacenter.db.profiles.update_profile`), the rest in ``app_settings``
+(:mod:`mediacenter.db.app_settings`), where the player reads them.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from mediacenter.db import app_settings
+from mediacenter.db.profiles import get_profile, update_profile
+from mediacenter.ui.arrow_nav import ArrowNavigator
+from mediacenter.ui.choices import RESUME_CHOICES, UPNEXT_CHOICES
+from mediacenter.ui.controls import ChevronCombo, ToggleSwitch
+from mediacenter.ui.profile_dialog import language_combo, select_data
+from mediacenter.ui.settings_library import group_title, section_header
+
+
+def _label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("fieldLabel")
+    return label
+
+
+class PlaybackSection(QWidget):
+    """Per-profile audio/subtitle languages; resume, autoplay and Up Next for everyone."""
+
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sectionPage")
+        self.db = db
+        self.profile_id: int | None = None
+        self._loading = False
+
+        self.profile_title = group_title("Languages")
+        self.profile_note = QLabel()
+        self.profile_note.setObjectName("settingsNote")
+        self.profile_note.setWordWrap(True)
+        self.audio_combo = language_combo("As the file says")
+        self.subtitle_combo = language_combo("Off")
+        self.audio_combo.currentIndexChanged.connect(self._save_languages)
+        self.subtitle_combo.currentIndexChanged.connect(self._save_languages)
+
+        self.resume_combo = ChevronCombo()
+        for value, text in RESUME_CHOICES:
+            self.resume_combo.addItem(text, value)
+        self.resume_combo.currentIndexChanged.connect(self._save_app)
+        self.autoplay_toggle = ToggleSwitch(
+            "Play the next episode automatically", "After the Up Next countdown")
+        self.autoplay_toggle.setObjectName("formToggle")
+        self.autoplay_toggle.toggled.connect(self._save_app)
+        self.upnext_combo = ChevronCombo()
+        for seconds in UPNEXT_CHOICES:
+            self.upnext_combo.addItem(
+                "Start at once" if seconds == 0 else f"{seconds} seconds", seconds)
+        self.upnext_combo.currentIndexChanged.connect(self._save_app)
+        self.error = QLabel()
+        self.error.setObjectName("statusError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        # One grid for both groups, so every field starts at the same x.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(14)
+        left = Qt.AlignmentFlag.AlignLeft
+        grid.addWidget(self.profile_title, 0, 0, 1, 2)
+        grid.addWidget(self.profile_note, 1, 0, 1, 2)
+        grid.addWidget(_label("Audio language"), 2, 0)
+        grid.addWidget(self.audio_combo, 2, 1, left)
+        grid.addWidget(_label("Subtitles"), 3, 0)
+        grid.addWidget(self.subtitle_combo, 3, 1, left)
+        grid.setRowMinimumHeight(4, 30)
+        grid.addWidget(group_title("For everyone on this computer"), 5, 0, 1, 2)
+        grid.addWidget(_label("Resume"), 6, 0)
+        grid.addWidget(self.resume_combo, 6, 1, left)
+        grid.addWidget(_label("Next episode"), 7, 0)
+        grid.addWidget(self.autoplay_toggle, 7, 1, left)
+        grid.addWidget(_label("Up Next countdown"), 8, 0)
+        grid.addWidget(self.upnext_combo, 8, 1, left)
+        grid.setColumnStretch(1, 1)
+        for combo in (self.audio_combo, self.subtitle_combo, self.resume_combo,
+                      self.upnext_combo):
+            combo.setMinimumWidth(420)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(16)
+        lay.addLayout(section_header(
+            "Playback", "How videos start and which languages they play in. Changes are saved "
+            "as you make them."))
+        lay.addSpacing(10)
+        lay.addLayout(grid)
+        lay.addWidget(self.error)
+        lay.addStretch(1)
+
+        self.nav = ArrowNavigator(self, [
+            [self.audio_combo], [self.subtitle_combo], [self.resume_combo],
+            [self.autoplay_toggle], [self.upnext_combo],
+        ])
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.profile_id = profile_id
+        self.reload()
+
+    def reload(self) -> None:
+        self._loading = True
+        try:
+            profile = get_profile(self.db, self.profile_id) if self.profile_id else None
+            has = profile is not None
+            self.audio_combo.setEnabled(has)
+            self.subtitle_combo.setEnabled(has)
+            if profile is None:
+                self.profile_title.setText("Languages")
+                self.profile_note.setText("Choose a profile to set its languages.")
+                select_data(self.audio_combo, None)
+                select_data(self.subtitle_combo, None)
+            else:
+                self.profile_title.setText(f"Languages for {profile.name}")
+                self.profile_note.setText(
+                    "Used when a video has several audio or subtitle tracks.")
+                select_data(self.audio_combo, profile.audio_language)
+                select_data(self.subtitle_combo, profile.subtitle_language)
+            select_data(self.resume_combo, app_settings.resume_mode(self.db))
+            autoplay = app_settings.autoplay_next(self.db)
+            self.autoplay_toggle.setChecked(autoplay)
+            seconds = app_settings.upnext_seconds(self.db)
+            i = self.upnext_combo.findData(seconds)
+            if i < 0:
+                self.upnext_combo.addItem(f"{seconds} seconds", seconds)
+                i = self.upnext_combo.count() - 1
+            self.upnext_combo.setCurrentIndex(i)
+            self.upnext_combo.setEnabled(autoplay)
+        finally:
+            self._loading = False
+
+    def focus_first(self) -> None:
+        self.nav.focus_first()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    def _save_languages(self) -> None:
+        if self._loading or self.profile_id is None:
+            return
+        try:
+            update_profile(
+                self.db, self.profile_id,
+                audio_language=self.audio_combo.currentData() or None,
+                subtitle_language=self.subtitle_combo.currentData() or None,
+            )
+        except ValueError as exc:  # deleted meanwhile, or an odd stored code
+            self._show_error(str(exc))
+            return
+        self._show_error("")
+
+    def _save_app(self) -> None:
+        if self._loading:
+            return
+        app_settings.set_resume_mode(self.db, self.resume_combo.currentData())
+        app_settings.set_autoplay_next(self.db, self.autoplay_toggle.isChecked())
+        app_settings.set_upnext_seconds(self.db, int(self.upnext_combo.currentData()))
+        self.upnext_combo.setEnabled(self.autoplay_toggle.isChecked())

@@ -1,0 +1,188 @@
+"""The Settings screen: a list of sections on the left (Library, Playback, Profiles, About),
+the chosen section on the right.
+
+Remote-style keys: Up/Down choose a section (shown at once), Right or Enter goes into it, Left
+from a section's left edge comes back. Esc and Backspace are left alone for the shell's "back".
+The screen never adds, removes or scans folders itself: it emits requests the shell carries out,
+and the shell reports scan progress with :meth:`SettingsView.set_scan_state`.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.config import Paths
+from mediacenter.ui.list_delegates import NavDelegate
+from mediacenter.ui.settings_about import AboutSection
+from mediacenter.ui.settings_library import LibrarySection
+from mediacenter.ui.settings_playback import PlaybackSection
+from mediacenter.ui.settings_profiles import ProfilesSection
+
+SECTIONS = ("Library", "Playback", "Profiles", "About")
+_INTO = (Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
+
+
+class SettingsView(QWidget):
+    """Settings; see the module docstring for the keys and the shell's part."""
+
+    add_folder_requested = Signal(str)
+    remove_folder_requested = Signal(int)
+    rescan_requested = Signal(object)  # list of root ids, or None for every folder
+    cancel_scan_requested = Signal()
+    profiles_changed = Signal()
+    history_erased = Signal(int)
+
+    def __init__(self, db: sqlite_utils.Database, paths: Paths,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsView")
+        self.db = db
+        self.paths = paths
+        self.profile_id: int | None = None
+
+        self.library = LibrarySection(db)
+        self.playback = PlaybackSection(db)
+        self.profiles = ProfilesSection(db)
+        self.about = AboutSection(db, paths)
+        self.sections: dict[str, QWidget] = {
+            "Library": self.library, "Playback": self.playback,
+            "Profiles": self.profiles, "About": self.about,
+        }
+        self.library.add_folder_requested.connect(self.add_folder_requested)
+        self.library.remove_folder_requested.connect(self.remove_folder_requested)
+        self.library.rescan_requested.connect(self.rescan_requested)
+        self.library.cancel_scan_requested.connect(self.cancel_scan_requested)
+        self.profiles.profiles_changed.connect(self._profiles_changed)
+        self.about.history_erased.connect(self.history_erased)
+
+        sidebar = QWidget()
+        sidebar.setObjectName("settingsSidebar")
+        sidebar.setFixedWidth(330)
+        heading = QLabel("Settings")
+        heading.setObjectName("settingsHeading")
+        self.nav_list = QListWidget()
+        self.nav_list.setObjectName("settingsNav")
+        self.nav_list.addItems(list(SECTIONS))
+        self.nav_list.setItemDelegate(NavDelegate(self.nav_list))
+        self.nav_list.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.nav_list.installEventFilter(self)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(32, 48, 24, 32)
+        side.setSpacing(28)
+        side.addWidget(heading)
+        side.addWidget(self.nav_list, 1)
+
+        self.stack = QStackedWidget()
+        self.scrolls: list[QScrollArea] = []
+        for section in self.sections.values():
+            scroll = QScrollArea()
+            scroll.setObjectName("sectionScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            holder = QWidget()
+            holder.setObjectName("sectionPage")
+            hl = QVBoxLayout(holder)
+            hl.setContentsMargins(64, 52, 64, 40)
+            hl.addWidget(section)
+            scroll.setWidget(holder)
+            self.stack.addWidget(scroll)
+            self.scrolls.append(scroll)
+            section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(sidebar)
+        lay.addWidget(self.stack, 1)
+
+        self.nav_list.currentRowChanged.connect(self._show_row)
+        self.nav_list.setCurrentRow(0)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_visible)
+        self.reload()
+
+    # -- the shell's interface -------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read everything again (folders, problems, profiles, preferences)."""
+        self.library.reload()
+        self.playback.reload()
+        self.profiles.reload()
+        self.about.reload()
+
+    def set_profile(self, profile_id: int | None) -> None:
+        """Which profile's preferences and data the screen shows."""
+        self.profile_id = profile_id
+        self.playback.set_profile(profile_id)
+        self.profiles.set_profile(profile_id)
+        self.profiles.reload()
+        self.about.set_profile(profile_id)
+
+    def set_scan_state(self, running: bool, text: str, done: int, total: int) -> None:
+        """Shown in Library; when a scan ends the folders and problems are read again."""
+        was_running = self.library.scan_running
+        self.library.set_scan_state(running, text, done, total)
+        if was_running and not running:
+            self.library.reload()
+
+    def show_section(self, name: str) -> None:
+        self.nav_list.setCurrentRow(SECTIONS.index(name))
+
+    def current_section(self) -> str:
+        return SECTIONS[max(0, self.nav_list.currentRow())]
+
+    def focus_nav(self) -> None:
+        self.nav_list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.stack.currentWidget().isAncestorOf(QApplication.focusWidget()):
+            self.focus_nav()
+
+    # -- keys and focus ---------------------------------------------------------------------------
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+
+    def enter_section(self) -> None:
+        self.sections[self.current_section()].focus_first()  # type: ignore[attr-defined]
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.nav_list and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in _INTO and not event.modifiers():
+                self.enter_section()
+                return True
+        return False
+
+    def _section_edge(self, key: int) -> None:
+        if key == Qt.Key.Key_Left:
+            self.focus_nav()
+
+    def _keep_focus_visible(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None:
+            return
+        for scroll in self.scrolls:
+            if scroll.widget() is not None and scroll.widget().isAncestorOf(new):
+                scroll.ensureWidgetVisible(new, 40, 40)
+                return
+
+    def _profiles_changed(self) -> None:
+        self.playback.reload()
+        self.about.reload()
+        self.profiles_changed.emit()

@@ -1,0 +1,301 @@
+"""Tiles: the list model of a row of titles, the delegate that paints a tile, and the row view.
+
+Models hold title ids (and the row's reasons and progress); the little a tile shows (title,
+year, kind) is read in one query per row when the row is filled, and artwork comes from the
+:class:`~mediacenter.ui.artwork.ArtworkLoader` without blocking the paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QLabel,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.home.rows import KIND_CONTINUE, Row, RowItem
+from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder, rounded_pixmap
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+ReasonRole = Qt.ItemDataRole.UserRole + 2
+ProgressRole = Qt.ItemDataRole.UserRole + 3
+SubtitleRole = Qt.ItemDataRole.UserRole + 4
+
+TILE_W, TILE_H = 288, 162  # 16:9 art
+TEXT_H = 46
+GAP = 14
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class TileInfo:
+    title_id: int
+    label: str
+    subtitle: str
+
+
+def load_tile_infos(db, ids: Sequence[int]) -> dict[int, TileInfo]:
+    """What a tile writes under its art, for many titles in one query."""
+    out: dict[int, TileInfo] = {}
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for tid, kind, title, year, show, season, episode, runtime, children in db.conn.execute(
+            f"""SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number,
+                       t.episode_number, t.runtime_min,
+                       (SELECT count(*) FROM titles c WHERE c.parent_id = t.id
+                        AND c.removed_at IS NULL)
+                FROM titles t LEFT JOIN titles s ON s.id = t.show_id
+                WHERE t.id IN ({marks})""", chunk):
+            if kind == "episode":
+                code = f"S{season or 0}:E{episode}" if episode is not None else f"S{season or 0}"
+                label, sub = show or title, f"{code} · {title}"
+            else:
+                label = title
+                bits = [str(year)] if year else []
+                if kind == "show":
+                    bits.append(f"{children} season{'s' if children != 1 else ''}")
+                elif kind == "other":
+                    bits.append("Home video")
+                elif runtime:
+                    bits.append(f"{runtime // 60} h {runtime % 60:02d} min" if runtime >= 60
+                                else f"{runtime} min")
+                sub = " · ".join(bits)
+            out[int(tid)] = TileInfo(int(tid), label, sub)
+    return out
+
+
+class TitleListModel(QAbstractListModel):
+    """A row (or a grid) of titles: ids with their reasons and progress."""
+
+    def __init__(self, db, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.items: list[RowItem] = []
+        self.infos: dict[int, TileInfo] = {}
+        self.row_key: str | None = None
+
+    def set_items(self, items: Sequence[RowItem], row_key: str | None = None) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.row_key = row_key
+        self.infos = load_tile_infos(self.db, [i.title_id for i in self.items])
+        self.items = [i for i in self.items if i.title_id in self.infos]  # removed meanwhile
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.items):
+            return None
+        item = self.items[index.row()]
+        info = self.infos.get(item.title_id)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return info.label if info else ""
+        if role == IdRole:
+            return item.title_id
+        if role == ReasonRole:
+            return item.reason
+        if role == ProgressRole:
+            return item.progress
+        if role == SubtitleRole:
+            return info.subtitle if info else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(x for x in (info.label if info else "", item.reason or "") if x)
+        return None
+
+    def index_of(self, title_id: int) -> QModelIndex:
+        for row, item in enumerate(self.items):
+            if item.title_id == title_id:
+                return self.index(row, 0)
+        return QModelIndex()
+
+
+class TileDelegate(QStyledItemDelegate):
+    """Art (or a placeholder) with rounded corners, a progress bar, the title and a subtitle
+    (the reason, when the row gives one) under it, a white ring around the focused tile."""
+
+    def __init__(self, loader: ArtworkLoader | None, row_name: str | None = None,
+                 parent=None, size: QSize = QSize(TILE_W, TILE_H)) -> None:  # noqa: B008
+        super().__init__(parent)
+        self.loader = loader
+        self.row_name = row_name
+        self.art = size
+
+    def sizeHint(self, option, index) -> QSize:
+        return QSize(self.art.width() + GAP, self.art.height() + TEXT_H + 10)
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        r = option.rect
+        art = QRectF(r.x() + GAP / 2 + 3, r.y() + 5, self.art.width() - 6,
+                     self.art.height() - 6)
+        title = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        tid = index.data(IdRole)
+        focused = bool(option.state & QStyle.StateFlag.State_Selected) and bool(
+            option.state & QStyle.StateFlag.State_HasFocus)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        pm = None
+        if self.loader is not None and tid is not None:
+            size = QSize(int(art.width()), int(art.height()))
+            pm = self.loader.pixmap(int(tid), "tile", size)
+            self.loader.shown(int(tid), "tile", self.row_name)
+        if pm is not None:
+            rounded_pixmap(p, art, pm, 8)
+        else:
+            paint_placeholder(p, art, title)
+        progress = index.data(ProgressRole)
+        if progress is not None:
+            bar = QRectF(art.left() + 10, art.bottom() - 12, art.width() - 20, 5)
+            p.fillRect(bar, QColor(255, 255, 255, 70))
+            p.fillRect(QRectF(bar.left(), bar.top(), bar.width() * float(progress), 5),
+                       QColor("#e50914"))
+        if focused or selected:
+            ring = QPainterPath()
+            ring.addRoundedRect(art.adjusted(-2, -2, 2, 2), 10, 10)
+            p.setPen(QPen(QColor("white") if focused else QColor(255, 255, 255, 120),
+                          4 if focused else 2))
+            p.drawPath(ring)
+        # text under the art
+        text = QRectF(art.left(), art.bottom() + 6, art.width(), TEXT_H)
+        font = QFont(option.font)
+        font.setPixelSize(16)
+        font.setBold(True)
+        p.setFont(font)
+        p.setPen(QColor("white") if focused else QColor("#e0e0e0"))
+        fm = QFontMetrics(font)
+        p.drawText(text.adjusted(0, 0, 0, -TEXT_H / 2), int(Qt.AlignmentFlag.AlignLeft),
+                   fm.elidedText(title, Qt.TextElideMode.ElideRight, int(text.width())))
+        sub = index.data(ReasonRole) or index.data(SubtitleRole) or ""
+        font.setBold(False)
+        font.setPixelSize(13)
+        p.setFont(font)
+        p.setPen(QColor("#b0b0b0"))
+        fm = QFontMetrics(font)
+        p.drawText(text.adjusted(0, TEXT_H / 2, 0, 0), int(Qt.AlignmentFlag.AlignLeft),
+                   fm.elidedText(sub, Qt.TextElideMode.ElideRight, int(text.width())))
+        p.restore()
+
+
+class RowView(QListView):
+    """A horizontal strip of tiles. Left/Right move within it (Qt); Up/Down ask the page to
+    move to the neighbouring row at the same place on screen; Enter activates."""
+
+    leave_up = Signal(int)  # x of the current tile in viewport coordinates
+    leave_down = Signal(int)
+    chosen = Signal(int)  # title id (Enter, click)
+    focus_in = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setUniformItemSizes(True)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.setFixedHeight(TILE_H + TEXT_H + 16)
+        self.setObjectName("rowView")
+        self.clicked.connect(self._on_click)
+
+    def _on_click(self, index: QModelIndex) -> None:
+        tid = index.data(IdRole)
+        if tid is not None:
+            self.chosen.emit(int(tid))
+
+    def current_x(self) -> int:
+        idx = self.currentIndex()
+        return self.visualRect(idx).center().x() if idx.isValid() else 0
+
+    def select_near_x(self, x: int) -> None:
+        """Focus the tile under ``x`` (keeps the column when moving between rows)."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return
+        # Uniform tiles: the column is arithmetic (indexAt needs a laid-out viewport).
+        first = self.visualRect(model.index(0, 0))
+        width = max(1, first.width())
+        row = max(0, min(model.rowCount() - 1, (int(x) - first.x()) // width))
+        self.setCurrentIndex(model.index(row, 0))
+
+    def focusInEvent(self, event) -> None:
+        if not self.currentIndex().isValid() and self.model() and self.model().rowCount():
+            self.setCurrentIndex(self.model().index(0, 0))
+        super().focusInEvent(event)
+        self.focus_in.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Up:
+            self.leave_up.emit(self.current_x())
+        elif key == Qt.Key.Key_Down:
+            self.leave_down.emit(self.current_x())
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            tid = self.currentIndex().data(IdRole)
+            if tid is not None:
+                self.chosen.emit(int(tid))
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End,
+                     Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            super().keyPressEvent(event)
+        else:
+            event.ignore()  # Esc, "/", letters: for the window
+            return
+        event.accept()
+
+    def wheelEvent(self, event) -> None:
+        # A vertical wheel scrolls the page, a horizontal one (or Shift+wheel) the row.
+        if abs(event.angleDelta().x()) > abs(event.angleDelta().y()):
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class RowWidget(QWidget):
+    """A heading over a :class:`RowView`."""
+
+    def __init__(self, db, row: Row, loader: ArtworkLoader | None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("homeRow")
+        self.row = row
+        self.heading = QLabel(row.title, objectName="rowHeading")
+        if row.reason:
+            self.heading.setToolTip(row.reason)
+        self.model = TitleListModel(db, self)
+        self.model.set_items(row.items, row.key)
+        self.view = RowView(self)
+        self.view.setModel(self.model)
+        self.delegate = TileDelegate(loader, row.key, self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.is_continue = row.kind == KIND_CONTINUE
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(40, 6, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.view)
