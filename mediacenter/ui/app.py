@@ -58,4 +58,6 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     window.show()
     window.start_watching()
     window.scan_new_roots()
+    if window._scan is None:
+        window.start_background_work()
     return app.exec()

@@ -119,6 +119,14 @@ class ArtworkLoader(QObject):
             self._candidates.clear()
             self._seen.clear()
 
+    def retry_missing(self) -> None:
+        """Ask again for the images that were not ready (artwork was generated meanwhile);
+        images already shown stay, so nothing flickers."""
+        for key in [k for k, v in self._cache.items() if v is None]:
+            del self._cache[key]
+        self.ready.emit(-1, "tile")
+        self.ready.emit(-1, "hero")
+
     def invalidate(self) -> None:
         """Forget what was looked up (artwork was generated meanwhile); keep nothing stale."""
         self._cache.clear()

@@ -117,7 +117,7 @@ class HeroBanner(QWidget):
         self.update()
 
     def _on_art(self, title_id: int, shape: str) -> None:
-        if self.item is not None and title_id == self.item.title_id and shape == "hero":
+        if self.item is not None and title_id in (-1, self.item.title_id) and shape == "hero":
             self.update()
 
     def paintEvent(self, event) -> None:
@@ -171,7 +171,8 @@ class HomeView(QWidget):
 
     play_requested = Signal(int)
     details_requested = Signal(int)
-    add_folder_requested = Signal()  # the empty library's button
+    add_folder_requested = Signal()  # the empty library's buttons
+    demo_requested = Signal()
     leave_up = Signal()  # Up from the billboard: the navigation bar
 
     def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
@@ -191,11 +192,22 @@ class HomeView(QWidget):
         self.empty.setWordWrap(True)
         self.empty_button = QPushButton("Add folder…", objectName="heroPlay")
         self.empty_button.clicked.connect(self.add_folder_requested)
+        self.demo_button = QPushButton("Try a demo library", objectName="heroMore")
+        self.demo_button.setToolTip("A few dozen short generated clips: movies, a show, "
+                                    "home videos")
+        self.demo_button.clicked.connect(self.demo_requested)
+        for b in (self.empty_button, self.demo_button):
+            b.installEventFilter(self)
         empty_lay = QVBoxLayout(self.empty_panel)
         empty_lay.setContentsMargins(80, 120, 80, 40)
         empty_lay.setSpacing(24)
         empty_lay.addWidget(self.empty)
-        empty_lay.addWidget(self.empty_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_buttons = QHBoxLayout()
+        empty_buttons.addStretch(1)
+        empty_buttons.addWidget(self.empty_button)
+        empty_buttons.addWidget(self.demo_button)
+        empty_buttons.addStretch(1)
+        empty_lay.addLayout(empty_buttons)
         self.empty_panel.hide()
 
         self.content = QWidget(objectName="homeContent")
@@ -252,6 +264,7 @@ class HomeView(QWidget):
         if not self.rows:
             self.empty.setText(empty_text or "Nothing to show yet.")
             self.empty_button.setVisible("Add folder" in self.empty.text())
+            self.demo_button.setVisible(self.empty_button.isVisible())
         if keep is not None:
             self.focus_tile(*keep)
 
@@ -316,6 +329,21 @@ class HomeView(QWidget):
             if w.view.hasFocus():
                 return i
         return -1
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj in (self.empty_button, self.demo_button) and \
+                event.type() == event.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                (self.demo_button if key == Qt.Key.Key_Right else self.empty_button).setFocus()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                obj.click()
+                return True
+            if key == Qt.Key.Key_Up:
+                self.leave_up.emit()
+                return True
+        return False
 
     def _on_art(self, _title_id: int, shape: str) -> None:
         if shape == "tile":

@@ -127,6 +127,15 @@ def _make_profiles(db) -> QWidget:
     return ProfilesView(db)
 
 
+def _progress_pair(p) -> tuple[int, int]:
+    """(done, total) from whatever a background job reports: a tuple, a dict, an object."""
+    if isinstance(p, tuple) and len(p) >= 2:
+        return int(p[0] or 0), int(p[1] or 0)
+    if isinstance(p, dict):
+        return int(p.get("done", 0) or 0), int(p.get("total", 0) or 0)
+    return int(getattr(p, "done", 0) or 0), int(getattr(p, "total", 0) or 0)
+
+
 def build_home_page(db, profile_id: int) -> Page:
     """The profile's home page: the recommender's when it can, else the catalog's rows."""
     try:
@@ -285,6 +294,7 @@ class MainWindow(QMainWindow):
         self.home.play_requested.connect(lambda tid: self.play_title(tid))
         self.home.details_requested.connect(self.open_details)
         self.home.add_folder_requested.connect(self._on_add_folder)
+        self.home.demo_requested.connect(self.make_demo)
         self.details_view.play_requested.connect(
             lambda tid, vid, over: self.play_title(tid, version_id=vid or None,
                                                    start_over=over))
@@ -608,7 +618,8 @@ class MainWindow(QMainWindow):
                            ("remove_folder_requested", self._remove_folder),
                            ("rescan_requested", self.start_scan),
                            ("cancel_scan_requested", self.cancel_scan),
-                           ("profiles_changed", self._on_profiles_changed)):
+                           ("profiles_changed", self._on_profiles_changed),
+                           ("history_erased", lambda _pid: self._mark_home_dirty())):
             if hasattr(sv, name):
                 getattr(sv, name).connect(slot)
 
@@ -765,6 +776,88 @@ class MainWindow(QMainWindow):
             return True
         return False
 
+    # -- background work ------------------------------------------------------------------
+
+    def start_background_work(self) -> None:
+        """After start-up and after each scan: artwork for new titles, then the recommender's
+        model when enough new signals arrived. Each runs once at a time, off the UI thread."""
+        self._start_artwork()
+        self._start_training()
+
+    def _start_artwork(self) -> None:
+        try:
+            from mediacenter.artwork.pipeline import generate_library
+        except ImportError:
+            return
+        if "artwork" in self._bg:
+            return
+        paths = self.paths
+
+        def job(ctx: TaskContext):
+            return generate_library(paths.db_path, paths.cache_dir / "artwork", workers=2,
+                                    progress=ctx.progress, cancel=ctx.cancel, only_missing=True)
+
+        task = Task(job, name="artwork")
+        task.signals.progress.connect(self._on_artwork_progress)
+        task.signals.finished.connect(lambda _r: self._bg_done("artwork", refresh_art=True))
+        task.signals.failed.connect(lambda m, tb: self._bg_failed("artwork", m, tb))
+        self._bg["artwork"] = task
+        self._art_done_at = time.monotonic()
+        self.tasks.start(task)
+
+    def _on_artwork_progress(self, p) -> None:
+        now = time.monotonic()
+        if now - getattr(self, "_art_done_at", 0.0) > 2.0:  # new images every few seconds
+            self._art_done_at = now
+            self.artwork.retry_missing()
+        done, total = _progress_pair(p)
+        if total and self._scan is None:
+            self._show_status(f"Making artwork from your videos: {done} of {total}")
+
+    def _start_training(self) -> None:
+        try:
+            from mediacenter.recommend.train import (
+                default_model_path,
+                needs_refresh,
+                train_model,
+            )
+        except ImportError:
+            return
+        if "train" in self._bg:
+            return
+        paths = self.paths
+        model_path = default_model_path(paths)
+
+        def job(ctx: TaskContext):
+            db = open_db(paths.db_path, migrate_schema=False)
+            try:
+                if not needs_refresh(db, model_path):
+                    return None
+                return train_model(db, model_path, progress=ctx.progress, cancel=ctx.cancel)
+            finally:
+                db.conn.close()
+
+        task = Task(job, name="train")
+        task.signals.finished.connect(
+            lambda info: self._bg_done("train", refresh_home=info is not None))
+        task.signals.failed.connect(lambda m, tb: self._bg_failed("train", m, tb))
+        self._bg["train"] = task
+        self.tasks.start(task)
+
+    def _bg_done(self, name: str, *, refresh_art: bool = False,
+                 refresh_home: bool = False) -> None:
+        self._bg.pop(name, None)
+        if refresh_art:
+            self.artwork.retry_missing()
+            if self._scan is None:
+                self._show_status(f"{self.model.total()} titles")
+        if refresh_home:
+            self._mark_home_dirty()
+
+    def _bg_failed(self, name: str, message: str, tb: str) -> None:
+        self._bg.pop(name, None)
+        log.error("%s failed: %s\n%s", name, message, tb)
+
     # -- home page --------------------------------------------------------------------------
 
     def _mark_home_dirty(self) -> None:
@@ -861,6 +954,7 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self.tasks.start(task)
         self._update_empty_state()
+        self._settings_scan_state(True, "Starting the scan…", 0, 0)
         return task
 
     def _on_scan_progress(self, p) -> None:
@@ -876,12 +970,20 @@ class MainWindow(QMainWindow):
             if p.phase == "importing" and now - self._last_live_refresh > 1.5:
                 self._last_live_refresh = now
                 self._apply_search()
+                self._mark_home_dirty()
             self._show_status(f"{verb}: {done} of {total}{eta}")
+            self._settings_scan_state(True, f"{verb}: {done} of {total}{eta}", done, total)
         elif p.phase == "walking":
             self.progress.setRange(0, 0)
             self._show_status(f"Looking for videos: {p.found} found")
+            self._settings_scan_state(True, f"Looking for videos: {p.found} found", 0, 0)
+
+    def _settings_scan_state(self, running: bool, text: str, done: int, total: int) -> None:
+        if hasattr(self.settings_view, "set_scan_state"):
+            self.settings_view.set_scan_state(running, text, done, total)
 
     def _scan_done(self) -> None:
+        self._settings_scan_state(False, "", 0, 0)
         self._scan = None
         self._cancelling = False
         self.scan_button.setText("Scan library")
@@ -894,6 +996,15 @@ class MainWindow(QMainWindow):
     def _on_scan_finished(self, reports) -> None:
         self._scan_done()
         self._apply_search()
+        if self.profile_id is not None:
+            p = get_profile(self.db, self.profile_id)
+            self.allowed = visible_title_ids(self.db, p) if p else None
+            self.model.allowed = self.allowed
+        self._mark_home_dirty()
+        if hasattr(self.settings_view, "reload"):
+            self.settings_view.reload()
+        if self._scan is None:
+            self.start_background_work()
         problems = sum(len(r.problems) for r in reports)
         offline = [r for r in reports if r.status in ("offline", "busy")]
         parts = [f"{self.model.total()} titles"]
@@ -925,6 +1036,42 @@ class MainWindow(QMainWindow):
                                       debounce_s=self.watch_debounce_s)
         self.watcher.start()
 
+    def make_demo(self) -> Task | None:
+        """Generate the demo library on a worker (ffmpeg), then import it."""
+        if "demo" in self._bg:
+            return None
+        paths = self.paths
+
+        def job(ctx: TaskContext) -> int:
+            from mediacenter.demo import add_demo_root
+
+            db = open_db(paths.db_path, migrate_schema=False)
+            try:
+                return add_demo_root(db, paths, lambda d, t: ctx.progress((d, t)))
+            finally:
+                db.conn.close()
+
+        task = Task(job, name="demo")
+        task.signals.progress.connect(
+            lambda p: self._show_status(f"Creating the demo library: {p[0]} of {p[1]} clips"))
+        task.signals.finished.connect(self._on_demo_ready)
+        task.signals.failed.connect(self._on_demo_failed)
+        self._bg["demo"] = task
+        self.home.demo_button.setEnabled(False)
+        self._show_status("Creating the demo library…")
+        return self.tasks.start(task)
+
+    def _on_demo_ready(self, root_id: int) -> None:
+        self._bg.pop("demo", None)
+        self.home.demo_button.setEnabled(True)
+        self.start_scan([root_id])
+        self.start_watching()
+
+    def _on_demo_failed(self, message: str, tb: str) -> None:
+        self._bg.pop("demo", None)
+        self.home.demo_button.setEnabled(True)
+        QMessageBox.warning(self, "The demo library could not be made", message)
+
     def _remove_folder(self, root_id: int) -> None:
         from mediacenter.library.roots import get_root, remove_root
 
@@ -947,4 +1094,5 @@ class MainWindow(QMainWindow):
         if self.watcher is not None:
             self.watcher.stop()
         self.tasks.shutdown()
+        self.artwork.close()
         super().closeEvent(event)
