@@ -216,8 +216,9 @@ class DetailsView(QWidget):
                 bits.append("Audio: " + ", ".join(audio))
             if v.parts > 1:
                 bits.append(f"{v.parts} parts")
-            html.append(f"<p style='color:#aaa'>▣ {escape(' · '.join(dict.fromkeys(bits)))}"
-                        f"<br><small style='color:#777'>{escape(v.path)}</small></p>")
+            head = (f"▣ {escape(' · '.join(dict.fromkeys(bits)))}<br>" if bits else "")
+            html.append(f"<p style='color:#aaa'>{head}"
+                        f"<small style='color:#777'>{escape(v.path)}</small></p>")
         if d.extras:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
         self.info.setText("".join(html))
