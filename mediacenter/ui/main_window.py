@@ -12,22 +12,17 @@ results arrive through queued signals.
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass
-from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -37,78 +32,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediacenter.config import Paths, Settings
+from mediacenter.config import Paths
 from mediacenter.db import open_db
 from mediacenter.db.catalog import (
     PlayableFile,
     best_version_file,
     get_title,
-    title_details,
 )
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import create_profile, get_profile, list_profiles
 from mediacenter.home.rows import Page
-from mediacenter.library.roots import RootError, add_root, list_roots
+from mediacenter.library.roots import list_roots
 from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
-from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel, IdRole
+from mediacenter.ui.background import BackgroundWorkMixin
+from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel, IdRole
 from mediacenter.ui.details_view import DetailsView
 from mediacenter.ui.home_view import HomeView
+from mediacenter.ui.library_page import LibraryPageMixin
+from mediacenter.ui.library_page import format_duration as format_duration  # re-export
 from mediacenter.ui.nav_bar import NavBar
-from mediacenter.ui.player_view import PlayerView, PlayRequest, format_clock
+from mediacenter.ui.player_view import PlayerView, PlayRequest
+from mediacenter.ui.scanning import LibraryFoldersMixin
 from mediacenter.ui.search_view import SearchView
 
 log = logging.getLogger(__name__)
-
-
-def format_duration(ms: int) -> str:
-    """'1 h 42 min', '12 min', '0:04' — how a person reads a running time."""
-    seconds = round(ms / 1000)
-    if seconds < 60:
-        return f"0:{seconds:02d}"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
-    """Build the worker function of a scan task (runs on a pool thread)."""
-
-    def job(ctx: TaskContext):
-        from mediacenter.library.scanner import ScanBusyError, Scanner, ScanReport
-
-        db = open_db(paths.db_path, backup_dir=paths.backup_dir)
-        prober = None
-        try:
-            if probe:
-                from mediacenter.library.probe import Prober
-
-                s = Settings.load(paths.settings_path)
-                prober = Prober(workers=s.probe_workers, timeout_s=s.probe_timeout_s)
-            scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel)
-            ids = root_ids
-            if ids is None:
-                ids = [r for (r,) in db.conn.execute("SELECT id FROM roots ORDER BY id")]
-            reports = []
-            for rid in ids:
-                if ctx.cancel.is_set():
-                    break
-                try:
-                    reports.append(scanner.scan_root(rid))
-                except ScanBusyError as exc:  # e.g. `mediacenter scan` in a terminal
-                    reports.append(ScanReport(root="", root_id=rid, status="busy",
-                                              message=str(exc)))
-                except KeyError:
-                    continue  # the folder was removed meanwhile
-            return reports
-        finally:
-            if prober is not None:
-                prober.close()
-            db.conn.close()
-
-    return job
 
 
 def _make_settings(db, paths: Paths) -> QWidget:
@@ -125,15 +74,6 @@ def _make_profiles(db) -> QWidget:
     except ImportError:  # pragma: no cover
         return QLabel("Profiles are not available in this build.")
     return ProfilesView(db)
-
-
-def _progress_pair(p) -> tuple[int, int]:
-    """(done, total) from whatever a background job reports: a tuple, a dict, an object."""
-    if isinstance(p, tuple) and len(p) >= 2:
-        return int(p[0] or 0), int(p[1] or 0)
-    if isinstance(p, dict):
-        return int(p.get("done", 0) or 0), int(p.get("total", 0) or 0)
-    return int(getattr(p, "done", 0) or 0), int(getattr(p, "total", 0) or 0)
 
 
 def build_home_page(db, profile_id: int) -> Page:
@@ -163,19 +103,7 @@ def _home_job(paths: Paths, profile_id: int):
     return job
 
 
-@dataclass(frozen=True)
-class _ViewAnchor:
-    """Where the list was before a refresh: the current title, and a title on screen (the
-    current one when visible, else the top one) with its distance from the top of the view."""
-
-    current_id: int | None
-    anchor_id: int | None
-    rows_above: int  # rows between the top of the view and the anchor
-    offset_px: int  # the anchor's distance from the top of the view
-    scroll: int
-
-
-class MainWindow(QMainWindow):
+class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMainWindow):
     """Catalog list with type-ahead search, folder management and scan progress."""
 
     root_changed = Signal(int)  # emitted (from any thread) when a watched root changed on disk
@@ -307,151 +235,6 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         self.refresh()
         self._start_profile()
-
-    # -- catalog ----------------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        self._reload(None)
-
-    def _apply_search(self) -> None:
-        self._reload(self.search.text())
-
-    def _reload(self, query: str | None) -> None:
-        """Fetch the list again. A refresh (same query: during and after a scan) keeps the
-        current title current and the list where it was scrolled, even when titles were added
-        or removed above; a new query starts at its first hit."""
-        same_query = query is None or query == self.model.query
-        anchor = self._view_anchor() if same_query else None
-        self._reloading = True
-        try:
-            self.model.reload(query)
-        finally:
-            self._reloading = False
-        if anchor is None:
-            self._select_first()
-        else:
-            self._restore_view(anchor)
-        self._update_empty_state()
-
-    def _view_anchor(self) -> _ViewAnchor:
-        view = self.view
-        current = view.currentIndex()
-        current_id = current.data(IdRole) if current.isValid() else None
-        scroll = view.verticalScrollBar().value()
-        top = view.rowAt(0)
-        if top < 0:
-            return _ViewAnchor(current_id, None, 0, 0, scroll)
-        bottom = view.rowAt(view.viewport().height() - 1)
-        if bottom < 0:
-            bottom = self.model.rowCount() - 1
-        row = current.row() if current.isValid() and top <= current.row() <= bottom else top
-        return _ViewAnchor(current_id, self.model.index(row, 0).data(IdRole), row - top,
-                           view.rowViewportPosition(row), scroll)
-
-    def _restore_view(self, a: _ViewAnchor) -> None:
-        view, model = self.view, self.model
-        row = model.row_of(a.current_id) if a.current_id is not None else None
-        if row is None:
-            self._select_first()
-        else:
-            model.load_through(row)
-            view.setCurrentIndex(model.index(row, 0))
-        anchor_row = model.row_of(a.anchor_id) if a.anchor_id is not None else None
-        if anchor_row is not None:
-            model.load_through(anchor_row + PAGE)  # rows to scroll through below the anchor
-        view.doItemsLayout()  # the scroll range follows the new rows now, not at the next paint
-        bar = view.verticalScrollBar()
-        if anchor_row is None:
-            bar.setValue(a.scroll)
-        elif view.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
-            bar.setValue(anchor_row - a.rows_above)
-        else:
-            bar.setValue(bar.value() + view.rowViewportPosition(anchor_row) - a.offset_px)
-
-    def _update_empty_state(self) -> None:
-        n = self.model.total()
-        has_rows = n > 0
-        self.split.setVisible(has_rows)
-        self.empty.setVisible(not has_rows)
-        if not has_rows:
-            if self.model.query.strip():
-                self.empty.setText(f"Nothing matches “{self.model.query}”.")
-            elif not list_roots(self.db):
-                self.empty.setText(
-                    "Your library is empty.\n\nChoose “Add folder…” and pick the folder "
-                    "where your movies, shows or home videos live."
-                )
-            elif self._scan is not None:
-                self.empty.setText("Importing your library…\n\nTitles appear here as they "
-                                   "are found.")
-            else:
-                self.empty.setText("No videos found yet. Choose “Scan library” to import.")
-        self._show_status(f"{n} titles" if not self.model.query else f"{n} matches")
-
-    def _show_status(self, text: str) -> None:
-        if not self._cancelling:  # until the scan stops, "Cancelling…" is the news
-            self.status.setText(text)
-
-    def _on_model_reset(self) -> None:
-        if not self._reloading:  # _reload restores the selection itself
-            self._select_first()
-
-    def _select_first(self) -> None:
-        if self.model.rowCount() and not self.view.currentIndex().isValid():
-            self.view.setCurrentIndex(self.model.index(0, 0))
-
-    def _on_current_changed(self, current, _previous) -> None:
-        tid = current.data(IdRole) if current.isValid() else None
-        self.details.setText(self._details_html(tid) if tid is not None else "")
-
-    def _details_html(self, title_id: int) -> str:
-        d = title_details(self.db, title_id)
-        if d is None:
-            return ""
-        r = d.row
-        facts = [str(r.year)] if r.year else []
-        if d.runtime_min:
-            facts.append(f"{d.runtime_min} min")
-        elif d.versions and d.versions[0].duration_ms:
-            facts.append(format_duration(d.versions[0].duration_ms))
-        if d.mpaa:
-            facts.append(escape(d.mpaa))
-        if d.rating:
-            facts.append(f"★ {d.rating:.1f}")
-        if not r.available:
-            facts.append("<span style='color:#e50914'>offline</span>")
-        html = [f"<h2>{escape(r.title)}</h2>"]
-        if d.original_title:
-            html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
-        if facts:
-            html.append(f"<p style='color:#bbb'>{' · '.join(facts)}</p>")
-        if d.genres:
-            html.append(f"<p>{escape(', '.join(d.genres))}</p>")
-        if r.plot:
-            html.append(f"<p>{escape(r.plot)}</p>")
-        directors = [n for n, role, _ in d.people if role == "director"]
-        cast = [n for n, role, _ in d.people if role == "actor"][:6]
-        if directors:
-            html.append(f"<p style='color:#bbb'>Director: {escape(', '.join(directors))}</p>")
-        if cast:
-            html.append(f"<p style='color:#bbb'>Cast: {escape(', '.join(cast))}</p>")
-        if r.kind == "show":
-            html.append(f"<p style='color:#bbb'>{d.children} season(s)</p>")
-        for v in d.versions:
-            bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
-            if v.bitrate_bps:
-                bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
-            if v.parts > 1:
-                bits.append(f"{v.parts} parts")
-            head = f"▶ {escape(' · '.join(dict.fromkeys(bits)))}<br>" if bits else ""
-            html.append(f"<p style='color:#888'>{head}<small>{escape(v.path)}</small></p>")
-        if d.extras:
-            html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
-        profile = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
-        resume = resume_position(self.db, profile[0], title_id) if profile else None
-        if resume:
-            html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")
-        return "".join(html)
 
     # -- playback ---------------------------------------------------------------------------
 
@@ -776,88 +559,6 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    # -- background work ------------------------------------------------------------------
-
-    def start_background_work(self) -> None:
-        """After start-up and after each scan: artwork for new titles, then the recommender's
-        model when enough new signals arrived. Each runs once at a time, off the UI thread."""
-        self._start_artwork()
-        self._start_training()
-
-    def _start_artwork(self) -> None:
-        try:
-            from mediacenter.artwork.pipeline import generate_library
-        except ImportError:
-            return
-        if "artwork" in self._bg:
-            return
-        paths = self.paths
-
-        def job(ctx: TaskContext):
-            return generate_library(paths.db_path, paths.cache_dir / "artwork", workers=2,
-                                    progress=ctx.progress, cancel=ctx.cancel, only_missing=True)
-
-        task = Task(job, name="artwork")
-        task.signals.progress.connect(self._on_artwork_progress)
-        task.signals.finished.connect(lambda _r: self._bg_done("artwork", refresh_art=True))
-        task.signals.failed.connect(lambda m, tb: self._bg_failed("artwork", m, tb))
-        self._bg["artwork"] = task
-        self._art_done_at = time.monotonic()
-        self.tasks.start(task)
-
-    def _on_artwork_progress(self, p) -> None:
-        now = time.monotonic()
-        if now - getattr(self, "_art_done_at", 0.0) > 2.0:  # new images every few seconds
-            self._art_done_at = now
-            self.artwork.retry_missing()
-        done, total = _progress_pair(p)
-        if total and self._scan is None:
-            self._show_status(f"Making artwork from your videos: {done} of {total}")
-
-    def _start_training(self) -> None:
-        try:
-            from mediacenter.recommend.train import (
-                default_model_path,
-                needs_refresh,
-                train_model,
-            )
-        except ImportError:
-            return
-        if "train" in self._bg:
-            return
-        paths = self.paths
-        model_path = default_model_path(paths)
-
-        def job(ctx: TaskContext):
-            db = open_db(paths.db_path, migrate_schema=False)
-            try:
-                if not needs_refresh(db, model_path):
-                    return None
-                return train_model(db, model_path, progress=ctx.progress, cancel=ctx.cancel)
-            finally:
-                db.conn.close()
-
-        task = Task(job, name="train")
-        task.signals.finished.connect(
-            lambda info: self._bg_done("train", refresh_home=info is not None))
-        task.signals.failed.connect(lambda m, tb: self._bg_failed("train", m, tb))
-        self._bg["train"] = task
-        self.tasks.start(task)
-
-    def _bg_done(self, name: str, *, refresh_art: bool = False,
-                 refresh_home: bool = False) -> None:
-        self._bg.pop(name, None)
-        if refresh_art:
-            self.artwork.retry_missing()
-            if self._scan is None:
-                self._show_status(f"{self.model.total()} titles")
-        if refresh_home:
-            self._mark_home_dirty()
-
-    def _bg_failed(self, name: str, message: str, tb: str) -> None:
-        self._bg.pop(name, None)
-        log.error("%s failed: %s\n%s", name, message, tb)
-
     # -- home page --------------------------------------------------------------------------
 
     def _mark_home_dirty(self) -> None:
@@ -896,198 +597,6 @@ class MainWindow(QMainWindow):
         self._home_task = None
         log.error("home page failed: %s\n%s", message, tb)
         self.status.setText(f"The home page could not be built: {message}")
-
-    # -- folders and scans ------------------------------------------------------------------
-
-    def scan_new_roots(self) -> None:
-        """Import folders that were added (e.g. from the terminal) but never scanned."""
-        fresh = [r.id for r in list_roots(self.db) if r.last_scan_at is None]
-        if fresh:
-            self.start_scan(fresh)
-
-    def _on_add_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
-        if path:
-            self.add_folder(path)
-
-    def add_folder(self, path: str) -> bool:
-        try:
-            root = add_root(self.db, path)
-        except RootError as exc:
-            QMessageBox.warning(self, "Cannot add folder", str(exc))
-            return False
-        self.start_scan([root.id])
-        self.start_watching()
-        return True
-
-    def _on_scan_button(self) -> None:
-        if self._scan is None:
-            self.start_scan(None)
-        else:
-            self.cancel_scan()
-
-    def cancel_scan(self) -> None:
-        """Stop after the current batch; what was imported stays, the next scan resumes."""
-        self._queued_roots.clear()
-        if self._scan is not None:
-            self._scan.cancel()
-            self._cancelling = True
-            self.status.setText("Cancelling…")
-
-    def start_scan(self, root_ids: list[int] | None) -> Task | None:
-        """Scan ``root_ids`` (None: every folder) now, or after the running scan when one runs
-        (also while it is being cancelled: a folder that changed meanwhile is queued, alone)."""
-        if self._scan is not None:
-            if root_ids is None:
-                root_ids = [r.id for r in list_roots(self.db)]
-            self._queued_roots.update(root_ids)
-            return None
-        if root_ids is not None and not root_ids:
-            return None
-        task = Task(_scan_job(self.paths, root_ids, self.probe), name="scan")
-        task.signals.progress.connect(self._on_scan_progress)
-        task.signals.finished.connect(self._on_scan_finished)
-        task.signals.failed.connect(self._on_scan_failed)
-        self._scan = task
-        self.scan_button.setText("Cancel scan")
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.tasks.start(task)
-        self._update_empty_state()
-        self._settings_scan_state(True, "Starting the scan…", 0, 0)
-        return task
-
-    def _on_scan_progress(self, p) -> None:
-        if p.phase in ("importing", "probing"):
-            done, total = (p.imported, p.to_import) if p.phase == "importing" else (
-                p.probed, p.to_probe)
-            self.progress.setRange(0, max(total, 1))
-            self.progress.setValue(done)
-            eta = f", about {int(p.eta_s)} s left" if p.eta_s else ""
-            verb = "Importing" if p.phase == "importing" else "Reading media details"
-            # Titles appear while the import runs, not only at the end.
-            now = time.monotonic()
-            if p.phase == "importing" and now - self._last_live_refresh > 1.5:
-                self._last_live_refresh = now
-                self._apply_search()
-                self._mark_home_dirty()
-            self._show_status(f"{verb}: {done} of {total}{eta}")
-            self._settings_scan_state(True, f"{verb}: {done} of {total}{eta}", done, total)
-        elif p.phase == "walking":
-            self.progress.setRange(0, 0)
-            self._show_status(f"Looking for videos: {p.found} found")
-            self._settings_scan_state(True, f"Looking for videos: {p.found} found", 0, 0)
-
-    def _settings_scan_state(self, running: bool, text: str, done: int, total: int) -> None:
-        if hasattr(self.settings_view, "set_scan_state"):
-            self.settings_view.set_scan_state(running, text, done, total)
-
-    def _scan_done(self) -> None:
-        self._settings_scan_state(False, "", 0, 0)
-        self._scan = None
-        self._cancelling = False
-        self.scan_button.setText("Scan library")
-        self.progress.hide()
-        if self._queued_roots:
-            queued = sorted(self._queued_roots)
-            self._queued_roots.clear()
-            self.start_scan(queued)
-
-    def _on_scan_finished(self, reports) -> None:
-        self._scan_done()
-        self._apply_search()
-        if self.profile_id is not None:
-            p = get_profile(self.db, self.profile_id)
-            self.allowed = visible_title_ids(self.db, p) if p else None
-            self.model.allowed = self.allowed
-        self._mark_home_dirty()
-        if hasattr(self.settings_view, "reload"):
-            self.settings_view.reload()
-        if self._scan is None:
-            self.start_background_work()
-        problems = sum(len(r.problems) for r in reports)
-        offline = [r for r in reports if r.status in ("offline", "busy")]
-        parts = [f"{self.model.total()} titles"]
-        if any(r.status == "cancelled" for r in reports):
-            parts.append("scan cancelled: choose “Scan library” to continue")
-        if problems:
-            parts.append(f"{problems} files could not be read (see 'mediacenter scan --json')")
-        if offline:
-            parts.append("; ".join(r.message for r in offline))
-        self.status.setText(" · ".join(parts))
-
-    def _on_scan_failed(self, message: str, tb: str) -> None:
-        self._scan_done()
-        QMessageBox.critical(self, "Scan failed", f"The scan stopped: {message}")
-
-    # -- watching -------------------------------------------------------------------------
-
-    def start_watching(self) -> None:
-        from mediacenter.library.watcher import LibraryWatcher
-
-        if not Settings.load(self.paths.settings_path).watch_library:
-            return
-        if self.watcher is not None:
-            self.watcher.stop()
-        roots = {r.id: r.path for r in list_roots(self.db)}
-        if not roots:
-            return
-        self.watcher = LibraryWatcher(roots, self.root_changed.emit,
-                                      debounce_s=self.watch_debounce_s)
-        self.watcher.start()
-
-    def make_demo(self) -> Task | None:
-        """Generate the demo library on a worker (ffmpeg), then import it."""
-        if "demo" in self._bg:
-            return None
-        paths = self.paths
-
-        def job(ctx: TaskContext) -> int:
-            from mediacenter.demo import add_demo_root
-
-            db = open_db(paths.db_path, migrate_schema=False)
-            try:
-                return add_demo_root(db, paths, lambda d, t: ctx.progress((d, t)))
-            finally:
-                db.conn.close()
-
-        task = Task(job, name="demo")
-        task.signals.progress.connect(
-            lambda p: self._show_status(f"Creating the demo library: {p[0]} of {p[1]} clips"))
-        task.signals.finished.connect(self._on_demo_ready)
-        task.signals.failed.connect(self._on_demo_failed)
-        self._bg["demo"] = task
-        self.home.demo_button.setEnabled(False)
-        self._show_status("Creating the demo library…")
-        return self.tasks.start(task)
-
-    def _on_demo_ready(self, root_id: int) -> None:
-        self._bg.pop("demo", None)
-        self.home.demo_button.setEnabled(True)
-        self.start_scan([root_id])
-        self.start_watching()
-
-    def _on_demo_failed(self, message: str, tb: str) -> None:
-        self._bg.pop("demo", None)
-        self.home.demo_button.setEnabled(True)
-        QMessageBox.warning(self, "The demo library could not be made", message)
-
-    def _remove_folder(self, root_id: int) -> None:
-        from mediacenter.library.roots import get_root, remove_root
-
-        try:
-            remove_root(self.db, get_root(self.db, root_id))
-        except (RootError, KeyError) as exc:
-            QMessageBox.warning(self, "Cannot remove folder", str(exc))
-            return
-        self.start_watching()
-        self.refresh()
-        self._mark_home_dirty()
-        if hasattr(self.settings_view, "reload"):
-            self.settings_view.reload()
-
-    def _on_root_changed(self, root_id: int) -> None:
-        self.start_scan([root_id])
 
     def closeEvent(self, event) -> None:
         self.player_view.release()

@@ -102,7 +102,7 @@ def test_new_folder_is_scanned_in_background_with_progress(window, qtbot, tmp_pa
 def test_adding_a_bad_folder_says_why(window, qtbot, monkeypatch, tmp_path):
     messages = []
     monkeypatch.setattr(
-        "mediacenter.ui.main_window.QMessageBox.warning",
+        "mediacenter.ui.scanning.QMessageBox.warning",
         lambda _parent, title, text: messages.append((title, text)),
     )
     assert not window.add_folder(str(tmp_path / "does-not-exist"))
@@ -239,7 +239,7 @@ def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
     import threading
     from types import SimpleNamespace
 
-    import mediacenter.ui.main_window as mw
+    import mediacenter.ui.scanning as mw
 
     window, _lib = films_window
     other = tmp_path / "other"
