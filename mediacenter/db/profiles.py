@@ -26,6 +26,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -344,12 +345,23 @@ def check_pin(db: sqlite_utils.Database, profile_id: int, pin: str) -> bool:
     Ask :attr:`Profile.has_pin` first to decide whether to show a PIN pad at all. Raises
     :class:`ProfileNotFoundError` for an unknown id.
     """
+    return pin_checker(db, profile_id)(pin)
+
+
+def pin_checker(db: sqlite_utils.Database, profile_id: int) -> Callable[[str], bool]:
+    """A function checking PINs for one profile without the catalog connection.
+
+    The slow part of a check (the hash, about 0.1 s) can then run on a worker thread while the
+    UI stays live; the stored hash stays inside the returned function. A profile without a PIN
+    accepts any input. Raises :class:`ProfileNotFoundError` for an unknown id.
+    """
     row = db.conn.execute("SELECT pin_hash FROM profiles WHERE id = ?", (profile_id,)).fetchone()
     if row is None:
         raise ProfileNotFoundError(f"There is no profile with id {profile_id}")
-    if row[0] is None:
-        return True
-    return verify_pin(pin, row[0])
+    stored = row[0]
+    if stored is None:
+        return lambda _pin: True
+    return lambda pin: verify_pin(pin, stored)
 
 
 def delete_profile(db: sqlite_utils.Database, profile_id: int) -> bool:
@@ -357,3 +369,128 @@ def delete_profile(db: sqlite_utils.Database, profile_id: int) -> bool:
     with transaction(db):
         cur = db.conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
     return cur.rowcount > 0
+
+
+# -- additions for the profile screens --------------------------------------------------------
+
+
+class LastProfileError(ValueError):
+    """The household's only profile cannot be deleted: the app always needs someone watching."""
+
+
+def count_profiles(db: sqlite_utils.Database) -> int:
+    """How many profiles exist (the "Who's watching" screen needs at least one)."""
+    return int(db.conn.execute("SELECT count(*) FROM profiles").fetchone()[0])
+
+
+def delete_profile_keeping_one(db: sqlite_utils.Database, profile_id: int) -> None:
+    """Delete a profile (and its history) unless it is the last one.
+
+    The check and the delete share one transaction, so two windows cannot both delete "the
+    other" profile and leave none. Raises :class:`LastProfileError` for the last profile and
+    :class:`ProfileNotFoundError` for an unknown id.
+    """
+    with transaction(db):
+        profile = _require(db, profile_id)
+        if count_profiles(db) <= 1:
+            raise LastProfileError(
+                f"{profile.name} is the only profile and cannot be deleted; add another first"
+            )
+        db.conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+
+
+def edit_profile(
+    db: sqlite_utils.Database,
+    profile_id: int,
+    *,
+    name: str | _Unset = _UNSET,
+    pin: str | _Unset | None = _UNSET,
+    is_kids: bool | _Unset = _UNSET,
+    max_rating: str | _Unset | None = _UNSET,
+    audio_language: str | _Unset | None = _UNSET,
+    subtitle_language: str | _Unset | None = _UNSET,
+    avatar: str | _Unset | None = _UNSET,
+    color: str | _Unset | None = _UNSET,
+) -> Profile:
+    """Apply an edit form's changes all together or not at all.
+
+    A profile dialog changes the name, the PIN and the settings at once; if the new name is
+    taken, nothing else may have been saved either. ``pin=None`` removes the PIN. Raises
+    ValueError (with the message of :func:`create_profile`) and changes nothing on bad input.
+    """
+    # Validate everything and hash the PIN (the slow part) before taking the write lock.
+    clean = normalize_name(name) if not isinstance(name, _Unset) else None
+    pin_hash: str | _Unset | None = _UNSET
+    if not isinstance(pin, _Unset):
+        pin_hash = hash_pin(pin) if pin is not None else None
+    try:
+        with transaction(db):
+            _require(db, profile_id)
+            if clean is not None:
+                _check_unique(db, clean, profile_id)
+                db.conn.execute("UPDATE profiles SET name = ? WHERE id = ?", (clean, profile_id))
+            update_profile(  # joins this transaction
+                db, profile_id, is_kids=is_kids, max_rating=max_rating,
+                audio_language=audio_language, subtitle_language=subtitle_language,
+                avatar=avatar, color=color,
+            )
+            if not isinstance(pin_hash, _Unset):
+                db.conn.execute(
+                    "UPDATE profiles SET pin_hash = ? WHERE id = ?", (pin_hash, profile_id)
+                )
+    except sqlite3.IntegrityError as exc:
+        raise ValueError(f"A profile named {clean!r} already exists; choose another name") from exc
+    return _require(db, profile_id)
+
+
+class PinThrottle:
+    """Slows down guessing: after ``max_failures`` wrong PINs a profile is locked a while.
+
+    Kept in memory per process (a restart resets it): the PIN only keeps children out, and a
+    persistent lock-out would let one child lock a parent out of their own profile for good.
+    Pure logic with an injectable clock, so the UI and the tests share it.
+    """
+
+    def __init__(
+        self, max_failures: int = 5, lockout_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+        self._clock = clock
+        self._failures: dict[int, int] = {}
+        self._locked_until: dict[int, float] = {}
+
+    def seconds_left(self, profile_id: int) -> float:
+        """Seconds until the profile may be tried again; 0 when it may be tried now."""
+        until = self._locked_until.get(profile_id)
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            # The wait is over: a fresh round of tries.
+            del self._locked_until[profile_id]
+            self._failures.pop(profile_id, None)
+            return 0.0
+        return left
+
+    def failures(self, profile_id: int) -> int:
+        """Wrong tries since the last success or lock-out."""
+        self.seconds_left(profile_id)
+        return self._failures.get(profile_id, 0)
+
+    def record_failure(self, profile_id: int) -> float:
+        """Count a wrong PIN; returns the lock-out just started in seconds (0 when none)."""
+        if self.seconds_left(profile_id) > 0:
+            return self.seconds_left(profile_id)
+        n = self._failures.get(profile_id, 0) + 1
+        self._failures[profile_id] = n
+        if n >= self.max_failures:
+            self._locked_until[profile_id] = self._clock() + self.lockout_s
+            return self.lockout_s
+        return 0.0
+
+    def record_success(self, profile_id: int) -> None:
+        """The right PIN clears the count."""
+        self._failures.pop(profile_id, None)
+        self._locked_until.pop(profile_id, None)

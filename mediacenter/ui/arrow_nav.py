@@ -66,10 +66,12 @@ class ArrowNavigator(QObject):
     def __init__(self, parent: QObject, rows: Rows | Callable[[], Rows] = ()) -> None:
         super().__init__(parent)
         self._rows_source: Rows | Callable[[], Rows] = rows
+        self._last_in_row: dict[int, QWidget] = {}
         self.refresh()
 
     def set_rows(self, rows: Rows | Callable[[], Rows]) -> None:
         self._rows_source = rows
+        self._last_in_row.clear()
         self.refresh()
 
     def rows(self) -> list[list[QWidget]]:
@@ -118,15 +120,25 @@ class ArrowNavigator(QObject):
             return False
         step = -1 if key == Qt.Key.Key_Up else 1
         i = r + step
-        x = _center_x(w)
         while 0 <= i < len(rows):
             candidates = [o for o in rows[i] if _focusable(o)]
             if candidates:
-                target = min(candidates, key=lambda o: abs(_center_x(o) - x))
-                target.setFocus(Qt.FocusReason.OtherFocusReason)
+                self._pick(w, i, candidates).setFocus(Qt.FocusReason.OtherFocusReason)
                 return True
             i += step
         return False
+
+    def _pick(self, source: QWidget, row: int, candidates: list[QWidget]) -> QWidget:
+        """Where Up/Down lands in a row: where focus last was in it (going back down to the
+        tile you came from), else under a wide source (a list above a row of buttons) the
+        first, else the one nearest below or above the source."""
+        last = self._last_in_row.get(row)
+        if last is not None and any(c is last for c in candidates):
+            return last
+        if source.width() >= 2 * max(c.width() for c in candidates):
+            return candidates[0]
+        x = _center_x(source)
+        return min(candidates, key=lambda o: abs(_center_x(o) - x))
 
     # -- the keys ------------------------------------------------------------------------------
 
@@ -141,6 +153,11 @@ class ArrowNavigator(QObject):
         return isinstance(w, QTextEdit | QPlainTextEdit)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QWidget):
+            where = self._locate(obj)
+            if where is not None:
+                self._last_in_row[where[0]] = obj
+            return False
         if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget):
             return False
         assert isinstance(event, QKeyEvent)

@@ -3,10 +3,11 @@ dialog, both sized and drawn for a screen read from the sofa."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -165,3 +166,24 @@ class ConfirmDialog(QDialog):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def open(self) -> None:
+        self._return_to = QApplication.focusWidget()
+        super().open()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        QTimer.singleShot(0, self._give_focus_back)
+
+    def _give_focus_back(self) -> None:
+        """Focus the control that opened the question. Some window systems (and Qt's offscreen
+        one) leave no window active after a modal dialog, and a remote cannot click one."""
+        w = getattr(self, "_return_to", None)
+        self._return_to = None
+        try:
+            if w is None or not w.isVisible():
+                return
+            w.window().activateWindow()
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+        except RuntimeError:  # the control was deleted meanwhile (its list reloaded)
+            return

@@ -422,7 +422,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if hasattr(self.profiles_view, "reload"):
             self.profiles_view.reload()
         self._show(self.profiles_view)
-        self.profiles_view.setFocus()
+        if hasattr(self.profiles_view, "focus_default"):
+            self.profiles_view.focus_default()
 
     def choose_profile(self, profile_id: int, private: bool = False) -> None:
         profile = get_profile(self.db, profile_id)

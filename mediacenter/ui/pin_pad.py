@@ -15,6 +15,7 @@ import sqlite_utils
 from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QGridLayout,
     QLabel,
@@ -24,11 +25,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediacenter.db.profiles import PIN_LENGTH, PinThrottle, check_pin, get_profile
+from mediacenter.db.profiles import (
+    PIN_LENGTH,
+    PinThrottle,
+    ProfileNotFoundError,
+    get_profile,
+    pin_checker,
+)
+from mediacenter.tasks import Task, TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import AvatarWidget, avatar_color, avatar_glyph
 
 _SHARED_THROTTLE = PinThrottle()
+_CHECKER: TaskRunner | None = None
+
+
+def _check_runner() -> TaskRunner:
+    """One worker thread for every PIN check of the app, kept warm: a fresh thread per dialog
+    paid for first touching scrypt's 16 MiB (a fifth more time to answer). Owned by the
+    application, so it is shut down with it."""
+    global _CHECKER
+    if _CHECKER is None:
+        _CHECKER = TaskRunner(QApplication.instance(), max_threads=1)
+        _CHECKER.pool.setExpiryTimeout(-1)
+        _CHECKER.destroyed.connect(_forget_runner)
+    return _CHECKER
+
+
+def _forget_runner() -> None:
+    global _CHECKER
+    _CHECKER = None
 
 
 def shared_throttle() -> PinThrottle:
@@ -137,6 +163,7 @@ class PinPad(QWidget):
         self.digits = ""
         self._first: str | None = None  # "new" mode: the PIN typed the first time
         self._clear_after_shake = False
+        self.checking = False  # a check runs on a worker; keys wait for its answer
 
         self.avatar = AvatarWidget(96)
         profile = get_profile(db, profile_id) if db is not None and profile_id else None
@@ -164,7 +191,7 @@ class PinPad(QWidget):
         for i, key in enumerate(layout_keys):
             b = QPushButton(labels.get(key, key))
             b.setObjectName("keypadButton")
-            b.setProperty("small", key in labels)  # "Clear" in 30 px would not fit
+            b.setProperty("small", key == "clear")  # "Clear" in 30 px would not fit
             b.setFixedSize(78, 78)
             b.setAutoDefault(False)
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -225,6 +252,8 @@ class PinPad(QWidget):
         return math.ceil(self.throttle.seconds_left(self.profile_id))
 
     def _press(self, key: str) -> None:
+        if self.checking:
+            return
         if self.locked_seconds() > 0:
             self._tick()
             return
@@ -248,7 +277,26 @@ class PinPad(QWidget):
             self._complete_new(pin)
             return
         assert self.db is not None and self.profile_id is not None
-        if check_pin(self.db, self.profile_id, pin):
+        try:
+            check = pin_checker(self.db, self.profile_id)
+        except ProfileNotFoundError:
+            self._wrong("This profile no longer exists.")
+            return
+        # scrypt takes about 0.1 s: off the UI thread, so the screen never stalls on it.
+        self.checking = True
+        task = Task(lambda _ctx: check(pin), "pin check")
+        task.signals.finished.connect(self._checked)
+        task.signals.failed.connect(self._check_failed)
+        _check_runner().start(task)
+
+    def _check_failed(self, message: str, _traceback: str) -> None:
+        self.checking = False
+        self._wrong(f"The PIN could not be checked: {message}")
+
+    def _checked(self, ok: object) -> None:
+        self.checking = False
+        assert self.profile_id is not None
+        if ok is True:
             self.throttle.record_success(self.profile_id)
             self.message.setText(" ")
             self.dots.set_state(0)

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db.app_settings import last_profile_id, set_last_profile_id
-from mediacenter.db.profiles import PinThrottle, Profile, get_profile, list_profiles
+from mediacenter.db.profiles import (
+    PinThrottle,
+    Profile,
+    ProfileNotFoundError,
+    get_profile,
+    list_profiles,
+)
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import (
     FOCUS_RING,
@@ -38,6 +44,7 @@ from mediacenter.ui.pin_pad import PinDialog, shared_throttle
 from mediacenter.ui.profile_dialog import ProfileDialog
 
 TILES_PER_ROW = 6
+_KEEP = object()  # no new focus target after a dialog: back to the tile it opened from
 _AVATAR = 168
 _TILE_W, _TILE_H = 212, 262
 
@@ -181,6 +188,8 @@ class ProfilesView(QWidget):
         self.pin_dialog: PinDialog | None = None
         self.profile_dialog: ProfileDialog | None = None
         self._loaded = False
+        self._refocus: object = _KEEP
+        self._focus_target: int | None = None
 
         self.heading = QLabel("Who's watching?")
         self.heading.setObjectName("profilesHeading")
@@ -271,15 +280,18 @@ class ProfilesView(QWidget):
         return next((t for t in self.tiles if t.profile_id == profile_id), None)
 
     def focus_profile(self, profile_id: int | None) -> None:
-        """Focus that profile's tile, else the first tile."""
-        tile = self.tile_for(profile_id) if profile_id is not None else None
-        tile = tile or (self.tiles[0] if self.tiles else None)
+        """Focus that profile's tile (``None``: the Add tile), else the first tile."""
+        tile = self.tile_for(profile_id) or (self.tiles[0] if self.tiles else None)
         if tile is not None:
             tile.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_default(self) -> None:
         """Focus the profile used last, or the first one."""
-        self.focus_profile(last_profile_id(self.db))
+        last = last_profile_id(self.db)
+        tile = (self.tile_for(last) if last is not None else None) or (
+            self.tiles[0] if self.tiles else None)
+        if tile is not None:
+            tile.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -327,9 +339,14 @@ class ProfilesView(QWidget):
         self.private_toggle.setChecked(False)  # it applies to this choice only
         self.profile_chosen.emit(profile_id, private)
 
-    def open_profile_dialog(self, profile_id: int | None) -> ProfileDialog:
+    def open_profile_dialog(self, profile_id: int | None) -> ProfileDialog | None:
         """Open the add (``None``) or edit dialog; the tiles follow what it saved."""
-        dialog = ProfileDialog(self.db, profile_id, self, throttle=self.throttle)
+        try:
+            dialog = ProfileDialog(self.db, profile_id, self, throttle=self.throttle)
+        except ProfileNotFoundError:  # deleted from another window meanwhile
+            self.reload()
+            self.focus_default()
+            return None
         dialog.saved.connect(self._after_save)
         dialog.deleted.connect(lambda _id: self._after_delete())
         dialog.finished.connect(lambda _=0: self._dialog_closed(dialog, profile_id))
@@ -340,11 +357,11 @@ class ProfilesView(QWidget):
 
     def _after_save(self, profile_id: int) -> None:
         self.reload()
-        self.focus_profile(profile_id)
+        self._refocus = profile_id
 
     def _after_delete(self) -> None:
         self.reload()
-        self.focus_profile(None if len(self.tiles) == 1 else self.tiles[0].profile_id)
+        self._refocus = None if len(self.tiles) == 1 else self.tiles[0].profile_id
         if len(self.tiles) <= 2 and self.edit_mode:
             self.toggle_edit_mode()
 
@@ -354,6 +371,17 @@ class ProfilesView(QWidget):
         if self.profile_dialog is dialog:
             self.profile_dialog = None
         dialog.deleteLater()
-        if not any(t.hasFocus() for t in self.tiles) and not self.private_toggle.hasFocus() \
-                and not self.manage_button.hasFocus():
-            self.focus_profile(profile_id)
+        # Back on this screen: the ring goes to what the dialog made (or left) of the tile,
+        # once the dialog is gone (Qt hands focus back to the window after this signal).
+        target = self._refocus if self._refocus is not _KEEP else profile_id
+        self._refocus = _KEEP
+        self._focus_target = target if isinstance(target, int) else None
+        QTimer.singleShot(0, self._restore_focus)
+
+    def _restore_focus(self) -> None:
+        if not self.isVisible() or self.pin_dialog or self.profile_dialog:
+            return
+        # Some window systems (and Qt's offscreen one) leave no window active after a modal
+        # dialog; a remote has no mouse to click the window back.
+        self.activateWindow()
+        self.focus_profile(self._focus_target)

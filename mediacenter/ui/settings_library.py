@@ -142,9 +142,17 @@ class ProblemsModel(QAbstractTableModel):
         self.db = db
         self.rows: list[ScanProblem] = []
         self.total = 0
+        self._root_names: dict[str, str] = {}
+
+    def _root_name(self, root_path: str) -> str:
+        name = self._root_names.get(root_path)
+        if name is None:
+            name = self._root_names[root_path] = Path(root_path).name or root_path
+        return name
 
     def reload(self) -> None:
         self.beginResetModel()
+        self._root_names: dict[str, str] = {}
         self.total = count_problems(self.db)
         self.rows = list_problems(self.db, limit=self.PAGE)
         self.endResetModel()
@@ -177,7 +185,9 @@ class ProblemsModel(QAbstractTableModel):
             return None
         p = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (p.path, p.description, Path(p.root_path).name or p.root_path)[index.column()]
+            if index.column() == 2:
+                return self._root_name(p.root_path)
+            return p.path if index.column() == 0 else p.description
         if role == SECOND_LINE_ROLE and index.column() == 1:
             return p.short_detail
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -306,9 +316,11 @@ class LibrarySection(QWidget):
         self.problems_model = ProblemsModel(db, self)
         self.problems_view = _table(self.problems_model)
         ph = self.problems_view.horizontalHeader()
+        # No ResizeToContents here: it measures every loaded row on each page fetched.
         ph.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         ph.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        ph.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        ph.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        self.problems_view.setColumnWidth(2, 180)
         self.problems_view.verticalHeader().setDefaultSectionSize(66)
         self.problems_view.setMinimumHeight(230)
         self.problems_empty = QLabel("No problems: every file found was read.")
@@ -387,7 +399,7 @@ class LibrarySection(QWidget):
     def _update_buttons(self) -> None:
         has_roots = bool(self.roots_model.roots)
         self.rescan_button.setEnabled(has_roots)
-        self.rescan_all_button.setEnabled(len(self.roots_model.roots) > 1)
+        self.rescan_all_button.setEnabled(has_roots)
         self.remove_button.setEnabled(has_roots)
 
     def focus_first(self) -> None:

@@ -8,7 +8,7 @@ would be left showing a profile that no longer exists.
 from __future__ import annotations
 
 import sqlite_utils
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -178,7 +178,13 @@ class ProfilesSection(QWidget):
         if self.dialog is dialog:
             self.dialog = None
         dialog.deleteLater()
-        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(0, self._refocus)
+
+    def _refocus(self) -> None:
+        # After the dialog, back to the list, in an active window (see ConfirmDialog).
+        if self.isVisible():
+            self.window().activateWindow()
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _after_change(self, profile_id: int | None) -> None:
         self.reload(select_id=profile_id)

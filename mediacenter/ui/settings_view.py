@@ -52,60 +52,66 @@ class SettingsView(QWidget):
         self.paths = paths
         self.profile_id: int | None = None
 
-        self.library = LibrarySection(db)
-        self.playback = PlaybackSection(db)
-        self.profiles = ProfilesSection(db)
-        self.about = AboutSection(db, paths)
+        # Parents first, children after: a widget that joins an already styled hierarchy is
+        # polished once; building the sections loose and adding them afterwards polished
+        # everything twice (0.3 s of the UI thread with the theme's style sheet).
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        sidebar = QWidget(self)
+        sidebar.setObjectName("settingsSidebar")
+        sidebar.setFixedWidth(330)
+        self.stack = QStackedWidget(self)
+        lay.addWidget(sidebar)
+        lay.addWidget(self.stack, 1)
+
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(32, 48, 24, 32)
+        side.setSpacing(28)
+        heading = QLabel("Settings", sidebar)
+        heading.setObjectName("settingsHeading")
+        self.nav_list = QListWidget(sidebar)
+        self.nav_list.setObjectName("settingsNav")
+        self.nav_list.addItems(list(SECTIONS))
+        self.nav_list.setItemDelegate(NavDelegate(self.nav_list))
+        self.nav_list.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.nav_list.installEventFilter(self)
+        side.addWidget(heading)
+        side.addWidget(self.nav_list, 1)
+
+        self.scrolls: list[QScrollArea] = []
+        holders: list[QWidget] = []
+        for _ in SECTIONS:
+            scroll = QScrollArea(self.stack)
+            scroll.setObjectName("sectionScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            self.stack.addWidget(scroll)
+            holder = QWidget()
+            holder.setObjectName("sectionPage")
+            scroll.setWidget(holder)
+            self.scrolls.append(scroll)
+            holders.append(holder)
+
+        self.library = LibrarySection(db, holders[0])
+        self.playback = PlaybackSection(db, holders[1])
+        self.profiles = ProfilesSection(db, holders[2])
+        self.about = AboutSection(db, paths, holders[3])
         self.sections: dict[str, QWidget] = {
             "Library": self.library, "Playback": self.playback,
             "Profiles": self.profiles, "About": self.about,
         }
+        for holder, section in zip(holders, self.sections.values(), strict=True):
+            hl = QVBoxLayout(holder)
+            hl.setContentsMargins(64, 52, 64, 40)
+            hl.addWidget(section)
+            section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
         self.library.add_folder_requested.connect(self.add_folder_requested)
         self.library.remove_folder_requested.connect(self.remove_folder_requested)
         self.library.rescan_requested.connect(self.rescan_requested)
         self.library.cancel_scan_requested.connect(self.cancel_scan_requested)
         self.profiles.profiles_changed.connect(self._profiles_changed)
         self.about.history_erased.connect(self.history_erased)
-
-        sidebar = QWidget()
-        sidebar.setObjectName("settingsSidebar")
-        sidebar.setFixedWidth(330)
-        heading = QLabel("Settings")
-        heading.setObjectName("settingsHeading")
-        self.nav_list = QListWidget()
-        self.nav_list.setObjectName("settingsNav")
-        self.nav_list.addItems(list(SECTIONS))
-        self.nav_list.setItemDelegate(NavDelegate(self.nav_list))
-        self.nav_list.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.nav_list.installEventFilter(self)
-        side = QVBoxLayout(sidebar)
-        side.setContentsMargins(32, 48, 24, 32)
-        side.setSpacing(28)
-        side.addWidget(heading)
-        side.addWidget(self.nav_list, 1)
-
-        self.stack = QStackedWidget()
-        self.scrolls: list[QScrollArea] = []
-        for section in self.sections.values():
-            scroll = QScrollArea()
-            scroll.setObjectName("sectionScroll")
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            holder = QWidget()
-            holder.setObjectName("sectionPage")
-            hl = QVBoxLayout(holder)
-            hl.setContentsMargins(64, 52, 64, 40)
-            hl.addWidget(section)
-            scroll.setWidget(holder)
-            self.stack.addWidget(scroll)
-            self.scrolls.append(scroll)
-            section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
-
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(sidebar)
-        lay.addWidget(self.stack, 1)
 
         self.nav_list.currentRowChanged.connect(self._show_row)
         self.nav_list.setCurrentRow(0)

@@ -1,0 +1,127 @@
+"""App-wide settings that belong with the catalog (table ``app_settings``), not with a machine.
+
+Why here and not in ``config.Settings`` (a JSON file per machine): these describe how the
+household uses this catalog — which profile was used last, whether playback resumes — and must
+follow the catalog when it moves. Values are stored as text; the typed accessors below never
+raise on a stored value they do not understand (an older or newer app may have written it),
+they fall back to the default. Setters validate and raise ValueError with a clear message.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlite_utils
+
+from mediacenter.db.tx import transaction
+
+MAX_KEY_LENGTH: Final = 100
+MAX_VALUE_LENGTH: Final = 10_000
+
+LAST_PROFILE_KEY: Final = "last_profile_id"
+RESUME_KEY: Final = "playback.resume"
+AUTOPLAY_NEXT_KEY: Final = "playback.autoplay_next"
+UPNEXT_SECONDS_KEY: Final = "playback.upnext_seconds"
+
+RESUME_MODES: Final = ("always", "ask", "never")
+DEFAULT_RESUME: Final = "always"
+DEFAULT_AUTOPLAY_NEXT: Final = True
+DEFAULT_UPNEXT_SECONDS: Final = 10
+MAX_UPNEXT_SECONDS: Final = 60
+
+
+def _check_key(key: object) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError("A setting key must be non-empty text")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"A setting key can have at most {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """The stored text for ``key``, or ``default`` when it was never set."""
+    row = db.conn.execute(
+        "SELECT value FROM app_settings WHERE key = ?", (_check_key(key),)
+    ).fetchone()
+    return default if row is None else str(row[0])
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    """Store ``value`` for ``key`` (one short transaction); ``None`` forgets the key."""
+    key = _check_key(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"A setting value must be text, not {type(value).__name__}")
+    if value is not None and len(value) > MAX_VALUE_LENGTH:
+        raise ValueError(f"A setting value can have at most {MAX_VALUE_LENGTH} characters")
+    with transaction(db):
+        if value is None:
+            db.conn.execute("DELETE FROM app_settings WHERE key = ?", (key,))
+        else:
+            db.conn.execute(
+                "INSERT INTO app_settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+# -- the last profile used ---------------------------------------------------------------------
+
+
+def last_profile_id(db: sqlite_utils.Database) -> int | None:
+    """The profile chosen last on the "Who's watching" screen, if it still exists."""
+    raw = get_setting(db, LAST_PROFILE_KEY)
+    if raw is None or not raw.strip().isdigit():
+        return None
+    pid = int(raw)
+    exists = db.conn.execute("SELECT 1 FROM profiles WHERE id = ?", (pid,)).fetchone()
+    return pid if exists else None
+
+
+def set_last_profile_id(db: sqlite_utils.Database, profile_id: int | None) -> None:
+    """Remember (or with ``None`` forget) the profile to focus first next time."""
+    set_setting(db, LAST_PROFILE_KEY, None if profile_id is None else str(int(profile_id)))
+
+
+# -- playback (read by the player, written by the settings screen) ------------------------------
+
+
+def resume_mode(db: sqlite_utils.Database) -> str:
+    """'always' resume where the profile stopped, 'ask' first, or 'never' (start over)."""
+    value = get_setting(db, RESUME_KEY)
+    return value if value in RESUME_MODES else DEFAULT_RESUME
+
+
+def set_resume_mode(db: sqlite_utils.Database, mode: str) -> None:
+    if mode not in RESUME_MODES:
+        raise ValueError(f"Resume must be one of {', '.join(RESUME_MODES)}, not {mode!r}")
+    set_setting(db, RESUME_KEY, mode)
+
+
+def autoplay_next(db: sqlite_utils.Database) -> bool:
+    """Whether the next episode starts by itself after the Up Next countdown."""
+    value = get_setting(db, AUTOPLAY_NEXT_KEY)
+    if value in ("1", "0"):
+        return value == "1"
+    return DEFAULT_AUTOPLAY_NEXT
+
+
+def set_autoplay_next(db: sqlite_utils.Database, enabled: bool) -> None:
+    set_setting(db, AUTOPLAY_NEXT_KEY, "1" if enabled else "0")
+
+
+def upnext_seconds(db: sqlite_utils.Database) -> int:
+    """Length of the Up Next countdown in seconds (0: no countdown, next starts at once)."""
+    value = get_setting(db, UPNEXT_SECONDS_KEY)
+    if value is not None and value.strip().isdigit():
+        seconds = int(value)
+        if 0 <= seconds <= MAX_UPNEXT_SECONDS:
+            return seconds
+    return DEFAULT_UPNEXT_SECONDS
+
+
+def set_upnext_seconds(db: sqlite_utils.Database, seconds: int) -> None:
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise ValueError("The Up Next countdown must be a whole number of seconds")
+    if not 0 <= seconds <= MAX_UPNEXT_SECONDS:
+        raise ValueError(f"The Up Next countdown must be 0 to {MAX_UPNEXT_SECONDS} seconds")
+    set_setting(db, UPNEXT_SECONDS_KEY, str(seconds))
