@@ -41,7 +41,7 @@ from mediacenter.db.catalog import (
 )
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import create_profile, get_profile, list_profiles
-from mediacenter.home.rows import Page
+from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
 from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
 from mediacenter.tasks import Task, TaskContext, TaskRunner
@@ -92,11 +92,11 @@ def build_home_page(db, profile_id: int) -> Page:
     return catalog_page(db, profile_id)
 
 
-def _home_job(paths: Paths, profile_id: int):
+def _home_job(paths: Paths, profile_id: int, builder: PageBuilder):
     def job(ctx: TaskContext) -> Page:
         db = open_db(paths.db_path, migrate_schema=False)
         try:
-            return build_home_page(db, profile_id)
+            return builder(db, profile_id)
         finally:
             db.conn.close()
 
@@ -190,6 +190,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         shell.addWidget(self.nav)
         shell.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        #: Builds a profile's home page on a worker thread (tests may pin the catalog rows).
+        self.page_builder: PageBuilder = build_home_page
         self._home_task: Task | None = None
         self._home_dirty = False
         self._bg: dict[str, Task] = {}
@@ -575,7 +577,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if self._home_task is not None:
             self._home_dirty = True  # one more when this one ends
             return
-        task = Task(_home_job(self.paths, self.profile_id), name="home")
+        task = Task(_home_job(self.paths, self.profile_id, self.page_builder), name="home")
         task.signals.finished.connect(self._on_home_page)
         task.signals.failed.connect(self._on_home_failed)
         self._home_task = task

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from mediacenter.db.profiles import create_profile
+from mediacenter.home.catalog_rows import catalog_page
 from mediacenter.playback import vlc_backend
 from mediacenter.playback.vlc_env import libvlc_info
 from mediacenter.ui.main_window import MainWindow
@@ -65,7 +66,17 @@ def _theme(qapp):
 
 @pytest.fixture
 def app(qtbot, library):
-    yield from open_window(qtbot, library, screen="home")
+    """The window on its home screen with the catalog's own rows (the recommender's rows are
+    tested in test_home_recommended.py): these tests are about the screens."""
+    for w in open_window(qtbot, library, screen="home"):
+        w.page_builder = lambda db, pid, now=None: catalog_page(db, pid)
+        w.refresh_home()
+        qtbot.waitUntil(lambda w=w: w.home.page is not None and w._home_task is None,
+                        timeout=T)
+        w.refresh_home()
+        qtbot.waitUntil(lambda w=w: w._home_task is None, timeout=T)
+        w.home.focus_first()
+        yield w
 
 
 def _rows_ready(qtbot, w: MainWindow) -> None:
