@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
-DOMAIN = ("db", "library", "recommend", "artwork")
+DOMAIN = ("db", "library", "recommend", "artwork", "home")
 
 
 def _imports(path: Path) -> set[str]:
