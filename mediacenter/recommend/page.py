@@ -1,0 +1,714 @@
+"""A profile's home page: Netflix-style rows, chosen and ordered for the profile.
+
+:func:`build_page` is the :class:`~mediacenter.home.rows.PageBuilder` the GUI calls. Rows:
+
+- ``continue`` - Continue watching (episodes: the one to play next), with progress;
+- ``top`` - Top picks for {profile}: the best scores, re-ranked so that the genres match the
+  profile's history in proportion (calibration, Steck 2018) instead of ten titles of one taste;
+- ``because:<title_id>`` - Because you watched X: titles closest to X by the SVD's item factors
+  and by content, for the profile's most recent liked titles;
+- ``genre:<name>`` - the profile's own largest genres (the household's largest for a new
+  profile), best scores first;
+- ``new`` - New in your library (added in the last :data:`NEW_WINDOW_S`), best scores first;
+- ``trending`` - Trending in your household: what the other profiles played lately;
+- ``again`` - Watch it again: titles the profile finished and liked, not played for a while.
+
+Continue watching comes first and Top picks second; the other rows are ordered by how well
+their titles score for the profile (and the hour: see :func:`context_boost`). No title appears
+twice in a row nor more than twice on a page (:func:`mediacenter.home.rows.dedupe_rows`); later
+rows prefer titles not shown yet. Every item carries a reason (:mod:`.explain`).
+
+Works without a model (content, household popularity, NFO ratings), loads the model file
+lazily, keeps it per process and reloads it when the file changes. The catalog's content index
+is cached per catalog file and rebuilt when the catalog's movies and shows change. A kids
+profile only ever sees :func:`~mediacenter.db.content_rating.visible_title_ids`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from mediacenter.db.content_rating import visible_title_ids
+from mediacenter.db.profiles import Profile, ProfileNotFoundError, get_profile
+from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
+from mediacenter.playback.history import continue_watching, next_episode
+from mediacenter.recommend.content import CatalogIndex, build_index, catalog_signature
+from mediacenter.recommend.content import load_catalog_items as _load_items
+from mediacenter.recommend.explain import Explainer, because_phrase, genre_shares
+from mediacenter.recommend.model import ModelFileError, RecModel
+from mediacenter.recommend.scoring import HistoryItem, Ranker, Scores
+from mediacenter.recommend.signals import Signal, profile_signals, recency_weight
+from mediacenter.recommend.train import model_path_for_db
+
+ROW_LENGTH = 20
+MIN_ROW_LENGTH = 6  # a small library gets shorter rows, so that one row does not take it all
+MIN_ROW_ITEMS = 3
+CANDIDATES = 200  # best-scored titles a row chooses from
+BECAUSE_ROWS = 3
+MIN_SIMILARITY = 0.05  # below this cosine a title is not "like" the one the row names
+GENRE_ROWS = 3
+GENRE_MIN_SHARE = 0.1
+NEW_WINDOW_S = 30 * 86400.0
+TRENDING_WINDOW_S = 30 * 86400.0
+AGAIN_AFTER_S = 30 * 86400.0
+CALIBRATION = 0.5  # 0: scores only; 1: genre proportions only
+CONTEXT_WEIGHT = 0.3
+CONTEXT_MIN_SESSIONS = 5
+ModelArg = RecModel | str | os.PathLike[str] | None
+
+
+# -- per-process caches ----------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_INDEX_CACHE: dict[str, tuple[tuple, CatalogIndex]] = {}
+_MODEL_CACHE: dict[str, tuple[tuple[int, int], RecModel | None, str | None]] = {}
+_RANKER_CACHE: dict[str, tuple[int, int, Ranker]] = {}
+_VISIBLE_CACHE: dict[tuple, frozenset[int]] = {}
+
+
+def _db_key(db: sqlite_utils.Database) -> str:
+    path = model_path_for_db(db)
+    return str(path.parent.parent) if path is not None else f"memory:{id(db.conn)}"
+
+
+def catalog_index(db: sqlite_utils.Database) -> CatalogIndex:
+    """The catalog's content index, rebuilt only when its movies and shows changed.
+
+    Nothing written since the last call on this connection, by it (``total_changes()``) or by
+    any other (``PRAGMA data_version``), means nothing to check; otherwise the titles'
+    signature decides.
+    """
+    key = _db_file(db)
+    (version,) = db.conn.execute("PRAGMA data_version").fetchone()
+    (changes,) = db.conn.execute("SELECT total_changes()").fetchone()
+    stamp = (id(db.conn), version, changes)
+    with _LOCK:
+        cached = _INDEX_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    signature = catalog_signature(db)
+    if cached is not None and cached[1].signature == signature:
+        index = cached[1]
+    else:
+        index = build_index(_load_items(db), signature=signature)
+    with _LOCK:
+        _INDEX_CACHE[key] = (stamp, index)
+    return index
+
+
+def _db_file(db: sqlite_utils.Database) -> str:
+    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or f"memory:{id(db.conn)}"
+    return f"memory:{id(db.conn)}"
+
+
+def load_model_cached(path: str | os.PathLike[str]) -> tuple[RecModel | None, str | None]:
+    """(model, note): the model at ``path``, kept per process and reloaded when the file
+    changes (size or mtime). A missing or unusable file gives (None, why) - never a crash."""
+    p = str(Path(path))
+    try:
+        st = os.stat(p)
+        stamp = (st.st_mtime_ns, st.st_size)
+    except FileNotFoundError:
+        return None, "No recommendation model yet: rows from content and popularity"
+    except OSError as exc:
+        return None, f"Recommendation model unreadable ({exc.strerror}); using content"
+    with _LOCK:
+        cached = _MODEL_CACHE.get(p)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    try:
+        model, note = RecModel.load(p), None
+    except ModelFileError as exc:
+        model, note = None, f"{exc}; using content and popularity until it is retrained"
+    with _LOCK:
+        _MODEL_CACHE[p] = (stamp, model, note)
+    return model, note
+
+
+def _resolve_model(db: sqlite_utils.Database, model: ModelArg
+                   ) -> tuple[RecModel | None, str | None]:
+    if isinstance(model, RecModel):
+        return model, None
+    path = model if model is not None else model_path_for_db(db)
+    if path is None:
+        return None, "In-memory catalog: no model file"
+    return load_model_cached(path)
+
+
+def _ranker(db: sqlite_utils.Database, index: CatalogIndex, model: RecModel | None) -> Ranker:
+    key = _db_key(db)
+    with _LOCK:
+        cached = _RANKER_CACHE.get(key)
+    if cached is not None and cached[0] == id(index) and cached[1] == id(model):
+        return cached[2]
+    ranker = Ranker(index, model)
+    with _LOCK:
+        _RANKER_CACHE[key] = (id(index), id(model), ranker)
+    return ranker
+
+
+def _visible(db: sqlite_utils.Database, profile: Profile, index: CatalogIndex
+             ) -> frozenset[int] | None:
+    if not profile.is_kids:
+        return None
+    key = (_db_key(db), index.signature, profile.id, profile.max_rating,
+           db.conn.execute("SELECT max(updated_at), count(*) FROM titles").fetchone())
+    with _LOCK:
+        cached = _VISIBLE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    ids = visible_title_ids(db, profile)
+    out = frozenset(ids or ())
+    with _LOCK:
+        if len(_VISIBLE_CACHE) > 32:
+            _VISIBLE_CACHE.clear()
+        _VISIBLE_CACHE[key] = out
+    return out
+
+
+def clear_caches() -> None:
+    """Forget cached indexes and models (tests; a catalog replaced under the same path)."""
+    with _LOCK:
+        _INDEX_CACHE.clear()
+        _MODEL_CACHE.clear()
+        _RANKER_CACHE.clear()
+        _VISIBLE_CACHE.clear()
+
+
+# -- household facts -------------------------------------------------------------------------
+
+
+@dataclass
+class Household:
+    """What the other profiles did: popularity for the scores and names for the reasons."""
+
+    popularity: np.ndarray  # per index row: recency-weighted viewers (all profiles)
+    trending: np.ndarray  # per index row: recency-weighted viewers among the others, lately
+    watchers: dict[int, list[str]]  # row -> names of other profiles who played it lately
+    viewers: dict[int, list[str]]  # row -> names of other profiles who ever played it
+    profiles: int
+
+
+def household(db: sqlite_utils.Database, index: CatalogIndex, profile_id: int, now: float
+              ) -> Household:
+    pop = np.zeros(len(index))
+    trend = np.zeros(len(index))
+    watchers: dict[int, list[str]] = {}
+    viewers: dict[int, list[str]] = {}
+    names = dict(db.conn.execute("SELECT id, name FROM profiles"))
+    rows = db.conn.execute(
+        """SELECT coalesce(CASE WHEN t.kind IN ('episode', 'season') THEN t.show_id END, t.id),
+                  ws.profile_id, max(ws.last_played_at), max(ws.watched)
+           FROM watch_state ws JOIN titles t ON t.id = ws.title_id
+           WHERE ws.last_played_at IS NOT NULL
+           GROUP BY 1, 2"""
+    ).fetchall()
+    for tid, pid, last, watched in rows:
+        r = index.pos.get(int(tid))
+        if r is None:
+            continue
+        w = recency_weight(last, now) * (1.0 if watched else 0.5)
+        pop[r] += w
+        if pid == profile_id:
+            continue
+        viewers.setdefault(r, []).append(names.get(pid, "someone"))
+        if last is not None and now - last <= TRENDING_WINDOW_S:
+            trend[r] += w
+            watchers.setdefault(r, []).append(names.get(pid, "someone"))
+    for lists in (watchers, viewers):
+        for r in lists:
+            lists[r].sort(key=str.casefold)
+    for tid, n in db.conn.execute(
+        "SELECT title_id, count(*) FROM ratings WHERE source = 'explicit' AND value > 0 "
+        "GROUP BY title_id"
+    ):
+        r = index.pos.get(int(tid))
+        if r is not None:
+            pop[r] += 0.5 * n
+    return Household(pop, trend, watchers, viewers, len(names))
+
+
+# -- context: the hour and the day -------------------------------------------------------------
+
+
+def time_bucket(ts: float) -> tuple[str, str]:
+    """("weekday"|"weekend", "morning"|"afternoon"|"evening"|"night") in local time."""
+    t = time.localtime(ts)
+    day = "weekend" if t.tm_wday >= 5 else "weekday"
+    h = t.tm_hour
+    part = ("night" if h < 5 else "morning" if h < 12 else "afternoon" if h < 17
+            else "evening" if h < 23 else "night")
+    return day, part
+
+
+def context_boost(db: sqlite_utils.Database, index: CatalogIndex, profile_id: int, now: float
+                  ) -> tuple[np.ndarray | None, Callable[[int], str | None] | None]:
+    """Per-title boost from what the profile plays at this time of the week, with reasons.
+
+    For each genre (and for movies vs shows), the lift of its share among the profile's
+    sessions started in the current bucket (weekday/weekend x part of day) over its share
+    among all sessions, smoothed; a title gets the mean log-lift of its genres. None until the
+    profile has :data:`CONTEXT_MIN_SESSIONS` sessions in this bucket.
+    """
+    rows = db.conn.execute(
+        """SELECT s.started_at, coalesce(CASE WHEN t.kind IN ('episode', 'season')
+                                              THEN t.show_id END, t.id)
+           FROM watch_sessions s JOIN titles t ON t.id = s.title_id
+           WHERE s.profile_id = ? AND s.end_reason IN ('finished', 'stopped')
+           ORDER BY s.started_at DESC LIMIT 2000""",
+        (profile_id,),
+    ).fetchall()
+    bucket = time_bucket(now)
+    in_bucket = [tid for at, tid in rows if time_bucket(at) == bucket and tid in index.pos]
+    everything = [tid for _at, tid in rows if tid in index.pos]
+    if len(in_bucket) < CONTEXT_MIN_SESSIONS or len(everything) < 2 * CONTEXT_MIN_SESSIONS:
+        return None, None
+    n_genres = len(index.genre_names) + 2
+
+    def counts(ids: Sequence[int]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for tid in ids:
+            r = index.pos[tid]
+            keys = [*index.genre_names_of(r), f"kind:{index.items[r].kind}"]
+            for g in keys:
+                out[g] = out.get(g, 0.0) + 1.0
+        return out
+
+    cb, ca = counts(in_bucket), counts(everything)
+    lift = {g: math.log(((cb.get(g, 0.0) + 1) / (len(in_bucket) + n_genres))
+                        / ((ca[g] + 1) / (len(everything) + n_genres))) for g in ca}
+    genre_lift = np.array([lift.get(g, 0.0) for g in index.genre_names])
+    kinds = np.array([item.kind for item in index.items])
+    kind_lift = np.where(kinds == "show", lift.get("kind:show", 0.0),
+                         lift.get("kind:movie", 0.0))
+    n_keys = np.asarray(index.genres.sum(axis=1)).ravel() + 1.0
+    mean_lift = (np.asarray(index.genres @ genre_lift).ravel() + kind_lift) / n_keys
+    boost = CONTEXT_WEIGHT * np.clip(mean_lift, -1.0, 1.0)
+    day, part = bucket
+    when = f"{day} {part}s"
+
+    def reason(row: int) -> str | None:
+        keys = [*index.genre_names_of(row), f"kind:{index.items[row].kind}"]
+        top_value, top_key = max((lift.get(g, 0.0), g) for g in keys)
+        if top_value <= 0.2 or cb.get(top_key, 0) < 2:
+            return None
+        what = {"kind:show": "shows", "kind:movie": "movies"}.get(top_key, top_key)
+        return f"You often watch {what} on {when}"
+
+    return boost, reason
+
+
+# -- row building ----------------------------------------------------------------------------
+
+
+def calibrated(candidates: np.ndarray, scores: np.ndarray, genres, target: Mapping[int, float],
+               k: int, strength: float = CALIBRATION) -> list[int]:
+    """Greedy calibrated re-ranking: pick ``k`` of ``candidates`` (index rows, best first)
+    maximising (1 - strength) * relevance - strength * KL(target || list genres).
+
+    ``genres`` is the index's row x genre 0/1 matrix; ``target`` maps a genre column to its
+    share of the profile's history. Without a target the scores' order is kept.
+    """
+    if not target or len(candidates) <= 1:
+        return [int(c) for c in candidates[:k]]
+    g = genres[candidates].toarray()
+    sums = g.sum(axis=1, keepdims=True)
+    p_item = np.divide(g, sums, out=np.zeros_like(g), where=sums > 0)
+    cols = np.zeros(g.shape[1])
+    for c, v in target.items():
+        cols[c] = v
+    p = cols / cols.sum()
+    s = scores[candidates].astype(np.float64)
+    lo, hi = float(s.min()), float(s.max())
+    rel = (s - lo) / (hi - lo) if hi > lo else np.ones_like(s)
+    chosen: list[int] = []
+    q_sum = np.zeros(g.shape[1])
+    rel_sum = 0.0
+    available = np.ones(len(candidates), dtype=bool)
+    mask = p > 0
+    for _ in range(min(k, len(candidates))):
+        n = len(chosen) + 1
+        q = (q_sum[None, :] + p_item) / n
+        q_tilde = 0.99 * q[:, mask] + 0.01 * p[mask]
+        kl = (p[mask] * np.log(p[mask] / q_tilde)).sum(axis=1)
+        gain = (1 - strength) * (rel_sum + rel) / n - strength * kl
+        gain[~available] = -np.inf
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        available[j] = False
+        q_sum += p_item[j]
+        rel_sum += rel[j]
+    return [int(candidates[j]) for j in chosen]
+
+
+def _fresh_first(rows: Sequence[int], used: Mapping[int, int], k: int) -> list[int]:
+    """``k`` rows, preferring titles not on the page yet (stable within each group)."""
+    fresh = [r for r in rows if used.get(r, 0) == 0]
+    again = [r for r in rows if used.get(r, 0) == 1]
+    return (fresh + again)[:k]
+
+
+def _clock(ms: int) -> str:
+    s = max(0, ms) // 1000
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
+        f"{s // 60}:{s % 60:02d}"
+
+
+def _continue_row(db: sqlite_utils.Database, profile_id: int,
+                  visible: frozenset[int] | None) -> Row | None:
+    """In-progress movies and, for shows, the episode to play next, most recent first."""
+    items: list[RowItem] = []
+    for tid in continue_watching(db, profile_id, limit=ROW_LENGTH):
+        kind = db.conn.execute("SELECT kind FROM titles WHERE id = ?", (tid,)).fetchone()
+        if kind is None:
+            continue
+        play = next_episode(db, profile_id, tid) if kind[0] == "show" else tid
+        if play is None or (visible is not None and play not in visible):
+            continue
+        ep_kind, season, episode, resume, duration = db.conn.execute(
+            "SELECT t.kind, t.season_number, t.episode_number, ws.resume_position_ms, "
+            "ws.duration_ms FROM titles t LEFT JOIN watch_state ws "
+            "ON ws.title_id = t.id AND ws.profile_id = ? WHERE t.id = ?",
+            (profile_id, play)).fetchone()
+        resume = int(resume or 0)
+        code = f"S{season or 0:02d}E{episode or 0:02d} · " if ep_kind == "episode" else ""
+        if resume > 0:
+            left = (f", {max(1, (int(duration) - resume) // 60000)} min left"
+                    if duration else "")
+            reason = f"{code}Resume at {_clock(resume)}{left}"
+        else:
+            reason = f"{code}Next episode" if ep_kind == "episode" else f"{code}Start"
+        progress = min(1.0, resume / duration) if duration and resume > 0 else 0.0
+        items.append(RowItem(int(play), reason, float(progress)))
+    if not items:
+        return None
+    return Row("continue", "Continue watching", tuple(items), KIND_CONTINUE)
+
+
+@dataclass
+class _Ctx:
+    index: CatalogIndex
+    scores: Scores
+    explainer: Explainer
+    exclude: np.ndarray  # bool per row: never recommend
+    visible: np.ndarray  # bool per row
+    used: dict[int, int]
+    row_len: int = ROW_LENGTH
+
+    def candidates(self, among: np.ndarray | None = None, k: int = CANDIDATES) -> np.ndarray:
+        return self.scores.top(k, self.exclude, among)
+
+    def take(self, rows: Sequence[int]) -> None:
+        for r in rows:
+            self.used[r] = self.used.get(r, 0) + 1
+
+    def item(self, row: int, reason: str) -> RowItem:
+        return RowItem(int(self.index.ids[row]), reason)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    return (x - float(x.mean())) / std if std > 1e-12 else np.zeros_like(x)
+
+
+def _because_rows(ctx: _Ctx, seeds: Sequence[tuple[int, Signal]], ranker: Ranker) -> list[Row]:
+    out: list[Row] = []
+    index = ctx.index
+    norms = None
+    for seed_row, signal in seeds[:BECAUSE_ROWS]:
+        sim = index.similar(seed_row)
+        if ranker.usable_model and ranker.known[seed_row]:
+            q = ranker.q
+            assert q is not None
+            if norms is None:
+                norms = np.linalg.norm(q, axis=1)
+            denom = np.where(norms > 0, norms * norms[seed_row], 1.0)
+            cf_sim = np.where(ranker.known, (q @ q[seed_row]) / denom, 0.0)
+            w = ranker.cf_confidence
+            sim = (1 - w) * sim + w * np.clip(cf_sim, 0, None)
+        # Similar first; among the similar, what suits the profile.
+        mix = _z(sim) + 0.25 * _z(ctx.scores.total)
+        mix[ctx.exclude | (sim < MIN_SIMILARITY)] = -np.inf
+        mix[seed_row] = -np.inf
+        order = [int(r) for r in np.argsort(-mix, kind="stable")[: 3 * ctx.row_len]
+                 if np.isfinite(mix[r])]
+        if len(order) < MIN_ROW_ITEMS:
+            continue
+        picked = _fresh_first(order, ctx.used, ctx.row_len)
+        ctx.take(picked)
+        phrase = because_phrase(signal, index.items[seed_row].title)
+        items = tuple(ctx.item(r, ctx.explainer.similar_reason(r, seed_row, phrase))
+                      for r in picked)
+        out.append(Row(f"because:{int(index.ids[seed_row])}", phrase, items))
+    return out
+
+
+def _in_genre(reason: str, genre: str) -> str:
+    return reason if genre.casefold() in reason.casefold() else f"{genre} · {reason}"
+
+
+def _genre_rows(ctx: _Ctx, share: Mapping[str, float], count: Mapping[str, int],
+                household_pop: np.ndarray) -> list[Row]:
+    index = ctx.index
+    if not index.genre_names:
+        return []
+    genres: list[tuple[str, str]] = []  # (genre, why the row is here)
+    personal = [(v, g) for g, v in share.items()
+                if v >= GENRE_MIN_SHARE and count.get(g, 0) >= 2]
+    personal.sort(key=lambda t: (-t[0], t[1]))
+    for v, g in personal[:GENRE_ROWS]:
+        genres.append((g, f"{round(v * 100)} % of what you watch is {g}"))
+    if len(genres) < GENRE_ROWS:
+        # The household's (or the library's) largest genres fill in for a new profile.
+        weight = np.asarray(index.genres.T @ (household_pop + 1.0)).ravel()
+        for c in np.argsort(-weight, kind="stable"):
+            g = index.genre_names[int(c)]
+            if all(g != have for have, _ in genres):
+                genres.append((g, f"{g} in your library"))
+            if len(genres) >= GENRE_ROWS:
+                break
+    genres_csc = index.genres.tocsc()
+    out = []
+    for g, row_reason in genres:
+        col = index.genre_names.index(g)
+        among = np.zeros(len(index), dtype=bool)
+        among[genres_csc.indices[genres_csc.indptr[col]:genres_csc.indptr[col + 1]]] = True
+        cand = [int(r) for r in ctx.candidates(among, 3 * ctx.row_len)]
+        if len(cand) < MIN_ROW_ITEMS:
+            continue
+        picked = _fresh_first(cand, ctx.used, ctx.row_len)
+        ctx.take(picked)
+        items = tuple(ctx.item(r, _in_genre(ctx.explainer.reason(r), g)) for r in picked)
+        out.append(Row(f"genre:{g}", g, items, reason=row_reason))
+    return out
+
+
+def _new_row(ctx: _Ctx, now: float) -> Row | None:
+    index = ctx.index
+    among = (index.added_at >= now - NEW_WINDOW_S) & (index.added_at <= now + 60)
+    if not among.any():
+        return None
+    cand = [int(r) for r in ctx.candidates(among, 3 * ctx.row_len)]
+    if not cand:
+        return None
+    picked = _fresh_first(cand, ctx.used, ctx.row_len)
+    ctx.take(picked)
+    items = []
+    for r in picked:
+        taste = ctx.explainer.taste_match(r)
+        if taste and taste.startswith("Matches your taste for "):
+            reason = "New and m" + taste[1:]
+        elif taste and taste.startswith("You love "):
+            reason = "New and matches your taste for " + taste.removeprefix("You love ")
+        elif taste:
+            reason = f"New · {taste}"
+        else:
+            days = int(max(0.0, now - index.added_at[r]) // 86400)
+            reason = "Added today" if days == 0 else \
+                f"Added {days} day{'s' if days != 1 else ''} ago"
+        items.append(ctx.item(r, reason))
+    return Row("new", "New in your library", tuple(items))
+
+
+def _trending_row(ctx: _Ctx, hh: Household) -> Row | None:
+    if hh.profiles < 2:
+        return None
+    among = hh.trending > 0
+    if not among.any():
+        return None
+    mix = _z(hh.trending) + 0.2 * _z(ctx.scores.total)
+    mix[~among | ctx.exclude] = -np.inf
+    order = [int(r) for r in np.argsort(-mix, kind="stable")[: 3 * ctx.row_len]
+             if np.isfinite(mix[r])]
+    if not order:
+        return None
+    picked = _fresh_first(order, ctx.used, ctx.row_len)
+    ctx.take(picked)
+    items = tuple(ctx.item(r, popular_with(hh.watchers.get(r, []))) for r in picked)
+    return Row("trending", "Trending in your household", items)
+
+
+def popular_with(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return f"Popular with {names[0]}"
+    if len(names) == 2:
+        return f"Popular with {names[0]} and {names[1]}"
+    if not names:
+        return "Popular in your household"
+    return f"Popular with {names[0]}, {names[1]} and {len(names) - 2} more"
+
+
+def _again_row(ctx: _Ctx, signals: Mapping[int, Signal], now: float) -> Row | None:
+    index = ctx.index
+    picks: list[tuple[float, int, str]] = []
+    for tid, s in signals.items():
+        r = index.pos.get(tid)
+        if r is None or not ctx.visible[r] or s.excluded:
+            continue
+        finished = (s.source == "watch" and s.strength >= 0.8) or (
+            s.source == "explicit" and s.strength > 0)
+        if not finished or (s.at is not None and now - s.at < AGAIN_AFTER_S):
+            continue
+        if s.source == "explicit":
+            reason = "You loved it" if s.strength >= 1.0 else "You liked it"
+        elif "times" in s.detail or "twice" in s.detail or "episode" in s.detail:
+            reason = f"You {s.detail}"
+        else:
+            months = int((now - (s.at or now)) // (30 * 86400))
+            reason = (f"You watched it {months} month{'s' if months != 1 else ''} ago"
+                      if months >= 1 else "You watched it")
+        picks.append((s.strength + 0.1 * float(ctx.scores.total[r]), r, reason))
+    if not picks:
+        return None
+    picks.sort(key=lambda t: (-t[0], t[1]))
+    rows = _fresh_first([r for _s, r, _ in picks], ctx.used, ctx.row_len)
+    ctx.take(rows)
+    reasons = {r: reason for _s, r, reason in picks}
+    return Row("again", "Watch it again", tuple(ctx.item(r, reasons[r]) for r in rows))
+
+
+def _row_strength(row: Row, index: CatalogIndex, total: np.ndarray) -> float:
+    vals = [float(total[index.pos[it.title_id]]) for it in row.items[:5]
+            if it.title_id in index.pos]
+    return float(np.mean(vals)) if vals else -10.0
+
+
+# Added to a row's strength (the mean score of its first titles) when rows are ordered.
+ROW_PRIOR = {"because": 0.3, "genre": 0.1, "new": 0.2, "trending": 0.15, "again": -0.4}
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    profile: Profile
+    index: CatalogIndex
+    ranker: Ranker
+    signals: dict[int, Signal]
+    history_signals: dict[int, Signal]
+    visible_ids: frozenset[int] | None
+    household: Household
+    ctx: _Ctx
+    liked: list[tuple[int, float]]
+    share: dict[str, float]
+    count: dict[str, int]
+    notes: list[str]
+
+
+def _prepare(db: sqlite_utils.Database, profile_id: int, now: float, model: ModelArg
+             ) -> _Prepared:
+    """Everything the rows are made from: the profile, its signals and its scores."""
+    profile = get_profile(db, profile_id)
+    if profile is None:
+        raise ProfileNotFoundError(f"There is no profile with id {profile_id}")
+    notes: list[str] = []
+    index = catalog_index(db)
+    rec_model, note = _resolve_model(db, model)
+    if note:
+        notes.append(note)
+    ranker = _ranker(db, index, rec_model)
+    if rec_model is not None and len(index) and not ranker.known.any():
+        notes.append("The model does not know this catalog's titles yet; it will be retrained")
+
+    visible_ids = _visible(db, profile, index)
+    visible = np.ones(len(index), dtype=bool)
+    if visible_ids is not None:
+        visible = np.isin(index.ids, np.fromiter(visible_ids, dtype=np.int64))
+
+    signals = profile_signals(db, profile_id, now)
+    history: list[HistoryItem] = []
+    history_signals: dict[int, Signal] = {}
+    exclude = ~visible
+    for tid, s in signals.items():
+        r = index.pos.get(tid)
+        if r is None:
+            continue
+        history.append(HistoryItem(r, s.strength, recency_weight(s.at, now)))
+        history_signals[r] = s
+        exclude[r] = True  # seen, rated or refused: not a recommendation any more
+    hh = household(db, index, profile_id, now)
+    boost, context_reason = context_boost(db, index, profile_id, now)
+    scores = ranker.score(history, boost, hh.popularity)
+    liked = [(r, s.strength * recency_weight(s.at, now)) for r, s in history_signals.items()
+             if s.liked]
+    share, count = genre_shares(index, liked)
+    explainer = Explainer(index, scores, history_signals, share, count, hh.viewers, boost,
+                          context_reason, now)
+    row_len = int(np.clip(int((~exclude).sum()) // 3, MIN_ROW_LENGTH, ROW_LENGTH))
+    ctx = _Ctx(index, scores, explainer, exclude, visible, {}, row_len)
+    return _Prepared(profile, index, ranker, signals, history_signals, visible_ids, hh, ctx,
+                     liked, share, count, notes)
+
+
+def score_titles(db: sqlite_utils.Database, profile_id: int, *, now: float | None = None,
+                 model: ModelArg = None) -> dict[int, float]:
+    """Every title the profile could be recommended (movies and shows it may see and has not
+    played, rated or refused) with its score: what the rows are cut from. For diagnostics
+    and tests; the page is :func:`build_page`."""
+    now = time.time() if now is None else float(now)
+    prep = _prepare(db, profile_id, now, model)
+    total = prep.ctx.scores.total
+    return {int(prep.index.ids[r]): float(total[r])
+            for r in np.flatnonzero(~prep.ctx.exclude)}
+
+
+def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None = None,
+               model: ModelArg = None) -> Page:
+    """The home page of ``profile_id`` (see the module doc). ``model``: a loaded
+    :class:`RecModel`, a model file path, or None for the catalog's own model file.
+
+    Raises :class:`~mediacenter.db.profiles.ProfileNotFoundError` for an unknown profile.
+    """
+    started = time.perf_counter()
+    now = time.time() if now is None else float(now)
+    prep = _prepare(db, profile_id, now, model)
+    profile, index, ranker, ctx = prep.profile, prep.index, prep.ranker, prep.ctx
+    scores, explainer, hh = ctx.scores, ctx.explainer, prep.household
+    history_signals, signals, share, count = (prep.history_signals, prep.signals, prep.share,
+                                              prep.count)
+    liked, notes, visible_ids = prep.liked, prep.notes, prep.visible_ids
+
+    cont = _continue_row(db, profile_id, visible_ids)
+    top_row = None
+    if len(index):
+        target = {index.genre_names.index(g): v for g, v in share.items()}
+        picked = calibrated(ctx.candidates(), scores.total, index.genres, target, ctx.row_len)
+        ctx.take(picked)
+        if picked:
+            top_row = Row("top", f"Top picks for {profile.name}",
+                          tuple(ctx.item(r, explainer.reason(r)) for r in picked))
+    seeds = sorted(((r, s) for r, s in history_signals.items() if s.liked and s.at),
+                   key=lambda t: (-(t[1].at or 0.0), t[0]))
+    others: list[Row] = []
+    others += _because_rows(ctx, seeds, ranker)
+    others += _genre_rows(ctx, share, count, hh.popularity)
+    for row in (_new_row(ctx, now), _trending_row(ctx, hh), _again_row(ctx, signals, now)):
+        if row is not None:
+            others.append(row)
+
+    def strength(row: Row) -> float:
+        kind = row.key.split(":", 1)[0]
+        prior = ROW_PRIOR.get(kind, 0.0)
+        if kind in ("new", "trending") and len(liked) < 3:
+            prior += 0.5  # a new profile: what is new and what the others watch, first
+        return _row_strength(row, index, scores.total) + prior
+
+    others.sort(key=lambda r: -strength(r))
+    ordered = ([cont] if cont else []) + ([top_row] if top_row else []) + others
+    final = [r for r in dedupe_rows(ordered, max_per_page=2)
+             if r.kind == KIND_CONTINUE or r.key == "top" or len(r.items) >= MIN_ROW_ITEMS]
+    hero = top_row.items[0] if top_row and top_row.items else None
+    return Page(tuple(final), hero=hero, built_in_s=time.perf_counter() - started,
+                notes=tuple(notes))
