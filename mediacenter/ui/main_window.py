@@ -229,6 +229,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             lambda tid, vid, over: self.play_title(tid, version_id=vid or None,
                                                    start_over=over))
         self.details_view.changed.connect(self._mark_home_dirty)
+        self.details_view.changed.connect(self._start_training)
         self.search_view.details_requested.connect(self.open_details)
         self.player_view.next_title = self._next_title
         self.player_view.next_requested.connect(
@@ -383,6 +384,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.focus_search.setEnabled(True)
         self.back()
         self._mark_home_dirty()
+        self._start_training()  # retrains only when enough new signals arrived
         if self.pages.currentWidget() is self.catalog_page:
             current = self.view.currentIndex()
             self._on_current_changed(current, None)
