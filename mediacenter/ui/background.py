@@ -46,7 +46,7 @@ class BackgroundWorkMixin:
         paths = self.paths
 
         def job(ctx: TaskContext):
-            return generate_library(paths.db_path, paths.cache_dir / "artwork", workers=2,
+            return generate_library(paths.db_path, paths.cache_dir, workers=2,
                                     progress=ctx.progress, cancel=ctx.cancel, only_missing=True)
 
         task = Task(job, name="artwork")
