@@ -24,7 +24,6 @@ def _progress_pair(p) -> tuple[int, int]:
     return int(getattr(p, "done", 0) or 0), int(getattr(p, "total", 0) or 0)
 
 
-
 class BackgroundWorkMixin:
     """Artwork generation and model training, off the UI thread."""
 
@@ -85,7 +84,8 @@ class BackgroundWorkMixin:
             try:
                 if not needs_refresh(db, model_path):
                     return None
-                return train_model(db, model_path, progress=ctx.progress, cancel=ctx.cancel)
+                return train_model(db, model_path, progress=lambda *a: ctx.progress(a),
+                                   cancel=ctx.cancel)
             finally:
                 db.conn.close()
 
