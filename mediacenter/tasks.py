@@ -30,7 +30,10 @@ class TaskContext:
 
     def progress(self, obj: object) -> None:
         """Send ``obj`` to the UI thread (thread-safe, queued)."""
-        self._emit(obj)
+        try:
+            self._emit(obj)
+        except RuntimeError:  # the window closed while the work went on: stop it
+            self.cancel.set()
 
 
 class Task(QRunnable):
@@ -46,11 +49,15 @@ class Task(QRunnable):
 
     def run(self) -> None:  # worker thread
         try:
-            result = self.fn(self.ctx)
-        except Exception as exc:  # reported to the UI, never lost in a worker thread
-            self.signals.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
-        else:
-            self.signals.finished.emit(result)
+            try:
+                result = self.fn(self.ctx)
+            except Exception as exc:  # reported to the UI, never lost in a worker thread
+                self.signals.failed.emit(str(exc) or type(exc).__name__,
+                                         traceback.format_exc())
+            else:
+                self.signals.finished.emit(result)
+        except RuntimeError:
+            pass  # the window (and the receiver of these signals) closed meanwhile
 
     def cancel(self) -> None:
         self.ctx.cancel.set()

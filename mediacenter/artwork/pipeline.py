@@ -204,6 +204,7 @@ def process_video(
     duration_s: float | None = None,
     crops_for: int = 1,
     shapes: tuple[str, ...] = BASE_SHAPES,
+    tiles_for: int = 0,
     cancel: threading.Event | None = None,
     frame_name: Callable[[float], Path] | None = None,
     crop_name: Callable[[Candidate, str], Path] | None = None,
@@ -211,7 +212,9 @@ def process_video(
     """Candidates and crops for one video file, written under ``out_dir``.
 
     ``crops_for`` is how many of the best candidates get their crops now (the library makes
-    them for the best one; the CLI for all). Raises :class:`ExtractError` when the video gives
+    them for the best one; the CLI for all); ``tiles_for`` how many get at least the tile, the
+    shape the home rows draw by the dozen (so the app does not draw them while scrolling).
+    Raises :class:`ExtractError` when the video gives
     no frame and there is no sidecar art either.
     """
     t0 = time.perf_counter()
@@ -240,11 +243,11 @@ def process_video(
             cache.save_frame(c.image, path)
             c.path = str(path)
     crops: list[dict] = []
-    for rank, c in enumerate(cands[:crops_for]):
+    for rank, c in enumerate(cands[:max(crops_for, tiles_for)]):
         if cancel is not None and cancel.is_set():
             break
         assert c.image is not None
-        for shape in shapes:
+        for shape in (shapes if rank < crops_for else ("tile",)):
             img, info = render_shape(c.image, c.features, shape, title_text,
                                      treat=treats_title(c.source, c.kind))
             path = (crop_name(c, shape) if crop_name is not None
@@ -407,7 +410,7 @@ def run_job(job: TitleJob, cancel=None) -> TitleResult:
             raise ExtractError("the video is not reachable")
         res = process_video(
             job.video, tdir, title_text=job.title_text, sidecars=job.sidecars,
-            duration_s=job.duration_s, cancel=cancel,
+            duration_s=job.duration_s, cancel=cancel, tiles_for=KEEP,
             frame_name=lambda t: cache.frame_path(cache_dir, job.title_id, t, job.file_size,
                                                   job.file_mtime_ns),
             crop_name=lambda c, shape: cache.crop_path(cache_dir, job.title_id, c.path, c.phash,

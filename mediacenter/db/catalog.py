@@ -119,6 +119,17 @@ def list_titles(
     return [_row(r) for r in db.conn.execute(sql, params).fetchall()]
 
 
+def get_titles(db: sqlite_utils.Database, title_ids: list[int]) -> dict[int, TitleRow]:
+    """Many titles in one query (a page of a list), by id."""
+    out: dict[int, TitleRow] = {}
+    for start in range(0, len(title_ids), 500):
+        chunk = title_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in db.conn.execute(f"{_ROW_SQL} WHERE t.id IN ({marks})", chunk):
+            out[r[0]] = _row(r)
+    return out
+
+
 def get_title(db: sqlite_utils.Database, title_id: int) -> TitleRow | None:
     r = db.conn.execute(f"{_ROW_SQL} WHERE t.id = ?", (title_id,)).fetchone()
     return _row(r) if r else None

@@ -56,8 +56,31 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
     window.show()
-    window.start_watching()
-    window.scan_new_roots()
-    if window._scan is None:
-        window.start_background_work()
+    window.activateWindow()  # keyboard focus even without a window manager (Xvfb, kiosks)
+    from PySide6.QtCore import QTimer
+
+    # After the home screen is up: the folder watcher and pending scans, libVLC loaded (so the
+    # first Enter plays at once), then artwork and model training: none delays the first rows.
+    QTimer.singleShot(500, window.start_watching)
+    QTimer.singleShot(800, window.scan_new_roots)
+    QTimer.singleShot(1500, _prewarm_vlc)
+    QTimer.singleShot(BACKGROUND_DELAY_MS,
+                      lambda: window._scan is None and window.start_background_work())
     return app.exec()
+
+
+BACKGROUND_DELAY_MS = 5000
+
+
+def _prewarm_vlc() -> None:
+    """Create the libVLC instance (plugin cache, ~0.1-0.3 s) before anyone presses Play, on a
+    thread of its own so the UI never waits for it (libvlc_new is thread-safe)."""
+    import threading
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            from mediacenter.playback.vlc_backend import backend
+
+            backend().instance()
+
+    threading.Thread(target=load, name="vlc-prewarm", daemon=True).start()

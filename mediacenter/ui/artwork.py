@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -203,6 +204,7 @@ class ArtworkLoader(QObject):
         return db
 
     def _work(self) -> None:
+        _lower_thread_priority()
         try:
             while not self._closed:
                 with self._lock:
@@ -257,6 +259,13 @@ class ArtworkLoader(QObject):
                     record_reward(db, profile_id, title_id, row[1:])
                 else:
                     record_impression(db, profile_id, title_id, candidate, row)
+
+
+def _lower_thread_priority() -> None:
+    """Decoding art must not take the core the UI thread needs (Linux: per-thread nice)."""
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+        with contextlib.suppress(OSError, PermissionError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _read_scaled(path: Path, size: QSize) -> QImage | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from mediacenter.db.catalog import TitleRow, get_title, search
+from mediacenter.db.catalog import TitleRow, get_titles, search
 
 COL_TITLE, COL_YEAR, COL_KIND, COL_STATUS = range(4)
 HEADERS = ("Title", "Year", "Kind", "Status")
@@ -81,9 +81,11 @@ class CatalogModel(QAbstractTableModel):
         tid = self._ids[row]
         hit = self._rows.get(tid)
         if hit is None:
-            hit = get_title(self.db, tid)
-            if hit is not None:
-                self._rows[tid] = hit
+            # one query for the page around the row: scrolling asks for rows one by one
+            start = row - row % PAGE
+            page = [t for t in self._ids[start:start + PAGE] if t not in self._rows]
+            self._rows.update(get_titles(self.db, page))
+            hit = self._rows.get(tid)
         return hit
 
     # -- Qt model API ---------------------------------------------------------------------
@@ -113,8 +115,10 @@ class CatalogModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
+    _ROLES = (IdRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or role not in self._ROLES:
             return None
         r = self._row(index.row())
         if r is None:

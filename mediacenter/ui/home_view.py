@@ -233,8 +233,10 @@ class HomeView(QWidget):
     # -- content ----------------------------------------------------------------------------
 
     def set_page(self, page: Page, empty_text: str = "") -> None:
-        """Show ``page``; the focused tile stays focused when its row and title remain."""
+        """Show ``page``; the focused tile stays focused when its row and title remain (else
+        the same title elsewhere, else the same row position): a refresh never loses focus."""
         keep = self.focused_tile()
+        keep_row = self.current_row()
         for w in self.rows:
             self.column.removeWidget(w)
             w.deleteLater()
@@ -265,8 +267,13 @@ class HomeView(QWidget):
             self.empty.setText(empty_text or "Nothing to show yet.")
             self.empty_button.setVisible("Add folder" in self.empty.text())
             self.demo_button.setVisible(self.empty_button.isVisible())
-        if keep is not None:
-            self.focus_tile(*keep)
+        if keep is not None and not self.focus_tile(*keep):
+            for w in self.rows:
+                if w.model.index_of(keep[1]).isValid():
+                    self.focus_tile(w.row.key, keep[1])
+                    break
+            else:
+                self.focus_row(min(keep_row, len(self.rows) - 1), 0)
 
     def _choose(self, title_id: int, is_continue: bool) -> None:
         (self.play_requested if is_continue else self.details_requested).emit(title_id)
@@ -282,9 +289,11 @@ class HomeView(QWidget):
         for w in self.rows:
             if w.row.key == row_key:
                 idx = w.model.index_of(title_id)
+                if not idx.isValid():
+                    return False
                 w.view.setFocus()
-                if idx.isValid():
-                    w.view.setCurrentIndex(idx)
+                w.view.setCurrentIndex(idx)
+                self._keep_visible(w)
                 return True
         return False
 

@@ -54,10 +54,20 @@ class LibraryPageMixin:
 
     # -- catalog ----------------------------------------------------------------------------
 
+    _library_stale = True  # reloaded when the library screen shows: 10,000 rows cost time
+
     def refresh(self) -> None:
+        if self.pages.currentWidget() is not self.catalog_page:
+            self._library_stale = True
+            return
+        self._library_stale = False
         self._reload(None)
 
     def _apply_search(self) -> None:
+        if self.pages.currentWidget() is not self.catalog_page:
+            self._library_stale = True
+            return
+        self._library_stale = False
         self._reload(self.search.text())
 
     def _reload(self, query: str | None) -> None:

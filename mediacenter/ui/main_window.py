@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -175,11 +175,15 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.home = HomeView(self.db, self.artwork)
         self.details_view = DetailsView(self.db, self.artwork)
         self.search_view = SearchView(self.db, self.artwork)
-        self.settings_view = _make_settings(self.db, paths)
+        # Settings is built the first time it is shown (it costs a start-up otherwise).
+        self.settings_view: QWidget | None = None
+        self.settings_page = QWidget(objectName="settingsPage")
+        QVBoxLayout(self.settings_page).setContentsMargins(0, 0, 0, 0)
+        self._scan_state: tuple[bool, str, int, int] | None = None
         self.profiles_view = _make_profiles(self.db)
         self.pages = QStackedWidget()
         for page in (self.catalog_page, self.player_view, self.home, self.details_view,
-                     self.search_view, self.settings_view, self.profiles_view):
+                     self.search_view, self.settings_page, self.profiles_view):
             self.pages.addWidget(page)
         self.nav = NavBar()
         self._history: list[QWidget] = []
@@ -193,6 +197,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         #: Builds a profile's home page on a worker thread (tests may pin the catalog rows).
         self.page_builder: PageBuilder = build_home_page
         self._home_task: Task | None = None
+        self._quick_page_for: int | None = None
         self._home_dirty = False
         self._bg: dict[str, Task] = {}
 
@@ -235,7 +240,6 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.player_view.next_requested.connect(
             self.play_title)
         self._connect_screens()
-        QApplication.instance().installEventFilter(self)
         self.refresh()
         self._start_profile()
 
@@ -400,15 +404,24 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         pv = self.profiles_view
         if hasattr(pv, "profile_chosen"):
             pv.profile_chosen.connect(self.choose_profile)
-        sv = self.settings_view
-        for name, slot in (("add_folder_requested", self.add_folder),
-                           ("remove_folder_requested", self._remove_folder),
-                           ("rescan_requested", self.start_scan),
-                           ("cancel_scan_requested", self.cancel_scan),
-                           ("profiles_changed", self._on_profiles_changed),
-                           ("history_erased", lambda _pid: self._mark_home_dirty())):
-            if hasattr(sv, name):
-                getattr(sv, name).connect(slot)
+
+    def _ensure_settings(self) -> QWidget:
+        if self.settings_view is None:
+            sv = self.settings_view = _make_settings(self.db, self.paths)
+            self.settings_page.layout().addWidget(sv)
+            for name, slot in (("add_folder_requested", self.add_folder),
+                               ("remove_folder_requested", self._remove_folder),
+                               ("rescan_requested", self.start_scan),
+                               ("cancel_scan_requested", self.cancel_scan),
+                               ("profiles_changed", self._on_profiles_changed),
+                               ("history_erased", lambda _pid: self._mark_home_dirty())):
+                if hasattr(sv, name):
+                    getattr(sv, name).connect(slot)
+            if self.profile_id is not None and hasattr(sv, "set_profile"):
+                sv.set_profile(self.profile_id)
+            if self._scan_state is not None and hasattr(sv, "set_scan_state"):
+                sv.set_scan_state(*self._scan_state)
+        return self.settings_view
 
     def _start_profile(self) -> None:
         """Straight home for a household of one without a PIN; else "Who's watching?"."""
@@ -439,7 +452,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.artwork.set_profile(None if private else profile_id)
         self.nav.set_profile(profile.name, profile.color, self.private)
         self.search_view.set_allowed(self.allowed)
-        if hasattr(self.settings_view, "set_profile"):
+        if self.settings_view is not None and hasattr(self.settings_view, "set_profile"):
             self.settings_view.set_profile(profile_id)
         self.model.allowed = self.allowed
         self.refresh()
@@ -464,10 +477,12 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.nav.setVisible(not full)
         self.statusBar().setVisible(not full)
         names = {self.home: "home", self.search_view: "search", self.catalog_page: "library",
-                 self.settings_view: "settings"}
+                 self.settings_page: "settings"}
         self.nav.set_current(names.get(page))
         if page is self.home and self._home_dirty:
             self.refresh_home()
+        if page is self.catalog_page and self._library_stale:
+            self.refresh()
 
     def _push(self, page: QWidget) -> None:
         current = self.pages.currentWidget()
@@ -494,14 +509,16 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             self.show_profiles()
             return
         page = {"home": self.home, "search": self.search_view, "library": self.catalog_page,
-                "settings": self.settings_view}[key]
+                "settings": self.settings_page}[key]
         if page is self.home:
             self._history.clear()
             self._show(self.home)
         else:
             self._push(page)
-        if page is self.settings_view and hasattr(page, "reload"):
-            page.reload()
+        if page is self.settings_page:
+            sv = self._ensure_settings()
+            if hasattr(sv, "reload"):
+                sv.reload()
         self._focus_page()
 
     def _on_nav(self, key: str) -> None:
@@ -518,6 +535,9 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             self.view.setFocus()
         elif page is self.details_view:
             self.details_view.play_button.setFocus()
+        elif page is self.settings_page and self.settings_view is not None:
+            self.settings_view.setFocus()
+            self.settings_view.focusNextChild()
         else:
             page.setFocus()
             page.focusNextChild()
@@ -544,25 +564,23 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             self._push(self.details_view)
             self.details_view.play_button.setFocus()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        """Esc/Backspace go back from any screen but the player (which handles its own)."""
-        if event.type() == QEvent.Type.KeyPress and self.isActiveWindow() and \
-                event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace):
-            page = self.pages.currentWidget()
-            focus = QApplication.focusWidget()
-            if page in (self.player_view, self.profiles_view) or focus is None or \
-                    focus.window() is not self:
-                return False
-            if event.key() == Qt.Key.Key_Backspace and isinstance(focus, QLineEdit) \
-                    and focus.text():
-                return False
-            if isinstance(focus, QLineEdit) and event.key() == Qt.Key.Key_Escape \
-                    and focus.text():
+    def keyPressEvent(self, event) -> None:
+        """Esc/Backspace go back from any screen but the player and the profiles screen (they
+        handle their own); keys reach here when the focused widget did not use them."""
+        key = event.key()
+        page = self.pages.currentWidget()
+        if key not in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace) or \
+                page in (self.player_view, self.profiles_view):
+            super().keyPressEvent(event)
+            return
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and focus.text():
+            if key == Qt.Key.Key_Escape:
                 focus.clear()
-                return True
-            self.back()
-            return True
-        return False
+            event.accept()
+            return
+        self.back()
+        event.accept()
 
     # -- home page --------------------------------------------------------------------------
 
@@ -579,14 +597,26 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if self._home_task is not None:
             self._home_dirty = True  # one more when this one ends
             return
+        if self.page_builder is build_home_page and self._quick_page_for != self.profile_id \
+                and self.home.page is None:
+            # The first page of a session: the catalog's rows now (tens of ms), the
+            # personal page when the recommender has loaded (seconds on a large library).
+            self._quick_page_for = self.profile_id
+            from mediacenter.home.catalog_rows import catalog_page
+
+            try:
+                self._on_home_page(catalog_page(self.db, self.profile_id), final=False)
+            except Exception:
+                log.exception("catalog rows failed")
         task = Task(_home_job(self.paths, self.profile_id, self.page_builder), name="home")
         task.signals.finished.connect(self._on_home_page)
         task.signals.failed.connect(self._on_home_failed)
         self._home_task = task
         self.tasks.start(task)
 
-    def _on_home_page(self, page: Page) -> None:
-        self._home_task = None
+    def _on_home_page(self, page: Page, final: bool = True) -> None:
+        if final:
+            self._home_task = None
         had_focus = self.home.focused_tile() is not None
         empty = ("Your library is empty.\n\nChoose “Add folder…” and pick the folder where "
                  "your movies, shows or home videos live. You can add more in Settings."
@@ -595,7 +625,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if self.pages.currentWidget() is self.home and not had_focus and \
                 not self.nav.isAncestorOf(QApplication.focusWidget() or self.nav):
             self.home.focus_first()
-        if self._home_dirty:
+        if final and self._home_dirty:
             self.refresh_home()
 
     def _on_home_failed(self, message: str, tb: str) -> None:

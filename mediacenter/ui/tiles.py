@@ -7,6 +7,7 @@ year, kind) is read in one query per row when the row is filled, and artwork com
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -142,6 +152,35 @@ class TileDelegate(QStyledItemDelegate):
         self.loader = loader
         self.row_name = row_name
         self.art = size
+        # Finished tile art (image or placeholder, rounded) per title: a repaint of a row is
+        # then one drawPixmap per tile, not a gradient, a text layout and a clip path.
+        self._tiles: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
+
+    def _tile(self, tid: int | None, title: str, art: QRectF, pm: QPixmap | None) -> QPixmap:
+        key = (tid or 0, pm.cacheKey() if pm is not None else 0)
+        hit = self._tiles.get(key)
+        if hit is not None:
+            self._tiles.move_to_end(key)
+            return hit
+        ratio = 2.0 if (self.parent() and self.parent().devicePixelRatioF() > 1.5) else 1.0
+        out = QPixmap(int(art.width() * ratio), int(art.height() * ratio))
+        out.setDevicePixelRatio(ratio)
+        out.fill(Qt.GlobalColor.transparent)
+        p = QPainter(out)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        local = QRectF(0, 0, art.width(), art.height())
+        if pm is not None:
+            rounded_pixmap(p, local, pm, 8)
+        else:
+            paint_placeholder(p, local, title)
+        p.end()
+        self._tiles[key] = out
+        if pm is not None:
+            self._tiles.pop((tid or 0, 0), None)  # the placeholder is not needed any more
+        while len(self._tiles) > 400:
+            self._tiles.popitem(last=False)
+        return out
 
     def sizeHint(self, option, index) -> QSize:
         return QSize(self.art.width() + GAP, self.art.height() + TEXT_H + 10)
@@ -163,10 +202,7 @@ class TileDelegate(QStyledItemDelegate):
             size = QSize(int(art.width()), int(art.height()))
             pm = self.loader.pixmap(int(tid), "tile", size)
             self.loader.shown(int(tid), "tile", self.row_name)
-        if pm is not None:
-            rounded_pixmap(p, art, pm, 8)
-        else:
-            paint_placeholder(p, art, title)
+        p.drawPixmap(art.topLeft(), self._tile(tid, title, art, pm))
         progress = index.data(ProgressRole)
         if progress is not None:
             bar = QRectF(art.left() + 10, art.bottom() - 12, art.width() - 20, 5)

@@ -197,6 +197,7 @@ def films_window(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    w.go("library")
     yield w, lib
     w.close()
 

@@ -118,9 +118,11 @@ def test_generate_for_title_keeps_only_good_frames(library):
     # Both scenes are represented (duplicates of one scene were dropped, not the other scene).
     times = [r[1] for r in rows]
     assert any(t < 4.0 for t in times) and any(t >= 5.0 for t in times)
-    # The best candidate's crops were made with it.
+    # The best candidate's crops were made with it, and every other candidate's tile (the
+    # home rows draw tiles by the dozen: the app should not have to).
     crops = list(cache.title_dir(cache_dir, ids["movie"]).glob("c-*.webp"))
-    assert len(crops) == 3
+    assert len(crops) == 3 + (n - 1)
+    assert len([c for c in crops if c.name.startswith("c-tile-")]) == n
     # Up to date now: nothing to plan, same rows.
     assert plan_title(db, cache_dir, ids["movie"]) is None
     assert generate_for_title(db, cache_dir, ids["movie"]) == n
