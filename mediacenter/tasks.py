@@ -8,6 +8,8 @@ function should check between units of work.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -39,15 +41,19 @@ class TaskContext:
 class Task(QRunnable):
     """A cancellable unit of background work. Keep a reference while it runs."""
 
-    def __init__(self, fn: Callable[[TaskContext], Any], name: str = "task") -> None:
+    def __init__(self, fn: Callable[[TaskContext], Any], name: str = "task", *,
+                 low_priority: bool = False) -> None:
         super().__init__()
         self.name = name
+        self.low_priority = low_priority
         self.fn = fn
         self.signals = _Signals()
         self.ctx = TaskContext(_emit=self.signals.progress.emit)
         self.setAutoDelete(False)
 
     def run(self) -> None:  # worker thread
+        if self.low_priority:
+            _nice_this_thread(10)
         try:
             try:
                 result = self.fn(self.ctx)
@@ -63,6 +69,14 @@ class Task(QRunnable):
         self.ctx.cancel.set()
 
 
+def _nice_this_thread(value: int) -> None:
+    """Background work yields the CPU to the UI thread (Linux: nice is per thread). The pool
+    cannot be un-niced without privileges, so low-priority tasks get a pool of their own."""
+    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), value)
+
+
 class TaskRunner(QObject):
     """Starts tasks on a private pool and keeps them alive until they finish."""
 
@@ -70,13 +84,15 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self.background_pool = QThreadPool(self)  # low-priority tasks: niced threads
+        self.background_pool.setMaxThreadCount(1)
         self._running: set[Task] = set()
 
     def start(self, task: Task) -> Task:
         self._running.add(task)
         task.signals.finished.connect(lambda _r, t=task: self._running.discard(t))
         task.signals.failed.connect(lambda _m, _tb, t=task: self._running.discard(t))
-        self.pool.start(task)
+        (self.background_pool if task.low_priority else self.pool).start(task)
         return task
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
@@ -84,3 +100,4 @@ class TaskRunner(QObject):
         for task in list(self._running):
             task.cancel()
         self.pool.waitForDone(timeout_ms)
+        self.background_pool.waitForDone(timeout_ms)

@@ -42,6 +42,8 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from mediacenter.ui.main_window import MainWindow
 
     paths.ensure()
+    # Worker threads (artwork, pages, training) hand the GIL back to the UI thread sooner.
+    sys.setswitchinterval(0.002)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mediacenter")
     app.setApplicationDisplayName("mediacenter")

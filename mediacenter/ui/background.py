@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from mediacenter.db import open_db
+from mediacenter import offload
 from mediacenter.tasks import Task, TaskContext
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,17 @@ class BackgroundWorkMixin:
 
     def _start_artwork(self) -> None:
         try:
-            from mediacenter.artwork.pipeline import generate_library
+            import mediacenter.artwork.pipeline  # noqa: F401  (is the package there?)
         except ImportError:
             return
         if "artwork" in self._bg:
             return
-        paths = self.paths
+        args = (str(self.paths.db_path), str(self.paths.cache_dir))
 
         def job(ctx: TaskContext):
-            return generate_library(paths.db_path, paths.cache_dir, workers=2,
-                                    progress=ctx.progress, cancel=ctx.cancel, only_missing=True)
+            return offload.run_job("artwork", args, progress=ctx.progress, cancel=ctx.cancel)
 
-        task = Task(job, name="artwork")
+        task = Task(job, name="artwork", low_priority=True)
         task.signals.progress.connect(self._on_artwork_progress)
         task.signals.finished.connect(lambda _r: self._bg_done("artwork", refresh_art=True))
         task.signals.failed.connect(lambda m, tb: self._bg_failed("artwork", m, tb))
@@ -67,29 +66,18 @@ class BackgroundWorkMixin:
 
     def _start_training(self) -> None:
         try:
-            from mediacenter.recommend.train import (
-                default_model_path,
-                needs_refresh,
-                train_model,
-            )
+            from mediacenter.recommend.train import default_model_path
         except ImportError:
             return
         if "train" in self._bg:
             return
-        paths = self.paths
-        model_path = default_model_path(paths)
+        args = (str(self.paths.db_path), str(default_model_path(self.paths)))
 
         def job(ctx: TaskContext):
-            db = open_db(paths.db_path, migrate_schema=False)
-            try:
-                if not needs_refresh(db, model_path):
-                    return None
-                return train_model(db, model_path, progress=lambda *a: ctx.progress(a),
-                                   cancel=ctx.cancel)
-            finally:
-                db.conn.close()
+            # needs_refresh is asked in the child too: reading the model costs CPU
+            return offload.run_job("train", args, cancel=ctx.cancel)
 
-        task = Task(job, name="train")
+        task = Task(job, name="train", low_priority=True)
         task.signals.finished.connect(
             lambda info: self._bg_done("train", refresh_home=info is not None))
         task.signals.failed.connect(lambda m, tb: self._bg_failed("train", m, tb))

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter import offload
 from mediacenter.config import Paths
 from mediacenter.db import open_db
 from mediacenter.db.catalog import (
@@ -43,6 +44,7 @@ from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import create_profile, get_profile, list_profiles
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
+from mediacenter.offload import build_home_page
 from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
@@ -76,24 +78,10 @@ def _make_profiles(db) -> QWidget:
     return ProfilesView(db)
 
 
-def build_home_page(db, profile_id: int) -> Page:
-    """The profile's home page: the recommender's when it can, else the catalog's rows."""
-    try:
-        from mediacenter.recommend.page import build_page
-    except ImportError:
-        build_page = None
-    if build_page is not None:
-        try:
-            return build_page(db, profile_id)
-        except Exception:  # a broken model must not cost the user their home screen
-            log.exception("recommended page failed; showing the catalog rows")
-    from mediacenter.home.catalog_rows import catalog_page
-
-    return catalog_page(db, profile_id)
-
-
 def _home_job(paths: Paths, profile_id: int, builder: PageBuilder):
     def job(ctx: TaskContext) -> Page:
+        if builder is build_home_page:
+            return offload.home_page(paths.db_path, profile_id)  # the page process
         db = open_db(paths.db_path, migrate_schema=False)
         try:
             return builder(db, profile_id)

@@ -1,0 +1,193 @@
+"""Heavy Python work in child processes, so the app's own process keeps its GIL for the UI.
+
+Threads are enough for waiting (SQLite, files); they are not for pure-Python CPU work: a
+worker thread building a recommendation page, planning artwork for 10,000 titles or training
+the model holds the GIL for milliseconds at a time, and the UI thread stutters. So:
+
+* :func:`home_page` builds a profile's page in one long-lived child process (its caches, the
+  model and the content index, stay warm between pages);
+* :func:`run_job` runs a long job (artwork for the library, model training) in a fresh child
+  process, forwarding its progress and passing on a cancel request.
+
+Children are started with ``spawn`` on every platform (a forked Qt process is not safe), open
+their own catalog connection, and return plain data. No Qt here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import multiprocessing as mp
+import queue as queue_mod
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from mediacenter.home.rows import Page
+
+log = logging.getLogger(__name__)
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def build_home_page(db, profile_id: int) -> Page:
+    """The profile's home page: the recommender's when it can, else the catalog's rows."""
+    try:
+        from mediacenter.recommend.page import build_page
+    except ImportError:
+        build_page = None
+    if build_page is not None:
+        try:
+            return build_page(db, profile_id)
+        except Exception:  # a broken model must not cost the user their home screen
+            log.exception("recommended page failed; showing the catalog rows")
+    from mediacenter.home.catalog_rows import catalog_page
+
+    return catalog_page(db, profile_id)
+
+
+_child_dbs: dict[str, Any] = {}
+
+
+def _page_in_child(db_path: str, profile_id: int) -> Page:
+    from mediacenter.db import open_db
+
+    # One connection per catalog for the process's life: the recommender's caches are keyed
+    # on the connection's view of changes (PRAGMA data_version), which a fresh connection
+    # would reset, serving a page that misses the latest thumbs and plays.
+    if mp.parent_process() is None:  # the in-process fallback: any thread, own connection
+        db = open_db(db_path, migrate_schema=False)
+        try:
+            return build_home_page(db, profile_id)
+        finally:
+            db.conn.close()
+    db = _child_dbs.get(db_path)
+    if db is None:
+        db = _child_dbs[db_path] = open_db(db_path, migrate_schema=False)
+    return build_home_page(db, profile_id)
+
+
+def _page_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        return _pool
+
+
+def home_page(db_path: str | Path, profile_id: int) -> Page:
+    """Build the page in the page process (blocks the calling thread, not the GIL)."""
+    try:
+        return _page_pool().submit(_page_in_child, str(db_path), profile_id).result()
+    except Exception as exc:  # a dead child: start afresh next time, answer in-process now
+        global _pool
+        log.warning("page process failed (%s); building the page here", exc)
+        with _pool_lock:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+        return _page_in_child(str(db_path), profile_id)
+
+
+@atexit.register
+def shutdown() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+
+
+# -- long jobs -----------------------------------------------------------------------------
+
+
+def _artwork_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
+    from mediacenter.artwork.pipeline import generate_library
+
+    return generate_library(Path(db_path), Path(cache_dir), workers=2, progress=progress,
+                            cancel=cancel, only_missing=True)
+
+
+def _train_job(db_path: str, model_path: str, progress, cancel) -> Any:
+    from mediacenter.db import open_db
+    from mediacenter.recommend.train import needs_refresh, train_model
+
+    db = open_db(db_path, migrate_schema=False)
+    try:
+        if not needs_refresh(db, Path(model_path)):
+            return None
+        return train_model(db, Path(model_path), progress=lambda *a: progress(a),
+                           cancel=cancel)
+    finally:
+        db.conn.close()
+
+
+JOBS: dict[str, Callable[..., Any]] = {"artwork": _artwork_job, "train": _train_job}
+
+
+def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # background work: the UI process comes first
+
+    def progress(p: Any) -> None:
+        with contextlib.suppress(Exception):
+            out.put(("progress", p))
+
+    try:
+        result = JOBS[kind](*args, progress, cancel)
+        out.put(("done", result))
+    except BaseException as exc:  # reported to the parent, never lost
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def run_job(kind: str, args: tuple, *, progress: Callable[[Any], None] | None = None,
+            cancel: threading.Event | None = None, poll_s: float = 0.2) -> Any:
+    """Run job ``kind`` ("artwork", "train") in a child process and return its result.
+
+    ``progress`` gets what the child reports (on the calling thread); setting ``cancel`` asks
+    the child to stop (the job's own cancel path: what is done stays done). Raises
+    RuntimeError with the child's message when it fails or dies.
+    """
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    child_cancel = ctx.Event()
+    # not a daemon: the artwork job starts worker processes of its own
+    proc = ctx.Process(target=_child, args=(kind, args, out, child_cancel), daemon=False,
+                       name=f"mediacenter-{kind}")
+    proc.start()
+    result: tuple[str, Any] | None = None
+    try:
+        while result is None:
+            if cancel is not None and cancel.is_set():
+                child_cancel.set()
+            try:
+                msg = out.get(timeout=poll_s)
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    # a last message may still be in the pipe
+                    try:
+                        msg = out.get(timeout=1.0)
+                    except queue_mod.Empty:
+                        raise RuntimeError(
+                            f"the {kind} process stopped unexpectedly "
+                            f"(exit code {proc.exitcode})") from None
+                else:
+                    continue
+            if msg[0] == "progress":
+                if progress is not None:
+                    progress(msg[1])
+            else:
+                result = msg
+    finally:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.terminate()
+    if result[0] == "error":
+        raise RuntimeError(result[1])
+    return result[1]
