@@ -38,6 +38,9 @@ _open = open_catalog
 # Packages that add their own subcommands: each has ``register(subparsers)`` adding parsers
 # whose ``func(args, paths) -> int`` runs the command (raise UserError for a user's mistake).
 COMMAND_MODULES: tuple[str, ...] = (
+    "mediacenter.artwork.cli",
+    "mediacenter.recommend.cli",
+    "mediacenter.playback.quality_cli",
 )
 
 

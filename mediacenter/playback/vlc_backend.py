@@ -80,7 +80,10 @@ _BASE_ARGS: tuple[str, ...] = (
     "--ignore-config",  # the user's vlcrc must not change how the app plays
     "--no-video-title-show",  # no file name drawn over the video on start
     "--no-snapshot-preview",
-    "--no-stats",
+    # Input statistics (bytes read, bitrates, shown and lost pictures) are what the quality
+    # controller measures the link and the decoder with; libVLC only counts when asked here
+    # (a per-media ":stats" is not honoured).
+    "--stats",
     "--no-metadata-network-access",  # everything stays on this machine
 )
 _HEADLESS_ARGS: tuple[str, ...] = (
@@ -392,6 +395,9 @@ class Player(QObject):
         self._start_paused = False
         self._window_id: int | None = None
         self._local_error = ""
+        self._media: Any = None  # our reference to the current vlc.Media (for its stats)
+        self._options: tuple[str, ...] = ()
+        self._rate = 1.0
 
         # Written on libVLC threads, read here; plain attributes are safe under the GIL.
         self._vlc_time_ms = 0
@@ -600,9 +606,19 @@ class Player(QObject):
 
     # -- control (UI thread) -------------------------------------------------------------------
 
-    def open(self, path_or_url: str, start_ms: int = 0, paused: bool = False) -> None:
+    def open(
+        self,
+        path_or_url: str,
+        start_ms: int = 0,
+        paused: bool = False,
+        *,
+        options: Sequence[str] = (),
+    ) -> None:
         """Stop what plays and open ``path_or_url`` (a local path or a URL such as ``file://``,
         ``http://``, ``smb://``); play from ``start_ms`` (milliseconds), or stay paused there.
+
+        ``options``: per-media libVLC options such as ``":adaptive-logic=nearoptimal"`` or
+        ``":network-caching=1500"`` (each starting with ``:``; others are ignored).
 
         UI thread. Returns at once; progress comes as :attr:`state_changed` ("opening", then
         "playing"/"paused"), or :attr:`error` for a missing or unplayable file. Never raises for
@@ -617,6 +633,7 @@ class Player(QObject):
         self._gen += 1
         self._reset_media_state()
         self._source = source
+        self._options = tuple(options)
         self._start_paused = paused
         self._position_ms = max(0, int(start_ms))
 
@@ -624,6 +641,7 @@ class Player(QObject):
         problem = _local_problem(local) if local is not None else None
         if problem is not None:
             self._mp.set_media(None)
+            self._release_media()
             self._post_error(problem)
             return
 
@@ -639,12 +657,25 @@ class Player(QObject):
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         if paused:
             media.add_option(":start-paused")
+        for option in options:
+            if isinstance(option, str) and option.startswith(":"):
+                media.add_option(option)
         self._mp.set_media(media)
-        media.release()  # the player holds its own reference
+        # The player holds its own reference; ours is kept for media_stats() and released
+        # when the next media is opened or the player is released.
+        self._release_media()
+        self._media = media
         self._set_state("opening")
         self._open_timer.start()
         if self._mp.play() != 0:
             self._post_error(f"Cannot play {self._display_name()}: libVLC refused to start it")
+        elif self._rate != 1.0:
+            self._mp.set_rate(self._rate)
+
+    def _release_media(self) -> None:
+        media, self._media = self._media, None
+        if media is not None:
+            media.release()
 
     def _post_error(self, message: str) -> None:
         """Report ``message`` through the event queue, like libVLC's news: callers always get
@@ -673,7 +704,7 @@ class Player(QObject):
         if self._released or self._source is None:
             return
         if self._state in ("ended", "stopped", "error"):
-            self.open(self._source)
+            self.open(self._source, options=self._options)
         else:
             self._start_paused = False
             self._mp.set_pause(False)
@@ -723,7 +754,7 @@ class Player(QObject):
         if self._duration_ms > 0:
             ms = min(ms, self._duration_ms)
         if self._state in ("ended", "stopped"):
-            self.open(self._source, start_ms=ms)
+            self.open(self._source, start_ms=ms, options=self._options)
             return
         if not self._input_started:
             self._pending_seek_ms = ms
@@ -876,6 +907,43 @@ class Player(QObject):
                 self._duration_ms = length
         return self._duration_ms
 
+    def media_stats(self) -> dict[str, float]:
+        """libVLC's input statistics for the current media (all zero before it starts).
+
+        Keys: ``read_bytes`` (bytes the access read: the file or the HTTP body; stays 0 for
+        HLS/DASH, whose segments libVLC's adaptive module fetches outside these counters),
+        ``input_bitrate_bps``, ``demux_read_bytes``, ``demux_bitrate_bps``,
+        ``demux_corrupted``, ``demux_discontinuity``, ``decoded_video``, ``displayed_pictures``,
+        ``lost_pictures`` (late or dropped by the video output: the decoder could not keep up),
+        ``played_abuffers``, ``lost_abuffers``. UI thread.
+        """
+        keys = ("read_bytes", "demux_read_bytes", "demux_corrupted", "demux_discontinuity",
+                "decoded_video", "displayed_pictures", "lost_pictures", "played_abuffers",
+                "lost_abuffers")
+        out: dict[str, float] = dict.fromkeys(
+            (*keys, "input_bitrate_bps", "demux_bitrate_bps"), 0)
+        if self._released or self._media is None:
+            return out
+        st = self._vlc.MediaStats()
+        if not self._media.get_stats(st):
+            return out
+        for k in keys:
+            out[k] = int(getattr(st, k))
+        # libVLC reports these bitrates in bytes per microsecond (that is, MB/s).
+        out["input_bitrate_bps"] = float(st.input_bitrate) * 8e6
+        out["demux_bitrate_bps"] = float(st.demux_bitrate) * 8e6
+        return out
+
+    def set_rate(self, rate: float) -> None:
+        """Play ``rate`` times faster (1.0: normal); kept across media. UI thread."""
+        self._rate = max(0.25, min(8.0, float(rate)))
+        if not self._released and self._source is not None:
+            self._mp.set_rate(self._rate)
+
+    def rate(self) -> float:
+        """The rate set by :meth:`set_rate`. UI thread."""
+        return self._rate
+
     def is_playing(self) -> bool:
         """True while playing or buffering during play (not paused, ended, stopped). UI thread."""
         return self._state in ("playing", "buffering")
@@ -894,3 +962,4 @@ class Player(QObject):
             # After detach returns, libVLC no longer calls into this object.
             self._em.event_detach(event_type)
         mp.release()
+        self._release_media()

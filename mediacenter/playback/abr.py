@@ -1,0 +1,757 @@
+"""The quality controller: measures while a title plays and picks the rendition (QtCore only).
+
+:class:`QualityController` drives a :class:`~mediacenter.playback.vlc_backend.Player`:
+
+1. **Before play** it gathers the renditions (catalog versions and optimized copies, or the
+   variants of an HLS/DASH manifest played through the app's :class:`~.proxy.LoopbackProxy`),
+   takes the stored estimate of the source when it is recent, otherwise times a short read
+   from the source (:func:`~.throughput.probe_read`) — on a worker thread, so the UI never
+   waits on a slow share — and opens the rendition Auto (or a remembered manual choice) wants.
+2. **While playing** a timer samples, every ``tick_ms``: bytes that arrived (the proxy's
+   timed downloads for streams; libVLC's ``read_bytes`` for files and progressive HTTP, where
+   a full read-ahead buffer or a local disk makes the sample "app-limited"), stalls (the
+   position stops while playing, or libVLC rebuffers), and shown/lost pictures. The estimator
+   and :class:`~.quality.AutoPolicy` (pure code) turn that into a choice.
+3. **Switching** keeps the position: a spliced HLS stream switches at the next segment with no
+   reopen (libVLC is asked to read only ``hls_buffer_s`` ahead, 16 s, so a choice reaches the
+   screen within that); anything else reopens the new rendition at the current time, which
+   costs a rebuffer, so Auto asks more headroom there (``quality.REOPEN_CONFIG``). Every
+   switch is announced (:attr:`announce`), and what was learned about the source is stored
+   (table ``throughput``) every few seconds and when playback stops. A manual choice
+   (:meth:`QualityController.set_choice`) can be remembered per profile and title
+   (table ``quality_prefs``).
+
+Threads: everything on the thread that owns the player (the UI thread); the pre-play work runs
+on a Python thread and comes back through a queued signal. The controller never touches a
+widget: the quality menu and the stats overlay read it (``mediacenter.ui``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from mediacenter.playback.proxy import DashStream, HlsStream, LoopbackProxy
+from mediacenter.playback.quality import (
+    REOPEN_CONFIG,
+    AutoPolicy,
+    PolicyConfig,
+    Rendition,
+    ThroughputEstimator,
+    format_bitrate,
+    sort_renditions,
+)
+from mediacenter.playback.quality_prefs import AUTO, forget_choice, load_choice, save_choice
+from mediacenter.playback.renditions import (
+    ManifestError,
+    load_hls_media,
+    manifest_kind,
+    read_strm,
+    title_renditions,
+)
+from mediacenter.playback.throughput import (
+    ProbeError,
+    ThroughputStore,
+    probe_read,
+    source_key,
+)
+from mediacenter.playback.vlc_backend import Player
+
+__all__ = ["ControllerStats", "QualityController"]
+
+log = logging.getLogger(__name__)
+
+# libVLC 3's HTTP access reads ahead into a 16 MiB buffer; past ~12 MiB ahead of the demuxer
+# it reads only as fast as the player plays, and its rate says nothing about the link.
+_PREFETCH_FULL_BYTES = 12 * 1024 * 1024
+_SAVE_EVERY_S = 10.0
+_MEASURED_WINDOW_S = 8.0
+
+
+@dataclass(frozen=True)
+class ControllerStats:
+    """A snapshot for the stats overlay (all bitrates in bit/s, times in seconds)."""
+
+    rendition: str  # what plays now, described
+    mode: str  # "auto" or "manual"
+    auto_choice: str
+    reason: str
+    measured_bps: float | None
+    estimate_bps: float | None
+    buffer_s: float | None
+    stalls: int
+    stall_s: float
+    rebuffer_events: int
+    dropped_pictures: int
+    shown_pictures: int
+    switches: int
+    source: str
+    delivery: str  # "file", "http", "hls (spliced)", "hls (pinned)", "dash (pinned)"
+    start_note: str  # what the first choice was based on ("probe read 4.1 Mbit/s"...)
+
+
+@dataclass
+class _Prepared:
+    renditions: list[Rendition]
+    stream: HlsStream | DashStream | None
+    probe_bps: tuple[int, float] | None  # bytes, seconds
+    probe_error: str | None
+    error: str | None = None
+
+
+class QualityController(QObject):
+    """Plays a title's best rendition for the link, switching as the link changes.
+
+    ``db`` (the UI thread's catalog connection) is optional: without it nothing is stored or
+    remembered. ``profile_id`` is needed to remember a manual choice per title. ``proxy`` is
+    made on demand (and closed by :meth:`release`) unless one is given. ``policy_config``
+    (seamless switching) and ``reopen_config`` (switching by reopening) tune Auto;
+    ``estimator_factory`` makes the throughput estimator; ``tick_ms`` is the sampling
+    period; ``probe`` enables the pre-play read (``probe_max_s`` long) when nothing recent is
+    stored; ``stall_after_s`` is how long output may stop before it counts as a stall;
+    ``extra_options`` are per-media libVLC options for every open; ``hls_buffer_s`` is how far
+    libVLC may read ahead in a spliced stream.
+    """
+
+    #: A short line to show on screen ("Switched to 720p · 2.5 Mbit/s: link fell to ...").
+    announce = Signal(str)
+    #: Something the menu or overlay shows changed (emitted at most once per tick).
+    changed = Signal()
+    #: The title cannot be played: no renditions, a manifest that cannot be read.
+    error = Signal(str)
+
+    def __init__(
+        self,
+        player: Player,
+        parent: QObject | None = None,
+        *,
+        db: sqlite_utils.Database | None = None,
+        profile_id: int | None = None,
+        proxy: LoopbackProxy | None = None,
+        policy_config: PolicyConfig | None = None,
+        reopen_config: PolicyConfig | None = None,
+        estimator_factory: Callable[[], ThroughputEstimator] = ThroughputEstimator,
+        tick_ms: int = 500,
+        probe: bool = True,
+        stall_after_s: float = 1.0,
+        probe_max_s: float = 0.75,
+        extra_options: Sequence[str] = (),
+        hls_buffer_s: float = 16.0,
+    ) -> None:
+        super().__init__(parent)
+        self.player = player
+        self.db = db
+        self.profile_id = profile_id
+        self._own_proxy = proxy is None
+        self._proxy = proxy
+        self.policy_config = policy_config or PolicyConfig()
+        self.reopen_config = reopen_config or REOPEN_CONFIG
+        self._estimator_factory = estimator_factory
+        self.probe_enabled = probe
+        self.stall_after_s = stall_after_s
+        self.probe_max_s = probe_max_s
+        self.extra_options = tuple(extra_options)
+        self.hls_buffer_s = hls_buffer_s
+        # The proxy stamps its samples with time.monotonic(): one clock for everything.
+        self.clock = time.monotonic
+        self._store = ThroughputStore(db) if db is not None else None
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(50, tick_ms))
+        self._timer.timeout.connect(self._tick)
+        # The preparation thread hands its result over through a lock-guarded slot that this
+        # timer polls: no Python object crosses threads inside a Qt signal (PySide6 has had
+        # reference-counting bugs there).
+        self._ready_lock = threading.Lock()
+        self._ready: list[tuple[int, _Prepared]] = []
+        self._ready_timer = QTimer(self)
+        self._ready_timer.setInterval(20)
+        self._ready_timer.timeout.connect(self._take_prepared)
+        self.player.state_changed.connect(self._on_state)
+        self._session = 0
+        self._reset()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._renditions: list[Rendition] = []
+        self._stream: HlsStream | DashStream | None = None
+        self._policy: AutoPolicy | None = None
+        self.estimator = self._estimator_factory()
+        self._title_id: int | None = None
+        self._manual: str | None = None  # a rendition key chosen by hand
+        self._remember = False
+        self._current: Rendition | None = None  # what the player was told to play
+        self._playing_key: str | None = None  # what is on screen (spliced: per segment)
+        self._source = ""
+        self._start_ms = 0
+        self._probe_note = ""
+        self._last_stats: dict[str, float] | None = None
+        self._last_tick: float | None = None
+        self._last_pos = -1
+        self._last_progress = 0
+        self._read_mark = (0.0, 0)  # (time, read_bytes) at the last change of the counter
+        self._last_advance: float | None = None
+        self._started = False  # the position moved since the last open
+        self._stall_since: float | None = None
+        self.stalls = 0
+        self.stall_s = 0.0
+        self.rebuffer_events = 0
+        self.dropped = 0
+        self.shown = 0
+        self.switches = 0
+        self._grace_until = 0.0
+        self._last_save = 0.0
+        self._saved_samples = 0
+        self._saved_stalls = 0
+        self._measured: deque[tuple[float, int, float]] = deque()
+        self._buffer_s: float | None = None
+        self._stream_open = False
+        #: (clock time, rendition key, why) of the first choice and every switch.
+        self.decisions: list[tuple[float, str, str]] = []
+
+    # -- starting ---------------------------------------------------------------------------------
+
+    def play_title(self, title_id: int, start_ms: int = 0, part: int | None = None) -> None:
+        """Play a catalog title: its versions and optimized copies, or its manifest."""
+        if self.db is None:
+            raise RuntimeError("play_title needs the catalog (db=...)")
+        found = title_renditions(self.db, title_id, part)
+        if found.renditions:
+            self.play_renditions(found.renditions, start_ms, title_id=title_id)
+        elif found.manifests:
+            self.play_uri(found.manifests[0].uri, start_ms, title_id=title_id)
+        else:
+            self.error.emit("This title has no file to play")
+
+    def play_uri(self, uri: str, start_ms: int = 0, *, title_id: int | None = None) -> None:
+        """Play a single address: an HLS/DASH manifest (its variants become the renditions),
+        a ``.strm`` file (the address inside), or a plain file or URL (one rendition)."""
+        self._begin(title_id, start_ms)
+        session = self._session
+        probe = self._needs_probe(source_key(uri))
+        threading.Thread(target=self._prepare_uri, args=(session, uri, probe), daemon=True,
+                         name="mediacenter-abr-prepare").start()
+
+    def play_renditions(self, renditions: Sequence[Rendition], start_ms: int = 0, *,
+                        title_id: int | None = None) -> None:
+        """Play one of ``renditions`` (version files, optimized copies)."""
+        if not renditions:
+            self.error.emit("Nothing to play")
+            return
+        self._begin(title_id, start_ms)
+        session = self._session
+        rends = sort_renditions(renditions)
+        probe = self._needs_probe(_link_source(rends))
+        threading.Thread(target=self._prepare_files, args=(session, rends, probe), daemon=True,
+                         name="mediacenter-abr-prepare").start()
+
+    def _begin(self, title_id: int | None, start_ms: int) -> None:
+        self.stop()
+        self._session += 1
+        self._ready_timer.start()
+        self._reset()
+        self._title_id = title_id
+        self._start_ms = max(0, int(start_ms))
+        if self.db is not None and self.profile_id is not None and title_id is not None:
+            choice = load_choice(self.db, self.profile_id, title_id)
+            if choice is not None:
+                self._remember = True
+                self._manual = None if choice == AUTO else choice
+
+    def _needs_probe(self, source: str) -> bool:
+        """A probe read is worth its time only when nothing recent is known (UI thread)."""
+        if not self.probe_enabled:
+            return False
+        return self._store is None or self._store.recent(source) is None
+
+    def _proxy_obj(self) -> LoopbackProxy:
+        if self._proxy is None:
+            self._proxy = LoopbackProxy()
+        return self._proxy
+
+    # worker thread ------------------------------------------------------------------------------
+
+    def _prepare_files(self, session: int, rends: list[Rendition], want_probe: bool) -> None:
+        probe = err = None
+        if want_probe:
+            target = max(rends, key=lambda r: r.bitrate_bps)
+            try:
+                res = probe_read(target.uri, max_s=self.probe_max_s)
+                probe = (res.nbytes, res.seconds)
+            except ProbeError as e:
+                err = str(e)
+        self._hand_over(session, _Prepared(rends, None, probe, err))
+
+    def _prepare_uri(self, session: int, uri: str, want_probe: bool) -> None:
+        try:
+            if uri.lower().endswith(".strm"):
+                uri = read_strm(uri)
+            kind = manifest_kind(uri)
+            stream: HlsStream | DashStream | None = None
+            if kind == "hls":
+                stream = self._proxy_obj().open_hls(uri)
+            elif kind == "dash":
+                stream = self._proxy_obj().open_dash(uri)
+            if stream is None:
+                rend = Rendition("file:0", uri, 0, source=source_key(uri))
+                self._prepare_files(session, [rend], want_probe)
+                return
+            rends = [
+                Rendition(f"variant:{v.index}", v.uri, int(v.bandwidth or
+                          v.average_bandwidth or 0), v.width, v.height,
+                          label=v.rep_id or "", kind="variant", codecs=v.codecs,
+                          source=source_key(uri))
+                for v in stream.variants
+            ]
+            probe = err = None
+            if want_probe and isinstance(stream, HlsStream):
+                top = max(range(len(stream.variants)), key=lambda i: stream.variants[i].bandwidth)
+                try:
+                    media = stream.medias[top] if stream.medias else load_hls_media(
+                        stream.variants[top].uri)
+                    seg = media.segments[len(media.segments) // 3]
+                    res = probe_read(seg.uri, offset=0, max_s=self.probe_max_s)
+                    probe = (res.nbytes, res.seconds)
+                except (ProbeError, ManifestError) as e:
+                    err = str(e)
+            self._hand_over(session, _Prepared(sort_renditions(rends), stream, probe, err))
+        except ManifestError as e:
+            self._hand_over(session, _Prepared([], None, None, None, error=str(e)))
+        except Exception as e:  # never let a hostile stream kill the worker silently
+            log.exception("preparing %s", uri)
+            self._hand_over(session, _Prepared([], None, None, None,
+                                               error=f"Cannot play {uri}: {e}"))
+
+    # UI thread ----------------------------------------------------------------------------------
+
+    def _hand_over(self, session: int, prep: _Prepared) -> None:
+        """Worker thread: leave the result for the UI thread's timer."""
+        with self._ready_lock:
+            self._ready.append((session, prep))
+
+    @Slot()
+    def _take_prepared(self) -> None:
+        with self._ready_lock:
+            ready, self._ready = self._ready, []
+        for session, prep in ready:
+            self._on_prepared(session, prep)
+
+    def _on_prepared(self, session: int, prep: _Prepared) -> None:
+        if session != self._session:
+            if prep.stream is not None and self._proxy is not None:
+                self._proxy.forget(prep.stream)
+            return
+        self._ready_timer.stop()
+        if prep.error:
+            self.error.emit(prep.error)
+            return
+        self._renditions = prep.renditions
+        self._stream = prep.stream
+        self._source = _link_source(prep.renditions)
+        self._policy = AutoPolicy(self._renditions, self._config())
+        now = self.clock()
+        stored = self._store.get(self._source) if self._store is not None else None
+        fresh = self._store.recent(self._source) if self._store is not None else None
+        if fresh is not None:
+            self.estimator.seed(fresh.estimate_bps)
+            self._probe_note = f"remembered {format_bitrate(fresh.estimate_bps)}"
+        elif prep.probe_bps is not None:
+            nbytes, seconds = prep.probe_bps
+            self.estimator.add(now, nbytes, seconds)
+            self._probe_note = f"probe read {format_bitrate(nbytes * 8 / seconds)}"
+        elif stored is not None:
+            self.estimator.seed(stored.estimate_bps)
+            self._probe_note = f"older measurement {format_bitrate(stored.estimate_bps)}"
+        else:
+            self._probe_note = prep.probe_error or "not measured"
+        if self._manual is not None and self._find(self._manual) is None:
+            self._manual = None  # a remembered rendition that no longer exists
+        est = self.estimator.estimate()
+        decision = self._policy.start(est / max(0.25, self.player.rate()) if est else est)
+        self.decisions.append((now, decision.rendition.key, decision.reason))
+        target = self._find(self._manual) if self._manual else decision.rendition
+        assert target is not None
+        self._open(target, self._start_ms)
+        self._last_save = now
+        self._timer.start()
+        self.changed.emit()
+
+    def _config(self) -> PolicyConfig:
+        """Seamless switching (a spliced stream) affords more than switching by reopening."""
+        if self._stream is not None and self._stream.spliced:
+            return self.policy_config
+        return self.reopen_config
+
+    def _find(self, key: str | None) -> Rendition | None:
+        return next((r for r in self._renditions if r.key == key), None)
+
+    def _variant_index(self, r: Rendition) -> int:
+        return int(r.key.split(":", 1)[1])
+
+    def _open(self, r: Rendition, start_ms: int, *, switching: bool = False) -> None:
+        """Tell the player to play ``r`` from ``start_ms`` (reopening unless spliced); a switch
+        made while paused stays paused."""
+        paused = switching and self.player.state() == "paused"
+        self._current = r
+        stream = self._stream
+        if stream is not None and stream.spliced and self._stream_open:
+            stream.select(self._variant_index(r))  # takes effect at the next segment
+            return
+        if stream is not None:
+            stream.select(self._variant_index(r))
+            uri = stream.url(self._variant_index(r))
+        else:
+            uri = r.uri
+        self._playing_key = None if stream is not None and stream.spliced else r.key
+        self._last_stats = None  # a new media counts from zero
+        self._started = False
+        self._last_pos = -1
+        self._last_progress = 0
+        self._last_advance = None
+        self._grace_until = self.clock() + 1.0
+        options = list(self.extra_options)
+        if stream is not None and stream.spliced and self.hls_buffer_s:
+            # libVLC reads 30 s ahead by default: Auto's choices would reach the screen only
+            # that much later. A shorter read-ahead keeps them close to what plays.
+            options.append(f":adaptive-maxbuffer={int(self.hls_buffer_s * 1000)}")
+        self.player.open(uri, start_ms=start_ms, paused=paused, options=options)
+        self._stream_open = True
+
+    # -- choosing -----------------------------------------------------------------------------
+
+    def renditions(self) -> list[Rendition]:
+        """Every rendition, lowest bitrate first."""
+        return list(self._renditions)
+
+    def mode(self) -> str:
+        return "manual" if self._manual else "auto"
+
+    def manual_choice(self) -> str | None:
+        return self._manual
+
+    def remembered(self) -> bool:
+        return self._remember
+
+    def can_remember(self) -> bool:
+        """A choice can be stored: there is a catalog, a profile and a catalog title."""
+        return self.db is not None and self.profile_id is not None and self._title_id is not None
+
+    def title_id(self) -> int | None:
+        return self._title_id
+
+    def auto_choice(self) -> Rendition | None:
+        """What Auto wants now (also while a manual choice plays)."""
+        return self._policy.current if self._policy else None
+
+    def auto_reason(self) -> str:
+        return self._policy.reason if self._policy else self._probe_note
+
+    def current(self) -> Rendition | None:
+        """The rendition on screen (for a spliced stream: the one of the playing segment)."""
+        if self._playing_key is not None:
+            r = self._find(self._playing_key)
+            if r is not None:
+                return r
+        return self._current
+
+    def requested(self) -> Rendition | None:
+        """The rendition being fetched now (differs from :meth:`current` while switching)."""
+        return self._current
+
+    def set_choice(self, key: str, remember: bool | None = None) -> None:
+        """Choose ``"auto"`` or a rendition key by hand; ``remember`` stores it for the title
+        (None keeps the current "remember" setting). Switches at once, keeping the position."""
+        if key != AUTO and self._find(key) is None:
+            raise KeyError(key)
+        self._manual = None if key == AUTO else key
+        if remember is not None:
+            self._remember = remember
+        self._store_choice()
+        if self._policy is None:
+            self.changed.emit()
+            return
+        target = self._find(self._manual) if self._manual else self._policy.current
+        if target is not None and (self._current is None or target.key != self._current.key):
+            self._switch_to(target, "chosen by hand" if self._manual else "Auto")
+        else:
+            self.announce.emit(f"Quality: {self._describe_mode()}")
+        self.changed.emit()
+
+    def set_remember(self, remember: bool) -> None:
+        """Remember (or forget) the current choice for this title."""
+        self._remember = bool(remember)
+        self._store_choice()
+        self.changed.emit()
+
+    def _store_choice(self) -> None:
+        if self.db is None or self.profile_id is None or self._title_id is None:
+            return
+        if self._remember:
+            save_choice(self.db, self.profile_id, self._title_id, self._manual or AUTO)
+        else:
+            forget_choice(self.db, self.profile_id, self._title_id)
+
+    def _describe_mode(self) -> str:
+        if self._manual:
+            r = self._find(self._manual)
+            return r.describe() if r else self._manual
+        a = self.auto_choice()
+        return f"Auto ({a.describe()})" if a else "Auto"
+
+    def _switch_to(self, r: Rendition, why: str) -> None:
+        if self._current is not None and r.key == self._current.key:
+            return
+        self.switches += 1
+        self.decisions.append((self.clock(), r.key, why))
+        pos = self.player.position_ms()
+        self._open(r, pos, switching=True)
+        if self._stream is not None and self._stream.spliced:
+            self.announce.emit(f"Switching to {r.describe()}: {why}")
+        else:
+            self.announce.emit(f"{r.describe()}: {why}")
+        self.changed.emit()
+
+    def add_rendition(self, r: Rendition) -> None:
+        """Add a rendition that became available (an optimized copy that just finished)."""
+        if self._find(r.key) is not None:
+            return
+        if not self._renditions:
+            self._renditions = [r]
+        else:
+            # Keep one source for the stored estimate; a new local copy has its own link.
+            self._renditions = sort_renditions([*self._renditions, r])
+        if self._policy is not None:
+            keep = self._policy
+            self._policy = AutoPolicy(self._renditions, self._config())
+            self._policy.current = keep.current
+            self._policy.reason = keep.reason
+            self._policy.max_pixels = keep.max_pixels
+        self.announce.emit(f"New quality available: {r.describe()}")
+        self.changed.emit()
+
+    # -- measuring ----------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        if state == "buffering" and self._started:
+            self.rebuffer_events += 1
+
+    def _sample(self, now: float, nbytes: int, seconds: float, *, app_limited: bool) -> None:
+        if self._current is not None and self._current.source != self._source:
+            return  # e.g. a local optimized copy: it says nothing about the share's link
+        if self.estimator.add(now, nbytes, seconds, app_limited=app_limited):
+            self._measured.append((now, nbytes, seconds))
+
+    def _tick(self) -> None:
+        if self._policy is None or self._current is None:
+            return
+        now = self.clock()
+        dt = now - self._last_tick if self._last_tick is not None else 0.0
+        self._last_tick = now
+        state = self.player.state()
+        stalled = self._stall_since is not None
+
+        # Bytes that arrived.
+        if self._stream is not None and self._proxy is not None:
+            for s in self._proxy.take_samples():
+                if s.stream == self._stream.token:
+                    self._sample(s.at, s.nbytes, s.seconds, app_limited=False)
+        stats = self.player.media_stats()
+        prev = self._last_stats
+        if prev is None:
+            self._read_mark = (now, int(stats["read_bytes"]))
+        elif self._stream is None and stats["read_bytes"] > self._read_mark[1]:
+            # libVLC refreshes its counters every ~250 ms, not on our tick: a sample spans
+            # from the previous change to this one, or a tick without news would be lost.
+            mark_at, mark_bytes = self._read_mark
+            delta = int(stats["read_bytes"]) - mark_bytes
+            if self._current.uri.lower().startswith(("http://", "https://")):
+                ahead = stats["read_bytes"] - stats["demux_read_bytes"]
+                limited = ahead >= _PREFETCH_FULL_BYTES and not stalled
+            else:
+                limited = not stalled  # a local disk or share is read as the player plays
+            self._sample(now, delta, now - mark_at, app_limited=limited)
+            self._read_mark = (now, int(stats["read_bytes"]))
+        if prev:
+            shown = int(stats["displayed_pictures"] - prev.get("displayed_pictures", 0))
+            lost = int(stats["lost_pictures"] - prev.get("lost_pictures", 0))
+            if shown >= 0 and lost >= 0:
+                self.shown += shown
+                self.dropped += lost
+                if self._policy.on_pictures(shown, lost):
+                    self.announce.emit("Pictures are being dropped: capping the resolution")
+        self._last_stats = stats
+        while self._measured and now - self._measured[0][0] > _MEASURED_WINDOW_S:
+            self._measured.popleft()
+
+        # Stalls. Progress is judged by the sound (without sound, the pictures) reaching the
+        # outputs: libVLC's clock moves in steps of up to a second (longer at a higher rate),
+        # while a starved decoder stops feeding the outputs at once.
+        pos = self.player.position_ms()
+        rate = max(0.25, self.player.rate())
+        progress = int(stats["played_abuffers"]) or int(stats["displayed_pictures"])
+        moved = prev is not None and progress > self._last_progress
+        self._last_progress = progress
+        if (state == "playing" and self._last_pos >= 0
+                and abs(pos - self._last_pos) > 4000 + dt * 1000 * rate * 2):
+            self._grace_until = now + 3.0  # a seek: its rebuffering is not the link's doing
+        self._last_pos = pos
+        active = state in ("playing", "buffering")
+        if (active and moved) or not active:
+            # Paused, opening, stopped: nothing is expected to move either.
+            self._started = self._started or (active and moved)
+            self._last_advance = now
+            if self._stall_since is not None:
+                self.stall_s += now - self._stall_since
+                self._stall_since = None
+        # libVLC refreshes its counters about every 250 ms (wall time, whatever the rate):
+        # less than ~2.5 of those periods without progress is not yet a stall.
+        frozen = (self._last_advance is not None
+                  and now - self._last_advance >= max(0.6, self.stall_after_s / rate))
+        if (self._started and self._stall_since is None and now >= self._grace_until
+                and active and frozen):
+            self._stall_since = self._last_advance or now
+            self.stalls += 1
+            self.estimator.penalize(self._policy.config.stall_factor)
+            est = self.estimator.estimate()
+            d = self._policy.on_stall(now, est / rate if est else est)
+            if d.changed and self._manual is None:
+                self._switch_to(d.rendition, d.reason)
+
+        self._buffer_s = self._buffer_ahead(stats, pos)
+        if self._stream is not None and self._stream.spliced:
+            v = self._stream.variant_at(pos / 1000.0)
+            if v is not None:
+                key = f"variant:{v}"
+                if key != self._playing_key:
+                    first = self._playing_key is None
+                    self._playing_key = key
+                    r = self._find(key)
+                    if r is not None and not first:
+                        self.announce.emit(f"Now playing {r.describe()}")
+
+        # Choose. At 1.5x speed a rendition needs 1.5x its bitrate: compare at rate 1.
+        est = self.estimator.estimate()
+        fast = self.estimator.fast.value()
+        recent = self.estimator.recent_bps
+        d = self._policy.decide(now, est / rate if est else est,
+                                fast_bps=fast / rate if fast else fast, buffer_s=self._buffer_s,
+                                recent_bps=recent / rate if recent else recent)
+        if d.changed and self._manual is None:
+            self._switch_to(d.rendition, d.reason)
+        if now - self._last_save >= _SAVE_EVERY_S:
+            self._save()
+        self.changed.emit()
+
+    def _buffer_ahead(self, stats: dict[str, float], pos_ms: int) -> float | None:
+        if self._stream is not None:
+            until = self._stream.buffered_until_s(pos_ms / 1000.0)
+            return None if until is None else max(0.0, until - pos_ms / 1000.0)
+        cur = self._current
+        if cur is None or cur.bitrate_bps <= 0:
+            return None
+        if not cur.uri.lower().startswith(("http://", "https://")):
+            return None
+        ahead = stats["read_bytes"] - stats["demux_read_bytes"]
+        return max(0.0, ahead * 8.0 / cur.bitrate_bps)
+
+    def measured_bps(self) -> float | None:
+        """Bytes that arrived over the last few seconds of link-limited transfers."""
+        nbytes = sum(b for _, b, _ in self._measured)
+        secs = sum(s for _, _, s in self._measured)
+        return nbytes * 8.0 / secs if secs > 0 else self.estimator.last_bps
+
+    def estimate_bps(self) -> float | None:
+        return self.estimator.estimate()
+
+    def stats(self) -> ControllerStats:
+        """What the stats overlay shows."""
+        cur = self.current()
+        auto = self.auto_choice()
+        if self._stream is None:
+            delivery = "http" if cur and cur.uri.startswith(("http:", "https:")) else "file"
+        elif isinstance(self._stream, HlsStream):
+            delivery = "hls (spliced)" if self._stream.spliced else "hls (pinned)"
+        else:
+            delivery = "dash (pinned)"
+        stall_s = self.stall_s + (self.clock() - self._stall_since
+                                  if self._stall_since is not None else 0.0)
+        return ControllerStats(
+            rendition=cur.describe() if cur else "—",
+            mode=self.mode(),
+            auto_choice=auto.describe() if auto else "—",
+            reason=self.auto_reason(),
+            measured_bps=self.measured_bps(),
+            estimate_bps=self.estimate_bps(),
+            buffer_s=self._buffer_s,
+            stalls=self.stalls,
+            stall_s=stall_s,
+            rebuffer_events=self.rebuffer_events,
+            dropped_pictures=self.dropped,
+            shown_pictures=self.shown,
+            switches=self.switches,
+            source=self._source,
+            delivery=delivery,
+            start_note=self._probe_note,
+        )
+
+    def stream(self) -> HlsStream | DashStream | None:
+        return self._stream
+
+    # -- stopping -----------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        self._last_save = self.clock()
+        if self._store is None or not self._source:
+            return
+        est = self.estimator.estimate()
+        if est is None or self.estimator.samples <= self._saved_samples:
+            return
+        try:
+            self._store.save(
+                self._source, est,
+                fast_bps=self.estimator.fast.value(), slow_bps=self.estimator.slow.value(),
+                samples=self.estimator.samples - self._saved_samples,
+                stalls=self.stalls - self._saved_stalls,
+                detail={"rendition": self._current.key if self._current else None,
+                        "delivery": self.stats().delivery},
+            )
+        except Exception:  # a busy or read-only catalog must not stop playback
+            log.exception("saving throughput for %s", self._source)
+            return
+        self._saved_samples = self.estimator.samples
+        self._saved_stalls = self.stalls
+
+    def stop(self) -> None:
+        """Stop measuring (the player is left alone) and store what was learned."""
+        self._timer.stop()
+        if self._policy is not None:
+            self._save()
+        if self._stream is not None and self._proxy is not None:
+            self._proxy.forget(self._stream)
+
+    def release(self) -> None:
+        """Stop, and close the proxy if this controller made it."""
+        self.stop()
+        self._ready_timer.stop()
+        self._session += 1
+        with contextlib.suppress(RuntimeError, TypeError):  # not connected any more
+            self.player.state_changed.disconnect(self._on_state)
+        if self._own_proxy and self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
+
+
+def _link_source(renditions: Sequence[Rendition]) -> str:
+    """The source whose link Auto measures: the one the highest-bitrate rendition comes from
+    (the library share; an optimized copy next to the catalog is local and fast)."""
+    return max(renditions, key=lambda r: r.bitrate_bps).source if renditions else ""
