@@ -325,7 +325,10 @@ class DetailsView(QWidget):
     def _play(self, start_over: bool) -> None:
         if self.title_id is None:
             return
-        version = self.version_box.currentData() if self.version_box.isVisible() else 0
+        # The first entry is the best version: only another choice is the viewer's own.
+        version = (self.version_box.currentData()
+                   if self.version_box.isVisible() and self.version_box.currentIndex() > 0
+                   else 0)
         self.play_requested.emit(self.title_id, int(version or 0), start_over)
 
     def _play_episode(self, item: QListWidgetItem) -> None:

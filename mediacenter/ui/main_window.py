@@ -225,6 +225,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.details_view.changed.connect(self._start_training)
         self.search_view.details_requested.connect(self.open_details)
         self.player_view.next_title = self._next_title
+        self.player_view.configure_quality(self.db, optimize=self._make_optimized)
         self.player_view.next_requested.connect(
             self.play_title)
         self._connect_screens()
@@ -336,7 +337,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.player_view.play(
             PlayRequest(path=file.path, title=row.label, title_id=row.id,
                         version_id=file.version_id, file_id=file.file_id, start_ms=start,
-                        parts=parts,
+                        parts=parts, explicit_version=version_id is not None,
+                        profile_id=None if self.private else profile_id,
                         audio_language=profile.audio_language if profile else None,
                         subtitle_language=profile.subtitle_language if profile else None),
             recorder,
@@ -369,6 +371,39 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             (file.version_id,)).fetchall()
         paths = tuple(os.path.join(root, os.fsdecode(bytes(key))) for root, key in rows)
         return paths if len(paths) > 1 and file.path in paths else (file.path,)
+
+    def _make_optimized(self) -> None:
+        """"Make a 720p version for Wi-Fi": libVLC transcodes in a child process; the copy
+        joins the title's renditions when done."""
+        from mediacenter.playback.optimize import OptimizeError, create_job, run_job
+
+        q = self.player_view.quality
+        if q is None or q.title_id() is None:
+            return
+        try:
+            job = create_job(self.db, self.paths.data_dir / "optimized", q.title_id(),
+                             height=720)
+        except OptimizeError as exc:
+            self.player_view._show_banner(str(exc))
+            return
+        paths = self.paths
+        task = Task(lambda ctx: run_job(paths.db_path, job, ctx.progress, ctx.cancel),
+                    "optimize", low_priority=True)
+        task.signals.progress.connect(lambda f: self._show_status(
+            f"Making a 720p version: {f:.0%}" if isinstance(f, float) else str(f)))
+        task.signals.finished.connect(lambda r: self._optimized_done(r))
+        task.signals.failed.connect(lambda m, _tb: self._show_status(
+            f"The 720p version could not be made: {m}"))
+        self._bg["optimize"] = task
+        self.player_view._show_banner("Making a 720p version in the background…")
+        self.tasks.start(task)
+
+    def _optimized_done(self, rendition) -> None:
+        self._bg.pop("optimize", None)
+        q = self.player_view.quality
+        if rendition is not None and q is not None:
+            q.add_rendition(rendition)
+        self._show_status("The 720p version is ready: choose it in the Quality menu (Q)")
 
     def show_catalog(self) -> None:
         """Back from the player to the screen it was started from (history changed)."""

@@ -60,6 +60,8 @@ class PlayRequest:
     file_id: int | None = None
     start_ms: int = 0
     parts: tuple[str, ...] = ()  # every file of a multi-part version, in order (else empty)
+    explicit_version: bool = False  # the viewer picked the version: no automatic quality
+    profile_id: int | None = None  # whose quality choices are remembered
     audio_language: str | None = None  # the profile's preferred languages (ISO 639-1)
     subtitle_language: str | None = None
 
@@ -173,6 +175,11 @@ class PlayerView(QWidget):
         self._help_resume = False
         self._upnext_id: int | None = None
         self._upnext_left = 0
+        self.quality = None  # a QualityController once configure_quality() gave a catalog
+        self._quality_db = None
+        self._stats = None
+        self._optimize: Callable[[], None] | None = None
+        self._using_quality = False
         #: Given the title playing, the next one to offer: (title id, label) or None. The
         #: window sets it (next episode of a show, when autoplay is on).
         self.next_title: Callable[[int], tuple[int, str] | None] | None = None
@@ -310,7 +317,44 @@ class PlayerView(QWidget):
                     _NO_EMBED_PLATFORMS:
                 p.set_window(int(self.surface.winId()))
             self.player = p
+            if self._quality_db is not None:
+                self._make_quality(p)
         return self.player
+
+    # -- quality (measured throughput, renditions) -------------------------------------------
+
+    def configure_quality(self, db, optimize: Callable[[], None] | None = None) -> None:
+        """Play titles through a quality controller reading ``db`` (the UI thread's catalog
+        connection); ``optimize`` makes a 720p copy of the title playing (menu action)."""
+        self._quality_db = db
+        self._optimize = optimize
+        if self.player is not None and self.quality is None:
+            self._make_quality(self.player)
+
+    def _make_quality(self, player: Player) -> None:
+        from mediacenter.playback.abr import QualityController
+        from mediacenter.ui.stats_overlay import StatsOverlay
+
+        q = self.quality = QualityController(player, self, db=self._quality_db)
+        q.announce.connect(self._show_banner)
+        q.error.connect(self._on_error)
+        self._stats = StatsOverlay(q, None, floating=True, anchor=self.surface)
+        self.quality_requested.connect(self.quality_menu)
+        self.stats_requested.connect(self.toggle_stats)
+
+    def quality_menu(self) -> None:
+        if self.quality is None or not self._using_quality:
+            self._show_banner("Quality: this video plays in the version you chose")
+            return
+        from mediacenter.ui.quality_menu import build_quality_menu
+
+        menu = build_quality_menu(self.quality, self, on_optimize=self._optimize)
+        self.show_controls()
+        menu.exec(self.controls.mapToGlobal(self.quality_button.geometry().topLeft()))
+
+    def toggle_stats(self) -> None:
+        if self._stats is not None and self._using_quality:
+            self._stats.toggle()
 
     def play(self, request: PlayRequest, recorder: WatchRecorder | None = None) -> None:
         """Stop what plays (recording its stop) and play ``request``; never raises for a bad
@@ -344,12 +388,24 @@ class PlayerView(QWidget):
             self._show_banner(
                 f"Resumed at {format_clock(request.start_ms)} — press Home to start over"
             )
-        player.open(request.path, start_ms=request.start_ms)
+        q = self.quality
+        self._using_quality = (q is not None and not request.explicit_version
+                               and len(request.parts) <= 1)
+        self.quality_button.setVisible(self._using_quality)
+        if self._using_quality:
+            q.profile_id = request.profile_id
+            q.play_title(request.title_id, start_ms=request.start_ms)
+        else:
+            player.open(request.path, start_ms=request.start_ms)
 
     def stop(self) -> None:
         """Stop playback, writing the stop into the watch history."""
         self._upnext_timer.stop()
         self._end_recording()
+        if self.quality is not None:
+            self.quality.stop()
+        if self._stats is not None and self._stats.isVisible():
+            self._stats.hide()
         if self.player is not None:
             self.player.stop()
         self._hide_timer.stop()
@@ -365,6 +421,12 @@ class PlayerView(QWidget):
     def release(self) -> None:
         """Stop and free the libVLC player (the window closes). Idempotent."""
         self.stop()
+        if self.quality is not None:
+            self.quality.release()
+            self.quality = None
+        if self._stats is not None:
+            self._stats.close()
+            self._stats = None
         if self.player is not None:
             self.player.release()
             self.player = None

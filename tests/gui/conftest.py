@@ -12,13 +12,23 @@ from mediacenter.library.scanner import Scanner
 from mediacenter.ui.main_window import MainWindow
 
 
-def open_window(qtbot, library: Path, *, screen: str = "library") -> Iterator[MainWindow]:
+def open_window(qtbot, library: Path, *, screen: str = "library",
+                probe: bool = False) -> Iterator[MainWindow]:
     """Scan ``library`` into the test's catalog, then show the main window on it at
     ``screen`` (a generator for fixtures: yields the window, closes it afterwards)."""
     paths = app_paths().ensure()
     db = open_db(paths.db_path)
     root = add_root(db, library)
-    Scanner(db).scan_root(root.id)
+    if probe:
+        from mediacenter.library.probe import Prober
+
+        prober = Prober(workers=1)
+        try:
+            Scanner(db, prober=prober).scan_root(root.id)
+        finally:
+            prober.close()
+    else:
+        Scanner(db).scan_root(root.id)
     db.conn.close()
     w = MainWindow(paths, probe=False)
     qtbot.addWidget(w)

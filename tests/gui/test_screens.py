@@ -291,3 +291,33 @@ def test_ids_role_is_the_tiles_title_id(app, qtbot):
     _rows_ready(qtbot, w)
     row = w.home.rows[0]
     assert row.model.index(0, 0).data(IdRole) == row.model.items[0].title_id
+
+
+@vlc_needed
+@pytest.mark.vlc
+def test_the_player_chooses_a_quality_and_offers_the_others(qtbot, tmp_path, clip_factory,
+                                                            headless_vlc):
+    from mediacenter.ui.quality_menu import build_quality_menu
+
+    lib = tmp_path / "lib"
+    folder = lib / "Twin (2010)"
+    clip_factory(folder / "Twin (2010) - 720p.mp4", duration_s=4.0, size=(1280, 720))
+    clip_factory(folder / "Twin (2010) - 360p.mp4", duration_s=4.0, size=(640, 360))
+    for w in open_window(qtbot, lib, screen="home", probe=True):
+        tid = w.db.conn.execute("SELECT id FROM titles WHERE kind = 'movie'").fetchone()[0]
+        assert w.play_title(tid)
+        pv = w.player_view
+        qtbot.waitUntil(lambda pv=pv: pv.player is not None
+                        and pv.player.state() == "playing", timeout=T)
+        assert pv.quality is not None and pv.quality_button.isVisibleTo(pv)
+        qtbot.waitUntil(lambda pv=pv: pv.quality.current() is not None, timeout=T)
+        assert len(pv.quality.renditions()) == 2
+        menu = build_quality_menu(pv.quality, pv)
+        labels = [a.text() for a in menu.actions() if a.text()]
+        assert any(t.startswith("Auto") for t in labels)
+        assert sum("720p" in t or "360p" in t for t in labels) >= 2
+        qtbot.keyClick(pv, Qt.Key.Key_I)  # the statistics panel
+        assert pv._stats is not None and pv._stats.isVisible()
+        qtbot.keyClick(pv, Qt.Key.Key_I)
+        assert not pv._stats.isVisible()
+        qtbot.keyClick(pv, Qt.Key.Key_Escape)
