@@ -158,9 +158,17 @@ def migrate(conn: sqlite3.Connection, path: Path, backup_dir: Path | None) -> li
             if not pending:
                 conn.execute("ROLLBACK")
                 return applied
+            if current == 0:
+                # A new catalog is created whole in one transaction: no other opener ever
+                # sees it half-way (and takes a needless backup of an empty schema 1).
+                for version, fn in pending:
+                    fn(conn)
+                    applied.append(version)
+                conn.execute(f"PRAGMA user_version = {pending[-1][0]}")
+                conn.execute("COMMIT")
+                return applied
             version, fn = pending[0]
-            # applied: this call created the catalog, there is nothing to lose yet
-            if current > 0 and not applied and backup_dir is not None and not backed_up:
+            if backup_dir is not None and not backed_up:
                 _backup_while_locked(path, backup_dir, f"v{current}")
                 backed_up = True
             fn(conn)
