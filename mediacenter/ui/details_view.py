@@ -38,7 +38,9 @@ from mediacenter.ui.player_view import format_clock
 
 log = logging.getLogger(__name__)
 
-THUMBS = ((-1, "👎", "Not for me"), (1, "👍", "I like this"), (2, "❤", "Love this!"))
+# Text and glyphs every platform font has (no colour-emoji font on many Linux desktops).
+THUMBS = ((-1, "✗  Not for me", "Not for me"), (1, "✓  I like it", "I like this"),
+          (2, "♥  Love it", "Love this!"))
 
 
 def _feedback():
@@ -88,12 +90,20 @@ class DetailsView(QWidget):
         self.buttons = [self.play_button, self.restart_button, self.version_box,
                         self.watched_button, *self.thumb_buttons.values(),
                         self.not_interested, self.why_button]
-        bar = QHBoxLayout()
+        # Two rows: what to do with the title, then what you think of it.
+        self.primary = [self.play_button, self.restart_button, self.version_box,
+                        self.watched_button]
+        self.secondary = [*self.thumb_buttons.values(), self.not_interested, self.why_button]
+        bar = QVBoxLayout()
         bar.setSpacing(12)
-        for b in self.buttons:
-            bar.addWidget(b)
-            b.installEventFilter(self)
-        bar.addStretch(1)
+        for group in (self.primary, self.secondary):
+            line = QHBoxLayout()
+            line.setSpacing(12)
+            for b in group:
+                line.addWidget(b)
+                b.installEventFilter(self)
+            line.addStretch(1)
+            bar.addLayout(line)
 
         self.info = QLabel(objectName="detailsInfo")
         self.info.setWordWrap(True)
@@ -391,21 +401,29 @@ class DetailsView(QWidget):
         key = event.key()
         buttons = self._visible_buttons()
         if obj in buttons:
-            i = buttons.index(obj)
+            row = [b for b in (self.primary if obj in self.primary else self.secondary)
+                   if b.isVisible()]
+            other = [b for b in (self.secondary if obj in self.primary else self.primary)
+                     if b.isVisible()]
+            i = row.index(obj)
             if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
                 j = i + (1 if key == Qt.Key.Key_Right else -1)
-                if 0 <= j < len(buttons):
-                    buttons[j].setFocus()
+                if 0 <= j < len(row):
+                    row[j].setFocus()
                 return True
             if key == Qt.Key.Key_Down:
-                if self.episode_area.isVisible():
+                if obj in self.primary and other:
+                    other[min(i, len(other) - 1)].setFocus()
+                elif self.episode_area.isVisible():
                     self.episodes.setFocus()
                     self.scroll.ensureWidgetVisible(self.episodes, 0, 80)
                 return True
+            if key == Qt.Key.Key_Up:
+                if obj in self.secondary and other:
+                    other[min(i, len(other) - 1)].setFocus()
+                return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(obj, QPushButton):
                 obj.click()
-                return True
-            if key == Qt.Key.Key_Up:
                 return True
         elif obj is self.episodes:
             if key == Qt.Key.Key_Up and self.episodes.currentRow() <= 0:

@@ -167,7 +167,9 @@ def test_a_show_lists_its_episodes_and_marks_them_watched(app, qtbot):
     assert d.season_box.currentText() == "Season 1"
     assert d.episodes.count() == 2 and "Pilot" in d.episodes.item(0).text()
     assert "S1:E1" in d.play_button.text()
-    qtbot.keyClick(d.play_button, Qt.Key.Key_Down)
+    qtbot.keyClick(d.play_button, Qt.Key.Key_Down)  # the feedback row
+    assert QApplication.focusWidget() in d.secondary
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # the episodes
     assert d.episodes.hasFocus()
     d.toggle_watched()  # the whole show
     assert "✓ watched" in d.episodes.item(1).text()
