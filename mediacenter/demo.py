@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from mediacenter.config import Paths
 
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,19 @@ SHOW_EPISODES = {
 HOME_VIDEOS = ("VID_20230704_181502.mp4", "VID_20231224_093011.mp4", "PXL_20240512_140233.mp4")
 
 # ffmpeg's built-in sources: a different look per title, no files needed.
+# Calm, colourful generated pictures (the artwork made from them is the first thing a new user
+# sees): gradients, fractals, one recognisable test pattern.
 _SOURCES = (
+    "gradients=size={w}x{h}:rate={fps}:speed=0.03:seed=3",
+    "mandelbrot=size={w}x{h}:rate={fps}:start_scale=1.5:end_scale=0.5",
+    "gradients=size={w}x{h}:rate={fps}:speed=0.03:seed=11:nb_colors=3",
+    "mandelbrot=size={w}x{h}:rate={fps}:start_x=-0.1011:start_y=0.9563:start_scale=0.1:"
+    "end_scale=0.02",
+    "mandelbrot=size={w}x{h}:rate={fps}:start_x=-0.743643887:start_y=0.131825904:"
+    "start_scale=0.02:end_scale=0.002",
+    "gradients=size={w}x{h}:rate={fps}:speed=0.05:seed=29:nb_colors=4",
     "testsrc2=size={w}x{h}:rate={fps}",
-    "mandelbrot=size={w}x{h}:rate={fps}",
-    "life=size={w}x{h}:rate={fps}:mold=10:ratio=0.5:death_color=#202050:life_color=#ffcc44",
-    "cellauto=size={w}x{h}:rate={fps}:rule=110",
-    "smptehdbars=size={w}x{h}:rate={fps}",
-    "rgbtestsrc=size={w}x{h}:rate={fps}",
-    "gradients=size={w}x{h}:rate={fps}:speed=0.05",
+    "gradients=size={w}x{h}:rate={fps}:speed=0.04:seed=5:nb_colors=5",
 )
 
 
