@@ -359,6 +359,17 @@ def _fresh_first(rows: Sequence[int], used: Mapping[int, int], k: int) -> list[i
     return (fresh + again)[:k]
 
 
+def _time_left(ms: int) -> str:
+    """"42 min left", "1 h 05 min left", "20 s left": what remains, rounded as people say it."""
+    seconds = max(0, ms) // 1000
+    if seconds < 60:
+        return f"{max(1, seconds)} s left"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min left"
+    return f"{minutes // 60} h {minutes % 60:02d} min left"
+
+
 def _clock(ms: int) -> str:
     s = max(0, ms) // 1000
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
@@ -384,8 +395,7 @@ def _continue_row(db: sqlite_utils.Database, profile_id: int,
         resume = int(resume or 0)
         code = f"S{season or 0:02d}E{episode or 0:02d} · " if ep_kind == "episode" else ""
         if resume > 0:
-            left = (f", {max(1, (int(duration) - resume) // 60000)} min left"
-                    if duration else "")
+            left = f", {_time_left(int(duration) - resume)}" if duration else ""
             reason = f"{code}Resume at {_clock(resume)}{left}"
         else:
             reason = f"{code}Next episode" if ep_kind == "episode" else f"{code}Start"

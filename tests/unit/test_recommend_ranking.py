@@ -95,3 +95,12 @@ def test_time_buckets():
     assert time_bucket(t) == ("weekday", "morning")
     t = time.mktime((2024, 3, 11, 23, 30, 0, 0, 0, -1))
     assert time_bucket(t) == ("weekday", "night")
+
+
+def test_time_left_reads_the_way_people_say_it():
+    from mediacenter.recommend.page import _time_left
+
+    assert _time_left(2_000) == "2 s left"  # a short clip: not "1 min left"
+    assert _time_left(61_000) == "1 min left"
+    assert _time_left(42 * 60_000) == "42 min left"
+    assert _time_left(65 * 60_000) == "1 h 05 min left"
