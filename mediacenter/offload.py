@@ -112,16 +112,16 @@ def _artwork_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
                             cancel=cancel, only_missing=True)
 
 
-def _train_job(db_path: str, model_path: str, progress, cancel) -> Any:
+def _train_job(db_path: str, progress, cancel) -> Any:
     from mediacenter.db import open_db
-    from mediacenter.recommend.train import needs_refresh, train_model
+    from mediacenter.recommend.train import model_path_for_db, needs_refresh, train_model
 
     db = open_db(db_path, migrate_schema=False)
     try:
-        if not needs_refresh(db, Path(model_path)):
+        model_path = model_path_for_db(db)  # <data dir>/models/: the app's default_model_path
+        if model_path is None or not needs_refresh(db, model_path):
             return None
-        return train_model(db, Path(model_path), progress=lambda *a: progress(a),
-                           cancel=cancel)
+        return train_model(db, model_path, progress=lambda *a: progress(a), cancel=cancel)
     finally:
         db.conn.close()
 

@@ -253,8 +253,23 @@ def best_version_file(db: sqlite_utils.Database, title_id: int) -> PlayableFile 
     if r is None:
         return None
     version_id, file_id, root, key, online = r
-    rel = os.fsdecode(bytes(key))
-    return PlayableFile(version_id, int(file_id), os.path.join(root, rel), bool(online))
+    return PlayableFile(version_id, int(file_id), _abs_path(root, key), bool(online))
+
+
+def _abs_path(root: str, key: bytes) -> str:
+    """A file's absolute path from its library folder and its exact relative bytes."""
+    return os.path.join(root, os.fsdecode(bytes(key)))
+
+
+def version_parts(db: sqlite_utils.Database, version_id: int) -> list[PlayableFile]:
+    """Every part of a version, in order (one file for most versions; extras left out)."""
+    return [
+        PlayableFile(version_id, int(fid), _abs_path(root, key), bool(online))
+        for fid, root, key, online in db.conn.execute(
+            "SELECT f.id, r.path, f.path_key, r.online FROM files f "
+            "JOIN roots r ON r.id = f.root_id WHERE f.version_id = ? AND f.extra IS NULL "
+            "ORDER BY coalesce(f.part, 0), f.id", (version_id,))
+    ]
 
 
 def version_audio(db: sqlite_utils.Database, version_id: int) -> list[str]:

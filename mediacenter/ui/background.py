@@ -15,15 +15,6 @@ from mediacenter.tasks import Task, TaskContext
 log = logging.getLogger(__name__)
 
 
-def _progress_pair(p) -> tuple[int, int]:
-    """(done, total) from whatever a background job reports: a tuple, a dict, an object."""
-    if isinstance(p, tuple) and len(p) >= 2:
-        return int(p[0] or 0), int(p[1] or 0)
-    if isinstance(p, dict):
-        return int(p.get("done", 0) or 0), int(p.get("total", 0) or 0)
-    return int(getattr(p, "done", 0) or 0), int(getattr(p, "total", 0) or 0)
-
-
 class BackgroundWorkMixin:
     """Artwork generation and model training, off the UI thread."""
 
@@ -36,10 +27,6 @@ class BackgroundWorkMixin:
         self._start_training()
 
     def _start_artwork(self) -> None:
-        try:
-            import mediacenter.artwork.pipeline  # noqa: F401  (is the package there?)
-        except ImportError:
-            return
         if "artwork" in self._bg:
             return
         args = (str(self.paths.db_path), str(self.paths.cache_dir))
@@ -60,18 +47,16 @@ class BackgroundWorkMixin:
         if now - getattr(self, "_art_done_at", 0.0) > 2.0:  # new images every few seconds
             self._art_done_at = now
             self.artwork.retry_missing()
-        done, total = _progress_pair(p)
-        if total and self._scan is None:
-            self._show_status(f"Making artwork from your videos: {done} of {total}")
+        # an ArtworkProgress snapshot from the artwork process
+        if getattr(p, "total", 0) and self._scan is None:
+            self._show_status(f"Making artwork from your videos: {p.done} of {p.total}")
 
     def _start_training(self) -> None:
-        try:
-            from mediacenter.recommend.train import default_model_path
-        except ImportError:
-            return
+        # The child finds the model beside the catalog; nothing of the recommender (numpy,
+        # Surprise) is imported into the UI process for this.
         if "train" in self._bg:
             return
-        args = (str(self.paths.db_path), str(default_model_path(self.paths)))
+        args = (str(self.paths.db_path),)
 
         def job(ctx: TaskContext):
             # needs_refresh is asked in the child too: reading the model costs CPU

@@ -32,6 +32,7 @@ from mediacenter.playback.history import (
     resume_position,
     set_watched,
 )
+from mediacenter.recommend import feedback
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.home_view import HeroBanner
 from mediacenter.ui.player_view import format_clock
@@ -41,14 +42,6 @@ log = logging.getLogger(__name__)
 # Text and glyphs every platform font has (no colour-emoji font on many Linux desktops).
 THUMBS = ((-1, "✗  Not for me", "Not for me"), (1, "✓  I like it", "I like this"),
           (2, "♥  Love it", "Love this!"))
-
-
-def _feedback():
-    try:
-        from mediacenter.recommend import feedback
-    except ImportError:
-        return None
-    return feedback
 
 
 class DetailsView(QWidget):
@@ -322,12 +315,11 @@ class DetailsView(QWidget):
         self.restart_button.setVisible(bool(resume))
         watched = pid is not None and is_watched(self.db, pid, tid)
         self.watched_button.setText("↩  Mark unwatched" if watched else "✓  Mark watched")
-        fb = _feedback()
-        thumb = fb.get_thumb(self.db, pid, tid) if fb is not None and pid is not None else None
+        thumb = feedback.get_thumb(self.db, pid, tid) if pid is not None else None
         for value, b in self.thumb_buttons.items():
             b.setChecked(thumb == value)
         for b in (*self.thumb_buttons.values(), self.not_interested):
-            b.setVisible(fb is not None and pid is not None)
+            b.setVisible(pid is not None)
         self.why_button.setVisible(self.loader is not None)
 
     # -- actions ----------------------------------------------------------------------------
@@ -347,19 +339,18 @@ class DetailsView(QWidget):
             self.play_requested.emit(int(tid), 0, False)
 
     def set_thumb(self, value: int) -> None:
-        fb = _feedback()
-        if fb is None or self.profile_id is None or self.title_id is None:
+        if self.profile_id is None or self.title_id is None:
             return
-        current = fb.get_thumb(self.db, self.profile_id, self.title_id)
-        fb.set_thumb(self.db, self.profile_id, self.title_id, None if current == value else value)
+        current = feedback.get_thumb(self.db, self.profile_id, self.title_id)
+        feedback.set_thumb(self.db, self.profile_id, self.title_id,
+                           None if current == value else value)
         self._refresh_state()
         self.changed.emit()
 
     def mark_not_interested(self) -> None:
-        fb = _feedback()
-        if fb is None or self.profile_id is None or self.title_id is None:
+        if self.profile_id is None or self.title_id is None:
             return
-        fb.mark_not_interested(self.db, self.profile_id, self.title_id)
+        feedback.mark_not_interested(self.db, self.profile_id, self.title_id)
         self.not_interested.setText("Hidden from your rows")
         self.changed.emit()
 

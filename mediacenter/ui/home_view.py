@@ -326,12 +326,7 @@ class HomeView(QWidget):
         self._keep_visible(self.rows[i])
 
     def _keep_visible(self, w: QWidget) -> None:
-        i = self.rows.index(w) if w in self.rows else -1
-        if i == 0:
-            # the first row comes up under the billboard, which stays partly visible
-            self.scroll.ensureWidgetVisible(w, 0, 40)
-        else:
-            self.scroll.ensureWidgetVisible(w, 0, 60)
+        self.scroll.ensureWidgetVisible(w, 0, 60)
 
     def current_row(self) -> int:
         for i, w in enumerate(self.rows):

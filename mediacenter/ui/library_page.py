@@ -57,23 +57,20 @@ class LibraryPageMixin:
     _library_stale = True  # reloaded when the library screen shows: 10,000 rows cost time
 
     def refresh(self) -> None:
-        if self.pages.currentWidget() is not self.catalog_page:
-            self._library_stale = True
-            return
-        self._library_stale = False
         self._reload(None)
 
     def _apply_search(self) -> None:
-        if self.pages.currentWidget() is not self.catalog_page:
-            self._library_stale = True
-            return
-        self._library_stale = False
         self._reload(self.search.text())
 
     def _reload(self, query: str | None) -> None:
         """Fetch the list again. A refresh (same query: during and after a scan) keeps the
         current title current and the list where it was scrolled, even when titles were added
-        or removed above; a new query starts at its first hit."""
+        or removed above; a new query starts at its first hit. Off screen the list is only
+        marked stale: it reloads when the library screen shows."""
+        if self.pages.currentWidget() is not self.catalog_page:
+            self._library_stale = True
+            return
+        self._library_stale = False
         same_query = query is None or query == self.model.query
         anchor = self._view_anchor() if same_query else None
         self._reloading = True

@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 from mediacenter import offload
 from mediacenter.config import Paths
 from mediacenter.db import open_db
+from mediacenter.db.app_settings import autoplay_next, resume_mode, upnext_seconds
 from mediacenter.db.catalog import (
     PlayableFile,
     best_version_file,
     get_title,
+    version_parts,
 )
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import create_profile, get_profile, list_profiles
@@ -56,26 +58,12 @@ from mediacenter.ui.library_page import LibraryPageMixin
 from mediacenter.ui.library_page import format_duration as format_duration  # re-export
 from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
+from mediacenter.ui.profiles_view import ProfilesView
 from mediacenter.ui.scanning import LibraryFoldersMixin
 from mediacenter.ui.search_view import SearchView
+from mediacenter.ui.settings_view import SettingsView
 
 log = logging.getLogger(__name__)
-
-
-def _make_settings(db, paths: Paths) -> QWidget:
-    try:
-        from mediacenter.ui.settings_view import SettingsView
-    except ImportError:  # pragma: no cover - the screen ships with the app
-        return QLabel("Settings are not available in this build.")
-    return SettingsView(db, paths)
-
-
-def _make_profiles(db) -> QWidget:
-    try:
-        from mediacenter.ui.profiles_view import ProfilesView
-    except ImportError:  # pragma: no cover
-        return QLabel("Profiles are not available in this build.")
-    return ProfilesView(db)
 
 
 def _home_job(paths: Paths, profile_id: int, builder: PageBuilder):
@@ -164,11 +152,11 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.details_view = DetailsView(self.db, self.artwork)
         self.search_view = SearchView(self.db, self.artwork)
         # Settings is built the first time it is shown (it costs a start-up otherwise).
-        self.settings_view: QWidget | None = None
+        self.settings_view: SettingsView | None = None
         self.settings_page = QWidget(objectName="settingsPage")
         QVBoxLayout(self.settings_page).setContentsMargins(0, 0, 0, 0)
         self._scan_state: tuple[bool, str, int, int] | None = None
-        self.profiles_view = _make_profiles(self.db)
+        self.profiles_view = ProfilesView(self.db)
         self.pages = QStackedWidget()
         for page in (self.catalog_page, self.player_view, self.home, self.details_view,
                      self.search_view, self.settings_page, self.profiles_view):
@@ -278,24 +266,12 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if tid is not None:
             self.play_title(int(tid))
 
-    def _setting(self, key: str, default: str) -> str:
-        try:
-            from mediacenter.db.app_settings import get_setting
-        except ImportError:
-            return default
-        try:
-            return str(get_setting(self.db, key, default))
-        except Exception:
-            return default
-
     def _next_title(self, title_id: int) -> tuple[int, str] | None:
         """The episode after ``title_id`` in viewing order, for Up Next and N (None for a
-        movie, the last episode, or when autoplay is off in Settings)."""
+        movie or the last episode)."""
         row = self.db.conn.execute("SELECT kind, show_id FROM titles WHERE id = ?",
                                    (title_id,)).fetchone()
         if not row or row[0] != "episode" or not row[1]:
-            return None
-        if self._setting("playback.autoplay_next", "1") in ("0", "false", "off"):
             return None
         from mediacenter.db.catalog import episodes_by_season
 
@@ -322,13 +298,16 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if file is None:
             self.status.setText(f"“{row.label}” has no video file to play.")
             return False
-        start = 0 if start_over else (resume_position(self.db, profile_id, row.id) or 0)
+        start = 0 if start_over or resume_mode(self.db) == "never" else (
+            resume_position(self.db, profile_id, row.id) or 0)
         profile = get_profile(self.db, profile_id)
         try:
             recorder: WatchRecorder | None = WatchRecorder(self.paths.db_path, profile_id,
                                                            private=self.private)
         except Exception:  # no history is better than no playback
             recorder = None
+        self.player_view.upnext_s = upnext_seconds(self.db)
+        self.player_view.autoplay = autoplay_next(self.db)
         self.artwork.reward(title_id, "play")
         self.focus_search.setEnabled(False)
         self._push(self.player_view)  # the player gets the whole window
@@ -346,30 +325,14 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         return True
 
     def _file_to_play(self, title_id: int, version_id: int | None) -> PlayableFile | None:
-        if version_id:
-            r = self.db.conn.execute(
-                "SELECT f.id, r.path, f.path_key, r.online FROM files f "
-                "JOIN roots r ON r.id = f.root_id WHERE f.title_id = ? AND f.version_id = ? "
-                "AND f.extra IS NULL ORDER BY coalesce(f.part, 0), f.id LIMIT 1",
-                (title_id, version_id)).fetchone()
-            if r is not None:
-                import os
-
-                return PlayableFile(version_id, int(r[0]),
-                                    os.path.join(r[1], os.fsdecode(bytes(r[2]))), bool(r[3]))
-        return best_version_file(self.db, title_id)
+        parts = version_parts(self.db, version_id) if version_id else []
+        return parts[0] if parts else best_version_file(self.db, title_id)
 
     def _parts(self, file: PlayableFile) -> tuple[str, ...]:
         """Every part of a multi-part version in order (a single file: just itself)."""
-        import os
-
         if file.version_id is None:
             return (file.path,)
-        rows = self.db.conn.execute(
-            "SELECT r.path, f.path_key FROM files f JOIN roots r ON r.id = f.root_id "
-            "WHERE f.version_id = ? AND f.extra IS NULL ORDER BY coalesce(f.part, 0), f.id",
-            (file.version_id,)).fetchall()
-        paths = tuple(os.path.join(root, os.fsdecode(bytes(key))) for root, key in rows)
+        paths = tuple(p.path for p in version_parts(self.db, file.version_id))
         return paths if len(paths) > 1 and file.path in paths else (file.path,)
 
     def _make_optimized(self) -> None:
@@ -425,12 +388,11 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
 
     def _connect_screens(self) -> None:
         pv = self.profiles_view
-        if hasattr(pv, "profile_chosen"):
-            pv.profile_chosen.connect(self.choose_profile)
+        pv.profile_chosen.connect(self.choose_profile)
 
     def _ensure_settings(self) -> QWidget:
         if self.settings_view is None:
-            sv = self.settings_view = _make_settings(self.db, self.paths)
+            sv = self.settings_view = SettingsView(self.db, self.paths)
             self.settings_page.layout().addWidget(sv)
             for name, slot in (("add_folder_requested", self.add_folder),
                                ("remove_folder_requested", self._remove_folder),
@@ -438,11 +400,10 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
                                ("cancel_scan_requested", self.cancel_scan),
                                ("profiles_changed", self._on_profiles_changed),
                                ("history_erased", lambda _pid: self._mark_home_dirty())):
-                if hasattr(sv, name):
-                    getattr(sv, name).connect(slot)
-            if self.profile_id is not None and hasattr(sv, "set_profile"):
+                getattr(sv, name).connect(slot)
+            if self.profile_id is not None:
                 sv.set_profile(self.profile_id)
-            if self._scan_state is not None and hasattr(sv, "set_scan_state"):
+            if self._scan_state is not None:
                 sv.set_scan_state(*self._scan_state)
         return self.settings_view
 
@@ -459,11 +420,9 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
 
     def show_profiles(self) -> None:
         self._history.clear()
-        if hasattr(self.profiles_view, "reload"):
-            self.profiles_view.reload()
+        self.profiles_view.reload()
         self._show(self.profiles_view)
-        if hasattr(self.profiles_view, "focus_default"):
-            self.profiles_view.focus_default()
+        self.profiles_view.focus_default()
 
     def choose_profile(self, profile_id: int, private: bool = False) -> None:
         profile = get_profile(self.db, profile_id)
@@ -475,7 +434,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.artwork.set_profile(None if private else profile_id)
         self.nav.set_profile(profile.name, profile.color, self.private)
         self.search_view.set_allowed(self.allowed)
-        if self.settings_view is not None and hasattr(self.settings_view, "set_profile"):
+        if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
         self.model.allowed = self.allowed
         self.refresh()
@@ -540,8 +499,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             self._push(page)
         if page is self.settings_page:
             sv = self._ensure_settings()
-            if hasattr(sv, "reload"):
-                sv.reload()
+            sv.reload()
         self._focus_page()
 
     def _on_nav(self, key: str) -> None:

@@ -157,6 +157,7 @@ class PlayerView(QWidget):
     controls_hide_ms = 3000  #: idle time before the control bar hides while playing
     banner_ms = 3000  #: how long the "Resumed at" banner stays
     upnext_s = 10  #: Up Next countdown before the next episode starts by itself
+    autoplay = True  #: whether it starts by itself at all (else Up Next waits for Enter)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -590,12 +591,21 @@ class PlayerView(QWidget):
         self._upnext_id = title_id
         self._upnext_label_text = label
         self._upnext_left = max(0, int(self.upnext_s))
-        self._leave_fullscreen_keep = True
         self.screen_stack.setCurrentWidget(self.upnext)
         self.controls.hide()
         self.unsetCursor()
+        if not self.autoplay:
+            self._upnext_left = -1
+            self._upnext_text("Press Enter to play it")
+            return
         self._upnext_tick(first=True)
         self._upnext_timer.start()
+
+    def _upnext_text(self, line: str) -> None:
+        self.upnext_label.setText(
+            f"<p style='color:#aaa;font-size:20px'>Up next</p>"
+            f"<p style='color:white;font-size:30px'><b>{self._upnext_label_text}</b></p>"
+            f"<p style='color:#ccc;font-size:20px'>{line}</p>")
 
     def _upnext_tick(self, first: bool = False) -> None:
         if not first:
@@ -603,10 +613,7 @@ class PlayerView(QWidget):
         if self._upnext_left <= 0:
             self._upnext_now()
             return
-        self.upnext_label.setText(
-            f"<p style='color:#aaa;font-size:20px'>Up next</p>"
-            f"<p style='color:white;font-size:30px'><b>{self._upnext_label_text}</b></p>"
-            f"<p style='color:#ccc;font-size:20px'>Starts in {self._upnext_left} s</p>")
+        self._upnext_text(f"Starts in {self._upnext_left} s")
 
     def _upnext_now(self) -> None:
         self._upnext_timer.stop()

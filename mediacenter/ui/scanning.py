@@ -150,7 +150,7 @@ class LibraryFoldersMixin:
 
     def _settings_scan_state(self, running: bool, text: str, done: int, total: int) -> None:
         self._scan_state = (running, text, done, total)
-        if self.settings_view is not None and hasattr(self.settings_view, "set_scan_state"):
+        if self.settings_view is not None:
             self.settings_view.set_scan_state(running, text, done, total)
 
     def _scan_done(self) -> None:
@@ -172,7 +172,7 @@ class LibraryFoldersMixin:
             self.allowed = visible_title_ids(self.db, p) if p else None
             self.model.allowed = self.allowed
         self._mark_home_dirty()
-        if self.settings_view is not None and hasattr(self.settings_view, "reload"):
+        if self.settings_view is not None:
             self.settings_view.reload()
         if self._scan is None:
             self.start_background_work()
@@ -254,7 +254,7 @@ class LibraryFoldersMixin:
         self.start_watching()
         self.refresh()
         self._mark_home_dirty()
-        if self.settings_view is not None and hasattr(self.settings_view, "reload"):
+        if self.settings_view is not None:
             self.settings_view.reload()
 
     def _on_root_changed(self, root_id: int) -> None:

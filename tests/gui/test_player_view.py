@@ -175,8 +175,10 @@ def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
 
 
 def test_up_next_counts_down_and_plays_by_itself(window, qtbot):
+    from mediacenter.db.app_settings import set_upnext_seconds
+
     pv = window.player_view
-    pv.upnext_s = 1
+    set_upnext_seconds(window.db, 1)  # Settings → Playback
     _play_with_enter(qtbot, window, "Show")
     _playing(qtbot, pv)
     qtbot.waitUntil(lambda: pv.player.duration_ms() > 0, timeout=T)

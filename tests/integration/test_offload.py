@@ -54,8 +54,7 @@ def test_a_cancelled_or_failing_job_says_so(catalog, tmp_path):
     cancel.set()  # cancelled before it starts: the job stops at once, nothing half-written
     offload.run_job("artwork", (str(db_path), str(tmp_path / "cache")), cancel=cancel)
     with pytest.raises(RuntimeError, match="Error"):
-        offload.run_job("train", (str(tmp_path / "missing" / "nope.sqlite3"),
-                                  str(tmp_path / "m.npz")))
+        offload.run_job("train", (str(tmp_path / "missing" / "nope.sqlite3"),))
 
 
 def test_the_page_process_sees_feedback_given_since_its_last_page(catalog):
