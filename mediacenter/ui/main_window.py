@@ -206,9 +206,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.home.details_requested.connect(self.open_details)
         self.home.add_folder_requested.connect(self._on_add_folder)
         self.home.demo_requested.connect(self.make_demo)
-        self.details_view.play_requested.connect(
-            lambda tid, vid, over: self.play_title(tid, version_id=vid or None,
-                                                   start_over=over))
+        self.details_view.play_requested.connect(self._play_from_details)
         self.details_view.changed.connect(self._mark_home_dirty)
         self.details_view.changed.connect(self._start_training)
         self.search_view.details_requested.connect(self.open_details)
@@ -283,11 +281,21 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         info = get_title(self.db, nxt)
         return (nxt, info.label) if info else None
 
+    def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
+        # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a
+        # position: pressing one is the viewer's answer already. An episode picked from its
+        # list (another title than the page's) has not been asked about.
+        chosen = start_over or title_id == self.details_view.title_id
+        self.play_title(title_id, version_id=version_id or None, start_over=start_over,
+                        chosen=chosen)
+
     def play_title(self, title_id: int, *, version_id: int | None = None,
-                   start_over: bool = False) -> bool:
+                   start_over: bool = False, chosen: bool = False) -> bool:
         """Switch to the player and play ``title_id`` (movie/other: its best version, or
         ``version_id``; show: the next episode), resuming where this profile stopped unless
-        ``start_over``. False when there is nothing to play (the status bar says why)."""
+        ``start_over``. With the "ask" resume setting the player first asks where to start,
+        unless ``chosen`` (the viewer already picked Resume or Start over). False when there
+        is nothing to play (the status bar says why)."""
         profile_id = self.current_profile_id()
         target = self._title_to_play(title_id, profile_id)
         row = get_title(self.db, target) if target is not None else None
@@ -298,7 +306,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if file is None:
             self.status.setText(f"“{row.label}” has no video file to play.")
             return False
-        start = 0 if start_over or resume_mode(self.db) == "never" else (
+        mode = resume_mode(self.db)
+        start = 0 if start_over or mode == "never" else (
             resume_position(self.db, profile_id, row.id) or 0)
         profile = get_profile(self.db, profile_id)
         try:
@@ -319,7 +328,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
                         parts=parts, explicit_version=version_id is not None,
                         profile_id=None if self.private else profile_id,
                         audio_language=profile.audio_language if profile else None,
-                        subtitle_language=profile.subtitle_language if profile else None),
+                        subtitle_language=profile.subtitle_language if profile else None,
+                        ask_resume=mode == "ask" and start > 0 and not chosen),
             recorder,
         )
         return True

@@ -8,7 +8,8 @@ when leaving, finish at the end, error).
 
 The video surface is a native child window handed to libVLC (``Player.set_window``), so no Qt
 widget is drawn over it: the banner sits above it and the control bar below it in the layout,
-and hiding the bar gives its room to the video.
+and hiding the bar gives its room to the video. Help, Up Next and the resume question
+(Settings → Playback → Resume: ask) replace the surface while they are up.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
+from mediacenter.ui.player_cards import ResumePrompt, card_html
 
 SEEK_STEP_MS = 10_000
 VOLUME_STEP = 5
@@ -64,6 +66,9 @@ class PlayRequest:
     profile_id: int | None = None  # whose quality choices are remembered
     audio_language: str | None = None  # the profile's preferred languages (ISO 639-1)
     subtitle_language: str | None = None
+    #: Ask "Resume from start_ms or start from the beginning?" before anything plays
+    #: (Settings → Playback → Resume: ask, and the viewer has not answered elsewhere).
+    ask_resume: bool = False
 
 
 SHORTCUTS = (
@@ -142,7 +147,8 @@ class PlayerView(QWidget):
     Keys: Space play/pause, Left/Right -/+10 s, Up/Down volume +-5, M mute, F full screen,
     Home start over, Esc/Backspace stop and go back. Mouse: click play/pause, double-click
     full screen; any input shows the control bar, which hides after
-    :attr:`controls_hide_ms` without input while playing.
+    :attr:`controls_hide_ms` without input while playing. A request with ``ask_resume``
+    plays nothing until the viewer answers the resume prompt (Esc there goes back).
     """
 
     #: The viewer asked to leave (Esc/Backspace) or the title ended; playback is stopped.
@@ -223,6 +229,8 @@ class PlayerView(QWidget):
         self.screen_stack.addWidget(self.message)
         self.screen_stack.addWidget(self.help)
         self.screen_stack.addWidget(self.upnext)
+        self.resume_prompt = ResumePrompt()
+        self.screen_stack.addWidget(self.resume_prompt)
 
         self.title_label = QLabel(objectName="playerTitle")
         self.play_button = QPushButton("Pause", objectName="playButton")
@@ -295,6 +303,9 @@ class PlayerView(QWidget):
         self.help_button.clicked.connect(self.toggle_help)
         self.upnext_play.clicked.connect(self._upnext_now)
         self.upnext_cancel.clicked.connect(self.leave)
+        self.resume_prompt.resume_chosen.connect(lambda: self._answer(start_over=False))
+        self.resume_prompt.start_over_chosen.connect(lambda: self._answer(start_over=True))
+        self.resume_prompt.back_requested.connect(self.leave)
         self._upnext_timer = QTimer(self, interval=1000)
         self._upnext_timer.timeout.connect(self._upnext_tick)
         for w in (self, self.surface, self.message, self.controls, self.slider, self.volume,
@@ -385,6 +396,42 @@ class PlayerView(QWidget):
         except PlaybackUnavailable as exc:
             self._show_message(f"Playback is not available: {exc}")
             return
+        if request.ask_resume and request.start_ms > 0:
+            self._ask_resume(player, request)
+        else:
+            self._start(player, request)
+
+    def _ask_resume(self, player: Player, request: PlayRequest) -> None:
+        """Put the resume question up; the previous title (Up Next, N) must fall silent."""
+        if self.quality is not None:
+            self.quality.stop()
+        if self._stats is not None and self._stats.isVisible():
+            self._stats.hide()
+        player.stop()
+        self._hide_timer.stop()
+        self.controls.hide()
+        self.unsetCursor()
+        self.surface.unsetCursor()
+        self.screen_stack.setCurrentWidget(self.resume_prompt)
+        self.resume_prompt.ask(request.title, format_clock(request.start_ms))
+
+    def resume_prompt_visible(self) -> bool:
+        return self.screen_stack.currentWidget() is self.resume_prompt
+
+    def _answer(self, *, start_over: bool) -> None:
+        """The viewer answered the resume question: play from there."""
+        req = self.request
+        if req is None or self.player is None or not self.resume_prompt_visible():
+            return
+        if start_over:
+            req = self.request = replace(req, start_ms=0)
+        self.elapsed.setText(format_clock(req.start_ms))
+        self.screen_stack.setCurrentWidget(self.surface)
+        self.setFocus()
+        self.show_controls()
+        self._start(self.player, req)
+
+    def _start(self, player: Player, request: PlayRequest) -> None:
         if request.start_ms > 0:
             self._show_banner(
                 f"Resumed at {format_clock(request.start_ms)} — press Home to start over"
@@ -484,6 +531,8 @@ class PlayerView(QWidget):
 
     def show_controls(self) -> None:
         """Show the bar (and the cursor); it hides again after the idle delay while playing."""
+        if self.resume_prompt_visible():
+            return  # nothing plays yet: the bar would only compete with the question
         self.controls.show()
         self.unsetCursor()
         self.surface.unsetCursor()
@@ -602,10 +651,7 @@ class PlayerView(QWidget):
         self._upnext_timer.start()
 
     def _upnext_text(self, line: str) -> None:
-        self.upnext_label.setText(
-            f"<p style='color:#aaa;font-size:20px'>Up next</p>"
-            f"<p style='color:white;font-size:30px'><b>{self._upnext_label_text}</b></p>"
-            f"<p style='color:#ccc;font-size:20px'>{line}</p>")
+        self.upnext_label.setText(card_html("Up next", self._upnext_label_text, line))
 
     def _upnext_tick(self, first: bool = False) -> None:
         if not first:
@@ -791,6 +837,13 @@ class PlayerView(QWidget):
         k = Qt.Key
         if self.help_visible():
             self.toggle_help()  # any key closes the help
+            event.accept()
+            return
+        if self.resume_prompt_visible():
+            # Focus is on the view itself (a click on the black around the card): the card's
+            # keys still work; the video's keys wait until something plays.
+            if not self.resume_prompt.handle_key(event) and key == k.Key_F:
+                self.toggle_fullscreen()
             event.accept()
             return
         if self.upnext_visible():

@@ -1,0 +1,186 @@
+"""Cards the player shows in place of the video: the look they share, and the resume question.
+
+The video is a native window that no Qt widget can be drawn over (X11, Windows), so a card
+replaces the video surface in the player's screen stack while it is up. Every card speaks
+with the same voice: :func:`card_html` for the text (the Up Next card uses it too), the
+theme's ``heroPlay`` button for the default action and ``detailsButton`` for the other ones.
+
+UI thread only.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+__all__ = ["ResumePrompt", "card_hint_html", "card_html"]
+
+# Keys a remote or a keyboard uses to move between a card's buttons.
+_PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backtab)
+_NEXT = (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Tab)
+_ACTIVATE = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Select)
+_BACK = (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_MediaStop)
+# The theme's looks (object names in resources/theme.qss) for the default and other actions.
+_PRIMARY = "heroPlay"
+_SECONDARY = "detailsButton"
+
+
+def _restyle(button: QPushButton, look: str) -> None:
+    """Give ``button`` the theme's look named ``look`` (its object name in the style sheet)."""
+    if button.objectName() != look:
+        button.setObjectName(look)
+        button.style().unpolish(button)
+        button.style().polish(button)
+
+
+def card_html(kicker: str, headline: str, line: str = "") -> str:
+    """A card's text: a small grey kicker ("Up next"), a large white headline (the title)
+    and an optional lighter line under it. Plain text in, rich text out (titles may hold
+    ``&`` or ``<``)."""
+    text = (f"<p style='color:#aaa;font-size:20px'>{escape(kicker)}</p>"
+            f"<p style='color:white;font-size:30px'><b>{escape(headline)}</b></p>")
+    if line:
+        text += f"<p style='color:#ccc;font-size:20px'>{escape(line)}</p>"
+    return text
+
+
+def card_hint_html(hint: str) -> str:
+    """The quiet line under a card's buttons saying which keys work (as the help list's
+    "Press any key to close")."""
+    return f"<p style='color:#999;font-size:16px'>{escape(hint)}</p>"
+
+
+class ResumePrompt(QWidget):
+    """ "Resume from 12:34" (the default) or "Start from the beginning", asked before a
+    title with a saved position starts playing.
+
+    Keyboard first: Left/Right/Up/Down/Tab move between the two buttons, Enter/Space choose,
+    Esc/Backspace go back. Mouse clicks choose too. Each answer is one signal; the prompt
+    itself plays nothing.
+    """
+
+    resume_chosen = Signal()
+    start_over_chosen = Signal()
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resumePrompt")
+        # It stands where the black video will be; the card floats on it like an overlay.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setStyleSheet(
+            "#resumePrompt { background: black; }"
+            "#resumeCard { background: rgba(28, 28, 28, 0.92); border: 1px solid #2e2e2e;"
+            " border-radius: 12px; }"
+            "#resumeCard QLabel { background: transparent; }"
+        )
+        self.card = QFrame(objectName="resumeCard")
+        self.label = QLabel(objectName="resumePromptText")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.resume_button = QPushButton(objectName=_PRIMARY)
+        self.restart_button = QPushButton("↺  Start from the beginning",
+                                          objectName=_SECONDARY)
+        self.hint = QLabel(card_hint_html("Enter to choose  ·  ← → to switch  ·  Esc to go back"),
+                           objectName="resumePromptHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.buttons = (self.resume_button, self.restart_button)
+        for b in self.buttons:
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            # A button would take Space itself and ignore the arrows: the card decides.
+            b.installEventFilter(self)
+        self.resume_button.clicked.connect(self.resume_chosen)
+        self.restart_button.clicked.connect(self.start_over_chosen)
+
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        for b in self.buttons:
+            row.addWidget(b)
+        card_lay = QVBoxLayout(self.card)
+        card_lay.setContentsMargins(48, 32, 48, 24)
+        card_lay.setSpacing(20)
+        card_lay.addWidget(self.label)
+        card_lay.addLayout(row)
+        card_lay.addWidget(self.hint)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+
+    def ask(self, title: str, position: str) -> None:
+        """Ask about ``title``, stopped at ``position`` ("12:34"), with Resume focused (call
+        it once the card is on screen: a hidden button cannot take the focus)."""
+        self.label.setText(card_html("Continue watching?", title))
+        self.resume_button.setText(f"▶  Resume from {position}")
+        self._steady_sizes()
+        self._focus(self.resume_button)
+
+    def _focus(self, button: QPushButton, reason: Qt.FocusReason =
+               Qt.FocusReason.OtherFocusReason) -> None:
+        button.setFocus(reason)
+        self._highlight(button)
+
+    def _highlight(self, button: QPushButton) -> None:
+        # The focused button wears the theme's primary (white) look and the other the
+        # secondary one: a white "Resume" next to a focused grey "Start" read as if Resume
+        # were still the one Enter picks.
+        for b in self.buttons:
+            _restyle(b, _PRIMARY if b is button else _SECONDARY)
+
+    def _steady_sizes(self) -> None:
+        # The two looks differ in type size and padding: each button takes the larger of
+        # its two sizes, so the row does not jump as the focus moves.
+        for b in self.buttons:
+            worn = b.objectName()
+            b.setMinimumSize(0, 0)
+            hints = []
+            for look in (_PRIMARY, _SECONDARY):
+                _restyle(b, look)
+                hints.append(b.sizeHint())
+            _restyle(b, worn)
+            b.setMinimumSize(max(h.width() for h in hints), max(h.height() for h in hints))
+
+    def focused_button(self) -> QPushButton:
+        """The button Enter would choose (Resume unless the viewer moved)."""
+        focus = self.focusWidget()
+        return focus if focus in self.buttons else self.resume_button  # type: ignore[return-value]
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Act on a key meant for the card (also the player's, when it holds the focus).
+        True when the key was the card's."""
+        key = event.key()
+        if key in _ACTIVATE:
+            if not event.isAutoRepeat():  # a held key must not choose, then pause the video
+                self.focused_button().click()
+            return True
+        if key in _PREVIOUS or key in _NEXT:
+            step = -1 if key in _PREVIOUS else 1
+            i = self.buttons.index(self.focused_button())
+            self._focus(self.buttons[(i + step) % len(self.buttons)],
+                        Qt.FocusReason.TabFocusReason
+                        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+                        else Qt.FocusReason.OtherFocusReason)
+            return True
+        if key in _BACK:
+            self.back_requested.emit()
+            return True
+        return False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # Tab and Backtab arrive here too (before QWidget turns them into focus changes), so
+        # the focus never leaves the card for the hidden control bar.
+        if obj in self.buttons and event.type() == QEvent.Type.KeyPress:
+            return self.handle_key(event)  # type: ignore[arg-type]
+        if obj in self.buttons and event.type() == QEvent.Type.FocusIn:
+            self._highlight(obj)  # type: ignore[arg-type]  # a click, or the window's return
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.handle_key(event):
+            event.accept()
+        else:
+            super().keyPressEvent(event)
