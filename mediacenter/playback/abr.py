@@ -96,6 +96,8 @@ class ControllerStats:
     source: str
     delivery: str  # "file", "http", "hls (spliced)", "hls (pinned)", "dash (pinned)"
     start_note: str  # what the first choice was based on ("probe read 4.1 Mbit/s"...)
+    usable_share: float | None = None  # the share of the estimate Auto may use to go up now
+    link_shortfall: float | None = None  # the link's recent worst shortfall (uncertainty)
 
 
 @dataclass
@@ -645,7 +647,8 @@ class QualityController(QObject):
         recent = self.estimator.recent_bps
         d = self._policy.decide(now, est / rate if est else est,
                                 fast_bps=fast / rate if fast else fast, buffer_s=self._buffer_s,
-                                recent_bps=recent / rate if recent else recent)
+                                recent_bps=recent / rate if recent else recent,
+                                uncertainty=self.estimator.uncertainty())
         if d.changed and self._manual is None:
             self._switch_to(d.rendition, d.reason)
         if now - self._last_save >= _SAVE_EVERY_S:
@@ -702,6 +705,9 @@ class QualityController(QObject):
             source=self._source,
             delivery=delivery,
             start_note=self._probe_note,
+            usable_share=(self._policy.margins(self._buffer_s, self.estimator.uncertainty())[0]
+                          if self._policy else None),
+            link_shortfall=self.estimator.uncertainty(),
         )
 
     def stream(self) -> HlsStream | DashStream | None:

@@ -180,6 +180,7 @@ class ThroughputEstimator:
         min_seconds: float = 0.02,
         max_weight_s: float = 3.0,
         median_window_s: float = 2.5,
+        error_window_s: float = 8.0,
     ) -> None:
         self.fast = _Ewma(fast_half_life_s)
         self.slow = _Ewma(slow_half_life_s)
@@ -193,6 +194,9 @@ class ThroughputEstimator:
         self.recent_bps: float | None = None  # the median filter's latest output
         self.last_bps: float | None = None  # the latest raw measurement, counted or not
         self.history: deque[Sample] = deque(maxlen=120)
+        self.error_window_s = error_window_s
+        # (at, relative shortfall) of each counted sample against the estimate before it
+        self._errors: deque[tuple[float, float]] = deque(maxlen=64)
 
     def seed(self, bps: float, weight_s: float = 1.0) -> None:
         """Start from a remembered estimate (weighted as ``weight_s`` seconds of samples)."""
@@ -226,6 +230,8 @@ class ThroughputEstimator:
         self._last_at = at
         self._recent.append((at, bps))
         filtered = self._filtered()
+        if est is not None and filtered > 0:
+            self._errors.append((at, max(0.0, est - filtered) / filtered))
         self.recent_bps = filtered
         self.fast.add(weight, filtered)
         self.slow.add(weight, filtered)
@@ -251,6 +257,17 @@ class ThroughputEstimator:
                 avg.reset_to(v * factor, max(avg._weight, 1.0))
         self._recent.clear()
 
+    def uncertainty(self) -> float | None:
+        """How far the link fell short of the estimate lately: the largest relative shortfall
+        ``(estimate - sample) / sample`` over the last ``error_window_s`` of samples (as
+        RobustMPC discounts its prediction by its recent worst error); None until three
+        samples were compared. A steady link gives a few percent, a noisy Wi-Fi 30 % or more.
+        """
+        if len(self._errors) < 3:
+            return None
+        latest = self._errors[-1][0]
+        return max(e for t, e in self._errors if latest - t <= self.error_window_s)
+
     def estimate(self) -> float | None:
         """Bits per second the link is believed to sustain; None before any sample or seed."""
         values = [v for v in (self.fast.value(), self.slow.value()) if v is not None]
@@ -272,6 +289,12 @@ class PolicyConfig:
 
     up_margin: float = 0.85  # to go up (or to start): bitrate <= 0.85 x estimate
     keep_margin: float = 0.95  # to stay: above this share of the estimate we go down at once
+    # Once the link's recent shortfalls are known (ThroughputEstimator.uncertainty) the up
+    # margin is 1 / (1 + worst shortfall) within these bounds, the keep margin as far above
+    # it as keep_margin is above up_margin: a steady link is used nearly in full, a jittery
+    # one keeps more in reserve.
+    min_up_margin: float = 0.6
+    max_up_margin: float = 0.92
     up_hold_s: float = 2.0  # the headroom must last this long before going up
     after_down_s: float = 6.0  # no going up this soon after going down
     after_stall_s: float = 12.0  # nor this soon after a stall
@@ -291,7 +314,7 @@ class PolicyConfig:
 #: read-ahead away and rebuffers, so going up needs more headroom, held longer, and a deep
 #: buffer buys nothing (it is lost on the switch).
 REOPEN_CONFIG = PolicyConfig(up_margin=0.65, keep_margin=0.9, up_hold_s=6.0, after_down_s=15.0,
-                             max_boost=0.65)
+                             max_boost=0.65, min_up_margin=0.5, max_up_margin=0.7)
 
 
 @dataclass(frozen=True)
@@ -356,11 +379,16 @@ class AutoPolicy:
                 best = r
         return best
 
-    def margins(self, buffer_s: float | None) -> tuple[float, float]:
-        """(up, keep) margins for this much buffer: the configured ones, relaxed towards
-        ``max_boost`` as the buffer fills past ``boost_from_s``."""
+    def margins(self, buffer_s: float | None,
+                uncertainty: float | None = None) -> tuple[float, float]:
+        """(up, keep) margins: from the link's recent shortfalls when known (else the
+        configured ones), relaxed towards ``max_boost`` as the buffer fills past
+        ``boost_from_s``."""
         cfg = self.config
         up, keep = cfg.up_margin, cfg.keep_margin
+        if uncertainty is not None and math.isfinite(uncertainty):
+            up = min(cfg.max_up_margin, max(cfg.min_up_margin, 1.0 / (1.0 + uncertainty)))
+            keep = up + (cfg.keep_margin - cfg.up_margin)
         if buffer_s is None or buffer_s <= cfg.boost_from_s or cfg.max_boost <= up:
             return up, keep
         span = max(1e-6, cfg.boost_full_s - cfg.boost_from_s)
@@ -399,6 +427,7 @@ class AutoPolicy:
         fast_bps: float | None = None,
         buffer_s: float | None = None,
         recent_bps: float | None = None,
+        uncertainty: float | None = None,
     ) -> Decision:
         """Auto's choice at ``now`` given the estimate: down at once, up after a steady hold.
 
@@ -407,6 +436,7 @@ class AutoPolicy:
         buffer: if the higher rendition proves too much, the buffer covers the way back down.
         ``recent_bps`` (the latest filtered sample) must agree before going up, so the
         averages' memory of a burst that is already over does not count as headroom.
+        ``uncertainty`` (the estimator's recent worst shortfall) sets the margins.
         """
         cfg = self.config
         cur = self.current
@@ -418,7 +448,7 @@ class AutoPolicy:
         if fast_bps is not None and buffer_s is not None and buffer_s >= cfg.rich_buffer_s:
             keep_bps = max(estimate_bps, fast_bps)
         up_bps = keep_bps if recent_bps is None else min(keep_bps, recent_bps)
-        up_margin, keep_margin = self.margins(buffer_s)
+        up_margin, keep_margin = self.margins(buffer_s, uncertainty)
         if self.max_pixels is not None and cur.pixels > self.max_pixels:
             self._headroom_since = None
             target = self.fitting(estimate_bps, cfg.up_margin)

@@ -156,3 +156,45 @@ def test_state_reports_what_is_stored():
     s = est.state()
     assert s["samples"] == 6
     assert s["estimate_bps"] == pytest.approx(min(s["fast_bps"], s["slow_bps"]))
+
+
+def test_uncertainty_is_unknown_until_samples_were_compared():
+    est = ThroughputEstimator()
+    assert est.uncertainty() is None
+    feed(est, 0, 1.0, 4e6)  # the first sample has no estimate to be compared with
+    assert est.uncertainty() is None
+    feed(est, 1.0, 2.0, 4e6)
+    assert est.uncertainty() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_uncertainty_is_the_recent_worst_shortfall():
+    # Jitter within a second or two is what the median filter is for; a link that holds a
+    # new level for a few seconds at a time (Wi-Fi with neighbours) is what the margin is for.
+    rng = random.Random(3)
+    steady, noisy = ThroughputEstimator(), ThroughputEstimator()
+    t = 0.0
+    level = 4e6
+    for i in range(60):
+        t += 0.5
+        if i % 6 == 0:
+            level = max(0.5e6, rng.gauss(4e6, 0.35 * 4e6))
+        steady.add(t, int(rng.gauss(4e6, 0.02 * 4e6) * 0.5 / 8), 0.5)
+        noisy.add(t, int(level * 0.5 / 8), 0.5)
+    assert steady.uncertainty() < 0.06
+    assert noisy.uncertainty() > 0.25
+
+
+def test_a_dip_raises_uncertainty_for_a_while_then_it_is_forgotten():
+    est = ThroughputEstimator()
+    t = feed(est, 0, 10, 4e6)
+    t = feed(est, t, 2.0, 2e6)  # a dip long enough to pass the median filter
+    assert est.uncertainty() > 0.3
+    feed(est, t, 12, 4e6)  # longer than the 8 s window of remembered shortfalls
+    assert est.uncertainty() < 0.05
+
+
+def test_only_shortfalls_count_not_a_faster_link():
+    est = ThroughputEstimator()
+    t = feed(est, 0, 6, 2e6)
+    feed(est, t, 4, 6e6)  # the link got faster: no reason for more caution
+    assert est.uncertainty() == pytest.approx(0.0, abs=1e-9)

@@ -197,3 +197,34 @@ def test_describe_and_format_bitrate():
     assert HIGH.describe() == "720p · 3.0 Mbit/s"
     labelled = Rendition("file:1", "a.mkv", 8_000_000, 1920, 1080, label="Director's Cut")
     assert labelled.describe() == "Director's Cut — 1080p · 8.0 Mbit/s"
+
+
+def test_a_steady_link_may_be_used_nearly_in_full():
+    # HIGH is 0.9 of the estimate: too close for the default 0.85 margin, fine on a link
+    # whose recent worst dip was 3 %.
+    p = policy()
+    p.start(3.33e6)
+    assert p.current is MID
+    assert run(p, 0, 5, 3.33e6, uncertainty=0.03) == [(2.0, "variant:0")]
+    assert p.current is HIGH
+
+
+def test_a_jittery_link_keeps_more_in_reserve():
+    p = policy()
+    p.start(3.33e6)
+    assert run(p, 0, 30, 3.33e6, uncertainty=0.4) == []  # margin 1/1.4 = 0.71: HIGH is 0.9
+    p = policy()
+    p.start(3.0e6)
+    p.current = HIGH
+    # Keeping HIGH needs 3.0 <= (0.71 + 0.1) x estimate: 3.5 Mbit/s is not enough any more.
+    assert run(p, 0, 1, 3.5e6, uncertainty=0.4) == [(0.0, "variant:1")]
+
+
+def test_margins_stay_within_their_bounds():
+    p = policy()
+    assert p.margins(None, None) == (0.85, 0.95)
+    assert p.margins(None, 0.0)[0] == pytest.approx(0.92)  # never the whole link
+    assert p.margins(None, 5.0)[0] == pytest.approx(0.6)
+    up, keep = p.margins(None, 0.25)
+    assert up == pytest.approx(0.8) and keep == pytest.approx(0.9)
+    assert p.margins(16.0, 0.25)[0] == pytest.approx(1.25)  # a full buffer still relaxes them

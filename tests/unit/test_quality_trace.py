@@ -93,7 +93,7 @@ def simulate(link: Callable[[float], float], duration_s: float, *, fixed: str | 
         if t >= next_tick:
             next_tick += tick_s
             d = pol.decide(t, est.estimate(), fast_bps=est.fast.value(), buffer_s=buf,
-                           recent_bps=est.recent_bps)
+                           recent_bps=est.recent_bps, uncertainty=est.uncertainty())
             if d.changed:
                 res.decisions.append((t, d.rendition.key))
         t += dt
