@@ -237,8 +237,13 @@ _APP = None
 _BACKEND = None
 
 
-def _init_worker() -> None:
+def _init_worker(fault_dir: str | None = None) -> None:
     global _APP, _BACKEND
+    if fault_dir:
+        import faulthandler
+
+        # A crash inside libVLC or Qt kills the worker silently: leave its stacks behind.
+        faulthandler.enable(open(Path(fault_dir) / f"worker-{os.getpid()}.txt", "w"))  # noqa: SIM115
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication
 
@@ -347,10 +352,17 @@ def play_job(job: dict) -> dict:
     # Tear down in order: the controller lets go of the player before the player goes.
     if controller is not None:
         controller.release()
-        controller = None
     player.release()
     player = None
+    # A manifest fetch or probe may still be stuck on a dead link: closing the server ends
+    # it, and the controller is let go only once its worker thread is gone (the last
+    # reference must not drop on that thread: a QObject freed there takes Qt down).
     server.close()
+    if controller is not None:
+        if not controller.wait_workers(10.0):
+            print(f"abr.py: {job['trace']} {policy}: a pre-play thread is still running",
+                  file=sys.stderr, flush=True)
+        controller = None
     if proxy is not None:
         proxy.close()
 
@@ -490,12 +502,13 @@ def run_jobs(todo: list[dict], workers: int, verbose: bool) -> tuple[list[dict],
     costs a restart, not the run. Workers are replaced every 20 jobs.
     """
     ctx = multiprocessing.get_context("spawn")
+    fault_dir = tempfile.mkdtemp(prefix="abr-faults-")
     results: list[dict] = []
     pending = list(range(len(todo)))
     crashes = 0
     while pending and crashes <= 3:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx,
-                                    initializer=_init_worker,
+                                    initializer=_init_worker, initargs=(fault_dir,),
                                     max_tasks_per_child=20) as pool:
             futures = {pool.submit(play_job, todo[i]): i for i in pending}
             broken = False
@@ -516,6 +529,14 @@ def run_jobs(todo: list[dict], workers: int, verbose: bool) -> tuple[list[dict],
             crashes += 1
             print(f"abr.py: a player process died; running {len(pending)} jobs again",
                   file=sys.stderr, flush=True)
+            for f in sorted(Path(fault_dir).glob("worker-*.txt")):
+                text = f.read_text(errors="replace").strip()
+                if text:
+                    if len(text) > 4000:
+                        text = text[:1500] + "\n[...]\n" + text[-2500:]
+                    print(f"abr.py: {f.name}:\n{text}", file=sys.stderr, flush=True)
+                    f.write_text("")
+    shutil.rmtree(fault_dir, ignore_errors=True)
     if pending:
         raise RuntimeError(f"{len(pending)} jobs could not be run (player processes crashed)")
     order = {(j["trace"], j["policy"]): n for n, j in enumerate(todo)}

@@ -40,6 +40,7 @@ class Link:
         self._t0 = time.monotonic()
         self._last = self._t0
         self._tokens = 0.0
+        self.closed = False
 
     def restart_clock(self) -> None:
         with self._lock:
@@ -52,6 +53,8 @@ class Link:
 
     def take(self, n: int) -> None:
         while True:
+            if self.closed:  # the server is closing: a transfer stuck on a dead link ends
+                raise ConnectionAbortedError("link closed")
             with self._lock:
                 now = time.monotonic()
                 rate = max(0.0, float(self.rate_bps(now - self._t0)))
@@ -125,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
                     srv.link.take(len(chunk))
                     self.wfile.write(chunk)
                     sent += len(chunk)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
         srv._log(RequestLog(rel, sent, start, srv.link.now(), status))
 
@@ -170,6 +173,7 @@ class ThrottledServer:
         return self
 
     def close(self) -> None:
+        self.link.closed = True
         self._server.shutdown()
         self._server.server_close()
 

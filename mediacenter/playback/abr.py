@@ -179,6 +179,7 @@ class QualityController(QObject):
         self._ready_timer.timeout.connect(self._take_prepared)
         self.player.state_changed.connect(self._on_state)
         self._session = 0
+        self._workers: list[threading.Thread] = []
         self._reset()
 
     # -- state ------------------------------------------------------------------------------------
@@ -240,8 +241,7 @@ class QualityController(QObject):
         self._begin(title_id, start_ms)
         session = self._session
         probe = self._needs_probe(source_key(uri))
-        threading.Thread(target=self._prepare_uri, args=(session, uri, probe), daemon=True,
-                         name="mediacenter-abr-prepare").start()
+        self._start_worker(self._prepare_uri, session, uri, probe)
 
     def play_renditions(self, renditions: Sequence[Rendition], start_ms: int = 0, *,
                         title_id: int | None = None) -> None:
@@ -253,8 +253,23 @@ class QualityController(QObject):
         session = self._session
         rends = sort_renditions(renditions)
         probe = self._needs_probe(_link_source(rends))
-        threading.Thread(target=self._prepare_files, args=(session, rends, probe), daemon=True,
-                         name="mediacenter-abr-prepare").start()
+        self._start_worker(self._prepare_files, session, rends, probe)
+
+    def _start_worker(self, target: Callable[..., None], *args: object) -> None:
+        t = threading.Thread(target=target, args=args, daemon=True,
+                             name="mediacenter-abr-prepare")
+        self._workers = [w for w in self._workers if w.is_alive()] + [t]
+        t.start()
+
+    def wait_workers(self, timeout_s: float) -> bool:
+        """Wait for the pre-play threads (a manifest fetch or probe can outlive the play that
+        asked for it: its result is then dropped); True when none is left. Call it before
+        letting go of the controller, so that it is never freed from a worker thread."""
+        deadline = time.monotonic() + timeout_s
+        for w in self._workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+        self._workers = [w for w in self._workers if w.is_alive()]
+        return not self._workers
 
     def _begin(self, title_id: int | None, start_ms: int) -> None:
         self.stop()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.db.app_settings import resume_mode
 from mediacenter.db.catalog import episodes_by_season, title_details, version_audio
 from mediacenter.playback.history import (
     is_watched,
@@ -303,6 +304,8 @@ class DetailsView(QWidget):
         if self.kind == "show" and pid is not None:
             target = next_episode(self.db, pid, tid) or tid
         resume = resume_position(self.db, pid, target) if pid is not None else None
+        if resume and resume_mode(self.db) == "never":
+            resume = None  # the player starts over anyway: the button must not promise more
         if self.kind == "show" and target != tid:
             r = self.db.conn.execute("SELECT season_number, episode_number FROM titles "
                                      "WHERE id = ?", (target,)).fetchone()

@@ -310,3 +310,15 @@ def test_the_details_pages_resume_and_start_over_are_answers_already(
         assert seen[0] < 1_500, seen
     _key(qtbot, pv, Qt.Key.Key_Escape)
     assert window.pages.currentWidget() is window.details_view
+
+
+def test_with_never_the_details_page_does_not_offer_to_resume(window, qtbot):
+    tid = _title_id(window, "Long Film")
+    _save_position(window, tid)
+    set_resume_mode(window.db, "never")
+    window.open_details(tid)
+    d = window.details_view
+    assert d.play_button.text().endswith("Play") and not d.restart_button.isVisible()
+    set_resume_mode(window.db, "always")
+    window.open_details(tid)
+    assert d.play_button.text().endswith("Resume from 0:12") and d.restart_button.isVisible()
