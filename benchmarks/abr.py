@@ -38,6 +38,10 @@ Two synthetic scenarios run as well: ``step`` (6 -> 1.5 -> 6 Mbit/s, 25 s each) 
 convergence time of Auto's choice after each step (target: within 10 s), and ``floor``
 (the link constant at 1.3 x the lowest rung) where Auto must not stall.
 
+``bitrate_bounds`` says what no policy can beat on the same links (see :func:`bitrate_bounds`):
+with ``ratio_vs_vlc_default_at_stall_budget`` under 0.8, the bitrate target (80 % of libVLC's
+average) cannot be met together with the stall target (half of libVLC's stall time).
+
 Usage: benchmarks/abr.py [--traces DIR] [--video FILE] [--window 40] [--rate 2] [--jobs 14]
                          [--scale 1.0] [--limit N] [--policies auto,vlc_default,...] [--json]
 """
