@@ -361,7 +361,7 @@ def play_job(job: dict) -> dict:
     # A manifest fetch or probe may still be stuck on a dead link: closing the server ends
     # it, and the controller is let go only once its worker thread is gone (the last
     # reference must not drop on that thread: a QObject freed there takes Qt down).
-    server.close()
+    server.close(abort=True)  # the player is stopped: nothing of it reads any more
     if controller is not None:
         if not controller.wait_workers(10.0):
             print(f"abr.py: {job['trace']} {policy}: a pre-play thread is still running",

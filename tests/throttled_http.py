@@ -172,8 +172,12 @@ class ThrottledServer:
         self._thread.start()
         return self
 
-    def close(self) -> None:
-        self.link.closed = True
+    def close(self, *, abort: bool = False) -> None:
+        """Stop serving. Transfers in flight go on at the link's rate unless ``abort``
+        (which ends them at once: a client stuck on a dead link gets its error). A libVLC
+        player still reading should be stopped first: once, in the test suite, stopping one
+        whose connection had just been cut hung in libvlc_media_player_stop."""
+        self.link.closed = abort
         self._server.shutdown()
         self._server.server_close()
 
