@@ -67,9 +67,11 @@ def resolution_label(width: int | None, height: int | None) -> str:
 
 
 def format_bitrate(bps: float | None) -> str:
-    """'3.2 Mbit/s', '850 kbit/s'; '?' when unknown."""
+    """'1.2 Gbit/s', '3.2 Mbit/s', '850 kbit/s'; '?' when unknown."""
     if bps is None or bps <= 0 or not math.isfinite(bps):
         return "?"
+    if bps >= 1e9:  # a local disk
+        return f"{bps / 1e9:.1f} Gbit/s"
     if bps >= 1e6:
         return f"{bps / 1e6:.1f} Mbit/s"
     return f"{bps / 1e3:.0f} kbit/s"

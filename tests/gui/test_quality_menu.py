@@ -163,3 +163,15 @@ def test_format_stats_in_manual_mode():
     assert rows["Buffer"] == "—"
     assert rows["Stalls"] == "2 (3.2 s), rebuffering 3"
     assert rows["Dropped"] == "4 of 100 pictures"
+
+
+def test_format_stats_says_what_the_estimate_is_worth():
+    s = ControllerStats(
+        rendition="180p · 1.0 Mbit/s", mode="auto", auto_choice="180p · 1.0 Mbit/s",
+        reason="link sustains 1.2 Mbit/s", measured_bps=1.3e6, estimate_bps=1.2e6,
+        buffer_s=9.5, stalls=0, stall_s=0.0, rebuffer_events=0, dropped_pictures=0,
+        shown_pictures=96, switches=0, source="http://nas:80", delivery="hls (spliced)",
+        start_note="probe read 1.4 Mbit/s", usable_share=0.92, link_shortfall=0.04)
+    rows = dict(format_stats(s))
+    assert rows["Estimate"] == "1.2 Mbit/s · dips 4 % · Auto uses up to 92 %"
+    assert rows["Buffer"] == "9.5 s"

@@ -193,6 +193,7 @@ def test_resolution_label(w, h, label):
 def test_describe_and_format_bitrate():
     assert format_bitrate(2_500_000) == "2.5 Mbit/s"
     assert format_bitrate(850_000) == "850 kbit/s"
+    assert format_bitrate(3_096_800_000) == "3.1 Gbit/s"
     assert format_bitrate(None) == "?"
     assert HIGH.describe() == "720p · 3.0 Mbit/s"
     labelled = Rendition("file:1", "a.mkv", 8_000_000, 1920, 1080, label="Director's Cut")
