@@ -32,8 +32,9 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 BASE_SHAPES = ("poster", "tile", "hero")
 MAX_UPSCALE = 2.0
-# The hero is drawn under the UI's gradient and text: softness shows less there.
-MAX_UPSCALE_HERO = 3.2
+# The hero is drawn under the UI's gradient and text: softness shows less there than the
+# edges of a small picture framed on a blurred fill would (a 480-wide frame still fills it).
+MAX_UPSCALE_HERO = 4.0
 TRIM_KEEP = 0.7
 
 # Letterbox detection: a bar row/column is dark and flat across its length.

@@ -172,7 +172,9 @@ def render_shape(img: Image.Image, features: dict, shape: str, title_text: str |
     kept_out = mapping(win.kept)
     face_out = mapping(face) if face is not None else None
     text_box = None
-    if treat and title_text and base_shape(shape) in ("poster", "hero"):
+    # The app draws its own title over a hero (billboard, details page): written into the
+    # picture as well it showed twice, or half cut off by a wider banner.
+    if treat and title_text and base_shape(shape) == "poster":
         out, text_box = apply_title(out, title_text, base_shape(shape), kept_out, face_out)
     info = {"window": [round(v, 1) for v in win.box], "mode": win.mode,
             "kept": [round(v, 1) for v in kept_out],
