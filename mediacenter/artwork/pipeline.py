@@ -48,7 +48,7 @@ from mediacenter.artwork.crop import (
     render,
 )
 from mediacenter.artwork.extract import ExtractError, extract_frames
-from mediacenter.artwork.phash import dedupe, phash
+from mediacenter.artwork.phash import DUPLICATE_DISTANCE, dedupe, distance, phash
 from mediacenter.artwork.score import FrameScore, score_image
 from mediacenter.artwork.treatment import apply_title
 
@@ -434,10 +434,29 @@ def run_job(job: TitleJob, cancel=None) -> TitleResult:
                        res.total_s, None, written)
 
 
+def _same_picture(old: list, source: str, path: str, ph: str | None) -> tuple | None:
+    """The old candidate row (id, source, path, phash) showing the same picture, if any: the
+    same sidecar file, else the nearest frame within the duplicate distance."""
+    if source == "sidecar":
+        return next((r for r in old if r[1] == "sidecar" and r[2] == path), None)
+    best, best_d = None, DUPLICATE_DISTANCE + 1
+    for r in old:
+        if r[1] == "frame" and ph and r[3]:
+            d = distance(ph, r[3])
+            if d < best_d:
+                best, best_d = r, d
+    return best
+
+
 def store_result(db, cache_dir: Path, job: TitleJob, result: TitleResult) -> int:
     """Replace the title's candidate rows with the result's; remove files no longer used.
 
-    Returns the number of candidates stored. A failed result leaves the old rows alone.
+    A new candidate that shows the same picture as an old one (the same sidecar file, or a
+    frame whose perceptual hash is within the duplicate distance: a re-encoded or remuxed
+    video, a regeneration after the cache was trimmed) takes the old row over, so the
+    impressions and rewards the profiles gave that picture stay with it (they would go with
+    a deleted row). Returns the number of candidates stored. A failed result leaves the old
+    rows alone.
     """
     from mediacenter.db.tx import transaction
 
@@ -446,16 +465,26 @@ def store_result(db, cache_dir: Path, job: TitleJob, result: TitleResult) -> int
     now = time.time()
     with transaction(db):
         c = db.conn
-        c.execute("DELETE FROM artwork_candidates WHERE title_id = ?", (job.title_id,))
+        old = c.execute("SELECT id, source, path, phash FROM artwork_candidates "
+                        "WHERE title_id = ?", (job.title_id,)).fetchall()
         for cand in result.candidates:
             source = cand["source"]
-            c.execute(
-                "INSERT INTO artwork_candidates (title_id, file_id, source, time_s, path, score,"
-                " phash, features_json, file_size, file_mtime_ns, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.title_id, job.file_id, source, cand["time_s"], cand["path"], cand["score"],
-                 cand["phash"], json.dumps(cand["features"], separators=(",", ":")),
-                 job.file_size, job.file_mtime_ns, now))
+            values = (job.file_id, source, cand["time_s"], cand["path"], cand["score"],
+                      cand["phash"], json.dumps(cand["features"], separators=(",", ":")),
+                      job.file_size, job.file_mtime_ns, now)
+            same = _same_picture(old, source, cand["path"], cand["phash"])
+            if same is not None:
+                old.remove(same)
+                c.execute("UPDATE artwork_candidates SET file_id = ?, source = ?, time_s = ?, "
+                          "path = ?, score = ?, phash = ?, features_json = ?, file_size = ?, "
+                          "file_mtime_ns = ?, created_at = ? WHERE id = ?", (*values, same[0]))
+            else:
+                c.execute(
+                    "INSERT INTO artwork_candidates (title_id, file_id, source, time_s, path, "
+                    "score, phash, features_json, file_size, file_mtime_ns, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (job.title_id, *values))
+        if old:
+            c.executemany("DELETE FROM artwork_candidates WHERE id = ?", [(r[0],) for r in old])
     # Files of the previous generation (frames of an older version of the video, crops of
     # candidates that are gone) go; the new ones were all written by this run.
     keep = {os.path.normcase(os.path.abspath(p)) for p in result.written}

@@ -145,6 +145,28 @@ def test_changed_file_is_regenerated_and_old_files_removed(library):
 
 
 @pytest.mark.slow
+def test_regeneration_keeps_what_profiles_taught_about_the_same_pictures(library):
+    from mediacenter.db.profiles import create_profile
+
+    db, cache_dir, ids, movie = library
+    generate_for_title(db, cache_dir, ids["movie"])
+    old_ids = {r[0] for r in _cands(db, ids["movie"])}
+    p = create_profile(db, "Ann").id
+    shown = artwork_for(db, cache_dir, p, ids["movie"], "tile", session="A")
+    imp = record_impression(db, p, ids["movie"], shown.candidate_id, "top", at=time.time() - 5)
+    record_reward(db, p, ids["movie"], "play")
+    # The same video again (a remux, a copy put back): the frames come out the same.
+    st = movie.stat()
+    os.utime(movie, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    generate_for_title(db, cache_dir, ids["movie"])
+    new_ids = {r[0] for r in _cands(db, ids["movie"])}
+    assert new_ids == old_ids  # every picture kept its row (and so its history)
+    assert db.conn.execute("SELECT candidate_id, reward FROM artwork_impressions WHERE id = ?",
+                           (imp,)).fetchone() == (shown.candidate_id, 1.0)
+    assert all(r[5] == movie.stat().st_mtime_ns for r in _cands(db, ids["movie"]))
+
+
+@pytest.mark.slow
 def test_evicted_frame_triggers_regeneration(library):
     db, cache_dir, ids, _movie = library
     generate_for_title(db, cache_dir, ids["movie"])
