@@ -6,7 +6,8 @@ rule-of-thirds line where the frame allows it, and never so that it cuts the sub
 in half; when the subject cannot fit a window cut from the frame, the window grows past the
 frame and the missing part is a blurred, darkened copy of the picture (the "fit" mode), so a
 subject is always whole. Last the window is scaled to the output size: up to 2x with Lanczos
-(and a light unsharp mask), beyond that the picture is kept at 2x on a blurred fill.
+(4x for the hero, drawn under the UI's gradient), with a light unsharp mask; beyond that the
+picture is kept at the limit on a blurred fill.
 
 Boxes are (left, top, right, bottom). ``crop_window`` is pure arithmetic and tested as such.
 """
@@ -229,7 +230,7 @@ def render(img: Image.Image, window: Window, out_size: tuple[int, int], *,
     scale = ow / bw
     limit = MAX_UPSCALE_HERO if ow / oh > 2.0 else MAX_UPSCALE
     if pad_small and scale > limit + 1e-6:
-        # Too small for the output: show it at 2x, centred on a blurred fill of itself.
+        # Too small for the output: show it at the limit, centred on a blurred fill of itself.
         inner_w, inner_h = round(bw * limit), round(bh * limit)
         inner, inner_map = render(img, window, (inner_w, inner_h), pad_small=False)
         canvas = _blurred_fill(inner, out_size)

@@ -95,16 +95,17 @@ def _db_key(db) -> str:
 
 
 def candidate_art(db, candidate_id: int, features_json: str | None = None) -> np.ndarray:
-    """The bandit's feature vector of a candidate (cached per catalog and id)."""
-    key = (_db_key(db), int(candidate_id))
-    hit = _feature_cache.get(key)
-    if hit is not None:
-        _feature_cache.move_to_end(key)
-        return hit
+    """The bandit's feature vector of a candidate (cached per catalog, id and features: a
+    regenerated picture keeps its row and id, with features measured anew)."""
     if features_json is None:
         r = db.conn.execute("SELECT features_json FROM artwork_candidates WHERE id = ?",
                             (candidate_id,)).fetchone()
         features_json = r[0] if r else "{}"
+    key = (_db_key(db), int(candidate_id), features_json)
+    hit = _feature_cache.get(key)
+    if hit is not None:
+        _feature_cache.move_to_end(key)
+        return hit
     vec = art_vector(bandit_features(features_json))
     _feature_cache[key] = vec
     if len(_feature_cache) > _FEATURE_CACHE_SIZE:

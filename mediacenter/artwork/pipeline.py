@@ -434,26 +434,34 @@ def run_job(job: TitleJob, cancel=None) -> TitleResult:
                        res.total_s, None, written)
 
 
-def _same_picture(old: list, source: str, path: str, ph: str | None) -> tuple | None:
-    """The old candidate row (id, source, path, phash) showing the same picture, if any: the
-    same sidecar file, else the nearest frame within the duplicate distance."""
-    if source == "sidecar":
-        return next((r for r in old if r[1] == "sidecar" and r[2] == path), None)
-    best, best_d = None, DUPLICATE_DISTANCE + 1
-    for r in old:
-        if r[1] == "frame" and ph and r[3]:
-            d = distance(ph, r[3])
-            if d < best_d:
-                best, best_d = r, d
-    return best
+def _match_pictures(old: list, new: list[dict]) -> dict[int, int]:
+    """Which new candidate (by index) takes over which old row (id, source, path, phash):
+    the same picture is the same kind of source (and for a sidecar, the same file) with a
+    perceptual hash within the duplicate distance. One to one, closest pairs first."""
+    pairs = []
+    for i, cand in enumerate(new):
+        for r in old:
+            if r[1] != cand["source"] or (r[1] == "sidecar" and r[2] != cand["path"]):
+                continue
+            if cand["phash"] and r[3]:
+                d = distance(cand["phash"], r[3])
+                if d <= DUPLICATE_DISTANCE:
+                    pairs.append((d, i, r[0]))
+    taken: dict[int, int] = {}
+    used: set[int] = set()
+    for _d, i, rid in sorted(pairs):
+        if i not in taken and rid not in used:
+            taken[i] = rid
+            used.add(rid)
+    return taken
 
 
 def store_result(db, cache_dir: Path, job: TitleJob, result: TitleResult) -> int:
     """Replace the title's candidate rows with the result's; remove files no longer used.
 
-    A new candidate that shows the same picture as an old one (the same sidecar file, or a
-    frame whose perceptual hash is within the duplicate distance: a re-encoded or remuxed
-    video, a regeneration after the cache was trimmed) takes the old row over, so the
+    A new candidate that shows the same picture as an old one (see :func:`_match_pictures`:
+    a re-encoded or remuxed video, a regeneration after the cache was trimmed; a sidecar
+    replaced by another image is a new picture) takes the old row over, so the
     impressions and rewards the profiles gave that picture stay with it (they would go with
     a deleted row). Returns the number of candidates stored. A failed result leaves the old
     rows alone.
@@ -467,24 +475,23 @@ def store_result(db, cache_dir: Path, job: TitleJob, result: TitleResult) -> int
         c = db.conn
         old = c.execute("SELECT id, source, path, phash FROM artwork_candidates "
                         "WHERE title_id = ?", (job.title_id,)).fetchall()
-        for cand in result.candidates:
-            source = cand["source"]
-            values = (job.file_id, source, cand["time_s"], cand["path"], cand["score"],
+        takes = _match_pictures(old, result.candidates)
+        for i, cand in enumerate(result.candidates):
+            values = (job.file_id, cand["source"], cand["time_s"], cand["path"], cand["score"],
                       cand["phash"], json.dumps(cand["features"], separators=(",", ":")),
                       job.file_size, job.file_mtime_ns, now)
-            same = _same_picture(old, source, cand["path"], cand["phash"])
-            if same is not None:
-                old.remove(same)
+            if i in takes:
                 c.execute("UPDATE artwork_candidates SET file_id = ?, source = ?, time_s = ?, "
                           "path = ?, score = ?, phash = ?, features_json = ?, file_size = ?, "
-                          "file_mtime_ns = ?, created_at = ? WHERE id = ?", (*values, same[0]))
+                          "file_mtime_ns = ?, created_at = ? WHERE id = ?", (*values, takes[i]))
             else:
                 c.execute(
                     "INSERT INTO artwork_candidates (title_id, file_id, source, time_s, path, "
                     "score, phash, features_json, file_size, file_mtime_ns, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (job.title_id, *values))
-        if old:
-            c.executemany("DELETE FROM artwork_candidates WHERE id = ?", [(r[0],) for r in old])
+        gone = [(r[0],) for r in old if r[0] not in set(takes.values())]
+        if gone:
+            c.executemany("DELETE FROM artwork_candidates WHERE id = ?", gone)
     # Files of the previous generation (frames of an older version of the video, crops of
     # candidates that are gone) go; the new ones were all written by this run.
     keep = {os.path.normcase(os.path.abspath(p)) for p in result.written}

@@ -1,4 +1,7 @@
-"""Title treatment: the title written on posters and hero images, readable and never on a face.
+"""Title treatment: the title written on pictures, readable and never on a face.
+
+The pipeline writes it on posters only (the app writes its own title over heroes); the hero
+placements stay for callers that want a titled wide picture.
 
 The text sits on a soft dark gradient and carries a blurred shadow, so it reads on any picture.
 Where it goes is chosen among a few placements (poster: bottom or top band; hero: bottom-left,

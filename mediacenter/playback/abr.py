@@ -263,8 +263,9 @@ class QualityController(QObject):
 
     def wait_workers(self, timeout_s: float) -> bool:
         """Wait for the pre-play threads (a manifest fetch or probe can outlive the play that
-        asked for it: its result is then dropped); True when none is left. Call it before
-        letting go of the controller, so that it is never freed from a worker thread."""
+        asked for it: its result is then dropped); True when none is left. A caller that lets
+        go of the controller calls it first, so that the controller is never freed on a worker
+        thread; the app's controller lives as long as its player view (its Qt parent)."""
         deadline = time.monotonic() + timeout_s
         for w in self._workers:
             w.join(max(0.0, deadline - time.monotonic()))

@@ -45,6 +45,7 @@ __all__ = [
     "PolicyConfig",
     "Rendition",
     "ThroughputEstimator",
+    "dip_share",
     "format_bitrate",
     "resolution_label",
 ]
@@ -64,6 +65,11 @@ def resolution_label(width: int | None, height: int | None) -> str:
         if h >= min_h:
             return name
     return f"{h}p"
+
+
+def dip_share(uncertainty: float) -> float:
+    """An uncertainty as the share of the estimate the link dipped by (1.0 -> 0.5: to half)."""
+    return uncertainty / (1.0 + uncertainty) if uncertainty > 0 else 0.0
 
 
 def format_bitrate(bps: float | None) -> str:
@@ -261,9 +267,11 @@ class ThroughputEstimator:
 
     def uncertainty(self) -> float | None:
         """How far the link fell short of the estimate lately: the largest relative shortfall
-        ``(estimate - sample) / sample`` over the last ``error_window_s`` of samples (as
-        RobustMPC discounts its prediction by its recent worst error); None until three
-        samples were compared. A steady link gives a few percent, a noisy Wi-Fi 30 % or more.
+        ``(estimate - filtered) / filtered`` over the last ``error_window_s``, ``filtered``
+        being each new output of the median filter (as RobustMPC discounts its prediction by
+        its recent worst error, ``1 / (1 + error)``); None until three samples were compared.
+        A steady link gives a few hundredths, a wandering Wi-Fi 0.3 or more; a link that fell
+        to half the estimate gives 1.0 (see :func:`dip_share` for a share of the estimate).
         """
         if len(self._errors) < 3:
             return None
@@ -283,6 +291,10 @@ class ThroughputEstimator:
             "slow_bps": self.slow.value(),
             "samples": self.samples,
         }
+
+
+#: The most of the estimate a rendition may use and be kept without a deep buffer.
+MAX_KEEP_MARGIN = 0.97
 
 
 @dataclass(frozen=True)
@@ -390,8 +402,10 @@ class AutoPolicy:
         up, keep = cfg.up_margin, cfg.keep_margin
         if uncertainty is not None and math.isfinite(uncertainty):
             up = min(cfg.max_up_margin, max(cfg.min_up_margin, 1.0 / (1.0 + uncertainty)))
-            keep = up + (cfg.keep_margin - cfg.up_margin)
-        if buffer_s is None or buffer_s <= cfg.boost_from_s or cfg.max_boost <= up:
+            # Never keep a rendition the estimate does not cover without a buffer to pay.
+            keep = min(MAX_KEEP_MARGIN, up + (cfg.keep_margin - cfg.up_margin))
+        if (buffer_s is None or buffer_s <= cfg.boost_from_s or cfg.max_boost <= up
+                or cfg.max_boost <= cfg.up_margin):  # boost turned off (REOPEN_CONFIG)
             return up, keep
         span = max(1e-6, cfg.boost_full_s - cfg.boost_from_s)
         f = min(1.0, (buffer_s - cfg.boost_from_s) / span)

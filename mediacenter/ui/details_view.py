@@ -260,6 +260,7 @@ class DetailsView(QWidget):
         if not 0 <= index < len(self._seasons):
             return
         ids = self._seasons[index][1]
+        never = resume_mode(self.db) == "never"  # then no episode is offered as resumable
         marks = ",".join("?" * len(ids))
         rows = {r[0]: r for r in self.db.conn.execute(
             f"SELECT id, episode_number, title, plot, runtime_min FROM titles "
@@ -283,7 +284,7 @@ class DetailsView(QWidget):
                             else format_clock(length))
             if st and st[3]:
                 tail.append("✓ watched")
-            elif st and st[1]:
+            elif st and st[1] and not never:
                 tail.append(f"resume at {format_clock(st[1])}")
             text = f"{'  '.join(bits)}    {'  ·  '.join(tail)}"
             if plot:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
 )
 
+from mediacenter.db.app_settings import resume_mode
 from mediacenter.db.catalog import (
     title_details,
 )
@@ -200,7 +201,7 @@ class LibraryPageMixin:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
         profile = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
         resume = resume_position(self.db, profile[0], title_id) if profile else None
-        if resume:
+        if resume and resume_mode(self.db) != "never":
             html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")
         return "".join(html)
 

@@ -211,6 +211,9 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.details_view.changed.connect(self._start_training)
         self.search_view.details_requested.connect(self.open_details)
         self.player_view.next_title = self._next_title
+        # Rewarded once it plays: Esc at the resume question is not a play.
+        self.player_view.playback_started.connect(
+            lambda tid: self.artwork.reward(tid, "play"))
         self.player_view.configure_quality(self.db, optimize=self._make_optimized)
         self.player_view.next_requested.connect(
             self.play_title)
@@ -317,7 +320,6 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             recorder = None
         self.player_view.upnext_s = upnext_seconds(self.db)
         self.player_view.autoplay = autoplay_next(self.db)
-        self.artwork.reward(title_id, "play")
         self.focus_search.setEnabled(False)
         self._push(self.player_view)  # the player gets the whole window
         self.player_view.setFocus()

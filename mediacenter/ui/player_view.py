@@ -153,6 +153,8 @@ class PlayerView(QWidget):
 
     #: The viewer asked to leave (Esc/Backspace) or the title ended; playback is stopped.
     back_requested = Signal()
+    #: A title starts playing (after the resume question, when asked): its catalog id.
+    playback_started = Signal(int)
     #: Play this title next (Up Next, or N): the window starts it like any other title.
     next_requested = Signal(int)
     #: The quality menu was asked for (Q or the button): the quality controller fills it.
@@ -432,6 +434,8 @@ class PlayerView(QWidget):
         self._start(self.player, req)
 
     def _start(self, player: Player, request: PlayRequest) -> None:
+        if request.title_id is not None:
+            self.playback_started.emit(request.title_id)
         if request.start_ms > 0:
             self._show_banner(
                 f"Resumed at {format_clock(request.start_ms)} — press Home to start over"

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from mediacenter.playback.abr import ControllerStats, QualityController
-from mediacenter.playback.quality import format_bitrate
+from mediacenter.playback.quality import dip_share, format_bitrate
 
 __all__ = ["StatsOverlay", "format_stats"]
 
@@ -48,7 +48,7 @@ def _estimate_text(s: ControllerStats) -> str:
         return "—"
     parts = [format_bitrate(s.estimate_bps)]
     if s.link_shortfall is not None:
-        parts.append(f"dips {s.link_shortfall * 100:.0f} %")
+        parts.append(f"dips {dip_share(s.link_shortfall) * 100:.0f} %")
     if s.usable_share is not None:
         parts.append(f"Auto uses up to {s.usable_share * 100:.0f} %")
     return " · ".join(parts)

@@ -160,9 +160,12 @@ def test_ask_shows_the_prompt_then_enter_resumes_and_right_enter_starts_over(
     SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "player-resume-prompt.png"))
 
+    rewards: list[tuple[int, str]] = []
+    window.artwork.reward = lambda t, event: rewards.append((t, event))
     seen = _positions(pv)
     _key(qtbot, pv, Qt.Key.Key_Return)  # Resume, the focused default
     assert not pv.resume_prompt_visible()
+    assert (tid, "play") in rewards
     _playing(qtbot, pv)
     qtbot.waitUntil(lambda: any(ms > 500 for ms in seen), timeout=T)
     first = next(ms for ms in seen if ms > 500)  # the first real clock reading
@@ -200,12 +203,15 @@ def test_esc_on_the_prompt_goes_back_and_records_nothing(window, qtbot, opened):
     set_resume_mode(window.db, "ask")
     events = window.db.conn.execute("SELECT count(*) FROM watch_events").fetchone()[0]
     state = window.db.conn.execute("SELECT * FROM watch_state").fetchall()
+    rewards: list[tuple[int, str]] = []
+    window.artwork.reward = lambda t, event: rewards.append((t, event))
 
     _play_with_enter(qtbot, window, "Long Film")
     _assert_asking(pv, opened, "0:12")
     _key(qtbot, pv, Qt.Key.Key_Escape)
     assert window.pages.currentWidget() is window.catalog_page
     assert opened == []
+    assert (tid, "play") not in rewards  # its picture did not make anyone play it
     assert len(_sessions(window, tid)) == 1
     assert window.db.conn.execute("SELECT count(*) FROM watch_events").fetchone()[0] == events
     assert window.db.conn.execute("SELECT * FROM watch_state").fetchall() == state
@@ -242,13 +248,16 @@ def test_arrows_and_tab_move_between_the_buttons_and_a_click_chooses(window, qtb
     assert seen[0] < 1_500, seen
     _key(qtbot, pv, Qt.Key.Key_Escape)
 
+    _save_position(window, tid)  # the start-over run above left its own position
+    opened.clear()
     _play_with_enter(qtbot, window, "Long Film")  # and Space chooses the focused one
-    assert pv.resume_prompt_visible()
+    _assert_asking(pv, opened, "0:12")
     seen = _positions(pv)
     _key(qtbot, pv, Qt.Key.Key_Space)
     _playing(qtbot, pv)
     qtbot.waitUntil(lambda: any(ms > 500 for ms in seen), timeout=T)
-    assert next(ms for ms in seen if ms > 500) >= 500  # resumed, not from 0
+    first = next(ms for ms in seen if ms > 500)
+    assert abs(first - SAVED_MS) <= 1_000, seen  # resumed at the saved second, not from 0
     _key(qtbot, pv, Qt.Key.Key_Escape)
 
 

@@ -18,7 +18,12 @@ import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
 from mediacenter.artwork import cache
-from mediacenter.artwork.pipeline import generate_for_title, generate_library, plan_title
+from mediacenter.artwork.pipeline import (
+    _match_pictures,
+    generate_for_title,
+    generate_library,
+    plan_title,
+)
 from mediacenter.artwork.select import (
     artwork_for,
     explain_choice,
@@ -164,6 +169,23 @@ def test_regeneration_keeps_what_profiles_taught_about_the_same_pictures(library
     assert db.conn.execute("SELECT candidate_id, reward FROM artwork_impressions WHERE id = ?",
                            (imp,)).fetchone() == (shown.candidate_id, 1.0)
     assert all(r[5] == movie.stat().st_mtime_ns for r in _cands(db, ids["movie"]))
+
+
+def test_pictures_are_matched_one_to_one_closest_first():
+    a, a2 = "00000000000000ff", "00000000000000fe"  # 1 bit apart
+    b = "ffffffffffffff00"  # far from both
+    old = [(1, "frame", "/c/f1.jpg", a), (2, "frame", "/c/f2.jpg", b),
+           (3, "sidecar", "/lib/poster.jpg", a)]
+    new = [{"source": "frame", "path": "/c/g1.jpg", "phash": a2},  # near old 1 (and old 3)
+           {"source": "frame", "path": "/c/g2.jpg", "phash": a},   # exactly old 1
+           {"source": "sidecar", "path": "/lib/poster.jpg", "phash": b},  # replaced image
+           {"source": "sidecar", "path": "/lib/fanart.jpg", "phash": a}]  # another file
+    takes = _match_pictures(old, new)
+    # The exact match wins old 1; the near one has nothing left of its kind; a sidecar file
+    # replaced by another picture, or another file, is a new picture; old 2 matches nothing.
+    assert takes == {1: 1}
+    assert _match_pictures(old, [{"source": "sidecar", "path": "/lib/poster.jpg",
+                                  "phash": a2}]) == {0: 3}
 
 
 @pytest.mark.slow

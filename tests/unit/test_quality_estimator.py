@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from mediacenter.playback.quality import ThroughputEstimator
+from mediacenter.playback.quality import ThroughputEstimator, dip_share
 
 
 def feed(est: ThroughputEstimator, t0: float, seconds: float, bps: float,
@@ -198,3 +198,9 @@ def test_only_shortfalls_count_not_a_faster_link():
     t = feed(est, 0, 6, 2e6)
     feed(est, t, 4, 6e6)  # the link got faster: no reason for more caution
     assert est.uncertainty() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_dip_share_reads_as_a_share_of_the_estimate():
+    assert dip_share(1.0) == pytest.approx(0.5)  # the link fell to half
+    assert dip_share(0.0) == 0.0
+    assert dip_share(0.04) == pytest.approx(0.0385, abs=1e-4)

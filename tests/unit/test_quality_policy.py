@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mediacenter.playback.quality import (
+    REOPEN_CONFIG,
     AutoPolicy,
     PolicyConfig,
     Rendition,
@@ -228,4 +229,16 @@ def test_margins_stay_within_their_bounds():
     assert p.margins(None, 5.0)[0] == pytest.approx(0.6)
     up, keep = p.margins(None, 0.25)
     assert up == pytest.approx(0.8) and keep == pytest.approx(0.9)
+    # However steady the link, a rendition is not kept above 0.97 of it without a buffer.
+    assert p.margins(None, 0.0)[1] == pytest.approx(0.97)
+    assert p.margins(None, 0.0)[1] < 1.0
     assert p.margins(16.0, 0.25)[0] == pytest.approx(1.25)  # a full buffer still relaxes them
+    p.start(3.0e6)
+    p.current = HIGH
+    assert run(p, 0, 1, 2.95e6, uncertainty=0.0) == [(0.0, "variant:1")]
+
+
+def test_reopen_config_gets_no_buffer_boost():
+    p = AutoPolicy(LADDER, REOPEN_CONFIG)
+    assert p.margins(30.0, 0.5) == p.margins(None, 0.5)
+    assert p.margins(30.0, None) == (0.65, 0.9)
