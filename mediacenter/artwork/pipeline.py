@@ -489,7 +489,8 @@ def store_result(db, cache_dir: Path, job: TitleJob, result: TitleResult) -> int
                     "INSERT INTO artwork_candidates (title_id, file_id, source, time_s, path, "
                     "score, phash, features_json, file_size, file_mtime_ns, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (job.title_id, *values))
-        gone = [(r[0],) for r in old if r[0] not in set(takes.values())]
+        kept = set(takes.values())
+        gone = [(r[0],) for r in old if r[0] not in kept]
         if gone:
             c.executemany("DELETE FROM artwork_candidates WHERE id = ?", gone)
     # Files of the previous generation (frames of an older version of the video, crops of

@@ -696,6 +696,7 @@ class QualityController(QObject):
         """What the stats overlay shows."""
         cur = self.current()
         auto = self.auto_choice()
+        shortfall = self.estimator.uncertainty()
         if self._stream is None:
             delivery = "http" if cur and cur.uri.startswith(("http:", "https:")) else "file"
         elif isinstance(self._stream, HlsStream):
@@ -721,9 +722,9 @@ class QualityController(QObject):
             source=self._source,
             delivery=delivery,
             start_note=self._probe_note,
-            usable_share=(self._policy.margins(self._buffer_s, self.estimator.uncertainty())[0]
+            usable_share=(self._policy.margins(self._buffer_s, shortfall)[0]
                           if self._policy else None),
-            link_shortfall=self.estimator.uncertainty(),
+            link_shortfall=shortfall,
         )
 
     def stream(self) -> HlsStream | DashStream | None:

@@ -618,6 +618,16 @@ def resume_position(db: sqlite_utils.Database, profile_id: int, title_id: int) -
     return int(row[0]) if row and row[0] > 0 else None
 
 
+def offered_resume(db: sqlite_utils.Database, profile_id: int, title_id: int) -> int | None:
+    """The position playback would start from (ms), as every screen should offer it: the
+    resume position, unless Settings -> Playback -> Resume says "never"."""
+    from mediacenter.db.app_settings import resume_mode
+
+    if resume_mode(db) == "never":
+        return None
+    return resume_position(db, profile_id, title_id)
+
+
 # Ties on last_played_at (same clock reading) go to the title whose session started last.
 _LATEST_SESSION = (
     "(SELECT max(id) FROM watch_sessions x "

@@ -30,7 +30,7 @@ from mediacenter.db.catalog import episodes_by_season, title_details, version_au
 from mediacenter.playback.history import (
     is_watched,
     next_episode,
-    resume_position,
+    offered_resume,
     set_watched,
 )
 from mediacenter.recommend import feedback
@@ -304,9 +304,7 @@ class DetailsView(QWidget):
         target = tid
         if self.kind == "show" and pid is not None:
             target = next_episode(self.db, pid, tid) or tid
-        resume = resume_position(self.db, pid, target) if pid is not None else None
-        if resume and resume_mode(self.db) == "never":
-            resume = None  # the player starts over anyway: the button must not promise more
+        resume = offered_resume(self.db, pid, target) if pid is not None else None
         if self.kind == "show" and target != tid:
             r = self.db.conn.execute("SELECT season_number, episode_number FROM titles "
                                      "WHERE id = ?", (target,)).fetchone()

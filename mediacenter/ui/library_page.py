@@ -14,12 +14,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
 )
 
-from mediacenter.db.app_settings import resume_mode
 from mediacenter.db.catalog import (
     title_details,
 )
 from mediacenter.library.roots import list_roots
-from mediacenter.playback.history import resume_position
+from mediacenter.playback.history import offered_resume
 from mediacenter.ui.catalog_model import PAGE, IdRole
 from mediacenter.ui.player_view import format_clock
 
@@ -200,8 +199,8 @@ class LibraryPageMixin:
         if d.extras:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
         profile = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
-        resume = resume_position(self.db, profile[0], title_id) if profile else None
-        if resume and resume_mode(self.db) != "never":
+        resume = offered_resume(self.db, profile[0], title_id) if profile else None
+        if resume:
             html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")
         return "".join(html)
 

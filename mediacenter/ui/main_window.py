@@ -47,7 +47,7 @@ from mediacenter.db.profiles import create_profile, get_profile, list_profiles
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
 from mediacenter.offload import build_home_page
-from mediacenter.playback.history import WatchRecorder, next_episode, resume_position
+from mediacenter.playback.history import WatchRecorder, next_episode, offered_resume
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.background import BackgroundWorkMixin
@@ -309,9 +309,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if file is None:
             self.status.setText(f"“{row.label}” has no video file to play.")
             return False
-        mode = resume_mode(self.db)
-        start = 0 if start_over or mode == "never" else (
-            resume_position(self.db, profile_id, row.id) or 0)
+        start = 0 if start_over else offered_resume(self.db, profile_id, row.id) or 0
         profile = get_profile(self.db, profile_id)
         try:
             recorder: WatchRecorder | None = WatchRecorder(self.paths.db_path, profile_id,
@@ -331,7 +329,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
                         profile_id=None if self.private else profile_id,
                         audio_language=profile.audio_language if profile else None,
                         subtitle_language=profile.subtitle_language if profile else None,
-                        ask_resume=mode == "ask" and start > 0 and not chosen),
+                        ask_resume=start > 0 and not chosen and resume_mode(self.db) == "ask"),
             recorder,
         )
         return True

@@ -434,8 +434,7 @@ class PlayerView(QWidget):
         self._start(self.player, req)
 
     def _start(self, player: Player, request: PlayRequest) -> None:
-        if request.title_id is not None:
-            self.playback_started.emit(request.title_id)
+        self.playback_started.emit(request.title_id)
         if request.start_ms > 0:
             self._show_banner(
                 f"Resumed at {format_clock(request.start_ms)} — press Home to start over"

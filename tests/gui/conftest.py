@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from mediacenter.config import app_paths
 from mediacenter.db import open_db
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
+from mediacenter.playback import vlc_backend
 from mediacenter.ui.main_window import MainWindow
 
 
@@ -38,3 +41,16 @@ def open_window(qtbot, library: Path, *, screen: str = "library",
         w.go(screen)
     yield w
     w.close()
+
+
+@pytest.fixture
+def headless_vlc(monkeypatch, qapp):
+    """The player tests' libVLC: no video window (dummy outputs), the app's theme loaded."""
+    from mediacenter.ui.app import load_theme
+
+    monkeypatch.setenv(vlc_backend.HEADLESS_ENV, "1")
+    try:
+        vlc_backend.configure(headless=True)
+    except RuntimeError:
+        pytest.skip("the app's libVLC instance already exists with video output")
+    load_theme(qapp)

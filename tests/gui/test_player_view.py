@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from mediacenter.playback import vlc_backend
 from mediacenter.playback.vlc_env import libvlc_info
 from mediacenter.ui.catalog_model import IdRole
 from mediacenter.ui.main_window import MainWindow
@@ -21,22 +20,11 @@ from tests.gui.conftest import open_window
 pytestmark = [
     pytest.mark.vlc,
     pytest.mark.skipif(not libvlc_info(try_instance=False)["loaded"], reason="libVLC missing"),
+    pytest.mark.usefixtures("headless_vlc"),
 ]
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 T = 15_000  # ms: generous bound for one wait (normally well under a second)
-
-
-@pytest.fixture(autouse=True)
-def _headless_vlc(monkeypatch, qapp):
-    from mediacenter.ui.app import load_theme
-
-    monkeypatch.setenv(vlc_backend.HEADLESS_ENV, "1")
-    try:
-        vlc_backend.configure(headless=True)
-    except RuntimeError:
-        pytest.skip("the app's libVLC instance already exists with video output")
-    load_theme(qapp)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from mediacenter.db.app_settings import set_resume_mode
-from mediacenter.playback import vlc_backend
 from mediacenter.playback.abr import QualityController
 from mediacenter.playback.history import WatchRecorder, resume_position
 from mediacenter.playback.vlc_backend import Player
@@ -31,23 +30,12 @@ from tests.gui.conftest import open_window
 pytestmark = [
     pytest.mark.vlc,
     pytest.mark.skipif(not libvlc_info(try_instance=False)["loaded"], reason="libVLC missing"),
+    pytest.mark.usefixtures("headless_vlc"),
 ]
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 T = 20_000  # ms: generous bound for one wait on a busy two-core machine
 SAVED_MS = 12_000
-
-
-@pytest.fixture(autouse=True)
-def _headless_vlc(monkeypatch, qapp):
-    from mediacenter.ui.app import load_theme
-
-    monkeypatch.setenv(vlc_backend.HEADLESS_ENV, "1")
-    try:
-        vlc_backend.configure(headless=True)
-    except RuntimeError:
-        pytest.skip("the app's libVLC instance already exists with video output")
-    load_theme(qapp)
 
 
 @pytest.fixture
