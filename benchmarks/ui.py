@@ -336,7 +336,7 @@ def build_catalog(home: Path, media: Path, *, movies: int, shows: int, episodes:
     refresh_fts(db, {t[0] for t in titles})
     c.execute("COMMIT")
 
-    from mediacenter.playback.history import continue_watching
+    from mediacenter.db.watch import continue_watching
 
     cont = continue_watching(db, profile.id, limit=40)
     counts = dict(c.execute("SELECT kind, count(*) FROM titles GROUP BY kind").fetchall())

@@ -7,7 +7,6 @@ act on (a corrupt catalog, a missing folder) print one clear line and exit with 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import signal
@@ -16,32 +15,10 @@ import threading
 from collections.abc import Sequence
 
 from mediacenter import __version__
+from mediacenter.cli_common import EXIT_USER_ERROR, UserError, open_catalog
 from mediacenter.config import HOME_ENV, Paths, Settings, app_paths
 
-EXIT_USER_ERROR = 2
-
-
-class UserError(Exception):
-    """Printed as ``mediacenter: <message>`` with exit status 2."""
-
-
-def open_catalog(paths: Paths):
-    """The catalog for a command: folders created, migrated, checked (raises DatabaseError)."""
-    from mediacenter.db import open_db
-
-    paths.ensure()
-    return open_db(paths.db_path, backup_dir=paths.backup_dir)
-
-
 _open = open_catalog
-
-# Packages that add their own subcommands: each has ``register(subparsers)`` adding parsers
-# whose ``func(args, paths) -> int`` runs the command (raise UserError for a user's mistake).
-COMMAND_MODULES: tuple[str, ...] = (
-    "mediacenter.artwork.cli",
-    "mediacenter.recommend.cli",
-    "mediacenter.playback.quality_cli",
-)
 
 
 # -- library -------------------------------------------------------------------------------
@@ -399,8 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the app (the same as no command)")
     g.add_argument("--demo", action="store_true", help="open on a generated demo library")
     g.set_defaults(func=cmd_gui)
-    for module in COMMAND_MODULES:
-        importlib.import_module(module).register(sub)
+    # Packages that add their own subcommands: ``register(subparsers)`` adds parsers whose
+    # ``func(args, paths) -> int`` runs the command (raising UserError for a user's mistake).
+    from mediacenter.artwork import cli as artwork_cli
+    from mediacenter.playback import quality_cli
+    from mediacenter.recommend import cli as recommend_cli
+
+    for module in (artwork_cli, recommend_cli, quality_cli):
+        module.register(sub)
     return p
 
 

@@ -15,6 +15,8 @@ import sys
 import threading
 from pathlib import Path
 
+from mediacenter.cli_common import UserError, open_catalog
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser(
@@ -53,11 +55,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     why.set_defaults(func=cmd_artwork_why)
 
 
-def _user_error(message: str) -> Exception:
-    from mediacenter.cli import UserError
-
-    return UserError(message)
-
 
 def cmd_artwork(args: argparse.Namespace, paths) -> int:
     from mediacenter.artwork.extract import ExtractError
@@ -66,16 +63,16 @@ def cmd_artwork(args: argparse.Namespace, paths) -> int:
 
     src = Path(args.file)
     if not src.is_file():
-        raise _user_error(f"no such file: {args.file}")
+        raise UserError(f"no such file: {args.file}")
     samples = args.samples or SAMPLES
     keep = args.keep or KEEP
     if not 1 <= samples <= 200 or not 1 <= keep <= 50:
-        raise _user_error("--samples must be 1-200 and --keep 1-50")
+        raise UserError("--samples must be 1-200 and --keep 1-50")
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _user_error(f"cannot create {out}: {exc.strerror or exc}") from exc
+        raise UserError(f"cannot create {out}: {exc.strerror or exc}") from exc
     title = args.title
     if title is None:
         from mediacenter.library.naming import parse_path
@@ -85,9 +82,9 @@ def cmd_artwork(args: argparse.Namespace, paths) -> int:
         res = process_video(src, out, title_text=title, samples=samples, keep=keep,
                             crops_for=keep)
     except ExtractError as exc:
-        raise _user_error(str(exc)) from exc
+        raise UserError(str(exc)) from exc
     except OSError as exc:
-        raise _user_error(f"cannot write into {out}: {exc.strerror or exc}") from exc
+        raise UserError(f"cannot write into {out}: {exc.strerror or exc}") from exc
     data = {
         "file": str(src),
         "title": title,
@@ -119,10 +116,9 @@ def cmd_artwork(args: argparse.Namespace, paths) -> int:
 
 def cmd_artwork_library(args: argparse.Namespace, paths) -> int:
     from mediacenter.artwork.pipeline import DEFAULT_KINDS, generate_library
-    from mediacenter.cli import open_catalog
 
     if not 1 <= args.workers <= 8:
-        raise _user_error("--workers must be between 1 and 8")
+        raise UserError("--workers must be between 1 and 8")
     open_catalog(paths).conn.close()  # migrates, and fails with a clear message if damaged
     cancel = threading.Event()
 
@@ -175,17 +171,16 @@ def cmd_artwork_library(args: argparse.Namespace, paths) -> int:
 
 def cmd_artwork_why(args: argparse.Namespace, paths) -> int:
     from mediacenter.artwork.select import explain_choice
-    from mediacenter.cli import open_catalog
 
     db = open_catalog(paths)
     if db.conn.execute("SELECT 1 FROM titles WHERE id = ?", (args.title_id,)).fetchone() is None:
-        raise _user_error(f"no title with id {args.title_id} (see 'mediacenter titles')")
+        raise UserError(f"no title with id {args.title_id} (see 'mediacenter titles')")
     profile_id = None
     if args.profile is not None:
         row = db.conn.execute("SELECT id FROM profiles WHERE id = ? OR name = ? COLLATE NOCASE",
                               (args.profile, args.profile)).fetchone()
         if row is None:
-            raise _user_error(f"no profile {args.profile!r}")
+            raise UserError(f"no profile {args.profile!r}")
         profile_id = int(row[0])
     data = explain_choice(db, profile_id, args.title_id)
     if args.json:

@@ -299,13 +299,35 @@ def version_audio(db: sqlite_utils.Database, version_id: int) -> list[str]:
     return out
 
 
+def _episode_key(season: int | None, episode: int | None, air_date: str | None,
+                 title_id: int) -> tuple:
+    # Specials (season 0) after every season, an unknown season after the known ones; inside
+    # a season: episode number (unknown last), then air date (daily shows), then id.
+    return (season == 0, season is None, season or 0, episode is None, episode or 0,
+            air_date or "", title_id)
+
+
+def _episodes(db: sqlite_utils.Database, show_id: int) -> list[tuple]:
+    rows = db.conn.execute(
+        "SELECT season_number, episode_number, air_date, id FROM titles "
+        "WHERE show_id = ? AND kind = 'episode' AND removed_at IS NULL", (show_id,)).fetchall()
+    return sorted(rows, key=lambda r: _episode_key(*r))
+
+
+def episode_order(db: sqlite_utils.Database, show_id: int, *,
+                  include_specials: bool = False) -> list[int]:
+    """A show's episode ids in viewing order: season by season (unknown season after the
+    known ones), by episode number then air date. Specials (season 0) are left out unless
+    ``include_specials`` (then last). The one order every screen, the next-episode rule and
+    Up Next use."""
+    return [int(r[3]) for r in _episodes(db, show_id) if include_specials or r[0] != 0]
+
+
 def episodes_by_season(db: sqlite_utils.Database, show_id: int) -> list[tuple[int, list[int]]]:
-    """(season number, episode ids in order) for a show; specials (season 0) last."""
-    seasons: dict[int, list[tuple]] = {}
-    for tid, season, episode, air in db.conn.execute(
-        "SELECT id, season_number, episode_number, air_date FROM titles "
-        "WHERE show_id = ? AND kind = 'episode' AND removed_at IS NULL", (show_id,)):
-        seasons.setdefault(season or 0, []).append((episode is None, episode or 0, air or "",
-                                                    tid))
+    """(season number, episode ids in viewing order) for a show, as the details page lists
+    them: seasons in order, an unknown season as 0 with the specials, last."""
+    seasons: dict[int, list[int]] = {}
+    for season, _ep, _air, tid in _episodes(db, show_id):
+        seasons.setdefault(season or 0, []).append(int(tid))
     order = sorted(seasons, key=lambda s: (s == 0, s))
-    return [(s, [r[3] for r in sorted(seasons[s])]) for s in order]
+    return [(s, seasons[s]) for s in order]

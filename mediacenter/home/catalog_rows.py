@@ -13,8 +13,8 @@ import sqlite_utils
 
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import get_profile
+from mediacenter.db.watch import continue_watching, next_episode
 from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
-from mediacenter.playback.history import continue_watching, next_episode
 
 ROW_LIMIT = 40
 GENRE_ROWS = 6

@@ -1,8 +1,10 @@
-"""Watch history: what a profile played, how far, and whether it counts as watched.
+"""Watch history, write side: what a profile played, how far, and whether it counts as watched.
 
-Write side: :class:`WatchRecorder`, fed by the player. Read side: :func:`resume_position`,
-:func:`continue_watching`, :func:`next_episode` and :func:`completion_signals` for the UI and
-the recommender. No Qt, no libVLC: the player translates its events into the recorder's calls.
+:class:`WatchRecorder`, fed by the player, and :func:`recover_open_sessions` for sessions a dead
+process left open. The rules it applies (watched, abandoned early) and the read side (resume
+positions, continue watching, next episode, completion signals) are
+:mod:`mediacenter.db.watch`. No Qt, no libVLC: the player translates its events into the
+recorder's calls.
 
 Units: positions and durations are integer **milliseconds** into the media; times
 (``started_at``, ``at``, ``last_played_at``...) are **seconds since the epoch** (floats) from
@@ -45,32 +47,19 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import sqlite_utils
 
 from mediacenter.db.connection import open_db
 from mediacenter.db.tx import transaction
+from mediacenter.db.watch import Clock, is_early_stop, is_watched_position
 from mediacenter.procs import pid_alive
 
 log = logging.getLogger(__name__)
 
-# -- the rules (module constants so the UI, the recommender and tests agree) ------------------
-
-WATCHED_FRACTION: Final = 0.90
-"""A title is watched once playback reached this fraction of its duration..."""
-CREDITS_FRACTION: Final = 0.05
-CREDITS_MIN_MS: Final = 120_000
-"""...or came within max(5 % of the duration, 120 s) of the end (the credits)..."""
-CREDITS_MAX_FRACTION: Final = 0.20
-"""...that window capped at 20 % of the duration, so a 4-minute clip is not "watched" at 0:10."""
-EARLY_FRACTION: Final = 0.05
-EARLY_MIN_MS: Final = 60_000
-"""A session whose furthest position stayed below max(5 % of the duration, 60 s) and that did
-not reach watched was abandoned early (``end_reason = 'abandoned'``)."""
 PROGRESS_EVENT_INTERVAL_S: Final = 2.0
 """At most one ``progress`` row in ``watch_events`` per this many seconds of clock time."""
 MAX_PLAYBACK_RATE: Final = 4.0
@@ -85,47 +74,10 @@ FOREIGN_SESSION_STALE_S: Final = 6 * 3600.0
 without a recorded event: its process cannot be asked."""
 MAX_BUFFERED_EVENTS: Final = 2_000
 
-Clock = Callable[[], float]
 
 _LIVE_SESSIONS: set[int] = set()  # session ids with a recorder in this process
 _LIVE_LOCK = threading.Lock()
 _HOST = socket.gethostname()
-
-
-def credits_window_ms(duration_ms: int) -> int:
-    """Length of the "credits" window at the end of a title of ``duration_ms`` (ms)."""
-    window = max(CREDITS_FRACTION * duration_ms, CREDITS_MIN_MS)
-    return int(min(window, CREDITS_MAX_FRACTION * duration_ms))
-
-
-def is_watched_position(position_ms: int, duration_ms: int | None) -> bool:
-    """Whether having played up to ``position_ms`` (ms) makes a title watched.
-
-    True at or past :data:`WATCHED_FRACTION` of the duration, or inside the credits window
-    (:func:`credits_window_ms`). Always False while the duration is unknown (None or 0): then
-    only :meth:`WatchRecorder.finish` marks a title watched.
-    """
-    if not duration_ms or duration_ms <= 0:
-        return False
-    return (
-        position_ms >= WATCHED_FRACTION * duration_ms
-        or duration_ms - position_ms <= credits_window_ms(duration_ms)
-    )
-
-
-def early_threshold_ms(duration_ms: int | None) -> int:
-    """Furthest position (ms) below which a stop counts as abandoned early.
-
-    A minute, or 5 % of a long title; a short clip (home videos, trailers) has its first fifth.
-    """
-    if not duration_ms or duration_ms <= 0:
-        return EARLY_MIN_MS
-    return int(max(EARLY_FRACTION * duration_ms, min(EARLY_MIN_MS, 0.2 * duration_ms)))
-
-
-def is_early_stop(max_position_ms: int, duration_ms: int | None) -> bool:
-    """Whether a session that got no further than ``max_position_ms`` was abandoned early."""
-    return max_position_ms < early_threshold_ms(duration_ms)
 
 
 # -- the recorder -----------------------------------------------------------------------------
@@ -605,237 +557,4 @@ def recover_open_sessions(db: sqlite_utils.Database, *, clock: Clock = time.time
     return closed
 
 
-# -- reads for the UI and the recommender ----------------------------------------------------
 
-
-def resume_position(db: sqlite_utils.Database, profile_id: int, title_id: int) -> int | None:
-    """Where to resume ``title_id`` for the profile (ms), or None: never played, or watched
-    to the end last time (the position is reset to 0 when a title becomes watched)."""
-    row = db.conn.execute(
-        "SELECT resume_position_ms FROM watch_state WHERE profile_id = ? AND title_id = ?",
-        (profile_id, title_id),
-    ).fetchone()
-    return int(row[0]) if row and row[0] > 0 else None
-
-
-def offered_resume(db: sqlite_utils.Database, profile_id: int, title_id: int) -> int | None:
-    """The position playback would start from (ms), as every screen should offer it: the
-    resume position, unless Settings -> Playback -> Resume says "never"."""
-    from mediacenter.db.app_settings import resume_mode
-
-    if resume_mode(db) == "never":
-        return None
-    return resume_position(db, profile_id, title_id)
-
-
-# Ties on last_played_at (same clock reading) go to the title whose session started last.
-_LATEST_SESSION = (
-    "(SELECT max(id) FROM watch_sessions x "
-    "WHERE x.profile_id = ws.profile_id AND x.title_id = ws.title_id)"
-)
-
-
-def _in_progress(resume_ms: int, duration_ms: int | None) -> bool:
-    """Worth a "continue" entry: stopped past the early-abandon point and before watched."""
-    return resume_ms > 0 and resume_ms >= early_threshold_ms(duration_ms)
-
-
-def _episode_order(rows: Iterable[tuple]) -> list[int]:
-    """Episode ids (id, season, episode, air_date) in viewing order; specials (season 0) out."""
-    usable = [r for r in rows if r[1] != 0]
-    usable.sort(key=lambda r: (r[1] is None, r[1] or 0, r[2] is None, r[2] or 0, r[3] or "",
-                               r[0]))
-    return [int(r[0]) for r in usable]
-
-
-def next_episode(db: sqlite_utils.Database, profile_id: int, show_id: int) -> int | None:
-    """The episode of ``show_id`` to play for the profile, or None when none is left.
-
-    The most recently played episode when it is not watched (in progress: resume it; stopped
-    early: from its resume point, if any), or when it is a rewatch in progress; else the first
-    unwatched episode after it (viewing order: season, episode number, air date; specials
-    skipped); for a show never played, its first episode. Removed titles are skipped.
-    """
-    c = db.conn
-    episodes = _episode_order(c.execute(
-        "SELECT id, season_number, episode_number, air_date FROM titles "
-        "WHERE show_id = ? AND kind = 'episode' AND removed_at IS NULL",
-        (show_id,),
-    ))
-    if not episodes:
-        return None
-    state = {
-        tid: (resume, duration, watched)
-        for tid, resume, duration, watched in c.execute(
-            "SELECT ws.title_id, ws.resume_position_ms, ws.duration_ms, ws.watched "
-            "FROM watch_state ws JOIN titles t ON t.id = ws.title_id "
-            "WHERE ws.profile_id = ? AND t.show_id = ?",
-            (profile_id, show_id),
-        )
-    }
-    last = c.execute(
-        "SELECT ws.title_id FROM watch_state ws JOIN titles t ON t.id = ws.title_id "
-        "WHERE ws.profile_id = ? AND t.show_id = ? AND ws.last_played_at IS NOT NULL "
-        f"ORDER BY ws.last_played_at DESC, {_LATEST_SESSION} DESC LIMIT 1",
-        (profile_id, show_id),
-    ).fetchone()
-    if last is None:
-        return episodes[0]
-    last_id = int(last[0])
-    resume, duration, watched = state[last_id]
-    if last_id in episodes and (not watched or _in_progress(resume, duration)):
-        return last_id
-    start = episodes.index(last_id) + 1 if last_id in episodes else 0
-    for tid in episodes[start:]:
-        if not state.get(tid, (0, None, 0))[2]:
-            return tid
-    return None
-
-
-def continue_watching(db: sqlite_utils.Database, profile_id: int, limit: int = 20) -> list[int]:
-    """Title ids for a "Continue watching" row, most recently played first.
-
-    - Movies and other titles: in progress, i.e. a resume position past the early-abandon
-      point (:func:`early_threshold_ms`) and not reset by reaching watched. A rewatch in
-      progress of a watched title is included (its resume position is > 0 again).
-    - Episodes are represented by their **show's id**, once, placed by the show's most recent
-      activity: listed when that latest episode is in progress, or when it is watched and the
-      show has a next unwatched episode (not when it was abandoned early). Use
-      :func:`next_episode` for the episode to play.
-
-    Titles removed from the catalog are left out; availability (offline drives) is the UI's
-    business.
-    """
-    if limit <= 0:
-        return []
-    c = db.conn
-    cur = c.execute(
-        f"""SELECT ws.title_id, t.kind, t.show_id, ws.resume_position_ms, ws.duration_ms,
-                  ws.watched
-           FROM watch_state ws JOIN titles t ON t.id = ws.title_id
-           LEFT JOIN titles s ON s.id = t.show_id
-           WHERE ws.profile_id = ? AND ws.last_played_at IS NOT NULL
-             AND t.removed_at IS NULL AND s.removed_at IS NULL
-             AND t.kind IN ('movie', 'other', 'episode')
-           ORDER BY ws.last_played_at DESC, {_LATEST_SESSION} DESC""",
-        (profile_id,),
-    )
-    out: list[int] = []
-    seen_shows: set[int] = set()
-    for title_id, kind, show_id, resume, duration, watched in cur:
-        if kind != "episode" or show_id is None:
-            if _in_progress(resume, duration):
-                out.append(int(title_id))
-        elif show_id not in seen_shows:
-            seen_shows.add(show_id)  # only the show's latest episode decides
-            if _in_progress(resume, duration) or (
-                watched and next_episode(db, profile_id, show_id) is not None
-            ):
-                out.append(int(show_id))
-        if len(out) >= limit:
-            break
-    cur.close()
-    return out
-
-
-def completion_signals(db: sqlite_utils.Database, profile_id: int) -> list[dict[str, Any]]:
-    """Per played title (episodes as themselves) what the recommender needs, newest first.
-
-    Each dict: ``title_id``; ``completion`` (0.0-1.0: 1.0 once watched, else the furthest
-    position ever played / duration, 0.0 when the duration is unknown); ``play_count`` (times
-    watched); ``watched`` (bool); ``last_played_at`` (epoch s); ``abandoned_early`` (not
-    watched and the latest finished session ended ``'abandoned'``); ``watched_ms`` (total
-    played time, ms); ``sessions`` (number of sessions).
-    """
-    rows = db.conn.execute(
-        """SELECT ws.title_id, ws.play_count, ws.watched, ws.last_played_at, ws.duration_ms,
-                  agg.max_pos, agg.watched_ms, agg.n,
-                  (SELECT s.end_reason FROM watch_sessions s
-                   WHERE s.profile_id = ws.profile_id AND s.title_id = ws.title_id
-                     AND s.ended_at IS NOT NULL
-                   ORDER BY s.started_at DESC, s.id DESC LIMIT 1)
-           FROM watch_state ws
-           LEFT JOIN (SELECT title_id, max(max_position_ms) AS max_pos,
-                             sum(watched_ms) AS watched_ms, count(*) AS n
-                      FROM watch_sessions WHERE profile_id = ? GROUP BY title_id) agg
-                  ON agg.title_id = ws.title_id
-           WHERE ws.profile_id = ?
-           ORDER BY ws.last_played_at DESC, ws.title_id DESC""",
-        (profile_id, profile_id),
-    ).fetchall()
-    out: list[dict[str, Any]] = []
-    for tid, plays, watched, last_at, duration, max_pos, watched_ms, n, last_reason in rows:
-        if watched:
-            completion = 1.0
-        elif duration and max_pos:
-            completion = min(1.0, max_pos / duration)
-        else:
-            completion = 0.0
-        out.append({
-            "title_id": int(tid),
-            "completion": completion,
-            "play_count": int(plays),
-            "watched": bool(watched),
-            "last_played_at": last_at,
-            "abandoned_early": not watched and last_reason == "abandoned",
-            "watched_ms": int(watched_ms or 0),
-            "sessions": int(n or 0),
-        })
-    return out
-
-
-def set_watched(db: sqlite_utils.Database, profile_id: int, title_id: int, watched: bool,
-                *, clock: Clock = time.time) -> int:
-    """Mark a title watched or unwatched by hand; a show or season marks all its episodes.
-
-    Watched: the resume point is cleared and the play count becomes at least 1, so the title
-    leaves "Continue watching" and a show moves on to its next episode. Unwatched: the flag and
-    the resume point are cleared; the sessions (what was really seen) stay for the
-    recommender. Returns the number of titles changed.
-    """
-    kind = db.conn.execute("SELECT kind FROM titles WHERE id = ?", (title_id,)).fetchone()
-    if kind is None:
-        return 0
-    if kind[0] in ("show", "season"):
-        column = "show_id" if kind[0] == "show" else "parent_id"
-        ids = [r[0] for r in db.conn.execute(
-            f"SELECT id FROM titles WHERE {column} = ? AND kind = 'episode' "
-            "AND removed_at IS NULL", (title_id,))]
-    else:
-        ids = [title_id]
-    now = clock()
-    with db.conn:
-        for tid in ids:
-            if watched:
-                db.conn.execute(
-                    """INSERT INTO watch_state (profile_id, title_id, resume_position_ms,
-                                                play_count, watched, last_played_at, watched_at)
-                       VALUES (?, ?, 0, 1, 1, ?, ?)
-                       ON CONFLICT (profile_id, title_id) DO UPDATE SET
-                           resume_position_ms = 0, watched = 1,
-                           play_count = max(play_count, 1),
-                           last_played_at = coalesce(last_played_at, excluded.last_played_at),
-                           watched_at = excluded.watched_at""",
-                    (profile_id, tid, now, now))
-            else:
-                db.conn.execute(
-                    "UPDATE watch_state SET watched = 0, resume_position_ms = 0, "
-                    "watched_at = NULL WHERE profile_id = ? AND title_id = ?",
-                    (profile_id, tid))
-    return len(ids)
-
-
-def is_watched(db: sqlite_utils.Database, profile_id: int, title_id: int) -> bool:
-    """Watched: the title itself, or every episode of a show/season."""
-    kind = db.conn.execute("SELECT kind FROM titles WHERE id = ?", (title_id,)).fetchone()
-    if kind and kind[0] in ("show", "season"):
-        column = "show_id" if kind[0] == "show" else "parent_id"
-        total, done = db.conn.execute(
-            f"""SELECT count(*), sum(coalesce(ws.watched, 0)) FROM titles t
-                LEFT JOIN watch_state ws ON ws.title_id = t.id AND ws.profile_id = ?
-                WHERE t.{column} = ? AND t.kind = 'episode' AND t.removed_at IS NULL""",
-            (profile_id, title_id)).fetchone()
-        return bool(total) and done == total
-    row = db.conn.execute("SELECT watched FROM watch_state WHERE profile_id = ? AND title_id = ?",
-                          (profile_id, title_id)).fetchone()
-    return bool(row and row[0])

@@ -1,6 +1,6 @@
 """Subcommands for quality selection: ``throughput``, ``renditions`` and ``optimize``.
 
-Registered through ``mediacenter.cli.COMMAND_MODULES``. Each runs on the main thread with its
+Registered through ``mediacenter.cli.build_parser``. Each runs on the main thread with its
 own catalog connection; a user's mistake raises ``mediacenter.cli.UserError`` (one line,
 exit status 2).
 
@@ -22,15 +22,11 @@ import sys
 import threading
 import time
 
+from mediacenter.cli_common import UserError, open_catalog
 from mediacenter.config import Paths
 
 __all__ = ["register"]
 
-
-def _user_error(message: str) -> Exception:
-    from mediacenter.cli import UserError
-
-    return UserError(message)
 
 
 def _find_title(db, ref: str) -> int:
@@ -39,16 +35,15 @@ def _find_title(db, ref: str) -> int:
 
     if ref.isdigit():
         if get_title(db, int(ref)) is None:
-            raise _user_error(f"no title with id {ref}")
+            raise UserError(f"no title with id {ref}")
         return int(ref)
     hits = search(db, ref, limit=1)
     if not hits:
-        raise _user_error(f"no title matches {ref!r}")
+        raise UserError(f"no title matches {ref!r}")
     return hits[0].row.id
 
 
 def cmd_throughput(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.cli import open_catalog
     from mediacenter.playback.quality import ThroughputEstimator, format_bitrate
     from mediacenter.playback.throughput import (
         ProbeError,
@@ -74,7 +69,7 @@ def cmd_throughput(args: argparse.Namespace, paths: Paths) -> int:
     try:
         result = probe_read(args.source, max_s=args.seconds)
     except ProbeError as e:
-        raise _user_error(str(e)) from None
+        raise UserError(str(e)) from None
     source = source_key(args.source)
     est = ThroughputEstimator()
     est.add(time.monotonic(), result.nbytes, result.seconds)
@@ -104,11 +99,9 @@ def cmd_renditions(args: argparse.Namespace, paths: Paths) -> int:
         try:
             rends = manifest_renditions(ref)
         except ManifestError as e:
-            raise _user_error(str(e)) from None
+            raise UserError(str(e)) from None
         manifests: list[str] = []
     else:
-        from mediacenter.cli import open_catalog
-
         db = open_catalog(paths)
         found = title_renditions(db, _find_title(db, ref))
         rends = found.renditions
@@ -129,7 +122,6 @@ def cmd_renditions(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.cli import open_catalog
     from mediacenter.playback.optimize import OptimizeError, create_job, run_job
 
     db = open_catalog(paths)
@@ -137,7 +129,7 @@ def cmd_optimize(args: argparse.Namespace, paths: Paths) -> int:
     try:
         job = create_job(db, paths.data_dir / "optimized", title_id, height=args.height)
     except OptimizeError as e:
-        raise _user_error(str(e)) from None
+        raise UserError(str(e)) from None
     db.conn.close()
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
@@ -153,7 +145,7 @@ def cmd_optimize(args: argparse.Namespace, paths: Paths) -> int:
     try:
         rend = run_job(paths.db_path, job, progress, cancel)
     except OptimizeError as e:
-        raise _user_error(str(e)) from None
+        raise UserError(str(e)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
         if tty:

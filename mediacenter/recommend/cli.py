@@ -1,6 +1,6 @@
 """Subcommands: ``recommend``, ``recs-eval`` and ``ratings import``.
 
-Registered through ``mediacenter.cli.COMMAND_MODULES``; each command gets ``(args, paths)``.
+Registered through ``mediacenter.cli.build_parser``; each command gets ``(args, paths)``.
 """
 
 from __future__ import annotations
@@ -10,13 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from mediacenter.cli_common import UserError, open_catalog
 from mediacenter.config import Paths
-
-
-def _user_error(message: str) -> Exception:
-    from mediacenter.cli import UserError
-
-    return UserError(message)
 
 
 def _find_profile(db, name: str):
@@ -32,7 +27,7 @@ def _find_profile(db, name: str):
             if p.id == int(wanted):
                 return p
     known = ", ".join(p.name for p in profiles) or "none yet"
-    raise _user_error(f"No profile named {name!r} (profiles: {known})")
+    raise UserError(f"No profile named {name!r} (profiles: {known})")
 
 
 def _labels(db, ids: list[int]) -> dict[int, dict]:
@@ -59,7 +54,6 @@ def _train_progress(as_json: bool):
 
 
 def cmd_recommend(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.cli import open_catalog
     from mediacenter.recommend.page import build_page
     from mediacenter.recommend.train import default_model_path, needs_refresh, train_model
 
@@ -111,14 +105,14 @@ def cmd_recs_eval(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.recommend.evaluate import EvalInputError, evaluate_files
 
     if args.k <= 0:
-        raise _user_error("--k must be a positive number")
+        raise UserError("--k must be a positive number")
     for f in (args.train, args.test):
         if not Path(f).is_file():
-            raise _user_error(f"No such file: {f}")
+            raise UserError(f"No such file: {f}")
     try:
         result = evaluate_files(args.train, args.test, k=args.k, movies_csv=args.movies)
     except EvalInputError as exc:
-        raise _user_error(str(exc)) from exc
+        raise UserError(str(exc)) from exc
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -128,7 +122,6 @@ def cmd_recs_eval(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_ratings_import(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.cli import open_catalog
     from mediacenter.recommend.imports import RatingsImportError, import_ratings
 
     db = open_catalog(paths)
@@ -136,7 +129,7 @@ def cmd_ratings_import(args: argparse.Namespace, paths: Paths) -> int:
     try:
         report = import_ratings(db, profile.id, args.file, args.format)
     except RatingsImportError as exc:
-        raise _user_error(str(exc)) from exc
+        raise UserError(str(exc)) from exc
     if args.json:
         print(json.dumps({"profile": profile.name, **report.to_json_dict()}, indent=2,
                          ensure_ascii=False))

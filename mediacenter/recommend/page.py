@@ -39,8 +39,8 @@ import sqlite_utils
 
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import Profile, ProfileNotFoundError, get_profile
+from mediacenter.db.watch import continue_watching, next_episode
 from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
-from mediacenter.playback.history import continue_watching, next_episode
 from mediacenter.recommend.content import CatalogIndex, build_index, catalog_signature
 from mediacenter.recommend.content import load_catalog_items as _load_items
 from mediacenter.recommend.explain import Explainer, because_phrase, genre_shares

@@ -6,7 +6,7 @@ Sources, strongest first (a stronger source replaces a weaker one for the same t
 2. Thumbs from the details page (``source = 'explicit'``): love (2) 1.0, up (1) 0.8,
    down (-1) -0.8 (and never shown again).
 3. Imported ratings (``source = 'import'``, 0.5-5 stars): :func:`rating_strength`.
-4. Watch history (:func:`mediacenter.playback.history.completion_signals`):
+4. Watch history (:func:`mediacenter.db.watch.completion_signals`):
    :func:`watch_strength` - watched once 0.8, rewatched up to 1.0; stopped after more than half
    0.35 (still in progress: 0.5); stopped before half and left for :data:`STALE_AFTER_S`: -0.1;
    abandoned early (the first minutes): -0.4. Episodes count for their show
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from mediacenter.playback.history import completion_signals
+from mediacenter.db.watch import completion_signals
 
 STRENGTH_NOT_INTERESTED = -1.0
 STRENGTH_THUMB = {2: 1.0, 1: 0.8, -1: -0.8}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from mediacenter.db.tx import transaction
-from mediacenter.playback.history import early_threshold_ms
+from mediacenter.db.watch import early_threshold_ms
 
 GENRES = ("Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama",
           "Family", "Fantasy", "History", "Horror", "Music", "Mystery", "Romance", "Sci-Fi",

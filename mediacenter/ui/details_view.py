@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from mediacenter.db.app_settings import resume_mode
 from mediacenter.db.catalog import episodes_by_season, title_details, version_audio
-from mediacenter.playback.history import (
+from mediacenter.db.watch import (
     is_watched,
     next_episode,
     offered_resume,

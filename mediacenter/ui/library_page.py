@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 from mediacenter.db.catalog import (
     title_details,
 )
+from mediacenter.db.watch import offered_resume
 from mediacenter.library.roots import list_roots
-from mediacenter.playback.history import offered_resume
 from mediacenter.ui.catalog_model import PAGE, IdRole
 from mediacenter.ui.player_view import format_clock
 

@@ -44,10 +44,11 @@ from mediacenter.db.catalog import (
 )
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import create_profile, get_profile, list_profiles
+from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
 from mediacenter.offload import build_home_page
-from mediacenter.playback.history import WatchRecorder, next_episode, offered_resume
+from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.background import BackgroundWorkMixin
@@ -233,35 +234,6 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.profile_id = pid
         return pid
 
-    def _title_to_play(self, title_id: int, profile_id: int) -> int | None:
-        """The title whose file plays: the title itself, or for a show the next episode, for
-        a season its next (else first) episode."""
-        row = get_title(self.db, title_id)
-        if row is None:
-            return None
-        if row.kind == "show":
-            nxt = next_episode(self.db, profile_id, title_id)
-            if nxt is None:  # all watched (or none left): start the show again
-                first = self.db.conn.execute(
-                    "SELECT id FROM titles WHERE show_id = ? AND kind = 'episode' "
-                    "AND removed_at IS NULL ORDER BY season_number = 0, season_number, "
-                    "episode_number IS NULL, episode_number, air_date, id LIMIT 1",
-                    (title_id,),
-                ).fetchone()
-                nxt = int(first[0]) if first else None
-            return nxt
-        if row.kind == "season":
-            show_id = self.db.conn.execute(
-                "SELECT coalesce(show_id, parent_id) FROM titles WHERE id = ?", (title_id,)
-            ).fetchone()[0]
-            nxt = next_episode(self.db, profile_id, show_id) if show_id else None
-            episodes = [e for (e,) in self.db.conn.execute(
-                "SELECT id FROM titles WHERE parent_id = ? AND kind = 'episode' "
-                "AND removed_at IS NULL ORDER BY episode_number IS NULL, episode_number, "
-                "air_date, id", (title_id,))]
-            return nxt if nxt in episodes else (episodes[0] if episodes else None)
-        return title_id
-
     def _on_activated(self, index) -> None:
         tid = index.data(IdRole) if index.isValid() else None
         if tid is not None:
@@ -270,18 +242,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
     def _next_title(self, title_id: int) -> tuple[int, str] | None:
         """The episode after ``title_id`` in viewing order, for Up Next and N (None for a
         movie or the last episode)."""
-        row = self.db.conn.execute("SELECT kind, show_id FROM titles WHERE id = ?",
-                                   (title_id,)).fetchone()
-        if not row or row[0] != "episode" or not row[1]:
-            return None
-        from mediacenter.db.catalog import episodes_by_season
-
-        order = [t for season, ids in episodes_by_season(self.db, row[1]) if season != 0
-                 for t in ids]
-        if title_id not in order or order.index(title_id) + 1 >= len(order):
-            return None
-        nxt = order[order.index(title_id) + 1]
-        info = get_title(self.db, nxt)
+        nxt = episode_after(self.db, title_id)
+        info = get_title(self.db, nxt) if nxt is not None else None
         return (nxt, info.label) if info else None
 
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
@@ -300,7 +262,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         unless ``chosen`` (the viewer already picked Resume or Start over). False when there
         is nothing to play (the status bar says why)."""
         profile_id = self.current_profile_id()
-        target = self._title_to_play(title_id, profile_id)
+        target = episode_to_play(self.db, profile_id, title_id)
         row = get_title(self.db, target) if target is not None else None
         if row is None:
             self.status.setText("Nothing left to play in this title.")

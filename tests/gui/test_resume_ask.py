@@ -18,8 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from mediacenter.db.app_settings import set_resume_mode
+from mediacenter.db.watch import resume_position
 from mediacenter.playback.abr import QualityController
-from mediacenter.playback.history import WatchRecorder, resume_position
+from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import Player
 from mediacenter.playback.vlc_env import libvlc_info
 from mediacenter.ui.catalog_model import IdRole

@@ -18,7 +18,8 @@ import pytest
 
 from mediacenter.db import open_db, transaction
 from mediacenter.db.profiles import create_profile
-from mediacenter.playback.history import recover_open_sessions, resume_position
+from mediacenter.db.watch import resume_position
+from mediacenter.playback.history import recover_open_sessions
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 

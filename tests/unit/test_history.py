@@ -13,16 +13,15 @@ import pytest
 
 from mediacenter.db import open_db, transaction
 from mediacenter.db import profiles as prof
-from mediacenter.playback import history as hist
-from mediacenter.playback.history import (
-    WatchRecorder,
+from mediacenter.db.watch import (
     completion_signals,
     continue_watching,
     is_watched_position,
     next_episode,
-    recover_open_sessions,
     resume_position,
 )
+from mediacenter.playback import history as hist
+from mediacenter.playback.history import WatchRecorder, recover_open_sessions
 
 MIN = 60_000  # ms
 MOVIE_MS = 120 * MIN  # 2 h: watched at 90 % = 108 min; early below 5 % = 6 min
@@ -577,7 +576,7 @@ def test_a_locked_catalog_delays_writes_without_losing_them(cat, clock, monkeypa
 def test_marking_a_show_watched_marks_its_episodes_and_unwatched_clears(tmp_path):
     from mediacenter.db import open_db
     from mediacenter.db.profiles import create_profile
-    from mediacenter.playback.history import is_watched, next_episode, set_watched
+    from mediacenter.db.watch import is_watched, next_episode, set_watched
 
     db = open_db(tmp_path / "c.sqlite3")
     t = 1000.0

@@ -41,11 +41,33 @@ def test_domain_code_has_no_qt_at_all():
     assert offenders == []
 
 
-def test_domain_code_does_not_import_the_ui():
+def _packages() -> list[str]:
+    return sorted(p.name for p in PKG.iterdir() if (p / "__init__.py").exists())
+
+
+def test_every_package_is_placed_in_a_layer():
+    # A new package must be given a place here (domain or not), so the rules below see it.
+    assert set(_packages()) <= {*DOMAIN, "playback", "ui"}
+
+
+def test_no_package_but_the_ui_imports_the_ui_or_the_command_line():
     offenders = [
-        str(p.relative_to(PKG))
-        for sub in (*DOMAIN, "playback")
+        f"{p.relative_to(PKG)} -> {name}"
+        for sub in _packages() if sub != "ui"
         for p in (PKG / sub).rglob("*.py")
-        if any(name.startswith("mediacenter.ui") for name in _imports(p))
+        for name in _imports(p)
+        if name.startswith("mediacenter.ui") or name == "mediacenter.cli"
+        or name.startswith("mediacenter.cli.")
+    ]
+    assert offenders == []
+
+
+def test_recommendations_and_home_rows_never_import_the_player():
+    offenders = [
+        f"{p.relative_to(PKG)} -> {name}"
+        for sub in ("recommend", "home", "db", "library", "artwork")
+        for p in (PKG / sub).rglob("*.py")
+        for name in _imports(p)
+        if name.startswith("mediacenter.playback")
     ]
     assert offenders == []
