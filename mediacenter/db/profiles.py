@@ -32,6 +32,7 @@ from typing import Final
 
 import sqlite_utils
 
+from mediacenter.db.app_settings import get_setting, set_setting
 from mediacenter.db.tx import transaction
 
 MAX_NAME_LENGTH: Final = 40
@@ -368,6 +369,7 @@ def delete_profile(db: sqlite_utils.Database, profile_id: int) -> bool:
     """Delete a profile and, by cascade, its watch history and ratings; False if unknown."""
     with transaction(db):
         cur = db.conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+        _forget_throttle(db, profile_id)
     return cur.rowcount > 0
 
 
@@ -397,6 +399,7 @@ def delete_profile_keeping_one(db: sqlite_utils.Database, profile_id: int) -> No
                 f"{profile.name} is the only profile and cannot be deleted; add another first"
             )
         db.conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+        _forget_throttle(db, profile_id)
 
 
 def edit_profile(
@@ -446,23 +449,57 @@ def edit_profile(
 class PinThrottle:
     """Slows down guessing: after ``max_failures`` wrong PINs a profile is locked a while.
 
-    Kept in memory per process (a restart resets it): the PIN only keeps children out, and a
-    persistent lock-out would let one child lock a parent out of their own profile for good.
-    Pure logic with an injectable clock, so the UI and the tests share it.
+    With ``db`` the count and the lock-out are kept in the catalog (``app_settings``, one key
+    per profile), so quitting and restarting the app does not buy a fresh round of tries; the
+    lock-out still ends after ``lockout_s`` (a persistent lock would let one child lock a parent
+    out of their own profile for good). Times are wall-clock seconds (``clock``), since they
+    must mean the same after a restart; a lock-out that reaches further than ``lockout_s`` into
+    the future (the clock was set back) is cut to ``lockout_s``. Without ``db`` everything
+    stays in memory (tests, previews). Pure logic with an injectable clock, so the UI and the
+    tests share it; calls come from the thread that owns ``db``.
     """
 
     def __init__(
         self, max_failures: int = 5, lockout_s: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time, *, db: sqlite_utils.Database | None = None,
     ) -> None:
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self._clock = clock
+        self._db = db
         self._failures: dict[int, int] = {}
         self._locked_until: dict[int, float] = {}
 
+    def _load(self, profile_id: int) -> None:
+        if self._db is None:
+            return
+        self._failures.pop(profile_id, None)
+        self._locked_until.pop(profile_id, None)
+        raw = get_setting(self._db, _throttle_key(profile_id))
+        try:
+            failures_text, _, until_text = (raw or "").partition(" ")
+            failures, until = int(failures_text), float(until_text)
+        except ValueError:
+            return  # never set, or written by something else: no throttle
+        if failures > 0:
+            self._failures[profile_id] = failures
+        if until > 0:
+            self._locked_until[profile_id] = min(until, self._clock() + self.lockout_s)
+
+    def _save(self, profile_id: int) -> None:
+        if self._db is None:
+            return
+        failures = self._failures.get(profile_id, 0)
+        until = self._locked_until.get(profile_id, 0.0)
+        set_setting(self._db, _throttle_key(profile_id),
+                    f"{failures} {until!r}" if failures or until else None)
+
     def seconds_left(self, profile_id: int) -> float:
         """Seconds until the profile may be tried again; 0 when it may be tried now."""
+        self._load(profile_id)
+        return self._left(profile_id)
+
+    def _left(self, profile_id: int) -> float:
         until = self._locked_until.get(profile_id)
         if until is None:
             return 0.0
@@ -471,6 +508,7 @@ class PinThrottle:
             # The wait is over: a fresh round of tries.
             del self._locked_until[profile_id]
             self._failures.pop(profile_id, None)
+            self._save(profile_id)
             return 0.0
         return left
 
@@ -481,16 +519,29 @@ class PinThrottle:
 
     def record_failure(self, profile_id: int) -> float:
         """Count a wrong PIN; returns the lock-out just started in seconds (0 when none)."""
-        if self.seconds_left(profile_id) > 0:
-            return self.seconds_left(profile_id)
+        left = self.seconds_left(profile_id)
+        if left > 0:
+            return left
         n = self._failures.get(profile_id, 0) + 1
         self._failures[profile_id] = n
+        lockout = 0.0
         if n >= self.max_failures:
             self._locked_until[profile_id] = self._clock() + self.lockout_s
-            return self.lockout_s
-        return 0.0
+            lockout = self.lockout_s
+        self._save(profile_id)
+        return lockout
 
     def record_success(self, profile_id: int) -> None:
         """The right PIN clears the count."""
         self._failures.pop(profile_id, None)
         self._locked_until.pop(profile_id, None)
+        self._save(profile_id)
+
+
+def _throttle_key(profile_id: int) -> str:
+    return f"pin_throttle.{int(profile_id)}"
+
+
+def _forget_throttle(db: sqlite_utils.Database, profile_id: int) -> None:
+    # A later profile may get the same id: it must not inherit a lock-out.
+    db.conn.execute("DELETE FROM app_settings WHERE key = ?", (_throttle_key(profile_id),))

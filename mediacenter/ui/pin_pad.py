@@ -57,10 +57,11 @@ def _forget_runner() -> None:
     _CHECKER = None
 
 
-def shared_throttle() -> PinThrottle:
-    """The throttle every PIN pad of this process uses unless given its own, so closing the
-    dialog and opening it again (or editing the profile instead) does not reset the count."""
-    return _SHARED_THROTTLE
+def shared_throttle(db: sqlite_utils.Database | None = None) -> PinThrottle:
+    """The throttle every PIN pad uses unless given its own, so closing the dialog and opening
+    it again (or editing the profile instead) does not reset the count. With the catalog the
+    count lives there, and restarting the app does not reset it either."""
+    return _SHARED_THROTTLE if db is None else PinThrottle(db=db)
 
 
 _BOX_W, _BOX_H, _BOX_GAP = 68, 84, 18
@@ -159,7 +160,7 @@ class PinPad(QWidget):
             raise ValueError("checking a PIN needs the catalog and the profile")
         self.setObjectName("pinPad")
         self.db, self.profile_id, self.mode = db, profile_id, mode
-        self.throttle = throttle or shared_throttle()
+        self.throttle = throttle or shared_throttle(db)
         self.digits = ""
         self._first: str | None = None  # "new" mode: the PIN typed the first time
         self._clear_after_shake = False

@@ -182,7 +182,7 @@ class ProfilesView(QWidget):
         super().__init__(parent)
         self.setObjectName("profilesView")
         self.db = db
-        self.throttle = throttle or shared_throttle()
+        self.throttle = throttle or shared_throttle(db)
         self.edit_mode = False
         self.tiles: list[ProfileTile] = []
         self.pin_dialog: PinDialog | None = None

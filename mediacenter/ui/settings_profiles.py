@@ -161,7 +161,7 @@ class ProfilesSection(QWidget):
 
     def open_dialog(self, profile_id: int | None) -> ProfileDialog | None:
         try:
-            dialog = ProfileDialog(self.db, profile_id, self, throttle=shared_throttle())
+            dialog = ProfileDialog(self.db, profile_id, self, throttle=shared_throttle(self.db))
         except ProfileNotFoundError:
             self.reload()
             return None

@@ -387,3 +387,15 @@ def test_remove_pin_and_keep_an_unlisted_language(cat, qtbot):
         dialog.save_button.click()
     after = get_profile(db, ann.id)
     assert not after.has_pin and after.audio_language == "pt-BR"
+
+
+def test_the_screens_keep_the_pin_lockout_in_the_catalog(qtbot, cat):
+    db, ann = cat[0], cat[1]
+    first = ProfilesView(db)
+    qtbot.addWidget(first)
+    for _ in range(5):
+        first.throttle.record_failure(ann.id)
+    # A later screen (or the app after a restart) sees the same lock-out.
+    later = ProfilesView(db)
+    qtbot.addWidget(later)
+    assert later.throttle.seconds_left(ann.id) > 25

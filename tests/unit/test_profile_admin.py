@@ -84,3 +84,45 @@ def test_pin_throttle_locks_after_five_wrong_tries_for_thirty_seconds():
     t.record_failure(7)
     t.record_success(7)
     assert t.failures(7) == 0
+
+
+def test_pin_lockout_survives_a_restart(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    db = open_db(path)
+    ann = prof.create_profile(db, "Ann", pin="1234")
+    clock = Clock()
+    t = prof.PinThrottle(clock=clock, db=db)
+    for _ in range(4):
+        t.record_failure(ann.id)
+    db.conn.close()
+    # The app quits and starts again: a new connection, a new throttle.
+    db = open_db(path)
+    t = prof.PinThrottle(clock=clock, db=db)
+    assert t.failures(ann.id) == 4
+    assert t.record_failure(ann.id) == 30.0
+    db.conn.close()
+    db = open_db(path)
+    t = prof.PinThrottle(clock=clock, db=db)
+    clock.now += 10
+    assert t.seconds_left(ann.id) == pytest.approx(20.0)
+    clock.now -= 3600  # the clock set back an hour: the lock-out still ends within 30 s
+    assert t.seconds_left(ann.id) == pytest.approx(30.0)
+    clock.now += 3600 + 30
+    assert t.seconds_left(ann.id) == 0.0 and t.failures(ann.id) == 0
+    t.record_failure(ann.id)
+    t.record_success(ann.id)
+    assert prof.PinThrottle(clock=clock, db=db).failures(ann.id) == 0
+    db.conn.close()
+
+
+def test_a_deleted_profile_leaves_no_lockout_behind(db):
+    prof.create_profile(db, "Bob")
+    ann = prof.create_profile(db, "Ann", pin="1234")
+    t = prof.PinThrottle(db=db)
+    for _ in range(5):
+        t.record_failure(ann.id)
+    assert t.seconds_left(ann.id) > 0
+    prof.delete_profile_keeping_one(db, ann.id)
+    again = prof.create_profile(db, "Cid")
+    assert again.id == ann.id  # SQLite reuses the highest id
+    assert prof.PinThrottle(db=db).seconds_left(again.id) == 0.0
