@@ -135,6 +135,119 @@ def get_title(db: sqlite_utils.Database, title_id: int) -> TitleRow | None:
     return _row(r) if r else None
 
 
+BROWSE_KINDS = ("movie", "show", "other")
+"""What the library lists as a title: movies, shows and other videos (not seasons or
+episodes, which live inside their show)."""
+
+
+def browse_ids(db: sqlite_utils.Database) -> list[int]:
+    """Every title the library lists (:data:`BROWSE_KINDS`, not removed), in browse order."""
+    return [int(r[0]) for r in db.conn.execute(
+        "SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
+        "AND removed_at IS NULL ORDER BY sort_title, year, id")]
+
+
+def show_of(db: sqlite_utils.Database, title_id: int) -> int | None:
+    """The show an episode or season belongs to (None for other titles)."""
+    row = db.conn.execute("SELECT show_id FROM titles WHERE id = ?", (title_id,)).fetchone()
+    return int(row[0]) if row and row[0] else None
+
+
+def episode_code(db: sqlite_utils.Database, title_id: int) -> str:
+    """'S1:E2' for an episode with a number, '' otherwise."""
+    r = db.conn.execute("SELECT season_number, episode_number FROM titles WHERE id = ?",
+                        (title_id,)).fetchone()
+    return f"S{r[0] or 0}:E{r[1]}" if r and r[1] is not None else ""
+
+
+@dataclass(frozen=True)
+class TileFacts:
+    """What a tile or a list entry says about a title, read for many titles at once."""
+
+    id: int
+    kind: str
+    title: str
+    year: int | None
+    show: str | None
+    season_number: int | None
+    episode_number: int | None
+    runtime_min: int | None
+    children: int  # seasons of a show, episodes of a season (not removed)
+
+
+def tile_facts(db: sqlite_utils.Database, title_ids: list[int]) -> dict[int, TileFacts]:
+    """:class:`TileFacts` for many titles, 500 ids per query."""
+    out: dict[int, TileFacts] = {}
+    for start in range(0, len(title_ids), 500):
+        chunk = title_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in db.conn.execute(
+            f"""SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number,
+                       t.episode_number, t.runtime_min,
+                       (SELECT count(*) FROM titles c WHERE c.parent_id = t.id
+                        AND c.removed_at IS NULL)
+                FROM titles t LEFT JOIN titles s ON s.id = t.show_id
+                WHERE t.id IN ({marks})""", chunk):
+            out[int(r[0])] = TileFacts(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                       int(r[8]))
+    return out
+
+
+@dataclass(frozen=True)
+class EpisodeEntry:
+    """An episode as the details page lists it, with the profile's state."""
+
+    id: int
+    number: int | None
+    title: str
+    plot: str | None
+    length_ms: int | None  # the runtime from metadata, else the longest file's duration
+    resume_ms: int
+    watched: bool
+
+
+def episode_entries(db: sqlite_utils.Database, episode_ids: list[int],
+                    profile_id: int | None) -> list[EpisodeEntry]:
+    """The episodes ``episode_ids`` (in that order) with the profile's resume point and
+    watched flag (none without a profile)."""
+    if not episode_ids:
+        return []
+    marks = ",".join("?" * len(episode_ids))
+    rows = {r[0]: r for r in db.conn.execute(
+        f"SELECT id, episode_number, title, plot, runtime_min FROM titles "
+        f"WHERE id IN ({marks})", episode_ids)}
+    state: dict[int, tuple] = {}
+    if profile_id is not None:
+        state = {r[0]: r for r in db.conn.execute(
+            f"SELECT title_id, resume_position_ms, watched FROM watch_state "
+            f"WHERE profile_id = ? AND title_id IN ({marks})", [profile_id, *episode_ids])}
+    durations = {r[0]: r[1] for r in db.conn.execute(
+        f"SELECT title_id, max(duration_ms) FROM files WHERE title_id IN ({marks}) "
+        f"GROUP BY title_id", episode_ids)}
+    out = []
+    for tid in episode_ids:
+        if tid not in rows:
+            continue
+        _id, number, title, plot, runtime = rows[tid]
+        st = state.get(tid)
+        out.append(EpisodeEntry(
+            int(tid), number, title, plot,
+            runtime * 60_000 if runtime else durations.get(tid),
+            int(st[1] or 0) if st else 0, bool(st and st[2])))
+    return out
+
+
+def sidecar_images(db: sqlite_utils.Database, title_id: int) -> list[dict[str, str]]:
+    """The image files found beside a title's video, then its season's, then its show's:
+    one ``{kind (lower case): path}`` per level, nearest first."""
+    row = db.conn.execute("SELECT show_id, parent_id FROM titles WHERE id = ?",
+                          (title_id,)).fetchone()
+    chain = [title_id] + ([row[1]] if row and row[1] else []) + (
+        [row[0]] if row and row[0] and row[0] != row[1] else [])
+    return [{k.lower(): p for k, p in db.conn.execute(
+        "SELECT kind, path FROM artwork WHERE title_id = ?", (tid,))} for tid in chain]
+
+
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Number of titles per kind (not removed) and of files."""
     out = {

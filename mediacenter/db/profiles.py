@@ -224,6 +224,12 @@ def list_profiles(db: sqlite_utils.Database) -> list[Profile]:
     return sorted((_profile(r) for r in rows), key=lambda p: (_sort_key(p.name), p.id))
 
 
+def first_profile_id(db: sqlite_utils.Database) -> int | None:
+    """The household's first profile (the oldest), or None when there is none."""
+    row = db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
+    return int(row[0]) if row else None
+
+
 def get_profile(db: sqlite_utils.Database, profile_id: int) -> Profile | None:
     """One profile, or None when the id is unknown."""
     row = db.conn.execute(f"SELECT {_COLUMNS} FROM profiles WHERE id = ?", (profile_id,)).fetchone()

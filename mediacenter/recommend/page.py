@@ -41,6 +41,7 @@ from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import Profile, ProfileNotFoundError, get_profile
 from mediacenter.db.watch import continue_watching, next_episode
 from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
+from mediacenter.humanize import format_clock, time_left
 from mediacenter.recommend.content import CatalogIndex, build_index, catalog_signature
 from mediacenter.recommend.content import load_catalog_items as _load_items
 from mediacenter.recommend.explain import Explainer, because_phrase, genre_shares
@@ -359,23 +360,6 @@ def _fresh_first(rows: Sequence[int], used: Mapping[int, int], k: int) -> list[i
     return (fresh + again)[:k]
 
 
-def _time_left(ms: int) -> str:
-    """"42 min left", "1 h 05 min left", "20 s left": what remains, rounded as people say it."""
-    seconds = max(0, ms) // 1000
-    if seconds < 60:
-        return f"{max(1, seconds)} s left"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min left"
-    return f"{minutes // 60} h {minutes % 60:02d} min left"
-
-
-def _clock(ms: int) -> str:
-    s = max(0, ms) // 1000
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
-        f"{s // 60}:{s % 60:02d}"
-
-
 def _continue_row(db: sqlite_utils.Database, profile_id: int,
                   visible: frozenset[int] | None) -> Row | None:
     """In-progress movies and, for shows, the episode to play next, most recent first."""
@@ -395,8 +379,8 @@ def _continue_row(db: sqlite_utils.Database, profile_id: int,
         resume = int(resume or 0)
         code = f"S{season or 0:02d}E{episode or 0:02d} · " if ep_kind == "episode" else ""
         if resume > 0:
-            left = f", {_time_left(int(duration) - resume)}" if duration else ""
-            reason = f"{code}Resume at {_clock(resume)}{left}"
+            left = f", {time_left(int(duration) - resume)}" if duration else ""
+            reason = f"{code}Resume at {format_clock(resume)}{left}"
         else:
             reason = f"{code}Next episode" if ep_kind == "episode" else f"{code}Start"
         progress = min(1.0, resume / duration) if duration and resume > 0 else 0.0

@@ -36,6 +36,8 @@ from PySide6.QtGui import (
     QPixmap,
 )
 
+from mediacenter.db.catalog import sidecar_images
+
 log = logging.getLogger(__name__)
 
 SHAPES = ("poster", "tile", "hero")
@@ -58,13 +60,7 @@ def _artwork_for_fn() -> Callable[..., Any] | None:
 
 def sidecar_image(db: Any, title_id: int, shape: str) -> Path | None:
     """The best image file beside the video for ``shape`` (the title's, else its show's)."""
-    row = db.conn.execute("SELECT show_id, parent_id FROM titles WHERE id = ?",
-                          (title_id,)).fetchone()
-    chain = [title_id] + ([row[1]] if row and row[1] else []) + (
-        [row[0]] if row and row[0] and row[0] != row[1] else [])
-    for tid in chain:
-        found = {k.lower(): p for k, p in db.conn.execute(
-            "SELECT kind, path FROM artwork WHERE title_id = ?", (tid,))}
+    for found in sidecar_images(db, title_id):
         for kind in _SIDECAR_KINDS.get(shape, ()):
             path = found.get(kind)
             if path and Path(path).is_file():

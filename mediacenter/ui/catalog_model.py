@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from mediacenter.db.catalog import TitleRow, get_titles, search
+from mediacenter.db.catalog import TitleRow, browse_ids, get_titles, search
+from mediacenter.ui.roles import IdRole
 
 COL_TITLE, COL_YEAR, COL_KIND, COL_STATUS = range(4)
 HEADERS = ("Title", "Year", "Kind", "Status")
 PAGE = 200
 KIND_LABELS = {"movie": "Movie", "show": "Show", "other": "Home video", "episode": "Episode"}
-IdRole = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -38,10 +38,7 @@ class CatalogModel(QAbstractTableModel):
         if self.query.strip():
             ids = [h.row.id for h in search(self.db, self.query, limit=500)]
         else:
-            ids = [r[0] for r in self.db.conn.execute(
-                "SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
-                "AND removed_at IS NULL ORDER BY sort_title, year, id"
-            )]
+            ids = browse_ids(self.db)
         if self.allowed is not None:
             ids = [i for i in ids if i in self.allowed]
         return ids

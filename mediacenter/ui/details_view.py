@@ -26,17 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db.app_settings import resume_mode
-from mediacenter.db.catalog import episodes_by_season, title_details, version_audio
+from mediacenter.db.catalog import (
+    episode_code,
+    episode_entries,
+    episodes_by_season,
+    show_of,
+    title_details,
+    version_audio,
+)
 from mediacenter.db.watch import (
     is_watched,
     next_episode,
     offered_resume,
     set_watched,
 )
+from mediacenter.humanize import format_clock
 from mediacenter.recommend import feedback
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.home_view import HeroBanner
-from mediacenter.ui.player_view import format_clock
+from mediacenter.ui.roles import IdRole
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +173,10 @@ class DetailsView(QWidget):
             return False
         focus_episode = None
         if d.row.kind in ("episode", "season"):
-            show = self.db.conn.execute("SELECT show_id FROM titles WHERE id = ?",
-                                        (title_id,)).fetchone()
-            if show and show[0]:
+            show = show_of(self.db, title_id)
+            if show is not None:
                 focus_episode = title_id if d.row.kind == "episode" else None
-                title_id = int(show[0])
+                title_id = show
                 d = title_details(self.db, title_id) or d
         self.title_id = title_id
         self.profile_id = profile_id
@@ -261,36 +268,22 @@ class DetailsView(QWidget):
             return
         ids = self._seasons[index][1]
         never = resume_mode(self.db) == "never"  # then no episode is offered as resumable
-        marks = ",".join("?" * len(ids))
-        rows = {r[0]: r for r in self.db.conn.execute(
-            f"SELECT id, episode_number, title, plot, runtime_min FROM titles "
-            f"WHERE id IN ({marks})", ids)}
-        state = {}
-        if self.profile_id is not None:
-            state = {r[0]: r for r in self.db.conn.execute(
-                f"SELECT title_id, resume_position_ms, duration_ms, watched FROM watch_state "
-                f"WHERE profile_id = ? AND title_id IN ({marks})", [self.profile_id, *ids])}
-        durations = {r[0]: r[1] for r in self.db.conn.execute(
-            f"SELECT title_id, max(duration_ms) FROM files WHERE title_id IN ({marks}) "
-            f"GROUP BY title_id", ids)}
-        for tid in ids:
-            _id, number, title, plot, runtime = rows[tid]
-            st = state.get(tid)
-            length = runtime * 60_000 if runtime else durations.get(tid)
-            bits = [f"{number}." if number is not None else "•", title]
+        for e in episode_entries(self.db, ids, self.profile_id):
+            tid = e.id
+            bits = [f"{e.number}." if e.number is not None else "•", e.title]
             tail = []
-            if length:
-                tail.append(f"{round(length / 60000)} min" if length >= 60000
-                            else format_clock(length))
-            if st and st[3]:
+            if e.length_ms:
+                tail.append(f"{round(e.length_ms / 60000)} min" if e.length_ms >= 60000
+                            else format_clock(e.length_ms))
+            if e.watched:
                 tail.append("✓ watched")
-            elif st and st[1] and not never:
-                tail.append(f"resume at {format_clock(st[1])}")
+            elif e.resume_ms and not never:
+                tail.append(f"resume at {format_clock(e.resume_ms)}")
             text = f"{'  '.join(bits)}    {'  ·  '.join(tail)}"
-            if plot:
-                text += f"\n{plot[:160]}{'…' if len(plot) > 160 else ''}"
+            if e.plot:
+                text += f"\n{e.plot[:160]}{'…' if len(e.plot) > 160 else ''}"
             item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, tid)
+            item.setData(IdRole, tid)
             self.episodes.addItem(item)
             if tid == focus:
                 self.episodes.setCurrentItem(item)
@@ -306,9 +299,7 @@ class DetailsView(QWidget):
             target = next_episode(self.db, pid, tid) or tid
         resume = offered_resume(self.db, pid, target) if pid is not None else None
         if self.kind == "show" and target != tid:
-            r = self.db.conn.execute("SELECT season_number, episode_number FROM titles "
-                                     "WHERE id = ?", (target,)).fetchone()
-            code = f"S{r[0] or 0}:E{r[1]}" if r and r[1] is not None else ""
+            code = episode_code(self.db, target)
             verb = "Resume" if resume else "Play"
             self.play_button.setText(f"▶  {verb} {code}".rstrip())
         else:
@@ -336,7 +327,7 @@ class DetailsView(QWidget):
         self.play_requested.emit(self.title_id, int(version or 0), start_over)
 
     def _play_episode(self, item: QListWidgetItem) -> None:
-        tid = item.data(Qt.ItemDataRole.UserRole)
+        tid = item.data(IdRole)
         if tid is not None:
             self.play_requested.emit(int(tid), 0, False)
 

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from mediacenter.db.catalog import title_details
 from mediacenter.home.rows import Page, RowItem
+from mediacenter.humanize import format_runtime, plural
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder
-from mediacenter.ui.tiles import IdRole, RowWidget
+from mediacenter.ui.roles import IdRole
+from mediacenter.ui.tiles import RowWidget
 
 HERO_H = 440
 
@@ -39,10 +41,9 @@ def meta_line(db, title_id: int) -> tuple[str, str, str]:
     minutes = d.runtime_min or (round(d.versions[0].duration_ms / 60000)
                                 if d.versions and d.versions[0].duration_ms else None)
     if r.kind == "show":
-        bits.append(f"{d.children} season{'s' if d.children != 1 else ''}")
+        bits.append(plural(d.children, "season"))
     elif minutes:
-        bits.append(f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60
-                    else f"{minutes} min")
+        bits.append(format_runtime(minutes))
     if d.mpaa:
         bits.append(d.mpaa.replace("Rated ", ""))
     if d.genres:

@@ -17,23 +17,14 @@ from PySide6.QtWidgets import (
 from mediacenter.db.catalog import (
     title_details,
 )
+from mediacenter.db.profiles import first_profile_id
 from mediacenter.db.watch import offered_resume
+from mediacenter.humanize import format_clock, format_duration, plural
 from mediacenter.library.roots import list_roots
-from mediacenter.ui.catalog_model import PAGE, IdRole
-from mediacenter.ui.player_view import format_clock
+from mediacenter.ui.catalog_model import PAGE
+from mediacenter.ui.roles import IdRole
 
 log = logging.getLogger(__name__)
-
-
-def format_duration(ms: int) -> str:
-    """'1 h 42 min', '12 min', '0:04' — how a person reads a running time."""
-    seconds = round(ms / 1000)
-    if seconds < 60:
-        return f"0:{seconds:02d}"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @dataclass(frozen=True)
@@ -187,7 +178,7 @@ class LibraryPageMixin:
         if cast:
             html.append(f"<p style='color:#bbb'>Cast: {escape(', '.join(cast))}</p>")
         if r.kind == "show":
-            html.append(f"<p style='color:#bbb'>{d.children} season(s)</p>")
+            html.append(f"<p style='color:#bbb'>{plural(d.children, 'season')}</p>")
         for v in d.versions:
             bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
             if v.bitrate_bps:
@@ -197,9 +188,9 @@ class LibraryPageMixin:
             head = f"▶ {escape(' · '.join(dict.fromkeys(bits)))}<br>" if bits else ""
             html.append(f"<p style='color:#888'>{head}<small>{escape(v.path)}</small></p>")
         if d.extras:
-            html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
-        profile = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
-        resume = offered_resume(self.db, profile[0], title_id) if profile else None
+            html.append(f"<p style='color:#888'>{plural(d.extras, 'extra')}</p>")
+        profile = first_profile_id(self.db)
+        resume = offered_resume(self.db, profile, title_id) if profile is not None else None
         if resume:
             html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")
         return "".join(html)

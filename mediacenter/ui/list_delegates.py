@@ -12,10 +12,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from mediacenter.ui.avatar import ACCENT, FOCUS_RING
+from mediacenter.ui.roles import SECOND_LINE_ROLE, ReasonRole
 
 _Index = QModelIndex | QPersistentModelIndex
 _SELECTED_IDLE = QColor("#333333")
-SECOND_LINE_ROLE = Qt.ItemDataRole.UserRole + 10  # a smaller grey line under a table cell
 
 
 def _has_focus(option: QStyleOptionViewItem) -> bool:
@@ -132,7 +132,7 @@ class ProfileRowDelegate(QStyledItemDelegate):
     """A profile row: avatar, name in bold, what sets it apart in grey under it."""
 
     HEIGHT = 76
-    SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
+    SUBTITLE_ROLE = ReasonRole
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         return QSize(300, self.HEIGHT)

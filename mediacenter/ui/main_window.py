@@ -43,7 +43,7 @@ from mediacenter.db.catalog import (
     version_parts,
 )
 from mediacenter.db.content_rating import visible_title_ids
-from mediacenter.db.profiles import create_profile, get_profile, list_profiles
+from mediacenter.db.profiles import create_profile, first_profile_id, get_profile, list_profiles
 from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
@@ -52,14 +52,14 @@ from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.background import BackgroundWorkMixin
-from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel, IdRole
+from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel
 from mediacenter.ui.details_view import DetailsView
 from mediacenter.ui.home_view import HomeView
 from mediacenter.ui.library_page import LibraryPageMixin
-from mediacenter.ui.library_page import format_duration as format_duration  # re-export
 from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
 from mediacenter.ui.profiles_view import ProfilesView
+from mediacenter.ui.roles import IdRole
 from mediacenter.ui.scanning import LibraryFoldersMixin
 from mediacenter.ui.search_view import SearchView
 from mediacenter.ui.settings_view import SettingsView
@@ -229,8 +229,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         until somebody chooses."""
         if self.profile_id is not None and get_profile(self.db, self.profile_id) is not None:
             return self.profile_id
-        row = self.db.conn.execute("SELECT id FROM profiles ORDER BY id LIMIT 1").fetchone()
-        pid = int(row[0]) if row is not None else create_profile(self.db, "Me").id
+        first = first_profile_id(self.db)
+        pid = first if first is not None else create_profile(self.db, "Me").id
         self.profile_id = pid
         return pid
 

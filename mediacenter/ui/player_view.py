@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
 from mediacenter.ui.player_cards import ResumePrompt, card_html
@@ -41,14 +42,6 @@ from mediacenter.ui.player_cards import ResumePrompt, card_html
 SEEK_STEP_MS = 10_000
 VOLUME_STEP = 5
 _NO_EMBED_PLATFORMS = ("offscreen", "minimal")
-
-
-def format_clock(ms: int) -> str:
-    """'0:07', '12:34', '1:02:03' — a position as players show it."""
-    s = max(0, int(ms)) // 1000
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 @dataclass(frozen=True)

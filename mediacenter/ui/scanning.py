@@ -42,7 +42,7 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
             scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel)
             ids = root_ids
             if ids is None:
-                ids = [r for (r,) in db.conn.execute("SELECT id FROM roots ORDER BY id")]
+                ids = [r.id for r in list_roots(db)]
             reports = []
             for rid in ids:
                 if ctx.cancel.is_set():

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from mediacenter.db.catalog import search
 from mediacenter.home.rows import RowItem
 from mediacenter.ui.artwork import ArtworkLoader
-from mediacenter.ui.tiles import TEXT_H, IdRole, TileDelegate, TitleListModel
+from mediacenter.ui.roles import IdRole
+from mediacenter.ui.tiles import TEXT_H, TileDelegate, TitleListModel
 
 RESULTS = 120
 

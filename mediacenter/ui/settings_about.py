@@ -16,9 +16,9 @@ from mediacenter import __version__
 from mediacenter.config import Paths
 from mediacenter.db.profile_data import erase_history, history_counts, write_profile_export
 from mediacenter.db.profiles import ProfileNotFoundError, get_profile
+from mediacenter.humanize import plural
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ConfirmDialog
-from mediacenter.ui.humanize import plural
 from mediacenter.ui.settings_library import button, group_title
 
 PRIVACY_LINE = "Everything stays on this computer: no account, no network."

@@ -37,12 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db.scan_problems import ScanProblem, count_problems, list_problems
+from mediacenter.humanize import plural, relative_time
 from mediacenter.library.roots import Root, list_roots
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ConfirmDialog
-from mediacenter.ui.humanize import plural, relative_time
-from mediacenter.ui.list_delegates import SECOND_LINE_ROLE, TableRowDelegate
+from mediacenter.ui.list_delegates import TableRowDelegate
+from mediacenter.ui.roles import SECOND_LINE_ROLE, IdRole
 
 _Index = QModelIndex | QPersistentModelIndex
 _KIND_TEXT = {
@@ -124,7 +125,7 @@ class RootsModel(QAbstractTableModel):
             return QColor("#46d369" if self.status(root) == "Online" else "#ff6b6b")
         if role == Qt.ItemDataRole.ToolTipRole:
             return root.path
-        if role == Qt.ItemDataRole.UserRole:
+        if role == IdRole:
             return root.id
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -393,7 +394,7 @@ class LibrarySection(QWidget):
         index = self.roots_view.currentIndex()
         if not index.isValid() or not self.roots_model.roots:
             return None
-        value = self.roots_model.index(index.row(), 0).data(Qt.ItemDataRole.UserRole)
+        value = self.roots_model.index(index.row(), 0).data(IdRole)
         return int(value) if value is not None else None
 
     def _update_buttons(self) -> None:

@@ -34,9 +34,8 @@ from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.list_delegates import ProfileRowDelegate
 from mediacenter.ui.pin_pad import shared_throttle
 from mediacenter.ui.profile_dialog import ProfileDialog
+from mediacenter.ui.roles import IdRole
 from mediacenter.ui.settings_library import button, section_header
-
-IdRole = Qt.ItemDataRole.UserRole + 1
 
 
 def describe_profile(p) -> str:

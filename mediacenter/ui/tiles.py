@@ -42,13 +42,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.db.catalog import tile_facts
 from mediacenter.home.rows import KIND_CONTINUE, Row, RowItem
+from mediacenter.humanize import format_runtime, plural
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder, rounded_pixmap
-
-IdRole = Qt.ItemDataRole.UserRole + 1
-ReasonRole = Qt.ItemDataRole.UserRole + 2
-ProgressRole = Qt.ItemDataRole.UserRole + 3
-SubtitleRole = Qt.ItemDataRole.UserRole + 4
+from mediacenter.ui.roles import IdRole, ProgressRole, ReasonRole, SubtitleRole
 
 TILE_W, TILE_H = 288, 162  # 16:9 art
 TEXT_H = 46
@@ -64,34 +62,25 @@ class TileInfo:
 
 
 def load_tile_infos(db, ids: Sequence[int]) -> dict[int, TileInfo]:
-    """What a tile writes under its art, for many titles in one query."""
+    """What a tile writes under its art, for many titles at once."""
     out: dict[int, TileInfo] = {}
-    ids = list(dict.fromkeys(int(i) for i in ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for tid, kind, title, year, show, season, episode, runtime, children in db.conn.execute(
-            f"""SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number,
-                       t.episode_number, t.runtime_min,
-                       (SELECT count(*) FROM titles c WHERE c.parent_id = t.id
-                        AND c.removed_at IS NULL)
-                FROM titles t LEFT JOIN titles s ON s.id = t.show_id
-                WHERE t.id IN ({marks})""", chunk):
-            if kind == "episode":
-                code = f"S{season or 0}:E{episode}" if episode is not None else f"S{season or 0}"
-                label, sub = show or title, f"{code} · {title}"
-            else:
-                label = title
-                bits = [str(year)] if year else []
-                if kind == "show":
-                    bits.append(f"{children} season{'s' if children != 1 else ''}")
-                elif kind == "other":
-                    bits.append("Home video")
-                elif runtime:
-                    bits.append(f"{runtime // 60} h {runtime % 60:02d} min" if runtime >= 60
-                                else f"{runtime} min")
-                sub = " · ".join(bits)
-            out[int(tid)] = TileInfo(int(tid), label, sub)
+    for f in tile_facts(db, list(dict.fromkeys(int(i) for i in ids))).values():
+        if f.kind == "episode":
+            season = f.season_number or 0
+            code = f"S{season}:E{f.episode_number}" if f.episode_number is not None \
+                else f"S{season}"
+            label, sub = f.show or f.title, f"{code} · {f.title}"
+        else:
+            label = f.title
+            bits = [str(f.year)] if f.year else []
+            if f.kind == "show":
+                bits.append(plural(f.children, "season"))
+            elif f.kind == "other":
+                bits.append("Home video")
+            elif f.runtime_min:
+                bits.append(format_runtime(f.runtime_min))
+            sub = " · ".join(bits)
+        out[f.id] = TileInfo(f.id, label, sub)
     return out
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from mediacenter.db.profiles import create_profile
 from mediacenter.recommend.feedback import get_thumb
-from mediacenter.ui.tiles import ReasonRole
+from mediacenter.ui.roles import ReasonRole
 from tests.gui.conftest import open_window
 from tests.gui.test_screens import MOVIES, T, _nfo
 

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from mediacenter.config import app_paths
 from mediacenter.db import open_db, transaction
+from mediacenter.humanize import format_duration
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
-from mediacenter.ui.catalog_model import IdRole
-from mediacenter.ui.main_window import MainWindow, format_duration
+from mediacenter.ui.main_window import MainWindow
+from mediacenter.ui.roles import IdRole
 from tests.gui.conftest import open_window
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from mediacenter.humanize import format_clock
 from mediacenter.playback.vlc_env import libvlc_info
-from mediacenter.ui.catalog_model import IdRole
 from mediacenter.ui.main_window import MainWindow
-from mediacenter.ui.player_view import PlayerView, format_clock
+from mediacenter.ui.player_view import PlayerView
+from mediacenter.ui.roles import IdRole
 from tests.gui.conftest import open_window
 
 pytestmark = [

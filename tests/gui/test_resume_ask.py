@@ -23,9 +23,9 @@ from mediacenter.playback.abr import QualityController
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import Player
 from mediacenter.playback.vlc_env import libvlc_info
-from mediacenter.ui.catalog_model import IdRole
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.player_view import PlayerView
+from mediacenter.ui.roles import IdRole
 from tests.gui.conftest import open_window
 
 pytestmark = [

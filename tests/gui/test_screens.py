@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QApplication
 
 from mediacenter.db.profiles import create_profile
 from mediacenter.home.catalog_rows import catalog_page
+from mediacenter.humanize import format_clock
 from mediacenter.playback import vlc_backend
 from mediacenter.playback.vlc_env import libvlc_info
 from mediacenter.ui.main_window import MainWindow
-from mediacenter.ui.player_view import format_clock
-from mediacenter.ui.tiles import IdRole
+from mediacenter.ui.roles import IdRole
 from tests.gui.conftest import open_window
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))

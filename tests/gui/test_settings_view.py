@@ -19,6 +19,7 @@ from mediacenter.db.scan_problems import REASONS
 from mediacenter.library.probe import Prober
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
+from mediacenter.ui.roles import SECOND_LINE_ROLE
 from mediacenter.ui.settings_about import PRIVACY_LINE
 from mediacenter.ui.settings_view import SECTIONS, SettingsView
 
@@ -150,7 +151,6 @@ def test_problems_of_a_real_scan_are_listed_readably(shell, cat, broken_media):
     assert lib.problems_title.text() == "Problems (5)"
     # the repeated path is dropped from the detail line
     r = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "text.mp4")
-    from mediacenter.ui.list_delegates import SECOND_LINE_ROLE
 
     detail = model.index(r, 1).data(SECOND_LINE_ROLE)
     assert detail and str(broken_media["text"]) not in detail

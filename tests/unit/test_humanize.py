@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediacenter.ui.humanize import plural, relative_time
+from mediacenter.humanize import plural, relative_time
 
 NOW = 1_700_000_000.0
 

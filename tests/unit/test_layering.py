@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
@@ -69,5 +70,17 @@ def test_recommendations_and_home_rows_never_import_the_player():
         for p in (PKG / sub).rglob("*.py")
         for name in _imports(p)
         if name.startswith("mediacenter.playback")
+    ]
+    assert offenders == []
+
+
+def test_screens_ask_the_catalog_layer_instead_of_holding_sql():
+    # SQL lives in db/ (and the domain packages); a screen calls a named function.
+    sql = re.compile(r"\.(execute|executemany|executescript|query)\(|\bdb\[\"")
+    offenders = [
+        f"{p.relative_to(PKG)}:{n}"
+        for p in (PKG / "ui").rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if sql.search(line)
     ]
     assert offenders == []

@@ -98,7 +98,7 @@ def test_time_buckets():
 
 
 def test_time_left_reads_the_way_people_say_it():
-    from mediacenter.recommend.page import _time_left
+    from mediacenter.humanize import time_left as _time_left
 
     assert _time_left(2_000) == "2 s left"  # a short clip: not "1 min left"
     assert _time_left(61_000) == "1 min left"

@@ -1,4 +1,5 @@
-"""Times and counts the way a person says them ("2 hours ago", "1 video"). Pure, no Qt."""
+"""Times and counts the way a person says them ("2 hours ago", "1 video", "1 h 52 min",
+"12:34"). Pure, no Qt: the screens and the recommender's row texts share it."""
 
 from __future__ import annotations
 
@@ -40,3 +41,33 @@ def relative_time(ts: float | None, now: float | None = None, *, never: str = "n
 def _date(ts: float) -> str:
     d = datetime.fromtimestamp(ts)
     return f"{d.day} {d:%B %Y}"  # no "%-d": Windows' strftime lacks it
+
+
+def format_clock(ms: int) -> str:
+    """'0:07', '12:34', '1:02:03' — a position as players show it."""
+    s = max(0, int(ms)) // 1000
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def format_runtime(minutes: int) -> str:
+    """'1 h 52 min', '42 min': a running time given in whole minutes."""
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def format_duration(ms: int) -> str:
+    """'1 h 42 min', '12 min', '0:04' — how a person reads a running time in ms (a clip under
+    a minute as its seconds)."""
+    seconds = round(ms / 1000)
+    if seconds < 60:
+        return f"0:{seconds:02d}"
+    return format_runtime(round(seconds / 60))
+
+
+def time_left(ms: int) -> str:
+    """'42 min left', '1 h 05 min left', '20 s left': what remains, rounded as people say it."""
+    seconds = max(0, ms) // 1000
+    if seconds < 60:
+        return f"{max(1, seconds)} s left"
+    return f"{format_runtime(round(seconds / 60))} left"
