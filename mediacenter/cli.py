@@ -115,7 +115,8 @@ class _TerminalProgress:
 
 
 def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, probe: bool,
-              workers: int | None = None, timeout_s: float | None = None) -> int:
+              workers: int | None = None, timeout_s: float | None = None,
+              confirm_removal: Sequence[int] = ()) -> int:
     from mediacenter.library.scanner import Scanner
 
     settings = Settings.load(paths.settings_path)
@@ -137,7 +138,8 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
 
             prober = Prober(workers=workers or settings.probe_workers,
                             timeout_s=timeout_s or settings.probe_timeout_s)
-        scanner = Scanner(db, prober=prober, progress=bar, cancel=cancel)
+        scanner = Scanner(db, prober=prober, progress=bar, cancel=cancel,
+                          confirm_removal=confirm_removal)
         if root_ids is None:
             reports = scanner.scan_all()
         else:
@@ -161,6 +163,8 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
 def _print_report(r) -> None:
     if r.status != "done":
         print(f"{r.root}: {r.message}")
+        if r.vanished:
+            print(f"  To remove them: mediacenter scan --confirm-removal {r.root_id}")
         return
     t = r.timings_s.get("total", 0.0)
     print(
@@ -169,6 +173,8 @@ def _print_report(r) -> None:
     )
     if r.probed or r.probe_failed:
         print(f"  probed {r.probed}, could not read {r.probe_failed}")
+    if r.probe_deferred:
+        print(f"  {r.probe_deferred} unchanged files that timed out before are tried again later")
     if r.kept_unreadable:
         print(f"  kept {r.kept_unreadable} files in folders that could not be read")
     if r.problems:
@@ -184,8 +190,11 @@ def cmd_scan(args: argparse.Namespace, paths: Paths) -> int:
 
     db = _open(paths)
     ids = [find_root(db, ref).id for ref in args.roots] if args.roots else None
+    confirmed = [find_root(db, ref).id for ref in args.confirm_removal]
+    if confirmed and ids is not None:
+        ids += [rid for rid in confirmed if rid not in ids]
     return _run_scan(db, paths, ids, as_json=args.json, probe=not args.no_probe,
-                     workers=args.workers, timeout_s=args.timeout)
+                     workers=args.workers, timeout_s=args.timeout, confirm_removal=confirmed)
 
 
 # -- names, search, titles -----------------------------------------------------------------
@@ -336,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip media probing (duration, codecs, tracks)")
     s.add_argument("--workers", type=int, help="parallel probe processes (default: settings)")
     s.add_argument("--timeout", type=float, help="seconds allowed to probe one file")
+    s.add_argument("--confirm-removal", action="append", default=[], metavar="ROOT",
+                   help="remove the files that vanished from this folder even when most of "
+                   "them went at once (a scan holds such a removal back: it looks like a drive "
+                   "that is not mounted)")
     s.set_defaults(func=cmd_scan)
 
     n = sub.add_parser(

@@ -370,6 +370,53 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Schema 3: reliability (issue 19).
+V3 = """
+-- A file whose probe timed out (or crashed its worker): not tried again until retry_at, unless
+-- it changed (size, mtime), so a few unreadable files do not cost every rescan the timeout.
+CREATE TABLE probe_retries (
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    retry_at REAL NOT NULL
+);
+
+-- Where a watch session's file was when the file's row went away (deleted, its library folder
+-- removed): when a file comes back at that path, or with that content, the session is linked
+-- to it (and its version) again. root_path is '' when the folder itself was removed (its row
+-- is gone by the time the cascade deletes the files): then only the content can match.
+CREATE TABLE detached_history (
+    session_id INTEGER PRIMARY KEY REFERENCES watch_sessions(id) ON DELETE CASCADE,
+    root_path TEXT NOT NULL,
+    path_key BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    fingerprint TEXT
+);
+CREATE INDEX detached_history_path ON detached_history(path_key);
+
+CREATE INDEX watch_sessions_file ON watch_sessions(file_id);
+"""
+
+# One statement (its body holds ';'), so not split like the scripts.
+V3_TRIGGER = """
+CREATE TRIGGER files_detach_history BEFORE DELETE ON files
+WHEN EXISTS (SELECT 1 FROM watch_sessions WHERE file_id = OLD.id)
+BEGIN
+    INSERT OR REPLACE INTO detached_history (session_id, root_path, path_key, size, fingerprint)
+    SELECT s.id, coalesce((SELECT path FROM roots WHERE id = OLD.root_id), ''), OLD.path_key,
+           OLD.size, OLD.fingerprint
+    FROM watch_sessions s WHERE s.file_id = OLD.id;
+END;
+"""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V3):
+        conn.execute(statement)
+    conn.execute(V3_TRIGGER)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -390,5 +437,6 @@ def _split_sql(script: str) -> list[str]:
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1),
     (2, _v2),
+    (3, _v3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -13,15 +13,17 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
 
 from mediacenter.db import transaction
+from mediacenter.db.history_links import relink_history
 from mediacenter.library.fingerprint import fingerprint
 from mediacenter.library.probe import ProbeError, ProbeResult
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
+from mediacenter.library.sniff import ogg_has_video
 from mediacenter.library.walk import WalkedDir, WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
     CatalogWriter,
@@ -38,6 +40,19 @@ PROBE_FLUSH = 25
 # A scan whose process is alive and that made progress this recently holds its folder.
 STALE_SCAN_S = 600.0
 CACHED_PROBE_FAILURES = frozenset({"unplayable", "missing"})
+# A probe that timed out or crashed its worker may be the network's fault: tried again, but
+# not on every scan (each costs the whole timeout): after 1 h, then 4 h, 16 h... at most 7 days,
+# and at once when the file changes.
+RETRIED_PROBE_FAILURES = frozenset({"timeout", "crashed"})
+PROBE_RETRY_FIRST_S = 3600.0
+PROBE_RETRY_FACTOR = 4.0
+PROBE_RETRY_MAX_S = 7 * 86400.0
+# So many files gone at once looks like a drive or share that is not mounted (a share mounted
+# inside the library folder leaves its empty mount point behind): nothing is removed until the
+# user confirms. All of a folder's files, or at least MASS_MIN_FILES of them when that is at
+# least MASS_FRACTION of the folder's files or they were all under folders now empty.
+MASS_MIN_FILES = 20
+MASS_FRACTION = 0.5
 WALK_REASONS = (
     "permission-denied", "unreadable-folder", "unreadable-file", "broken-link", "symlink-loop",
     "empty-file", "not-a-file",
@@ -69,6 +84,9 @@ class ScanReport:
     root_id: int
     status: str  # "done" | "offline" | "cancelled" | "busy" (another scan holds the folder)
     message: str = ""
+    # Files that disappeared at once and were kept: removing them needs the user's word
+    # (Scanner(confirm_removal=...)); the status is then "offline".
+    vanished: int = 0
     found: int = 0
     new: int = 0
     changed: int = 0
@@ -78,6 +96,7 @@ class ScanReport:
     kept_unreadable: int = 0
     probed: int = 0
     probe_failed: int = 0
+    probe_deferred: int = 0  # timed out before, unchanged, not tried again yet
     problems: list[dict[str, str]] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -116,11 +135,33 @@ def _under(rel: str, prefixes: list[str]) -> bool:
     return any(p == "" or rel == p or rel.startswith(p + "/") for p in prefixes)
 
 
+def _mass_disappearance(gone: list[_Existing], known: int, walked: WalkResult) -> str | None:
+    """Why removing ``gone`` (of ``known`` files) waits for the user, or None when it need not.
+
+    See :data:`MASS_MIN_FILES`.
+    """
+    n = len(gone)
+    empty = [rel for rel, d in walked.dirs.items() if not d.names]
+    under_empty = sum(
+        1 for e in gone
+        if _under(bytes(e.dir_key).decode("utf-8", "surrogateescape"), empty)
+    ) if empty else 0
+    if n < known and (n < MASS_MIN_FILES or (n < MASS_FRACTION * known
+                                             and under_empty < MASS_MIN_FILES)):
+        return None
+    where = (f"{under_empty} of them were in folders that are empty now" if under_empty
+             else "they may be on a drive or share that is not mounted")
+    return (f"{n} of its {known} files disappeared at once ({where}). If a drive or network "
+            "share is not connected, connect it and scan again; if you deleted them, confirm "
+            "their removal")
+
+
 class Scanner:
     """Scans library roots into the catalog ``db`` (a connection owned by the calling thread).
 
     ``prober`` is anything with ``probe_many(paths, on_result, cancel)`` (see
-    :class:`mediacenter.library.probe.Prober`); None skips probing.
+    :class:`mediacenter.library.probe.Prober`); None skips probing. ``confirm_removal``: ids of
+    the library folders whose files may be removed even when most of them vanished at once.
     """
 
     def __init__(
@@ -130,11 +171,13 @@ class Scanner:
         prober: object | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        confirm_removal: Collection[int] = (),
     ) -> None:
         self.db = db
         self.prober = prober
         self.progress = progress
         self.cancel = cancel or threading.Event()
+        self.confirm_removal = frozenset(confirm_removal)
         self._scan_id: int | None = None
         self._last_beat = 0.0
 
@@ -240,8 +283,10 @@ class Scanner:
             return self._finish_offline(report, scan_id, walked.root_error or "?", started)
         if walked.cancelled:
             return self._finish_cancelled(report, scan_id, started)
-        if not walked.file_count and len(walked.dirs) <= 1 and known_files:
+        if (not walked.file_count and len(walked.dirs) <= 1 and known_files
+                and root_id not in self.confirm_removal):
             # An unmounted network share usually leaves an empty mount point behind.
+            report.vanished = known_files
             return self._finish_offline(
                 report, scan_id,
                 f"the folder is empty but held {known_files} files before; if it is a "
@@ -250,14 +295,20 @@ class Scanner:
             )
 
         report.found = walked.file_count
-        prog.found = report.found
         resolver = Resolver(root, root_id, root_kind, walked.dirs)
         dirty, existing_ids, vanished, changed_dirs, gone_dirs = self._classify(
-            root_id, walked, report
+            root, root_id, walked, report
         )
+        prog.found = report.found
         moved = self._match_moves(root, dirty, existing_ids, vanished)
         report.moved = len(moved)
         report.new -= len(moved)  # a moved file was counted as new by the classification
+        gone = [e for key, e in vanished.items() if key not in moved]
+        if gone and root_id not in self.confirm_removal:
+            held = _mass_disappearance(gone, known_files, walked)
+            if held:
+                report.vanished = len(gone)
+                return self._finish_offline(report, scan_id, held, started)
 
         writer = CatalogWriter(self.db)
         nfo_problems: dict[str, str] = {}
@@ -284,7 +335,6 @@ class Scanner:
 
         prog.phase = "finishing"
         self._emit(prog, started)
-        gone = [e for key, e in vanished.items() if key not in moved]
         with transaction(self.db):
             if gone:
                 conn.executemany("DELETE FROM files WHERE id = ?", [(e.id,) for e in gone])
@@ -303,10 +353,13 @@ class Scanner:
                 "UPDATE roots SET online = 1, last_scan_at = ?, last_online_at = ? WHERE id = ?",
                 (time.time(), time.time(), root_id),
             )
+            relink_history(self.db)
         if self.prober is not None:
             probe_started = time.monotonic()
             self._probe(root, root_id, scan_id, prog, started, report)
             report.timings_s["probe"] = round(time.monotonic() - probe_started, 3)
+            with transaction(self.db):
+                relink_history(self.db)  # probing filled in fingerprints: moved files match
             if self.cancel.is_set():
                 return self._finish_cancelled(report, scan_id, started)
         report.problems = self.problems(root_id)
@@ -357,12 +410,13 @@ class Scanner:
         return any(n.lower() == "tvshow.nfo" or is_season_dir(n) for n in d.names)
 
     def _classify(
-        self, root_id: int, walked: WalkResult, report: ScanReport
+        self, root: str, root_id: int, walked: WalkResult, report: ScanReport
     ) -> tuple[list[WalkedFile], dict[str, int], dict[bytes, _Existing], set[str], set[str]]:
         """Find what needs work. Folders whose signature is unchanged are skipped whole; in
         the others each file is new, changed, or unchanged but re-resolved because its
-        folder's sidecars changed. Returns (dirty files, ids of existing rows by relative
-        path, vanished rows, changed folders, vanished folders)."""
+        folder's sidecars changed. A new ``.ogg`` without a video stream (music) is left out.
+        Returns (dirty files, ids of existing rows by relative path, vanished rows, changed
+        folders, vanished folders)."""
         old_sigs = {
             bytes(k).decode("utf-8", "surrogateescape"): s
             for k, s in self.db.conn.execute(
@@ -413,6 +467,11 @@ class Scanner:
                 seen.add(key)
                 old = existing.get(key)
                 if old is None:
+                    if f.name[-4:].lower() == ".ogg" and not ogg_has_video(
+                        os.path.join(root, f.rel)
+                    ):
+                        report.found -= 1
+                        continue
                     report.new += 1
                     dirty.append(f)
                     continue
@@ -531,11 +590,22 @@ class Scanner:
         self, root: str, root_id: int, scan_id: int, prog: ScanProgress, started: float,
         report: ScanReport,
     ) -> None:
+        now = time.time()
+        waiting = (
+            "EXISTS (SELECT 1 FROM probe_retries r WHERE r.file_id = f.id AND r.size = f.size "
+            "AND r.mtime_ns = f.mtime_ns AND r.retry_at > ?)"
+        )
+        todo = (
+            "FROM files f WHERE root_id = ? AND kind = 'video' "
+            "AND (probe_size IS NOT size OR probe_mtime_ns IS NOT mtime_ns)"
+        )
         rows = self.db.conn.execute(
-            "SELECT id, path_key, size, mtime_ns, fingerprint FROM files WHERE root_id = ? "
-            "AND kind = 'video' AND (probe_size IS NOT size OR probe_mtime_ns IS NOT mtime_ns)",
-            (root_id,),
+            f"SELECT id, path_key, size, mtime_ns, fingerprint {todo} AND NOT {waiting}",
+            (root_id, now),
         ).fetchall()
+        report.probe_deferred = self.db.conn.execute(
+            f"SELECT count(*) {todo} AND {waiting}", (root_id, now)
+        ).fetchone()[0]
         if not rows:
             return
         by_path: dict[str, tuple] = {}
@@ -582,6 +652,12 @@ class Scanner:
             "'probe-%'",
             (root_id, pkey),
         )
+        reason = ""
+        if isinstance(result, ProbeError):
+            reason = result.reason
+        elif not isinstance(result, ProbeResult):
+            reason = "error"
+        self._note_retry(fid, size, mtime_ns, reason in RETRIED_PROBE_FAILURES)
         if isinstance(result, ProbeResult):
             report.probed += 1
             c.execute(
@@ -596,7 +672,6 @@ class Scanner:
             )
             return
         report.probe_failed += 1
-        reason = getattr(result, "reason", "error") if isinstance(result, ProbeError) else "error"
         # Only a verdict on the file itself is cached; a timeout or a crashed worker may be
         # the machine's or the network's fault, so the next scan tries again.
         cached = reason in CACHED_PROBE_FAILURES
@@ -614,6 +689,25 @@ class Scanner:
              time.time()),
         )
 
+    def _note_retry(self, file_id: int, size: int, mtime_ns: int, failed: bool) -> None:
+        """Remember a timed-out (or worker-crashing) probe with its next try; forget it once
+        the file got a verdict."""
+        c = self.db.conn
+        if not failed:
+            c.execute("DELETE FROM probe_retries WHERE file_id = ?", (file_id,))
+            return
+        row = c.execute(
+            "SELECT attempts FROM probe_retries WHERE file_id = ? AND size = ? AND mtime_ns = ?",
+            (file_id, size, mtime_ns),
+        ).fetchone()
+        attempts = (row[0] if row else 0) + 1
+        wait = min(PROBE_RETRY_FIRST_S * PROBE_RETRY_FACTOR ** (attempts - 1), PROBE_RETRY_MAX_S)
+        c.execute(
+            "INSERT OR REPLACE INTO probe_retries (file_id, size, mtime_ns, attempts, retry_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (file_id, size, mtime_ns, attempts, time.time() + wait),
+        )
+
     # -- endings --------------------------------------------------------------------------
 
     def _finish_offline(
@@ -621,6 +715,8 @@ class Scanner:
     ) -> ScanReport:
         report.status = "offline"
         report.message = f"Library folder unavailable: {why}. Nothing was removed."
+        if report.vanished:
+            report.message = f"Library folder held back: {why}. Nothing was removed yet."
         with transaction(self.db):
             self.db.conn.execute("UPDATE roots SET online = 0 WHERE id = ?", (report.root_id,))
         report.timings_s["total"] = round(time.monotonic() - started, 3)

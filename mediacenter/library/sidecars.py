@@ -40,13 +40,14 @@ __all__ = [
 VIDEO_EXTENSIONS: frozenset[str] = frozenset(
     {
         ".mkv", ".mp4", ".m4v", ".avi", ".mov", ".wmv", ".ts", ".m2ts", ".mts", ".webm",
-        ".mpg", ".mpeg", ".mpe", ".vob", ".ogv", ".ogm", ".flv", ".3gp", ".divx", ".xvid",
+        ".mpg", ".mpeg", ".mpe", ".vob", ".ogv", ".ogm", ".ogg", ".flv", ".3gp", ".divx", ".xvid",
         ".rmvb", ".rm", ".asf", ".iso", ".img", ".m2v", ".mxf", ".dv",
         # streaming manifests and Kodi's one-line URL files
         ".m3u8", ".mpd", ".strm",
     }
 )  # fmt: skip
-"""Lower-case extensions (with the dot) the library treats as videos."""
+"""Lower-case extensions (with the dot) the library treats as videos (an ``.ogg`` only when it
+holds a video stream: :func:`mediacenter.library.sniff.ogg_has_video`)."""
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tbn", ".gif"})
 """Lower-case extensions (with the dot) accepted as artwork."""

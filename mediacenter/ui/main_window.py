@@ -94,6 +94,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.tasks = TaskRunner(self)
         self._scan: Task | None = None
         self._queued_roots: set[int] = set()
+        self._asked_removal: set[int] = set()  # folders whose vanished files we asked about
+        self._confirmed_removal: set[int] = set()  # ...and the user said to remove them
         self._cancelling = False  # "Cancelling…" stays up until the scan has stopped
         self._reloading = False
         self._last_live_refresh = 0.0

@@ -21,11 +21,13 @@ from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import get_profile
 from mediacenter.library.roots import RootError, add_root, list_roots
 from mediacenter.tasks import Task, TaskContext
+from mediacenter.ui.controls import ConfirmDialog
 
 log = logging.getLogger(__name__)
 
 
-def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
+def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool,
+              confirm_removal: frozenset[int] = frozenset()):
     """Build the worker function of a scan task (runs on a pool thread)."""
 
     def job(ctx: TaskContext):
@@ -39,7 +41,8 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool):
 
                 s = Settings.load(paths.settings_path)
                 prober = Prober(workers=s.probe_workers, timeout_s=s.probe_timeout_s)
-            scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel)
+            scanner = Scanner(db, prober=prober, progress=ctx.progress, cancel=ctx.cancel,
+                              confirm_removal=confirm_removal)
             ids = root_ids
             if ids is None:
                 ids = [r.id for r in list_roots(db)]
@@ -114,7 +117,8 @@ class LibraryFoldersMixin:
             return None
         if root_ids is not None and not root_ids:
             return None
-        task = Task(_scan_job(self.paths, root_ids, self.probe), name="scan")
+        task = Task(_scan_job(self.paths, root_ids, self.probe,
+                              frozenset(self._confirmed_removal)), name="scan")
         task.signals.progress.connect(self._on_scan_progress)
         task.signals.finished.connect(self._on_scan_finished)
         task.signals.failed.connect(self._on_scan_failed)
@@ -186,6 +190,32 @@ class LibraryFoldersMixin:
         if offline:
             parts.append("; ".join(r.message for r in offline))
         self.status.setText(" · ".join(parts))
+        for r in reports:
+            if r.status == "done":
+                self._confirmed_removal.discard(r.root_id)
+            elif r.vanished:
+                self._ask_removal(r)
+
+    def _ask_removal(self, report) -> ConfirmDialog | None:
+        """Files vanished at once and were kept: ask (once a session per folder) whether to
+        remove them, since it may be a drive that is not mounted."""
+        if report.root_id in self._asked_removal:
+            return None
+        self._asked_removal.add(report.root_id)
+        dialog = ConfirmDialog(
+            f"{report.vanished} videos are missing from {report.root}",
+            f"{report.message.removeprefix('Library folder held back: ')}\n\nIf the drive or "
+            "share is connected and you deleted them, remove them from the library (your "
+            "watch history is kept, and comes back if the files do).",
+            "Remove from library", parent=self)
+        dialog.setObjectName("removalPrompt")
+        dialog.accepted.connect(lambda rid=report.root_id: self._confirm_removal(rid))
+        dialog.open()
+        return dialog
+
+    def _confirm_removal(self, root_id: int) -> None:
+        self._confirmed_removal.add(root_id)
+        self.start_scan([root_id])
 
     def _on_scan_failed(self, message: str, tb: str) -> None:
         self._scan_done()

@@ -254,7 +254,7 @@ def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
         return SimpleNamespace(phase="importing", imported=n, to_import=10, eta_s=None,
                                probed=0, to_probe=0, found=10)
 
-    def fake_scan_job(_paths, root_ids, _probe):
+    def fake_scan_job(_paths, root_ids, _probe, _confirm_removal=frozenset()):
         jobs.append(root_ids)
 
         def job(ctx):
@@ -265,7 +265,8 @@ def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
                 status = "cancelled"
             else:
                 status = "done"
-            return [SimpleNamespace(status=status, problems=[], message="")]
+            return [SimpleNamespace(status=status, problems=[], message="", root_id=0,
+                                    vanished=0)]
 
         return job
 
@@ -306,3 +307,36 @@ def test_a_folder_busy_in_another_scan_is_reported_not_a_crash(window, qtbot):
     window.start_scan([rid])
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
     assert "being scanned already" in window.status.text()
+
+
+def test_files_gone_at_once_are_kept_until_the_user_confirms(films_window, qtbot):
+    import shutil
+
+    from mediacenter.ui.controls import ConfirmDialog
+
+    window, lib = films_window
+    moved = lib.parent / "unplugged"
+    lib.rename(moved)
+    lib.mkdir()  # the mount point of a share that is not mounted
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert window.model.total() == 300
+    prompt = window.findChild(ConfirmDialog, "removalPrompt")
+    assert prompt is not None and prompt.isVisible()
+    assert "300 videos are missing" in prompt.windowTitle()
+    prompt.reject()  # "Cancel": they stay; a later scan does not ask again this session
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert window.model.total() == 300
+    assert not any(d.isVisible() for d in window.findChildren(ConfirmDialog, "removalPrompt"))
+
+    # Asked again in a fresh window session; this time confirmed: a scan removes them.
+    window._asked_removal.clear()
+    window.start_scan(None)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    prompt = [d for d in window.findChildren(ConfirmDialog, "removalPrompt") if d.isVisible()]
+    assert len(prompt) == 1
+    qtbot.mouseClick(prompt[0].confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window._scan is None and window.model.total() == 0, timeout=20000)
+    assert not window._confirmed_removal
+    shutil.rmtree(moved)

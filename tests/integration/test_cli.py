@@ -513,3 +513,24 @@ def test_newer_catalog_is_refused_and_left_alone(capsys, tmp_path):
     report = json.loads(out)
     assert rc == 1 and not report["database"]["ok"]
     assert "newer" in report["database"]["error"]
+
+
+def test_scan_holds_back_a_mass_removal_until_confirmed(capsys, tmp_path):
+    root = tmp_path / "lib"
+    for i in range(25):
+        write(root / "Share" / f"Film {i} ({1990 + i})" / f"Film {i} ({1990 + i}).mkv")
+    write(root / "Local (2020).mkv")
+    run(capsys, "library", "add", str(root))
+    assert run(capsys, "scan", "--no-probe")[0] == 0
+    for d in (root / "Share").iterdir():  # a share mounted at lib/Share, now unmounted
+        for f in d.iterdir():
+            f.unlink()
+    rc, out, err = run(capsys, "scan", "--no-probe")
+    assert rc == 0, err
+    assert "25 of its 26 files disappeared at once" in out
+    assert "To remove them: mediacenter scan --confirm-removal 1" in out
+    rc, out, _ = run(capsys, "titles", "--json")
+    assert len(json.loads(out)) == 26
+    rc, out, err = run(capsys, "scan", "--no-probe", "--confirm-removal", str(root))
+    assert rc == 0, err
+    assert "25 removed" in out
