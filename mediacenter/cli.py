@@ -206,14 +206,30 @@ def cmd_names(args: argparse.Namespace, paths: Paths) -> int:
     stdin = sys.stdin.buffer
     out = sys.stdout
     for raw in stdin:
+        # One output line per input line, always, so the output lines up with the input.
         line = os.fsdecode(raw.rstrip(b"\r\n"))
-        if not line.strip():
-            continue
-        parsed = parse_path(line)
-        d = {"path": line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")}
-        d.update(parsed.to_json_dict())
+        problem = _unreadable_path(line)
+        if problem:
+            d = {"path": "", "kind": None, "error": problem}
+        else:
+            d = {"path": line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")}
+            d.update(parse_path(line).to_json_dict())
         out.write(json.dumps(d, ensure_ascii=False) + "\n")
     return 0
+
+
+MAX_PATH_CHARS = 4096
+
+
+def _unreadable_path(line: str) -> str | None:
+    """Why ``line`` cannot be a file path, or None when it can."""
+    if not line.strip():
+        return "empty line"
+    if "\x00" in line:
+        return "not a path: it contains a NUL character"
+    if len(line) > MAX_PATH_CHARS:
+        return f"not a path: longer than {MAX_PATH_CHARS} characters"
+    return None
 
 
 def cmd_search(args: argparse.Namespace, paths: Paths) -> int:

@@ -92,7 +92,8 @@ _STRONG_TOKENS = frozenset(
     avc xvid divx av1 vp9 mpeg2 mpeg4 vc1 aac aaclc heaac ac3 eac3 dts dtshd dtsx dtses truehd
     atmos ddp dd+ flac mp3 lpcm hdr hdr10 hdr10+ hdr10plus dovi 10bit 10bits 8bit 8bits hi10p
     hi10 amzn dsnp hmax atvp pcok pmtp repack rerip readnfo nfofix dirfix syncfix vostfr
-    truefrench subfrench multisub multisubs dualaudio hardsub hardsubs hsbs hou""".split()
+    truefrench subfrench multisub multisubs dualaudio hardsub hardsubs hsbs hou ac3d ac3ld
+    ac3md dtsd dtshdd dd51 dl51""".split()
 ) | frozenset(
     f"{codec}{ch}"
     for codec in ("", "dd", "ddp", "dd+", "aac", "ac3", "eac3", "dts", "truehd", "flac", "opus")
@@ -142,12 +143,18 @@ _JUNK_KIND.update(dict.fromkeys(_STRONG_PAIRS, 2))
 _JUNK_KIND.update(dict.fromkeys(_STRONG_TOKENS, 1))
 _JUNK_KIND.update(dict.fromkeys(_RES_TOKENS, 1))
 
+# "Edition Collector", "Version Longue": French and other editions, always after the title.
+_FOREIGN_EDITIONS = (
+    r"[ée]dition[ .](?:collector|sp[ée]ciale|limit[ée]e|ultime|d[ée]finitive|longue)|"
+    r"version[ .](?:longue|int[ée]grale|director)|director'?s[ .]?version|langfassung"
+)
 _EDITION_PATTERN = (
     r"director'?s[ .]?cut|extended(?:[ .](?:cut|edition|version))?|uncut|unrated|"
     r"theatrical(?:[ .](?:cut|edition|version))?|remastered|imax(?:[ .]edition)?|"
     r"special[ .]edition|ultimate[ .](?:cut|edition)|final[ .]cut|"
     r"collector'?s[ .]edition|criterion(?:[ .]collection)?|"
-    r"(?:\d+(?:st|nd|rd|th)?[ .])?anniversary[ .]edition|open[ .]matte|redux|rogue[ .]cut"
+    r"(?:\d+(?:st|nd|rd|th)?[ .])?anniversary[ .]edition|open[ .]matte|redux|rogue[ .]cut|"
+    + _FOREIGN_EDITIONS
 )
 _EDITION_RE = re.compile(_B + r"(?:" + _EDITION_PATTERN + r")" + _E, re.IGNORECASE)
 _EDITION_FULL_RE = re.compile(r"(?:" + _EDITION_PATTERN + r")", re.IGNORECASE)
@@ -156,7 +163,7 @@ _EDITION_SAFE_RE = re.compile(
     _B
     + r"(?:director'?s[ .]?cut|extended[ .](?:cut|edition|version)|unrated|remastered|"
     r"special[ .]edition|collector'?s[ .]edition|(?:\d+(?:st|nd|rd|th)?[ .])?anniversary"
-    r"[ .]edition|theatrical[ .]cut)"
+    r"[ .]edition|theatrical[ .]cut|" + _FOREIGN_EDITIONS + r")"
     + _E,
     re.IGNORECASE,
 )
@@ -169,34 +176,81 @@ _VALID_HEIGHTS = frozenset({240, 288, 360, 480, 540, 576, 720, 900, 1080, 1440, 
 
 _YEAR_RE = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
 
-# Episode markers.
+# Episode markers. A chain of episode numbers after the first ("S01E01E02", "1x01-x02",
+# "02x03 - 02x04 - 02x15") is read by _expand.
 _SE_RE = re.compile(
     r"(?<![a-z0-9])s(\d{1,4})[ ._-]?(?:e|ep|episode)[ ._]?(\d{1,4})"
-    r"((?:(?:[ ._]?[-+&][ ._]?|[ ._]?)(?:s\d{1,4})?(?:e|ep)[ ._]?\d{1,4}|-\d{1,4}(?![\dpi]))*)"
+    r"((?:(?:[ ._]?[-+&][ ._]?|[ ._]?)(?:s\d{1,4})?(?:e|ep)[ ._]?\d{1,4}"
+    r"|[-+]\d{1,4}(?![\dpi]))*)"
     r"(?:v\d)?(?![a-z0-9])",
     re.IGNORECASE,
 )
-_SE_MORE_RE = re.compile(r"(-)?[ ._+&]*(?:s\d+)?(?:ep|e)?[ ._]?(\d+)", re.IGNORECASE)
+_SE_MORE_RE = re.compile(r"([-+&])?[ ._]*(?:s\d+)?(?:ep|e)?[ ._]?(\d+)", re.IGNORECASE)
+# "1x02", "S01x02", "2009x02", "S2009xE02"; a season of three digits (or four that are not a
+# year) is a resolution ("1280x720").
+_X_SEASON = r"(?:\d{1,2}|(?:19|20)\d\d)"
 _X_RE = re.compile(
-    r"(?<![a-z0-9])(\d{1,2})x(\d{1,3})((?:(?:-|x|-\d{1,2}x)\d{1,3})*)(?![a-z0-9])",
+    r"(?<![a-z0-9])s?(" + _X_SEASON + r")x[ ._]?e?(\d{1,3})"
+    r"((?:(?:-|\+|&|[ ._]+[-+&][ ._]+(?=\d{1,4}x))(?:\d{1,4}x|x|e)?\d{1,3}|[xe]\d{1,3})*)"
+    r"(?:v\d)?(?![a-z0-9])",
     re.IGNORECASE,
 )
-_X_MORE_RE = re.compile(r"(-)?(?:\d{1,2}x|x)?(\d{1,3})", re.IGNORECASE)
+_X_MORE_RE = re.compile(r"([-+&])?[ ._]*(?:\d{1,4}x|x|e)?(\d{1,3})", re.IGNORECASE)
+# Words for "season" and "episode" in the languages libraries are commonly named in.
+_SEASON_WORD = (
+    r"season|series|saison|staffel|temporada|temp|tem|stagione|s[äa]song|s[æa]son|sesong|"
+    r"seizoen|sezon|kausi|сезон"
+)
+_EPISODE_WORD = (
+    r"episode|episodio|episódio|épisode|episod|folge|ep|e|cap[ií]tulo|cap|avsnitt|afl|"
+    r"aflevering|odcinek|jakso|серия|эпизод"
+)
 _WORDS_RE = re.compile(
-    r"(?<![a-z0-9])(?:season|series|saison|staffel|temporada|stagione)[ ._-]?(\d{1,4})"
-    r"[ ._,-]*(?:episode|episodio|épisode|folge|ep|e)[ ._-]?(\d{1,4})(?![a-z0-9])",
+    r"(?<![^\W_])(?:(?:" + _SEASON_WORD + r")[ ._-]*(\d{1,4})|(\d{1,2})[ ._-]*сезон)"
+    r"[ ._,-]*(?:(?:" + _EPISODE_WORD + r")[ ._-]*(\d{1,4})|(\d{1,4})[ ._-]*серия)"
+    r"(?![^\W_])",
     re.IGNORECASE,
 )
+# Spanish release tags: "Cap.408" is season 4 episode 8, "Cap.12" episode 12.
+_CAP_RE = re.compile(r"(?<![^\W_])cap(?:[ií]tulo)?[ ._-]*(\d{1,4})(?!\d)", re.IGNORECASE)
 _EP_ONLY_RE = re.compile(
-    r"(?<![a-z0-9])(?:(?:episode|episodio|épisode|folge|ep)[ ._-]?(\d{1,4})|e(\d{2,4}))"
+    r"(?<![a-z0-9])(?:(?:episode|episodio|episódio|épisode|folge|ep)[ ._-]?(\d{1,4})"
+    r"|e(\d{2,4})((?:-e?\d{2,4}|e\d{2,4})*))"
     r"(?:v\d)?(?![a-z0-9])",
     re.IGNORECASE,
 )
 _SEASON_ONLY_RE = re.compile(
-    r"(?<![a-z0-9])(?:season|series|saison|staffel|temporada|stagione|s)[ ._-]?(\d{1,3})"
-    r"(?![a-z0-9])",
+    r"(?<![^\W_])(?:(?:" + _SEASON_WORD + r")[ ._-]?(\d{1,3})|s(\d{1,3})|(\d{1,2})[ ._-]*сезон)"
+    r"(?![^\W_])",
     re.IGNORECASE,
 )
+# What may sit between a season-only marker and the release junk of a season pack.
+_PACK_WORDS = frozenset(
+    {"complete", "completa", "completo", "complète", "integrale", "intégrale", "komplett",
+     "pack", "full", "all", "episodes"}
+)
+# Languages named in release names; right before the release junk they are no part of a title.
+_LANG_WORDS = frozenset(
+    """french german italian spanish english russian japanese korean chinese hindi tamil
+    telugu portuguese polish dutch swedish danish norwegian finnish nordic latino castellano
+    castilian truefrench vf vff vfq vostfr vo multi dual ita eng ger fre spa esp jap kor rus
+    deutsch français francais español espanol italiano dubbed subbed""".split()
+)
+# A lower-case release group glued before a scene name: "ulshd-the.right.stuff.1983",
+# "hd1080-wall-e.2008". Only when it cannot be half of a hyphenated title ("spider-man"):
+# it mixes letters and digits, or an article follows it.
+_GROUP_PREFIX_RE = re.compile(
+    r"^(?:(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{3,10}|[a-z0-9]{2,10}(?=-(?:the|a|an)\.))-(?=[a-z])"
+)
+# Folders of several films, whose numbered files are no episodes.
+_COLLECTION_RE = re.compile(
+    r"(?<![^\W_])(?:collection|saga|trilogy|quadrilogy|anthology|box ?set|filmography|"
+    r"intégrale|integrale|colección|coleccion|sammlung)(?![^\W_])",
+    re.IGNORECASE,
+)
+_LIST_NUM_RE = re.compile(r"^\d{1,2}(?:\s*-\s*|\.\s+)")
+# Tags of fansubbed releases after which a bare number is an absolute episode number.
+_FANSUB_TAGS = frozenset({"vostfr", "vosta", "vost", "vosteng", "subita", "subesp", "legendado"})
 _ANIME_RE = re.compile(r"\s-\s(\d{1,4})(?:v\d)?(?=\s|$)")
 _SHOW_SEASON_TAIL_RE = re.compile(r"^(.*\S)\s+(?:S|Season\s*)(\d{1,2})$", re.IGNORECASE)
 _DATE_RE = re.compile(
@@ -374,12 +428,14 @@ _LABEL_DASH_RE = re.compile(r"\s+-\s*|\s*-\s+")
 _WORDISH_RE = re.compile(r"[^\W\d_]{3}")
 # Cheap substring tests that let most names skip a costly regular expression.
 _EDITION_HINT_RE = re.compile(
-    "cut|exten|unrated|remaster|imax|edition|theatrical|criterion|matte|redux"
+    "cut|exten|unrated|remaster|imax|dition|theatrical|criterion|matte|redux|version|fassung"
 )
 _PART_HINT_RE = re.compile(r"(?:cd|dvd|dis[ck]|pt|part)[ ._-]?\d")
 # Any episode marker at all? One quick search spares most movies five slower ones.
+_SEASON_HINT_RE = re.compile(r"(?<![a-z0-9])s\d|\dx\d|" + _SEASON_WORD)
 _MARKER_HINT_RE = re.compile(
-    r"s\d{1,4}[ ._-]?e|\dx\d|season|series|saison|staffel|temporada|stagione|"
+    r"s\d{1,4}[ ._-]?e|\dxe?\d|season|series|saison|staffel|tem|stagione|s[äæa]song|s[æa]son|"
+    r"seizoen|sezon|kausi|сезон|серия|cap|avsnitt|afl|odcinek|jakso|"
     r"\d{4}[-. ]\d\d[-. ]\d\d|\d\d[-. ]\d\d[-. ]\d{4}|ep[ ._-]?\d|pisod|folge|e\d\d"
 )
 # Abbreviations scene names lose their dot on: "Mr.Robot" -> "Mr Robot" -> "Mr. Robot".
@@ -469,6 +525,7 @@ class _Raw:
     show: str | None = None  # the title before dash_num: "Show" of "Show - 05"
     dash_season: int | None = None  # "Show S3 - 04": the season named before the dash
     rest: str | None = None  # what follows a bare leading number
+    release: bool = False  # a scene release name: dotted, with release junk
 
 
 def _resolution(text: str) -> str | None:
@@ -618,25 +675,69 @@ def _first_junk(n: str, low: str, start: int, weak_ok: bool) -> tuple[int, str |
     return len(n), None
 
 
+def _number_after_title(
+    raw: _Raw, tm: re.Match[str], n: str, low: str, title_end: int, scene: bool
+) -> None:
+    """A number ending a title with no year: "Show.Name.102.HDTV" (scene style, three or four
+    digits) is season 1 episode 2, as scene TV releases number them; "Show Name 445 VOSTFR"
+    (before a fansub tag) is absolute episode 445."""
+    text = tm.group(1)
+    num = int(text)
+    nxt = low[title_end:].split(" ", 1)[0] if title_end < len(n) else ""
+    if scene and len(text) >= 3 and num % 100 and text[:2] not in ("19", "20"):
+        raw.season, raw.episodes = num // 100, (num % 100,)
+    elif nxt in _FANSUB_TAGS and len(text) >= 2:
+        raw.episodes = (num,)
+    else:
+        return
+    raw.title = _clean(raw.title[: tm.start()])
+    raw.trailing = None
+
+
+def _trim_languages(low: str, end: int) -> int:
+    """Where a title ends once language words right before the release junk are cut off
+    ("Lola rennt German DVDRip"): at least one word stays."""
+    words = low[:end].rstrip(" -").split(" ")
+    k = len(words)
+    while k > 1 and words[k - 1] in _LANG_WORDS:
+        k -= 1
+    return end if k == len(words) else len(" ".join(words[:k]))
+
+
+def _only_pack_words(n: str, low: str, start: int, weak_ok: bool) -> bool:
+    """Whether nothing but release junk and words like "Complete" follow ``start``."""
+    junk, _ = _first_junk(n, low, start, weak_ok)
+    words = _PLACEHOLDER_RE.sub(" ", low[start:junk]).split()
+    return all(w in _PACK_WORDS for w in words)
+
+
 def _expand(first: int, more: str, rx: re.Pattern[str]) -> tuple[int, ...]:
-    """Episode list from a marker's tail: "-03" is a range, "E02E03" a list."""
+    """Episode list from a marker's tail. A range has two ends: "E01-03" and "E01-E03" are
+    1 to 3; a longer chain ("02x03-x04-x15"), or one joined without a dash ("E01E02",
+    "E01+02"), lists its numbers as written."""
     eps = [first]
+    dashes = []
     for m in rx.finditer(more):
         if not m.group(2):
             continue
-        num = int(m.group(2))
-        prev = eps[-1]
-        if m.group(1) and prev < num <= prev + 50:
-            eps.extend(range(prev + 1, num + 1))
-        elif num != prev:
-            eps.append(num)
-    return tuple(eps)
+        eps.append(int(m.group(2)))
+        dashes.append(m.group(1) == "-")
+    if len(eps) == 2 and dashes[0] and first < eps[1] <= first + 50:
+        return tuple(range(first, eps[1] + 1))
+    out: list[int] = []
+    for e in eps:
+        if e not in out:
+            out.append(e)
+    return tuple(out)
 
 
 def _camera(stem: str) -> _Raw | None:
     """Names phones and cameras give their clips -> a readable label, year from the date."""
     m = _CAMERA_DATE_RE.match(stem)
-    if m and (m.group(4) or _CAMERA_PREFIX_RE.match(stem) or m.start(1) == 0):
+    if (
+        m and (m.group(4) or _CAMERA_PREFIX_RE.match(stem) or m.start(1) == 0)
+        and _valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    ):
         year, month, day = m.group(1), m.group(2), m.group(3)
         label = f"{year}-{month}-{day}"
         if (m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60
@@ -680,6 +781,8 @@ def _classify_bracket(content: str, square: bool) -> tuple[str, str | int | None
         return "junk", c
     if (c[:1].isdigit() or c[:1] in "sS") and (_X_RE.fullmatch(c) or _SE_RE.fullmatch(c)):
         return "marker", c
+    if _CAP_RE.fullmatch(c) or _WORDS_RE.fullmatch(c):  # "[Cap.601]", "(сезон 4, серия 9)"
+        return "marker", c
     if c.isdigit():
         return "num", int(c) if len(c) <= 4 else None
     if square:
@@ -707,6 +810,15 @@ def _normalise_dots(s: str) -> str:
     return s
 
 
+def _valid_date(y: int, mo: int, d: int) -> bool:
+    """Whether the date exists (no 31 February): air dates are stored as YYYY-MM-DD."""
+    try:
+        datetime.date(y, mo, d)
+    except ValueError:
+        return False
+    return True
+
+
 def _episode_marker(
     n: str, raw: _Raw, year_brackets: list[tuple[int, int, int]]
 ) -> tuple[int, int]:
@@ -726,23 +838,38 @@ def _episode_marker(
         return m.start(), m.end()
     m = _WORDS_RE.search(n)
     if m:
-        raw.season = int(m.group(1))
-        raw.episodes = (int(m.group(2)),)
+        raw.season = int(m.group(1) or m.group(2))
+        raw.episodes = (int(m.group(3) or m.group(4)),)
         return m.start(), m.end()
+    m = _CAP_RE.search(n)
+    if m and m.start() > 0:
+        num = int(m.group(1))
+        start = m.start()
+        sm = _SEASON_ONLY_RE.search(n, 0, start)  # "Temporada 6 [HDTV][Cap.601]"
+        if sm and sm.start() > 0:
+            start = sm.start()
+            raw.season = int(sm.group(1) or sm.group(2) or sm.group(3))
+        if num >= 100:
+            raw.season, raw.episodes = num // 100, (num % 100,)
+        else:
+            raw.episodes = (num,)
+        return start, m.end()
     m = _DATE_RE.search(n)
     if m:
         if m.group(1):
             y, mo, d = m.group(1), m.group(3), m.group(4)
         else:
             y, mo, d = m.group(8), m.group(7), m.group(5)
-        raw.air_date = f"{y}-{mo}-{d}"
-        return (m.start() if m.start() > 0 else -2), m.end()
+        if _valid_date(int(y), int(mo), int(d)):
+            raw.air_date = f"{y}-{mo}-{d}"
+            return (m.start() if m.start() > 0 else -2), m.end()
     m = _EP_ONLY_RE.search(n)
     if m and (m.group(1) or m.start() == 0 or n[m.start() - 1] in " -") and not (
         _YEAR_RE.search(n, m.end()) or any(at > m.end() for at, _, _ in year_brackets)
     ):
         # ("Star Wars Episode 4 A New Hope (1977)" is a movie.)
-        raw.episodes = (int(m.group(1) or m.group(2)),)
+        first = int(m.group(1) or m.group(2))
+        raw.episodes = _expand(first, m.group(3), _SE_MORE_RE) if m.group(3) else (first,)
         return m.start(), m.end()
     return -1, -1
 
@@ -774,6 +901,11 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         if raw.extra and not s.strip(" ._-"):
             raw.generic = True
             return raw
+
+    if not is_folder and "-" in s[:11] and s[:1].islower() and " " not in s:
+        m = _GROUP_PREFIX_RE.match(s)
+        if m:
+            s = s[m.end() :]
 
     # Website prefixes: "www.site.com - Movie (2010)".
     dash = s.find(" - ")
@@ -865,18 +997,21 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
                 raw.camera = True
                 return raw
             ep_start = 0
-    if ep_start < 0 and is_folder:
+    if ep_start < 0 and (is_folder or _SEASON_HINT_RE.search(low)):
         m = _SEASON_ONLY_RE.search(n)
-        if m and m.start() > 0:
-            raw.season = int(m.group(1))
+        if m and m.start() > 0 and (is_folder or _only_pack_words(n, low, m.end(), weak_ok)):
+            # "Show.S01.720p", "Show Season 3 Complete": a season pack.
+            raw.season = int(m.group(1) or m.group(2) or m.group(3))
             ep_start, ep_end = m.start(), m.end()
 
     if ep_start >= 0:
         title_end = ep_start
         tail_res = None
+        junk_after = False
         if raw.season is not None or raw.episodes or raw.air_date:
             # The episode title runs from the marker to the first junk.
             tail_end, tail_res = _first_junk(n, low, ep_end, weak_ok)
+            junk_after = tail_end < len(n)
             for i, (cls, _) in enumerate(brackets):
                 at = n.find(chr(0xE000 + i), ep_end)
                 if at >= 0 and cls in ("junk", "res", "edition", "drop") and at < tail_end:
@@ -912,6 +1047,7 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             raw.title = raw.title[:-2] + raw.title[-2:].upper()  # "the.office.us" -> "US"
         if raw.resolution:
             raw.label = raw.resolution
+        raw.release = scene and bool(tail_res or raw.resolution or junk_after)
         return raw
 
     # ---- A movie-like name: title, then year, then junk.
@@ -978,7 +1114,10 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         part_span = (pm.start(), pm.end())
         break
 
+    if title_end == junk_at < len(n):
+        title_end = _trim_languages(low, title_end)
     raw.title = _clean(n[:title_end], keep)
+    raw.release = scene and junk_at < len(n)
     if raw.resolution is None:
         raw.resolution = junk_res
 
@@ -1007,6 +1146,8 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         tm = _TRAILING_NUM_RE.search(raw.title) if raw.title[-1:].isdigit() else None
         if tm and tm.start() > 0:
             raw.trailing = int(tm.group(1))
+            if year is None and not raw.group:
+                _number_after_title(raw, tm, n, low, title_end, scene)
     if raw.group and raw.dash_num is None and raw.trailing is not None and year is None:
         # "[Group] Show 05 [1080p]"
         raw.dash_num, raw.dash_strong = raw.trailing, True
@@ -1277,9 +1418,16 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
         return _episode_from(folder, raw, folder.title, folder.year)
 
     # Bare numbers and "Show - 05" become episodes where folders say "this is a show".
+    # A file named the scene way in lower case ("sparks-drive.avi", "rovers-bob.s01e06.mkv")
+    # abbreviates the title its release folder spells out.
+    abbrev = folder is not None and folder.release and stem == stem.lower() and " " not in stem
+    collection = folder is not None and _COLLECTION_RE.search(folder.title) is not None
     if not is_episode and not extra:
-        if raw.numeric is not None and (in_show or raw.generic):
-            # "Season 1/02 - Title.mkv"; "Show/1.mkv" too, but not "Movie (2010)/1.mkv".
+        if raw.numeric is not None and (
+            in_show or raw.generic or (raw.rest and folder is not None and not collection)
+        ):
+            # "Season 1/02 - Title.mkv", "Show/02 - Title.mkv", "Show/1.mkv"; but not
+            # "Movie (2010)/1.mkv" nor "Some Collection/01 - Film.mkv".
             if in_show or (folder is not None and not folder.year):
                 episodes = (_season_split(raw.numeric, ctx.season),)
                 episode_title = raw.rest
@@ -1316,6 +1464,8 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
             if _related(show_title, folder.title):
                 show_title = _prefer_cased(show_title, folder.title)
                 show_year = show_year or folder.year
+            elif abbrev:
+                show_title, show_year = folder.title, folder.year or show_year
         elif folder is not None and _same(show_title, folder.title):
             show_title = _prefer_cased(show_title, folder.title)
             show_year = show_year or folder.year
@@ -1332,16 +1482,20 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
     title, year = raw.title, raw.year
     if folder is not None:
         use_folder = (
-            (extra and not (raw.episodes or raw.season is not None))
+            (extra and not raw.episodes)
             or raw.generic
             or not title
             or (year is None and folder.year is not None and _related(title, folder.title))
+            or (abbrev and not _same(title, folder.title) and year in (None, folder.year)
+                and not folder.episodes and folder.season is None)
         )
         if use_folder:
             title, year = folder.title, folder.year
         elif _same(title, folder.title) and (year is None or year == folder.year):
             title = _prefer_cased(title, folder.title)
             year = year or folder.year
+    if raw.rest and collection and raw.numeric is not None and _LIST_NUM_RE.match(stem):
+        title = raw.rest  # "Harry Potter Collection/01 - Harry Potter and the ..."
     if not title:
         title = _clean(_normalise_dots(stem.replace("_", " "))) or stem or "Unknown"
     kind = "movie"
@@ -1371,3 +1525,11 @@ def _episode_from(folder: _Raw, raw: _Raw, title: str, year: int | None) -> Pars
         air_date=folder.air_date, resolution=folder.resolution or raw.resolution,
         edition=folder.edition,
     )
+
+
+def clear_caches() -> None:
+    """Forget every per-folder and per-token cache (benchmarks time cold passes with it)."""
+    _folder_context.cache_clear()
+    _classify_bracket.cache_clear()
+    _compact.cache_clear()
+    _root_parts.cache_clear()

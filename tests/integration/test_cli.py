@@ -280,7 +280,10 @@ def test_names_in_process(capsys, monkeypatch):
     rc, out, err = run(capsys, "names")
     assert rc == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["path"] for r in rows] == NAME_LINES  # blank lines skipped, CRLF stripped
+    # One output line per input line, in order; CRLF stripped; blank lines say so.
+    assert [r["path"] for r in rows] == [*NAME_LINES[:3], "", "", *NAME_LINES[3:]]
+    assert rows[3] == rows[4] == {"path": "", "kind": None, "error": "empty line"}
+    rows = [r for r in rows if r["path"]]
     for r in rows:
         assert set(r) >= NAME_KEYS, r
     by = {r["path"]: r for r in rows}
@@ -302,13 +305,19 @@ def test_names_subprocess_with_invalid_utf8():
         b"Show/\xff\xfe S01E02.mkv",
         b"",
         b"Breaking Bad/Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+        b"Movies/Nul\x00 (2001).mkv",
+        b"The.Daily.Show.2019.02.31.720p.mkv",  # no 31 February: not an air date
     ]
-    proc = run_proc("names", stdin=b"\n".join(lines) + b"\n")
+    proc = run_proc("names", stdin=b"\n".join(lines))  # no newline after the last line
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert b"Traceback" not in proc.stderr
     out = proc.stdout.decode("utf-8")  # strictly valid UTF-8
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 5
+    assert len(rows) == len(lines)
+    assert rows[4] == {"path": "", "kind": None, "error": "empty line"}
+    assert rows[6]["path"] == "" and rows[6]["kind"] is None and "NUL" in rows[6]["error"]
+    assert rows[7]["air_date"] is None
+    rows = rows[:4] + rows[5:6]
     for r in rows:
         assert set(r) >= NAME_KEYS, r
         json.dumps(r, ensure_ascii=False).encode("utf-8")  # no lone surrogates anywhere
