@@ -171,6 +171,8 @@ def _print_report(r) -> None:
         f"{r.root}: {r.found} videos ({r.new} new, {r.changed} changed, {r.moved} moved, "
         f"{r.removed} removed, {r.unchanged} unchanged) in {t:.1f} s"
     )
+    if r.rekeyed:
+        print(f"  {r.rekeyed} titles now read differently kept their history under new names")
     if r.probed or r.probe_failed:
         print(f"  probed {r.probed}, could not read {r.probe_failed}")
     if r.probe_deferred:

@@ -24,7 +24,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ParsedName", "parse_path"]
+__all__ = ["NAMING_VERSION", "ParsedName", "clear_caches", "parse_path"]
+
+# Bumped whenever names are read differently: a scan of a library folder last read with
+# another version reads every name again, and titles that now read differently are
+# re-keyed, not replaced (library/writer.py rekey_titles). 1: before the version existed.
+NAMING_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass, field, replace
 import sqlite_utils
 
 from mediacenter.db import transaction
+from mediacenter.db.app_settings import get_setting
 from mediacenter.db.history_links import relink_history
 from mediacenter.library.fingerprint import fingerprint
+from mediacenter.library.naming import NAMING_VERSION
 from mediacenter.library.probe import ProbeError, ProbeResult
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.sniff import ogg_has_video
@@ -92,6 +94,7 @@ class ScanReport:
     changed: int = 0
     unchanged: int = 0
     moved: int = 0
+    rekeyed: int = 0  # title rows moved to a new key (see CatalogWriter.rekey_titles)
     removed: int = 0
     kept_unreadable: int = 0
     probed: int = 0
@@ -129,6 +132,11 @@ def _sidecars_changed(old_sig: str | None, d: WalkedDir) -> bool:
     if old_sig is None or len(d.raw) <= SMALL_FOLDER:
         return True
     return old_sig.split(":")[4:] != d.sig.split(":")[4:]
+
+
+def _naming_key(root_id: int) -> str:
+    """The app_settings key holding the name parser version a root was last read with."""
+    return f"library.naming_version.{root_id}"
 
 
 def _under(rel: str, prefixes: list[str]) -> bool:
@@ -296,8 +304,11 @@ class Scanner:
 
         report.found = walked.file_count
         resolver = Resolver(root, root_id, root_kind, walked.dirs)
+        # A catalog written by an older name parser: read every name again (titles whose
+        # name now reads differently are re-keyed below, not replaced).
+        reparse = get_setting(self.db, _naming_key(root_id)) != str(NAMING_VERSION)
         dirty, existing_ids, vanished, changed_dirs, gone_dirs = self._classify(
-            root, root_id, walked, report
+            root, root_id, walked, report, reparse
         )
         prog.found = report.found
         moved = self._match_moves(root, dirty, existing_ids, vanished)
@@ -315,14 +326,23 @@ class Scanner:
         prog.phase = "importing"
         prog.to_import = len(dirty)
         import_started = time.monotonic()
+        plans: list[FilePlan] = []
         for i in range(0, len(dirty), BATCH_FILES):
             if self.cancel.is_set():
                 return self._finish_cancelled(report, scan_id, started)
-            batch = dirty[i : i + BATCH_FILES]
-            plans: list[FilePlan] = [resolver.plan(f) for f in batch]
+            plans += [resolver.plan(f) for f in dirty[i : i + BATCH_FILES]]
+        if existing_ids:
+            # Every plan is known before the first write, so a title whose files all moved
+            # to one new key can follow them (writer.rekey_titles).
+            with transaction(self.db):
+                report.rekeyed = writer.rekey_titles(plans, existing_ids)
+        for i in range(0, len(plans), BATCH_FILES):
+            if self.cancel.is_set():
+                return self._finish_cancelled(report, scan_id, started)
+            batch = plans[i : i + BATCH_FILES]
             with transaction(self.db):
                 self._heartbeat()
-                for plan in plans:
+                for plan in batch:
                     writer.write_file(root_id, plan, existing_ids.get(plan.file.rel))
                     for rel, msg in plan.problems:
                         nfo_problems[rel] = msg
@@ -354,6 +374,10 @@ class Scanner:
                 (time.time(), time.time(), root_id),
             )
             relink_history(self.db)
+            conn.execute(
+                "INSERT OR REPLACE INTO app_settings (key, value) VALUES (?, ?)",
+                (_naming_key(root_id), str(NAMING_VERSION)),
+            )
         if self.prober is not None:
             probe_started = time.monotonic()
             self._probe(root, root_id, scan_id, prog, started, report)
@@ -410,13 +434,14 @@ class Scanner:
         return any(n.lower() == "tvshow.nfo" or is_season_dir(n) for n in d.names)
 
     def _classify(
-        self, root: str, root_id: int, walked: WalkResult, report: ScanReport
+        self, root: str, root_id: int, walked: WalkResult, report: ScanReport,
+        reparse: bool = False,
     ) -> tuple[list[WalkedFile], dict[str, int], dict[bytes, _Existing], set[str], set[str]]:
         """Find what needs work. Folders whose signature is unchanged are skipped whole; in
         the others each file is new, changed, or unchanged but re-resolved because its
-        folder's sidecars changed. A new ``.ogg`` without a video stream (music) is left out.
-        Returns (dirty files, ids of existing rows by relative path, vanished rows, changed
-        folders, vanished folders)."""
+        folder's sidecars changed; with ``reparse`` every file is. A new ``.ogg`` without a
+        video stream (music) is left out. Returns (dirty files, ids of existing rows by
+        relative path, vanished rows, changed folders, vanished folders)."""
         old_sigs = {
             bytes(k).decode("utf-8", "surrogateescape"): s
             for k, s in self.db.conn.execute(
@@ -424,7 +449,7 @@ class Scanner:
             )
         }
         dirs = walked.dirs
-        changed = {rel for rel, d in dirs.items() if old_sigs.get(rel) != d.sig}
+        changed = {rel for rel, d in dirs.items() if reparse or old_sigs.get(rel) != d.sig}
         unreadable = walked.unreadable_dirs
         gone_dirs = {
             rel for rel in old_sigs
@@ -436,7 +461,10 @@ class Scanner:
         }
         # Folders where every file is re-resolved; in the other changed folders only new and
         # modified files are (a big flat folder that gained one video and no sidecar).
-        full = {rel for rel in changed if _sidecars_changed(old_sigs.get(rel), dirs[rel])}
+        full = {
+            rel for rel in changed
+            if reparse or _sidecars_changed(old_sigs.get(rel), dirs[rel])
+        }
         if len(changed) < len(dirs):
             children: dict[str, list[str]] = {}
             for rel in dirs:

@@ -14,6 +14,8 @@ import sqlite_utils
 
 from mediacenter.library.resolve import FilePlan, TitleSpec, sort_title
 
+# Titles that hold files themselves (shows and seasons hold them through their episodes).
+_LEAF_KINDS = frozenset({"movie", "episode", "other"})
 _TITLE_FIELDS = (
     "kind", "title", "sort_title", "original_title", "year", "season_number", "episode_number",
     "episode_end", "air_date", "plot", "tagline", "rating", "votes", "mpaa", "runtime_min",
@@ -115,29 +117,84 @@ class CatalogWriter:
         self.touched_titles.add(tid)
         return tid
 
-    def rekey_if_alone(self, file_id: int, spec: TitleSpec) -> None:
-        """When the only file of a title now resolves to a new key (renamed in its .nfo,
-        moved, or a home video that changed folder), move the title row to the new key
-        instead of creating a new one, so its watch history and ratings follow.
+    def rekey_titles(self, plans: list[FilePlan], existing_ids: dict[str, int]) -> int:
+        """Move title rows to the keys their files now resolve to, before those are written,
+        so a title read differently (its .nfo renamed it, a file moved, or a newer name
+        parser reads the name better) keeps its row, and with it its watch history, ratings
+        and artwork choices. Returns how many rows moved.
+
+        A title moves when every playable file below it is among ``plans`` and all of them
+        now name the same new key, which no other row holds. Levels are paired from the
+        file up: the file's title (movie, episode or home video, whose kind may change), then
+        its season, then its show. Otherwise nothing moves: the new key gets its own row and
+        the old one is hidden when it has nothing left.
         """
-        key = db_text(spec.key)
-        if spec.key in self._title_ids:
-            return
-        old = self.conn.execute(
-            "SELECT t.id, t.key, t.kind FROM files f JOIN titles t ON t.id = f.title_id "
-            "WHERE f.id = ?",
+        claims: dict[int, set[str]] = {}
+        covered: dict[int, set[int]] = {}
+        new_kinds: dict[int, str] = {}
+        chains: dict[int, list[tuple[int, str, str]]] = {}
+        for plan in plans:
+            file_id = existing_ids.get(plan.file.rel)
+            if file_id is None or plan.extra is not None or plan.title is None:
+                continue
+            old = self._old_chain(file_id, chains)
+            new: TitleSpec | None = plan.title
+            for level, (old_id, _old_key, old_kind) in enumerate(old):
+                if new is None or (level > 0 and new.kind != old_kind):
+                    break
+                if level == 0 and (old_kind not in _LEAF_KINDS or new.kind not in _LEAF_KINDS):
+                    break
+                claims.setdefault(old_id, set()).add(db_text(new.key))
+                covered.setdefault(old_id, set()).add(file_id)
+                new_kinds[old_id] = new.kind
+                new = new.parent
+        old_keys = {tid: key for chain in chains.values() for tid, key, _ in chain}
+        wanted: dict[str, list[int]] = {}
+        for tid, keys in claims.items():
+            if len(keys) == 1:
+                key = next(iter(keys))
+                if key != old_keys[tid]:
+                    wanted.setdefault(key, []).append(tid)
+        moved = 0
+        for key, tids in wanted.items():
+            if len(tids) != 1 or self.conn.execute(
+                "SELECT 1 FROM titles WHERE key = ?", (key,)
+            ).fetchone():
+                continue  # two rows would merge, or the key is taken: no move
+            tid = tids[0]
+            files = {
+                r[0] for r in self.conn.execute(
+                    "SELECT f.id FROM files f JOIN titles t ON t.id = f.title_id "
+                    "WHERE f.extra IS NULL AND (t.id = ? OR t.parent_id = ? OR t.show_id = ?)",
+                    (tid, tid, tid),
+                )
+            }
+            if files <= covered[tid]:
+                self.conn.execute(
+                    "UPDATE titles SET key = ?, kind = ? WHERE id = ?", (key, new_kinds[tid], tid)
+                )
+                moved += 1
+        return moved
+
+    def _old_chain(
+        self, file_id: int, cache: dict[int, list[tuple[int, str, str]]]
+    ) -> list[tuple[int, str, str]]:
+        """(id, key, kind) of the file's title, then its parent and grandparent."""
+        chain: list[tuple[int, str, str]] = []
+        row = self.conn.execute(
+            "SELECT t.id, t.key, t.kind, t.parent_id FROM files f JOIN titles t "
+            "ON t.id = f.title_id WHERE f.id = ?",
             (file_id,),
         ).fetchone()
-        if old is None or old[1] == key or old[2] != spec.kind:
-            return
-        if self.conn.execute("SELECT 1 FROM titles WHERE key = ?", (key,)).fetchone():
-            return
-        others = self.conn.execute(
-            "SELECT 1 FROM files WHERE title_id = ? AND extra IS NULL AND id != ? LIMIT 1",
-            (old[0], file_id),
-        ).fetchone()
-        if others is None:
-            self.conn.execute("UPDATE titles SET key = ? WHERE id = ?", (key, old[0]))
+        while row is not None and len(chain) < 3:
+            chain.append((int(row[0]), row[1], row[2]))
+            if row[3] is None:
+                break
+            row = self.conn.execute(
+                "SELECT id, key, kind, parent_id FROM titles WHERE id = ?", (row[3],)
+            ).fetchone()
+        cache[file_id] = chain
+        return chain
 
     @staticmethod
     def _title_values(spec: TitleSpec) -> tuple:
@@ -231,8 +288,6 @@ class CatalogWriter:
         f = plan.file
         title_id = version_id = None
         if plan.title is not None:
-            if existing_id is not None and plan.extra is None:
-                self.rekey_if_alone(existing_id, plan.title)
             title_id = self.title_id(plan.title, update=plan.extra is None)
             if plan.extra is None:
                 version_id = self.version_id(title_id, plan.version_key, plan.version_label,

@@ -288,3 +288,19 @@ def test_a_scan_that_crashes_is_marked_failed_and_frees_the_folder(lib, monkeypa
         s.scan_root(rid)
     assert rows(db, "SELECT status FROM scans") == [("failed",)]
     assert Scanner(db).scan_root(rid).status == "done"
+
+
+def test_episodes_of_several_shows_in_one_flat_folder_stay_apart(lib):
+    """A downloads folder holds episodes of many shows: each lands on its own show."""
+    root, db, rid = lib
+    write(root, {
+        "Downloads/Breaking.Bad.S05E14.720p.HDTV.x264-EVOLVE.mkv": "a",
+        "Downloads/game.of.thrones.s08e03.1080p.web.h264-memento.mkv": "b",
+        "Downloads/Breaking.Bad.S05E15.720p.HDTV.x264-EVOLVE.mkv": "c",
+    })
+    Scanner(db).scan_root(rid)
+    shows = rows(db, "SELECT title FROM titles WHERE kind = 'show' ORDER BY title")
+    assert [s[0] for s in shows] == ["Breaking Bad", "Game of Thrones"]
+    per_show = rows(db, "SELECT s.title, count(*) FROM titles e JOIN titles s ON s.id = e.show_id "
+                        "WHERE e.kind = 'episode' GROUP BY s.title ORDER BY s.title")
+    assert [tuple(r) for r in per_show] == [("Breaking Bad", 2), ("Game of Thrones", 1)]
