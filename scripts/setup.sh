@@ -60,6 +60,6 @@ stamp=.venv/.mediacenter-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test,bench]"  # bench: guessit, the names benchmark's reference
   touch "$stamp"
 fi
