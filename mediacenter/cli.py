@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from mediacenter import __version__
 from mediacenter.cli_common import EXIT_USER_ERROR, UserError, open_catalog
 from mediacenter.config import HOME_ENV, Paths, Settings, app_paths
+from mediacenter.private_files import private_umask
 
 _open = open_catalog
 
@@ -304,6 +306,40 @@ def cmd_demo(args: argparse.Namespace, paths: Paths) -> int:
     return _run_scan(_open(paths), paths, [root_id], as_json=False, probe=True)
 
 
+def cmd_backup(args: argparse.Namespace, paths: Paths) -> int:
+    from mediacenter.db import backups, check_catalog
+    from mediacenter.humanize import format_size
+
+    paths.ensure()
+    if args.list:
+        found = backups.list_backups(paths.backup_dir)
+        if not found:
+            print(f"No backups in {paths.backup_dir} yet.")
+        for b in found:
+            print(f"{b.taken_at:%Y-%m-%d %H:%M}  {b.kind:<14} {format_size(b.size):>9}  "
+                  f"{b.path.name}")
+        return 0
+    if not paths.db_path.exists():
+        raise UserError(f"There is no catalog to back up yet ({paths.db_path})")
+    check_catalog(paths.db_path)
+    b = backups.take_backup(paths.db_path, paths.backup_dir, "manual")
+    print(f"Backed up the catalog to {b.path} ({format_size(b.size)}, checked).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, paths: Paths) -> int:
+    from mediacenter.db import backups
+
+    paths.ensure()
+    b = backups.find_backup(paths.backup_dir, args.backup)
+    kept = backups.restore(b, paths.db_path, paths.backup_dir)
+    print(f"Restored the catalog from {b.path.name} (taken {b.taken_at:%Y-%m-%d %H:%M}).")
+    if kept is not None:
+        print(f"The catalog it replaced is kept as {kept}.")
+    print("Run 'mediacenter scan' to pick up files added since the backup.")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.ui.app import run_gui
 
@@ -404,6 +440,20 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--no-scan", action="store_true", help="only create and add it")
     dm.set_defaults(func=cmd_demo)
 
+    b = sub.add_parser(
+        "backup", help="back up the catalog now (or list the backups)",
+        description="Copy the catalog into the backups folder beside it, checked. The app also "
+        "keeps daily and weekly backups by itself while the catalog changes.")
+    b.add_argument("--list", action="store_true", help="list the backups, newest first")
+    b.set_defaults(func=cmd_backup)
+    r = sub.add_parser(
+        "restore", help="replace the catalog with a backup (the newest by default)",
+        description="Put a checked copy of a backup in place of the catalog. The catalog it "
+        "replaces is kept beside it, renamed, never deleted. Close the app first.")
+    r.add_argument("backup", nargs="?", metavar="BACKUP",
+                   help="a backup's file name (see 'backup --list') or path; default: newest")
+    r.set_defaults(func=cmd_restore)
+
     g = sub.add_parser("gui", help="open the app (the same as no command)")
     g.add_argument("--demo", action="store_true", help="open on a generated demo library")
     g.set_defaults(func=cmd_gui)
@@ -419,18 +469,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from mediacenter.db import DatabaseError
+    from mediacenter.db import DatabaseError, damage
+    from mediacenter.db.backups import BackupError
     from mediacenter.library.roots import RootError
     from mediacenter.library.scanner import ScanBusyError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    private_umask()  # the catalog, its WAL, settings, caches, backups: the user's alone
     paths = app_paths(args.home)
     func = getattr(args, "func", None) or cmd_gui
     try:
         return func(args, paths)
-    except (UserError, DatabaseError, RootError, ScanBusyError) as exc:
+    except (UserError, DatabaseError, RootError, ScanBusyError, BackupError) as exc:
         print(f"mediacenter: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except sqlite3.DatabaseError as exc:
+        # Damage met while working (the quick check at open cannot see everything): one line,
+        # and the catalog's connections have stopped writing.
+        error = damage.note(exc, paths.db_path)
+        if error is None:
+            error = DatabaseError(paths.db_path, f"The catalog could not be used: {exc}")
+        print(f"mediacenter: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:
         # `mediacenter names | head` closes the pipe early; that is not an error.

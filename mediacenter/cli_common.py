@@ -21,8 +21,12 @@ class UserError(Exception):
 
 
 def open_catalog(paths: Paths) -> sqlite_utils.Database:
-    """The catalog for a command: folders created, migrated, checked (raises DatabaseError)."""
+    """The catalog for a command: folders created, checked (SQLite's quick check, before
+    anything is written), migrated. Raises DatabaseError."""
     from mediacenter.db import open_db
+    from mediacenter.db.backups import hold_in_use
 
     paths.ensure()
-    return open_db(paths.db_path, backup_dir=paths.backup_dir)
+    db = open_db(paths.db_path, backup_dir=paths.backup_dir, check_integrity=True)
+    hold_in_use(paths.db_path)  # 'mediacenter restore' waits for this process to end
+    return db

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
+from mediacenter.private_files import make_private_dir, secure_dirs
+
 APP_NAME = "mediacenter"
 HOME_ENV = "MEDIACENTER_HOME"
 SETTINGS_VERSION = 1
@@ -44,8 +46,12 @@ class Paths:
         return self.data_dir / "demo-library"
 
     def ensure(self) -> Paths:
-        for d in (self.config_dir, self.data_dir, self.cache_dir, self.backup_dir):
-            d.mkdir(parents=True, exist_ok=True)
+        """Create the folders, readable by the user alone (see :mod:`mediacenter.private_files`;
+        what older versions left open to others is closed the first time)."""
+        dirs = (self.config_dir, self.data_dir, self.cache_dir, self.backup_dir)
+        for d in dirs:
+            make_private_dir(d)
+        secure_dirs(dirs)
         return self
 
 

@@ -71,3 +71,15 @@ def time_left(ms: int) -> str:
     if seconds < 60:
         return f"{max(1, seconds)} s left"
     return f"{format_runtime(round(seconds / 60))} left"
+
+
+def format_size(n_bytes: int) -> str:
+    """``"840 KB"``, ``"12.5 MB"``, ``"1.2 GB"`` (powers of 1000, as file managers show them)."""
+    size = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            break
+        size /= 1000
+    if unit == "bytes":
+        return plural(int(size), "byte")
+    return f"{size:.1f} {unit}" if size < 100 else f"{size:.0f} {unit}"

@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from mediacenter.db import damage
+
 
 class _Signals(QObject):
     progress = Signal(object)
@@ -58,7 +60,9 @@ class Task(QRunnable):
             try:
                 result = self.fn(self.ctx)
             except Exception as exc:  # reported to the UI, never lost in a worker thread
-                self.signals.failed.emit(str(exc) or type(exc).__name__,
+                # Damage of the catalog stops its writes and reaches the app's listener too.
+                error = damage.note(exc)
+                self.signals.failed.emit(str(error or exc) or type(exc).__name__,
                                          traceback.format_exc())
             else:
                 self.signals.finished.emit(result)

@@ -4,7 +4,7 @@ from mediacenter.db.connection import (
     CorruptDatabaseError,
     DatabaseError,
     NewerDatabaseError,
-    backup_database,
+    check_catalog,
     open_db,
     schema_version,
 )
@@ -16,7 +16,7 @@ __all__ = [
     "CorruptDatabaseError",
     "DatabaseError",
     "NewerDatabaseError",
-    "backup_database",
+    "check_catalog",
     "open_db",
     "schema_version",
     "transaction",

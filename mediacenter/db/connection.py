@@ -8,7 +8,6 @@ writer proceed together; the busy timeout covers the short write transactions.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import os
 import sqlite3
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from mediacenter.db import damage
 from mediacenter.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -31,6 +31,7 @@ class DatabaseError(Exception):
     def __init__(self, path: Path, message: str) -> None:
         super().__init__(f"{message} (database: {path})")
         self.path = path
+        self.message = message
 
 
 class CorruptDatabaseError(DatabaseError):
@@ -41,22 +42,100 @@ class NewerDatabaseError(DatabaseError):
     pass
 
 
+RESTORE_HINT = ("restore the latest backup with 'mediacenter restore' (the damaged file is kept "
+                "beside it), or move it away to start a new catalog")
+
+
 def _check_header(path: Path) -> None:
+    """Refuse, before any connection touches it, a file that is not SQLite or that a newer
+    mediacenter wrote (the user version sits at offset 60 of the header, big-endian)."""
     try:
-        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(100)
     except FileNotFoundError:
         return
-    if size == 0:
+    if not head:
         return  # SQLite treats an empty file as a new database
-    with path.open("rb") as fh:
-        head = fh.read(len(SQLITE_MAGIC))
-    if head != SQLITE_MAGIC:
+    if not head.startswith(SQLITE_MAGIC):
         raise CorruptDatabaseError(
             path,
-            "The catalog file is not an SQLite database (it may be damaged). It was not "
-            "changed; move it away to start a new catalog, or restore a copy from the "
-            "backups folder beside it",
+            f"The catalog file is not an SQLite database (it may be damaged). It was not "
+            f"changed; {RESTORE_HINT}",
         )
+    if len(head) == 100:
+        _check_version(path, int.from_bytes(head[60:64], "big", signed=True))
+
+
+def _check_version(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise _newer_error(path, version)
+
+
+def _refuse_known_damage(path: Path, full_check: bool) -> None:
+    """The checks that need no connection: the header, and damage found earlier."""
+    _check_header(path)
+    message = damage.damaged(path)
+    if message:
+        raise CorruptDatabaseError(path, message)
+    _check_marker(path, full_check)
+
+
+def check_catalog(path: str | os.PathLike[str]) -> float:
+    """Everything :func:`open_db` checks before it writes, without opening the catalog for
+    writing: for commands that only read the file whole (a backup). Returns the seconds the
+    quick check took; raises like :func:`open_db`."""
+    path = Path(os.path.abspath(path))
+    _refuse_known_damage(path, full_check=True)
+    return quick_check(path)
+
+
+def _check_marker(path: Path, full_check: bool) -> None:
+    """A catalog found damaged while in use stays refused until a full check passes."""
+    marker = damage.marker_path(path)
+    if not marker.exists():
+        return
+    if full_check:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            rows = [(str(exc),)]
+        if rows == [("ok",)]:
+            damage.forget(path)  # what was seen then is not there now (and was not written)
+            return
+    raise CorruptDatabaseError(
+        path,
+        "The catalog was found damaged while in use and has not been written since. It was "
+        f"not changed; {RESTORE_HINT}",
+    )
+
+
+def quick_check(path: Path) -> float:
+    """Read the catalog once through (SQLite's ``quick_check``) on a read-only connection, which
+    cannot write even a checkpoint on close; raise CorruptDatabaseError on damage, and
+    NewerDatabaseError when the write-ahead log holds a newer schema than the header says.
+    Returns the seconds it took (about 25 ms for a 10,000-title catalog on a warm disk).
+    """
+    started = time.perf_counter()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            _check_version(path, int(conn.execute("PRAGMA user_version").fetchone()[0]))
+            rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _translate(path, exc) from exc
+    if rows != [("ok",)]:
+        raise CorruptDatabaseError(
+            path,
+            f"The catalog is damaged: SQLite's check found {'; '.join(r[0] for r in rows)}. "
+            f"It was not changed; {RESTORE_HINT}",
+        )
+    return time.perf_counter() - started
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -92,35 +171,20 @@ def _ensure_wal(conn: sqlite3.Connection) -> None:
         delay = min(delay * 2, 0.05)
 
 
-def backup_database(conn: sqlite3.Connection, backup_dir: Path, tag: str) -> Path:
-    """Copy the live database with SQLite's online backup API (consistent even under WAL)."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = backup_dir / f"catalog-{tag}-{stamp}.sqlite3"
-    dest = sqlite3.connect(target)
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    return target
-
-
 def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def _backup_while_locked(path: Path, backup_dir: Path, tag: str) -> Path:
-    """Back up the catalog while this process holds its write lock (``BEGIN IMMEDIATE``).
+def _backup_while_locked(path: Path, backup_dir: Path, tag: str) -> None:
+    """Back up the catalog while this process holds its write lock (``BEGIN IMMEDIATE``): the
+    backup reads the last committed state through its own connection, exactly what the
+    migration about to run starts from. A copy that fails its check stops the migration."""
+    from mediacenter.db.backups import BackupError, take_backup
 
-    SQLite's backup cannot read through a connection that has a write transaction open, so a
-    second connection copies the last committed state: with the lock held, exactly what the
-    migration about to run starts from.
-    """
-    src = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        return backup_database(src, backup_dir, tag)
-    finally:
-        src.close()
+        take_backup(path, backup_dir, tag)
+    except BackupError as exc:
+        raise DatabaseError(path, f"{exc}; the catalog was not upgraded") from exc
 
 
 def _newer_error(path: Path, current: int) -> NewerDatabaseError:
@@ -181,23 +245,14 @@ def migrate(conn: sqlite3.Connection, path: Path, backup_dir: Path | None) -> li
         applied.append(version)
 
 
-_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
-_CORRUPT_MESSAGES = ("file is not a database", "database disk image is malformed")
-
-
 def _translate(path: Path, exc: sqlite3.Error) -> DatabaseError:
     """A user-facing error for an SQLite failure while opening: only real damage is "corrupt"."""
-    # Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_CORRUPT_VTAB...) start with the primary one.
-    name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
-    if any(name.startswith(c) for c in _CORRUPT_CODES) or any(
-        m in text.lower() for m in _CORRUPT_MESSAGES
-    ):
+    if damage.is_damage(exc):
         return CorruptDatabaseError(
             path,
             f"The catalog is damaged and could not be read ({text}). It was not changed; "
-            "restore a copy from the backups folder beside it, or move it away to start a new "
-            "catalog",
+            f"{RESTORE_HINT}",
         )
     if _is_busy(exc):
         return DatabaseError(
@@ -221,10 +276,16 @@ def open_db(
     with a clear message, in both cases without modifying the file; :class:`DatabaseError` for
     anything else SQLite refuses (e.g. another program holds the catalog locked). Safe to call
     from several threads or processes at once, even on a catalog that does not exist yet.
+
+    ``check_integrity``: read the whole file first (:func:`quick_check`), as the entry points
+    do (the command line, the app's start) before their first write; worker threads and child
+    processes open the catalog their process has checked. Either way a catalog this or another
+    process found damaged (its marker, :mod:`mediacenter.db.damage`) is refused, and the
+    connection stops writing the moment damage shows up in use.
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    _check_header(path)
+    _refuse_known_damage(path, full_check=check_integrity)
     if not path.exists() or path.stat().st_size == 0:
         # A brand-new catalog: let one opener create it (SQLite can report a spurious I/O
         # error when several connections set up WAL on a new file at the same instant).
@@ -269,16 +330,18 @@ def _creation_lock(path: Path) -> Iterator[None]:
 def _open(
     path: Path, backup_dir: Path | None, check_integrity: bool, migrate_schema: bool
 ) -> sqlite_utils.Database:
-    conn: sqlite3.Connection | None = None
+    existing = path.exists() and path.stat().st_size > 0
+    if check_integrity and existing:
+        quick_check(path)
+    conn: damage.CatalogConnection | None = None
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                               factory=damage.CatalogConnection)
+        conn.catalog = str(path)
         _configure(conn)
-        if check_integrity and path.exists() and path.stat().st_size:
-            row = conn.execute("PRAGMA quick_check").fetchone()
-            if row is None or row[0] != "ok":
-                raise CorruptDatabaseError(
-                    path, f"The catalog failed SQLite's integrity check ({row[0] if row else '?'})"
-                )
+        if existing and not check_integrity:
+            # The header can be older than the write-ahead log: ask before the WAL switch.
+            _check_version(path, schema_version(conn))
         _ensure_wal(conn)
         if migrate_schema:
             migrate(conn, path, backup_dir)

@@ -24,6 +24,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already (a full disk, damage)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
 
-from mediacenter.db import transaction
+from mediacenter.db import damage, transaction
 from mediacenter.db.app_settings import get_setting
 from mediacenter.db.history_links import relink_history
 from mediacenter.library.fingerprint import fingerprint
@@ -212,6 +212,10 @@ class Scanner:
         try:
             return self._scan(root_id, root, root_kind, scan_id)
         except BaseException as exc:
+            if damage.is_damage(exc):
+                if getattr(conn, "catalog", None):
+                    damage.note(exc, conn.catalog)
+                raise  # not one more write: the row stays "running" until a restore
             # Whatever went wrong, the row must not stay "running" and block the next scan.
             with contextlib.suppress(Exception):
                 if conn.in_transaction:

@@ -39,8 +39,12 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mediacenter.db import DatabaseError
+    from mediacenter.private_files import private_umask
+    from mediacenter.ui.backup_schedule import BackupSchedule
+    from mediacenter.ui.catalog_guard import DamageWatch, prepare_catalog
     from mediacenter.ui.main_window import MainWindow
 
+    private_umask()
     paths.ensure()
     # Worker threads (artwork, pages, training) hand the GIL back to the UI thread sooner.
     sys.setswitchinterval(0.002)
@@ -51,12 +55,20 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from PySide6.QtGui import QIcon
 
     app.setWindowIcon(QIcon(str(_assets_dir() / "mediacenter.svg")))
+    # Before anything writes: the catalog read through once (damaged: the newest backup is
+    # offered), migrated, and sessions a killed player left open closed as interrupted.
+    if not prepare_catalog(paths):
+        return 2
     try:
         window = MainWindow(paths, probe=probe)
     except DatabaseError as exc:
         QMessageBox.critical(None, "mediacenter cannot open its catalog", str(exc))
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
+    watch = DamageWatch(paths.db_path, window)
+    schedule = BackupSchedule(paths, window.tasks, window)
+    schedule.backed_up.connect(
+        lambda _b: window.settings_view is not None and window.settings_view.reload())
     window.show()
     window.activateWindow()  # keyboard focus even without a window manager (Xvfb, kiosks)
     from PySide6.QtCore import QTimer
@@ -68,10 +80,15 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     QTimer.singleShot(1500, _prewarm_vlc)
     QTimer.singleShot(BACKGROUND_DELAY_MS,
                       lambda: window._scan is None and window.start_background_work())
-    return app.exec()
+    schedule.start(BACKUP_DELAY_MS)
+    try:
+        return app.exec()
+    finally:
+        watch.close()
 
 
 BACKGROUND_DELAY_MS = 5000
+BACKUP_DELAY_MS = 60_000  # after start-up's own work; the catalog is backed up if it changed
 
 
 def _prewarm_vlc() -> None:

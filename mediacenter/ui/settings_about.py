@@ -14,14 +14,27 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QVB
 
 from mediacenter import __version__
 from mediacenter.config import Paths
+from mediacenter.db.backups import list_backups
 from mediacenter.db.profile_data import erase_history, history_counts, write_profile_export
 from mediacenter.db.profiles import ProfileNotFoundError, get_profile
-from mediacenter.humanize import plural
+from mediacenter.humanize import format_size, plural, relative_time
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.settings_library import button, group_title
 
 PRIVACY_LINE = "Everything stays on this computer: no account, no network."
+
+
+def describe_backups(backup_dir: Path) -> str:
+    """"Last backup 2 hours ago (daily, 1.2 MB); 3 kept in <folder>", or how they come."""
+    found = list_backups(backup_dir)
+    if not found:
+        return ("None yet: the catalog is backed up by itself once a day while it changes "
+                f"(into {backup_dir}).")
+    last = found[0]
+    kinds = sorted(b.kind for b in found if b.taken_at == last.taken_at)  # one copy, two names
+    return (f"Last backup {relative_time(last.taken_at.timestamp())} ({', '.join(kinds)}, "
+            f"{format_size(last.size)}); {plural(len(found), 'backup')} kept in {backup_dir}")
 
 
 def _safe_file_name(name: str) -> str:
@@ -51,7 +64,7 @@ class AboutSection(QWidget):
         self.facts.setHorizontalSpacing(28)
         self.facts.setVerticalSpacing(10)
         self.fact_labels: dict[str, QLabel] = {}
-        for row, key in enumerate(("Catalog", "Settings", "libVLC", "Qt", "Python")):
+        for row, key in enumerate(("Catalog", "Backups", "Settings", "libVLC", "Qt", "Python")):
             k = QLabel(key)
             k.setObjectName("fieldLabel")
             v = QLabel()
@@ -123,6 +136,7 @@ class AboutSection(QWidget):
 
     def reload(self) -> None:
         self.fact_labels["Catalog"].setText(str(self.paths.db_path))
+        self.fact_labels["Backups"].setText(describe_backups(self.paths.backup_dir))
         self.fact_labels["Settings"].setText(str(self.paths.settings_path))
         self.fact_labels["Qt"].setText(f"{qVersion()} (PySide6 {pyside_version})")
         self.fact_labels["Python"].setText(

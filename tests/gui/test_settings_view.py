@@ -300,6 +300,7 @@ def test_about_export_and_erase(shell, cat, qtbot, tmp_path, monkeypatch):
     about = view.about
     assert f"Version {__version__}" == about.version.text()
     assert about.fact_labels["Catalog"].text() == str(paths.db_path)
+    assert about.fact_labels["Backups"].text().startswith("None yet: the catalog is backed up")
     qtbot.waitUntil(lambda: about.fact_labels["libVLC"].text().startswith("3."), timeout=3000)
     texts = " ".join(w.text() for w in about.findChildren(type(about.version)))
     assert PRIVACY_LINE in texts

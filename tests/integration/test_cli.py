@@ -6,6 +6,7 @@ with status 2 and one ``mediacenter: ...`` line, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -543,3 +544,109 @@ def test_scan_holds_back_a_mass_removal_until_confirmed(capsys, tmp_path):
     rc, out, err = run(capsys, "scan", "--no-probe", "--confirm-removal", str(root))
     assert rc == 0, err
     assert "25 removed" in out
+
+
+# -- damage found at open, damage found in use, a newer catalog: nothing written --------------
+
+
+def _scanned_catalog(capsys, root: Path, n: int = 40) -> Path:
+    for i in range(n):
+        write(root / f"Film {i} ({1950 + i})" / f"Film {i} ({1950 + i}).mkv", b"v%d" % i)
+    assert run(capsys, "library", "add", str(root))[0] == 0
+    assert run(capsys, "scan", "--no-probe")[0] == 0
+    gc.collect()  # the commands' connections: closed, as at the end of their processes
+    db_path = app_paths().db_path
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself
+    conn.close()
+    return db_path
+
+
+def _catalog_bytes(db_path: Path) -> str:
+    """The catalog and its write-ahead log together: what a write would change."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    return sha(db_path) + (sha(wal) if wal.exists() and wal.stat().st_size else "")
+
+
+def _damage_pages(db_path: Path, pages: list[int]) -> None:
+    with open(db_path, "r+b") as fh:
+        for p in pages:
+            fh.seek((p - 1) * 4096)
+            fh.write(bytes(range(256)) * 16)
+
+
+def test_damaged_pages_are_caught_at_open_and_nothing_is_written(capsys, tmp_path):
+    lib = tmp_path / "lib"
+    db_path = _scanned_catalog(capsys, lib)
+    conn = sqlite3.connect(db_path)
+    pages = [r[0] for r in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name IN ('files', 'titles') AND pagetype = 'leaf'")]
+    conn.close()
+    _damage_pages(db_path, pages[1:4])
+    (lib / "New (2020).mkv").write_bytes(b"new")
+    before = _catalog_bytes(db_path)
+    for argv in (("scan", "--no-probe"), ("library", "add", str(tmp_path)), ("titles",),
+                 ("demo", "--no-scan"), ("backup",)):
+        rc, _out, err = run(capsys, *argv)
+        assert_user_error(rc, err, "damaged", "mediacenter restore")
+        assert err.count("\n") == 1, err  # one line
+        assert _catalog_bytes(db_path) == before, f"{argv} wrote to the damaged catalog"
+    # A real process: the same line, no traceback.
+    proc = run_proc("scan", "--no-probe")
+    assert proc.returncode == 2 and b"damaged" in proc.stderr and b"Traceback" not in proc.stderr
+    assert _catalog_bytes(db_path) == before
+
+
+def _break_an_index(db_path: Path) -> None:
+    """Damage that SQLite's quick check cannot see: an index that no longer matches its table
+    (it shows when a row is deleted)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX files_size ON files(mtime_ns)' "
+                 "WHERE name = 'files_size'")
+    conn.close()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_damage_found_in_use_stops_every_write(capsys, tmp_path):
+    lib = tmp_path / "lib"
+    db_path = _scanned_catalog(capsys, lib)
+    _break_an_index(db_path)
+    (lib / "Film 3 (1953)" / "Film 3 (1953).mkv").unlink()  # the scan deletes a row
+    rc, out, err = run(capsys, "scan", "--no-probe", "--json")  # --json: no progress lines
+    assert_user_error(rc, err, "damaged", "stopped writing", "mediacenter restore")
+    assert err.count("\n") == 1 and out == ""
+    after = _catalog_bytes(db_path)
+    marker = db_path.with_name(db_path.name + ".damaged")
+    assert marker.exists()
+    # The scan's row was not even marked failed, and no later command writes.
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    assert conn.execute("SELECT status FROM scans ORDER BY id DESC LIMIT 1").fetchone() == (
+        "running",)
+    conn.close()
+    for argv in (("scan", "--no-probe"), ("titles",), ("library", "add", str(tmp_path))):
+        rc, _out, err = run(capsys, *argv)
+        assert_user_error(rc, err, "damaged")
+        assert _catalog_bytes(db_path) == after
+    proc = run_proc("titles")
+    assert proc.returncode == 2 and b"found damaged while in use" in proc.stderr
+
+
+def test_a_newer_catalog_in_rollback_mode_is_not_switched_to_wal(capsys, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    db_path = app_paths().db_path
+    db = open_db(db_path)
+    db.conn.close()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = sha(db_path)
+    for argv in (("titles",), ("scan", "--no-probe"), ("library", "add", str(lib))):
+        rc, _out, err = run(capsys, *argv)
+        assert_user_error(rc, err, "newer mediacenter", "It was not changed")
+        assert sha(db_path) == before
+    assert not db_path.with_name(db_path.name + "-wal").exists()
