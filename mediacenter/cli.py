@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from mediacenter import __version__
 from mediacenter.cli_common import EXIT_USER_ERROR, UserError, open_catalog
 from mediacenter.config import HOME_ENV, Paths, Settings, app_paths
+from mediacenter.lifeline import contain_children
 from mediacenter.private_files import private_umask
 
 _open = open_catalog
@@ -477,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     private_umask()  # the catalog, its WAL, settings, caches, backups: the user's alone
+    contain_children()  # Windows: children die with us (elsewhere each child watches us)
     paths = app_paths(args.home)
     func = getattr(args, "func", None) or cmd_gui
     try:

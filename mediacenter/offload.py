@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mediacenter.home.rows import Page
+from mediacenter.lifeline import watch_parent
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def _page_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                                        initializer=watch_parent)
         return _pool
 
 
@@ -132,6 +134,7 @@ JOBS: dict[str, Callable[..., Any]] = {"artwork": _artwork_job, "train": _train_
 def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
     import os
 
+    watch_parent()  # the app killed (even kill -9): this job ends with it
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)  # background work: the UI process comes first
 

@@ -51,6 +51,7 @@ from mediacenter.artwork.extract import ExtractError, extract_frames
 from mediacenter.artwork.phash import DUPLICATE_DISTANCE, dedupe, distance, phash
 from mediacenter.artwork.score import FrameScore, score_image
 from mediacenter.artwork.treatment import apply_title
+from mediacenter.lifeline import watch_parent
 
 SAMPLES = 16
 KEEP = 6
@@ -396,6 +397,7 @@ _worker_cancel = None
 
 def _init_worker(cancel_event, low_priority: bool = True) -> None:
     global _worker_cancel
+    watch_parent()  # ends with the job process, which ends with the app
     _worker_cancel = cancel_event
     if low_priority:
         with contextlib.suppress(AttributeError, OSError):

@@ -477,6 +477,12 @@ def _send(out: IO[str], msg: dict[str, Any]) -> None:
 
 def main() -> None:
     """Worker entry point: handshake, then serve requests from stdin until EOF."""
+    # stdin's end of file says the parent is gone, but only between files: one stuck in
+    # libVLC would keep the worker alive after the app was killed.
+    with contextlib.suppress(ImportError):  # the package beside this file, when there is one
+        from mediacenter.lifeline import watch_parent
+
+        watch_parent()
     # Keep the real stdout for the protocol only; anything else writing to fd 1 (C code in
     # libVLC plugins, stray prints) lands on stderr instead.
     proto_fd = os.dup(1)

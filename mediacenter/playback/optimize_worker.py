@@ -18,6 +18,8 @@ import sys
 import time
 from typing import Any
 
+from mediacenter.lifeline import watch_parent
+
 _ARGS = [
     "--quiet",
     "--ignore-config",
@@ -88,6 +90,7 @@ def run(source: str, sout: str, timeout_s: float | None = None) -> int:
 
 
 def main() -> None:
+    watch_parent()  # a copy nobody waits for any more is not finished alone
     try:
         args = json.loads(sys.argv[1])
         source, sout = str(args["source"]), str(args["sout"])

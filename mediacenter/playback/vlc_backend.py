@@ -15,9 +15,14 @@ output threads; ``stop()`` even delivers ``Stopped`` on the calling thread, insi
 So every VLC event callback here does nothing but read the event struct, update a plain Python
 field and emit :attr:`Player._vlc_event`, which is connected with ``Qt.QueuedConnection``: the
 real handling, including every libVLC call, runs later on the player's thread from its event
-loop. Each :meth:`Player.open` bumps a generation number (after the synchronous ``stop()`` of
-the previous media, so everything the old media said is stamped with the old number) and stale
-events are dropped.
+loop. One exception: stopping. ``libvlc_media_player_stop`` waits for the input thread, which
+can hang in a read from a network share that went away (or for seconds on a subtitle
+decoder); on the UI thread that freezes the window. So a media is never stopped in place: each
+media gets a libVLC player of its own, and :meth:`Player.open`, :meth:`Player.stop` and
+:meth:`Player.release` hand the previous one to a worker thread that stops and releases it,
+while a fresh one takes over at once. The UI thread never touches a player it has handed over,
+so libVLC still sees one call at a time per player. Each libVLC player's events carry its own
+generation number; events of a handed-over player are dropped.
 
 Units: positions and durations in milliseconds (``int``), volume 0-100, buffering in percent.
 
@@ -30,10 +35,10 @@ libVLC 3 quirks handled here (each marked ``WORKAROUND`` where it happens):
 * a seek while paused moves the time but sends no ``TimeChanged`` event.
 * the volume of a dummy (and of a not-yet-created) audio output reads 0 and forgets what was
   set, so the wanted volume/mute are kept here and re-applied whenever playback starts.
-* ``stop()`` (and so ``open()``/``release()``) blocks for up to 6 s when it comes within
-  ~150 ms of the start of a media whose subtitle shows from the first frames: the subtitle
-  decoder waits 30 x 200 ms for a video output that the stop has already removed. Not worked
-  around; a UI that opens media in quick succession may want an asynchronous stop later.
+* ``stop()`` blocks for up to 6 s when it comes within ~150 ms of the start of a media whose
+  subtitle shows from the first frames (the subtitle decoder waits 30 x 200 ms for a video
+  output that the stop has already removed), and for as long as a read from a dead network
+  share blocks: it runs on a worker (see Threads).
 * python-vlc 3.0.21203's ``get_full_chapter_descriptions`` never frees the array and its
   ``tracks_get`` misreads/segfaults (see ``mediacenter.library.probe_worker``): chapters are read
   through our own ctypes prototypes, tracks through the player's track descriptions.
@@ -47,7 +52,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -209,6 +214,7 @@ class VlcBackend:
         self._instance: Any = None
         self._vlc: Any = None
         self._lock = threading.Lock()
+        self._stopping: list[threading.Thread] = []
         self._chapters_get: Any = None
         self._chapters_release: Any = None
 
@@ -272,12 +278,32 @@ class VlcBackend:
             self._chapters_release(arr, n)
         return out
 
-    def release(self) -> None:
-        """Release the instance (after every player on it). Idempotent; UI thread."""
+    def stop_in_background(self, stop_and_release: Callable[[], None]) -> threading.Thread:
+        """Run ``stop_and_release`` (a handed-over player's last calls) on a worker thread of
+        its own: one stuck on a dead share must not hold up the next."""
+        worker = threading.Thread(target=stop_and_release, name="vlc-stop", daemon=True)
+        with self._lock:
+            self._stopping = [t for t in self._stopping if t.is_alive()] + [worker]
+        worker.start()
+        return worker
+
+    def release(self, wait_s: float = 10.0) -> bool:
+        """Release the instance once the players on it are released and stopped (waiting up to
+        ``wait_s`` for those still stopping). Idempotent; UI thread. False when a player is
+        still stuck stopping: the instance is then left alone (freeing it under a player that
+        still runs would crash), for the process's end to reclaim."""
+        deadline = time.monotonic() + wait_s
+        with self._lock:
+            stopping = list(self._stopping)
+        for worker in stopping:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        if any(w.is_alive() for w in stopping):
+            return False
         with self._lock:
             inst, self._instance = self._instance, None
         if inst is not None:
             inst.release()
+        return True
 
 
 _default: VlcBackend | None = None
@@ -338,8 +364,9 @@ class Player(QObject):
     """One media player: open a file or URL, control it, follow it through signals.
 
     Every method runs on the thread that created the player (the UI thread, which must run a Qt
-    event loop) and returns quickly; ``open()``/``stop()`` wait for libVLC to stop the previous
-    input, which is immediate for local files. Signals are emitted on that same thread.
+    event loop) and returns quickly, ``open()``/``stop()``/``release()`` included: the previous
+    input stops on a worker thread, in a libVLC player of its own. Signals are emitted on the
+    player's thread.
 
     Call :meth:`release` when done: libVLC keeps calling back into this object until then.
     """
@@ -380,7 +407,6 @@ class Player(QObject):
         self._backend = vlc_backend or backend()
         vlc = self._backend.vlc
         self._vlc = vlc
-        self._mp = self._backend.media_player()
         self._released = False
 
         self._gen = 0
@@ -420,9 +446,19 @@ class Player(QObject):
         self._open_timer.timeout.connect(self._on_open_timeout)
 
         self._vlc_event.connect(self._on_vlc_event, Qt.ConnectionType.QueuedConnection)
+        #: Workers stopping handed-over libVLC players (tests and diagnostics).
+        self.retiring: list[threading.Thread] = []
+        self._mp: Any = None
+        self._em: Any = None
+        self._new_mp()
 
-        et = vlc.EventType
-        self._handlers: dict[Any, Any] = {
+    def _new_mp(self) -> None:
+        """Take a fresh libVLC player, its events stamped with a new generation; UI thread."""
+        self._gen += 1
+        gen = self._gen
+        mp = self._backend.media_player()
+        et = self._vlc.EventType
+        handlers = {
             et.MediaPlayerOpening: self._cb_simple(_EV_OPENING),
             et.MediaPlayerBuffering: self._cb_buffering,
             et.MediaPlayerPlaying: self._cb_simple(_EV_PLAYING),
@@ -438,19 +474,51 @@ class Player(QObject):
             et.MediaPlayerChapterChanged: self._cb_chapter,
         }
         # Keep the EventManager: it holds the ctypes trampoline libVLC calls.
-        self._em = self._mp.event_manager()
-        for event_type, handler in self._handlers.items():
-            self._em.event_attach(event_type, handler)
+        em = mp.event_manager()
+        for event_type, handler in handlers.items():
+            em.event_attach(event_type, handler, gen)
+        self._mp, self._em, self._handlers = mp, em, handlers
+        if self._window_id is not None:
+            self._apply_window()
+
+    def _retire_mp(self) -> None:
+        """Hand the libVLC player (and its media) to a worker thread that stops and releases
+        it, however long that takes; the UI thread never touches it again. UI thread."""
+        mp, em, handlers, media = self._mp, self._em, self._handlers, self._media
+        self._mp = self._em = self._media = None
+        self._gen += 1  # whatever it still says is stale now
+
+        def stop_and_release() -> None:
+            mp.stop()
+            for event_type in handlers:
+                # After detach returns, libVLC no longer calls into this object.
+                em.event_detach(event_type)
+            mp.release()
+            if media is not None:
+                media.release()
+
+        worker = self._backend.stop_in_background(stop_and_release)
+        self.retiring = [t for t in self.retiring if t.is_alive()] + [worker]
+
+    def _replace_mp(self) -> None:
+        """A fresh libVLC player for what comes next; the used one stops on a worker."""
+        self._retire_mp()
+        self._new_mp()
 
     # -- libVLC-thread callbacks: read the event, emit, nothing else ---------------------------
+    # Each gets the generation of its libVLC player: a handed-over player may still talk while
+    # it stops, and must not touch what belongs to the current one.
 
     def _cb_simple(self, kind: int) -> Any:
-        def callback(_event: Any) -> None:
-            self._vlc_event.emit(self._gen, kind, 0)
+        def callback(_event: Any, gen: int) -> None:
+            if gen == self._gen and not self._released:
+                self._vlc_event.emit(gen, kind, 0)
 
         return callback
 
-    def _cb_time(self, event: Any) -> None:
+    def _cb_time(self, event: Any, gen: int) -> None:
+        if gen != self._gen or self._released:
+            return
         t = int(event.u.new_time)
         self._vlc_time_ms = t
         self._vlc_time_seen = True
@@ -458,26 +526,34 @@ class Player(QObject):
             self._vlc_max_time_ms = t
         if not self._time_pending:  # coalesce: one queued event until the UI thread takes it
             self._time_pending = True
-            self._vlc_event.emit(self._gen, _EV_TIME, 0)
+            self._vlc_event.emit(gen, _EV_TIME, 0)
 
-    def _cb_length(self, event: Any) -> None:
+    def _cb_length(self, event: Any, gen: int) -> None:
+        if gen != self._gen or self._released:
+            return
         self._vlc_length_ms = min(_INT32_MAX, max(0, int(event.u.new_length)))
-        self._vlc_event.emit(self._gen, _EV_LENGTH, self._vlc_length_ms)
+        self._vlc_event.emit(gen, _EV_LENGTH, self._vlc_length_ms)
 
-    def _cb_buffering(self, event: Any) -> None:
+    def _cb_buffering(self, event: Any, gen: int) -> None:
+        if gen != self._gen or self._released:
+            return
         self._vlc_cache = float(event.u.new_cache)
         if not self._buffer_pending:
             self._buffer_pending = True
-            self._vlc_event.emit(self._gen, _EV_BUFFERING, 0)
+            self._vlc_event.emit(gen, _EV_BUFFERING, 0)
 
-    def _cb_tracks(self, _event: Any) -> None:
+    def _cb_tracks(self, _event: Any, gen: int) -> None:
+        if gen != self._gen or self._released:
+            return
         if not self._tracks_pending:
             self._tracks_pending = True
-            self._vlc_event.emit(self._gen, _EV_TRACKS, 0)
+            self._vlc_event.emit(gen, _EV_TRACKS, 0)
 
-    def _cb_chapter(self, event: Any) -> None:
+    def _cb_chapter(self, event: Any, gen: int) -> None:
+        if gen != self._gen or self._released:
+            return
         # libvlc_event_t.u.media_player_chapter_changed.new_chapter: an int at the union's start.
-        self._vlc_event.emit(self._gen, _EV_CHAPTER, int(event.u.new_title))
+        self._vlc_event.emit(gen, _EV_CHAPTER, int(event.u.new_title))
 
     # -- event handling on the player's thread -------------------------------------------------
 
@@ -571,8 +647,7 @@ class Player(QObject):
     def _on_open_timeout(self) -> None:
         if self._released or self._input_started or self._state not in ("opening", "buffering"):
             return
-        self._mp.stop()
-        self._gen += 1  # whatever the stopped input still says is stale now
+        self._replace_mp()  # the hung input stops on a worker
         self._fail(f"Cannot play {self._display_name()}: timed out opening it")
 
     def _set_state(self, state: str) -> None:
@@ -627,10 +702,8 @@ class Player(QObject):
         if self._released:
             raise RuntimeError("the player was released")
         source = os.fspath(path_or_url)
-        # Synchronous in libVLC 3: the old input's last events are sent (with the old
-        # generation) before stop() returns; only then does the generation move on.
-        self._mp.stop()
-        self._gen += 1
+        if self._source is not None:
+            self._replace_mp()  # the previous media stops on a worker
         self._reset_media_state()
         self._source = source
         self._options = tuple(options)
@@ -640,8 +713,6 @@ class Player(QObject):
         local = _local_path(source)
         problem = _local_problem(local) if local is not None else None
         if problem is not None:
-            self._mp.set_media(None)
-            self._release_media()
             self._post_error(problem)
             return
 
@@ -662,8 +733,7 @@ class Player(QObject):
                 media.add_option(option)
         self._mp.set_media(media)
         # The player holds its own reference; ours is kept for media_stats() and released
-        # when the next media is opened or the player is released.
-        self._release_media()
+        # with the libVLC player, on the worker that stops it.
         self._media = media
         self._set_state("opening")
         self._open_timer.start()
@@ -671,11 +741,6 @@ class Player(QObject):
             self._post_error(f"Cannot play {self._display_name()}: libVLC refused to start it")
         elif self._rate != 1.0:
             self._mp.set_rate(self._rate)
-
-    def _release_media(self) -> None:
-        media, self._media = self._media, None
-        if media is not None:
-            media.release()
 
     def _post_error(self, message: str) -> None:
         """Report ``message`` through the event queue, like libVLC's news: callers always get
@@ -730,12 +795,11 @@ class Player(QObject):
     def stop(self) -> None:
         """Stop playback (state "stopped"); the media stays loaded for :meth:`play`. UI thread.
 
-        Synchronous: waits for libVLC to close the input.
+        Returns at once: libVLC closes the input on a worker thread (see the module docstring).
         """
         if self._released or self._source is None:
             return
-        self._mp.stop()
-        self._gen += 1  # the stop's own late events are ours already: ignore them
+        self._replace_mp()
         self._reset_media_state()
         self._position_ms = 0
         if self._state != "idle":
@@ -863,6 +927,9 @@ class Player(QObject):
         if self._released:
             return
         self._window_id = int(win_id)
+        self._apply_window()
+
+    def _apply_window(self) -> None:
         getattr(self._mp, window_setter_name(sys.platform))(self._window_id)
         if self._window_id:
             # Let the Qt widget, not libVLC's child window, receive clicks and keys (on X11
@@ -955,11 +1022,4 @@ class Player(QObject):
         self._released = True
         self._open_timer.stop()
         self._position_timer.stop()
-        mp, self._mp = self._mp, None
-        self._gen += 1
-        mp.stop()
-        for event_type in self._handlers:
-            # After detach returns, libVLC no longer calls into this object.
-            self._em.event_detach(event_type)
-        mp.release()
-        self._release_media()
+        self._retire_mp()

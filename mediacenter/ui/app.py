@@ -39,12 +39,14 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mediacenter.db import DatabaseError
+    from mediacenter.lifeline import contain_children
     from mediacenter.private_files import private_umask
     from mediacenter.ui.backup_schedule import BackupSchedule
     from mediacenter.ui.catalog_guard import DamageWatch, prepare_catalog
     from mediacenter.ui.main_window import MainWindow
 
     private_umask()
+    contain_children()
     paths.ensure()
     # Worker threads (artwork, pages, training) hand the GIL back to the UI thread sooner.
     sys.setswitchinterval(0.002)

@@ -334,3 +334,50 @@ def test_release_is_idempotent(qtbot, vlc_backend: VlcBackend, media):
     assert p.audio_tracks() == [] and p.chapters() == []
     with pytest.raises(RuntimeError):
         p.open(str(media["mkv"]))
+
+
+# -- a stop that hangs (a network share that went away) -------------------------------------------
+
+
+def test_a_hanging_stop_never_blocks_the_ui_thread(qtbot, vlc_backend: VlcBackend, media,
+                                                   monkeypatch):
+    """``libvlc_media_player_stop`` waits for the input thread, which a read from a dead share
+    can keep forever. Here every stop is held back until the test lets it go (then libVLC's real
+    stop runs): the window must stay responsive, and another title must play meanwhile."""
+    import threading
+
+    import vlc
+
+    real_stop = vlc.MediaPlayer.stop
+    share_back = threading.Event()
+    stuck: list[str] = []
+
+    def stop_on_a_dead_share(self):
+        stuck.append(threading.current_thread().name)
+        share_back.wait(30)
+        return real_stop(self)
+
+    monkeypatch.setattr(vlc.MediaPlayer, "stop", stop_on_a_dead_share)
+    p = Player(vlc_backend=vlc_backend)
+    try:
+        _open(qtbot, p, media["mkv"])
+        started = time.monotonic()
+        p.stop()
+        assert time.monotonic() - started < 0.5
+        assert p.state() == "stopped"
+        qtbot.waitUntil(lambda: len(stuck) == 1, timeout=T)
+        assert stuck == ["vlc-stop"]  # never the UI thread
+        # The stuck player is left alone; a fresh one plays the next title at once.
+        _open(qtbot, p, media["mkv"], start_ms=1000)
+        qtbot.waitUntil(lambda: p.position_ms() >= 1500, timeout=T)
+        assert any(t.is_alive() for t in p.retiring)
+        started = time.monotonic()
+        p.release()
+        assert time.monotonic() - started < 0.5
+        assert not vlc_backend.release(wait_s=0.2)  # a player still stopping: not freed
+    finally:
+        share_back.set()
+        for t in p.retiring:
+            t.join(T / 1000)
+    assert not any(t.is_alive() for t in p.retiring)
+    assert vlc_backend.instance() is not None  # still usable by the module's other tests
