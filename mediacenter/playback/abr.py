@@ -252,8 +252,14 @@ class QualityController(QObject):
         self._begin(title_id, start_ms)
         session = self._session
         rends = sort_renditions(renditions)
-        probe = self._needs_probe(_link_source(rends))
-        self._start_worker(self._prepare_files, session, rends, probe)
+        # One rendition leaves nothing to choose before playing: a probe read would only
+        # delay the first picture (the link is measured while it plays).
+        if len(rends) > 1 and self._needs_probe(_link_source(rends)):
+            self._start_worker(self._prepare_files, session, rends, True)
+        else:
+            # Nothing to wait for: open now rather than through a worker thread and the
+            # polling timer (up to 20 ms more before libVLC starts).
+            self._on_prepared(session, _Prepared(rends, None, None, None))
 
     def _start_worker(self, target: Callable[..., None], *args: object) -> None:
         t = threading.Thread(target=target, args=args, daemon=True,

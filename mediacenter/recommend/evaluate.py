@@ -14,6 +14,7 @@ the user rated in training are never recommended, ``k`` recommendations per test
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import time
 from collections import defaultdict
@@ -158,6 +159,12 @@ class Fitted:
     history: dict[int, list[HistoryItem]]
     seen: dict[int, np.ndarray]
     fit_seconds: float
+    popularity: np.ndarray  # ratings per index row in the training file
+
+    def with_weights(self, weights: Weights) -> Fitted:
+        """The same fit ranked with other scoring settings (no refit)."""
+        return dataclasses.replace(
+            self, ranker=Ranker(self.index, self.model, self.popularity, weights=weights))
 
 
 def catalog_for(train: Sequence[Rating], movies: Sequence[ItemMeta] | None) -> CatalogIndex:
@@ -200,7 +207,8 @@ def fit_on(train: Sequence[Rating], movies: Sequence[ItemMeta] | None, *,
     ranker = Ranker(index, model, popularity, weights=weights)
     seen = {u: np.array(sorted({h.row for h in hs}), dtype=np.int64)
             for u, hs in history.items()}
-    return Fitted(index, model, ranker, dict(history), seen, time.perf_counter() - t0)
+    return Fitted(index, model, ranker, dict(history), seen, time.perf_counter() - t0,
+                  popularity)
 
 
 def recommend_for(fitted: Fitted, user: int, k: int) -> list[int]:

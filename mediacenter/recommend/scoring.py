@@ -32,7 +32,7 @@ import numpy as np
 from mediacenter.recommend.content import CatalogIndex
 from mediacenter.recommend.model import RecModel
 
-FOLD_ALPHA = 0.1  # weight of "every unseen title is a 0" in fold-in (tuned on MovieLens)
+FOLD_ALPHA = 0.1  # weight of "every unseen title is a 0" in fold-in (Weights.fold_alpha)
 FOLD_LAMBDA = 1.0  # ridge on the folded-in vector
 CF_FULL_CONFIDENCE_USERS = 20  # a model trained on this many users is fully trusted
 
@@ -53,8 +53,9 @@ class Weights:
 
     ``w_cf = cf * conf * n / (n + cf_half)``; ``w_content = content + content_thin *
     content_half / (n + content_half)``; ``w_pop = pop * pop_half / (n + pop_half) +
-    pop_floor``. Tuned on MovieLens: full histories and histories cut to 1-3 titles
-    (benchmarks/recs.py prints both).
+    pop_floor``. ``fold_alpha`` is the weight of "every unseen title is a 0" when the
+    profile is folded in. Chosen by benchmarks/recs_tune.py on MovieLens development splits
+    (full histories and histories cut to 1-3 titles), never on the splits that score them.
     """
 
     cf: float = 1.0
@@ -66,6 +67,7 @@ class Weights:
     pop_half: float = 2.0
     pop_floor: float = 0.1
     quality: float = 0.15  # of the NFO rating prior, within "pop"
+    fold_alpha: float = FOLD_ALPHA
 
     def mix(self, n_positive: int, cf_confidence: float) -> tuple[float, float, float]:
         n = max(0, n_positive)
@@ -217,10 +219,11 @@ class Ranker:
                 c = np.array([max(h.weight, 1e-3) for h in use])
                 c = c / c.max()
                 resid = np.array([h.target for h in use]) - self.b[h_rows]
-                a = (qs.T * c) @ qs + FOLD_ALPHA * self._gram + FOLD_LAMBDA * np.eye(qs.shape[1])
+                alpha = self.weights.fold_alpha
+                a = (qs.T * c) @ qs + alpha * self._gram + FOLD_LAMBDA * np.eye(qs.shape[1])
                 m = np.linalg.inv(a)
                 h_mat = qs * (c * resid)[:, None]
-                p = m @ (h_mat.sum(axis=0) - FOLD_ALPHA * self._qtb)
+                p = m @ (h_mat.sum(axis=0) - alpha * self._qtb)
                 cf = _z(self.b + self.q @ p, self.known)
             else:
                 w_cf = 0.0

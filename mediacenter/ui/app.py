@@ -48,8 +48,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     private_umask()
     contain_children()
     paths.ensure()
-    # Worker threads (artwork, pages, training) hand the GIL back to the UI thread sooner.
-    sys.setswitchinterval(0.002)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("mediacenter")
     app.setApplicationDisplayName("mediacenter")
@@ -91,6 +90,9 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
 
 BACKGROUND_DELAY_MS = 5000
 BACKUP_DELAY_MS = 60_000  # after start-up's own work; the catalog is backed up if it changed
+# Worker threads (artwork, pages, training) and libVLC's event callbacks hand the GIL back to
+# the UI thread sooner (Python's default is 5 ms).
+GIL_SWITCH_INTERVAL_S = 0.002
 
 
 def _prewarm_vlc() -> None:

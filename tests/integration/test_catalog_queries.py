@@ -6,7 +6,7 @@ milliseconds to build.
 
 from __future__ import annotations
 
-import time
+import contextlib
 
 import pytest
 
@@ -120,9 +120,11 @@ def test_availability_follows_online_roots_episodes_and_ignores_extras(db):
     assert not any(r.available for r in list_titles(db))
 
 
-def test_large_catalog_lists_searches_and_reads_quickly(db):
-    """5,000 films and 100 shows (3,000 episodes): each query uses the indexes per title
-    instead of scanning every file (which took tens of seconds). Loose bounds for slow CI."""
+def test_large_catalog_queries_use_the_indexes(db):
+    """5,000 films and 100 shows (3,000 episodes): each query finds a title's files through
+    the indexes instead of scanning every file (which took tens of seconds). Checked on
+    SQLite's own query plans of the statements the calls run, not on a clock (benchmarks/ui.py
+    times the screens on 10,000 titles)."""
     b = _Builder(db)
     with transaction(db):
         nas = b.root("/nas")
@@ -142,29 +144,42 @@ def test_large_catalog_lists_searches_and_reads_quickly(db):
                     b.file(usb if s % 2 else nas, ep)
     assert db.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 8500
 
-    t = time.perf_counter()
-    rows = list_titles(db)
-    elapsed = time.perf_counter() - t
+    with _statements(db) as ran:
+        rows = list_titles(db)
     assert len(rows) == 5100
     assert sum(r.available for r in rows) == 5000 - 1667 + 50
-    assert elapsed < 2.0, f"list_titles took {elapsed:.2f} s"
-
     db.conn.execute("UPDATE roots SET online = 0")  # worst case: every lookup finds nothing
-    t = time.perf_counter()
-    rows = list_titles(db)
-    elapsed = time.perf_counter() - t
+    with _statements(db) as offline:
+        rows = list_titles(db)
     assert not any(r.available for r in rows)
-    assert elapsed < 2.0, f"list_titles (all offline) took {elapsed:.2f} s"
-
-    t = time.perf_counter()
-    hits = search(db, "movie", limit=500)
-    elapsed = time.perf_counter() - t
+    with _statements(db) as searched:
+        hits = search(db, "movie", limit=500)
     assert len(hits) == 500
-    assert elapsed < 1.0, f"search took {elapsed:.2f} s"
-
     shows = [r[0] for r in db.conn.execute("SELECT id FROM titles WHERE kind = 'show'")]
-    t = time.perf_counter()
-    for tid in shows:
-        get_title(db, tid)
-    elapsed = time.perf_counter() - t
-    assert elapsed < 1.0, f"100 get_title took {elapsed:.2f} s"
+    with _statements(db) as read:
+        for tid in shows:
+            assert get_title(db, tid) is not None
+    for statements in (ran, offline, searched, read):
+        assert statements
+        for sql in statements:
+            scans = _full_scans(db, sql)
+            assert not scans, f"{sql[:80]}... scans {scans}"
+
+
+@contextlib.contextmanager
+def _statements(db):
+    """The SELECT statements run meanwhile, with their parameters filled in."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        db.conn.set_trace_callback(None)
+    seen[:] = [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def _full_scans(db, sql: str) -> list[str]:
+    """Tables the plan of ``sql`` reads whole (the FTS index's own search is not one)."""
+    plan = db.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    return [row[-1] for row in plan
+            if row[-1].startswith("SCAN") and "VIRTUAL TABLE" not in row[-1]]

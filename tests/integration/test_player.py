@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from mediacenter.playback.vlc_backend import Player, VlcBackend, instance_args, window_setter_name
 from mediacenter.playback.vlc_env import libvlc_info
@@ -265,10 +266,11 @@ def test_playing_to_the_end_emits_ended(qtbot, player: Player, media):
 def test_missing_file_is_an_error_then_the_player_still_works(qtbot, player: Player, media):
     errors: list[str] = []
     player.error.connect(errors.append)
-    t0 = time.monotonic()
-    with qtbot.waitSignal(player.error, timeout=5000):
-        player.open("/definitely/not/here/movie.mkv")
-    assert time.monotonic() - t0 < 5
+    player.open("/definitely/not/here/movie.mkv")
+    # The player's own check answers at once (no libVLC open, no open timeout): the error is
+    # waiting in the first turn of the event loop.
+    QCoreApplication.processEvents()
+    assert errors, "a missing file was left to libVLC"
     assert player.state() == "error"
     assert "not found" in errors[0].lower() and "movie.mkv" in errors[0]
     # Controls on a failed media are harmless.
@@ -287,10 +289,8 @@ def test_garbage_file_is_an_error_then_the_player_still_works(
 ):
     errors: list[str] = []
     player.error.connect(errors.append)
-    t0 = time.monotonic()
-    with qtbot.waitSignal(player.error, timeout=5000):
+    with qtbot.waitSignal(player.error, timeout=5000):  # a guard against a hang, not a speed
         player.open(str(broken_media[kind]))
-    assert time.monotonic() - t0 < 5
     assert player.state() == "error"
     assert broken_media[kind].name in errors[0]
 

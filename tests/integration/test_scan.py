@@ -817,10 +817,8 @@ def test_bad_input_never_stops_a_scan(tmp_path, clip_factory, broken_media, monk
     denied.deny(root / "Locked")
     db = new_catalog(app_paths().db_path)
     rid = add_root(db, root).id
-    started = time.monotonic()
     with Prober(workers=2, timeout_s=3.0) as p:
         report = scan(db, rid, p)
-    assert time.monotonic() - started < 30
     assert report.status == "done", report.message
     problems = {(p["path"], p["reason"]) for p in report.problems}
     for p in report.problems:
@@ -840,6 +838,8 @@ def test_bad_input_never_stops_a_scan(tmp_path, clip_factory, broken_media, monk
     assert reasons.get("Truncated (2002).mp4", "").startswith("probe-"), sorted(problems)
     assert reasons.get("Random (2003).avi", "").startswith("probe-"), sorted(problems)
     assert "x.mkv" in reasons, f"a FIFO named x.mkv is skipped without a problem: {problems}"
+    # Every bad file got a verdict: none made the scan wait for the probe's deadline.
+    assert "probe-timeout" not in reasons.values(), sorted(problems)
     assert all(not path.startswith(("Loop/back/", "Locked/")) for path, _ in problems)
 
     imported = {r[0] for r in q(db, "SELECT path_display FROM files")}
