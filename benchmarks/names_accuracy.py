@@ -8,9 +8,12 @@ fields):
 
 - ``tuned`` (``names.jsonl``): the parser was developed against it; it is also the unit tests.
   It overstates real accuracy and never counts toward a target.
-- ``holdout`` (``names_holdout.jsonl``) and ``blind`` (``names_blind.jsonl``): labelled
-  before the parser's output on them was looked at. Together they are ``not_tuned``, the set
-  the targets are judged on.
+- ``holdout`` (``names_holdout.jsonl``) and ``blind3`` (``names_blind3.jsonl``): labelled
+  before the parser's output on them was looked at, never tuned on. Together they are
+  ``not_tuned``, the set the targets are judged on.
+- ``blind`` and ``blind2`` (``names_blind.jsonl``, ``names_blind2.jsonl``): labelled blind
+  too, but the misses of their first runs were looked at (their first-run figures are in
+  benchmarks/README.md), so each is reported on its own and no longer counts as not tuned on.
 
 A case is right when every labelled field matches. Titles are compared the way the catalog
 keys them (case, accents and punctuation ignored: "Mr. Robot" == "mr robot"), since that is
@@ -50,8 +53,12 @@ SETS = {
     "tuned": DATA / "names.jsonl",
     "holdout": DATA / "names_holdout.jsonl",
     "blind": DATA / "names_blind.jsonl",
+    "blind2": DATA / "names_blind2.jsonl",
+    "blind3": DATA / "names_blind3.jsonl",
 }
-NOT_TUNED = ("holdout", "blind")
+# "blind" and "blind2" stopped counting once the misses of their first runs were looked at
+# (see README).
+NOT_TUNED = ("holdout", "blind3")
 TARGET_NOT_TUNED = 0.90
 TARGET_NAMES_PER_S = 5000
 
@@ -149,8 +156,10 @@ def _score(
     }
 
 
-def _median_rate(parse: Callable[[str, str | None], object], paths: list, runs: int,
-                 clear: Callable[[], None]) -> float:
+def median_rate(parse: Callable[[str, str | None], object], paths: list, runs: int,
+                clear: Callable[[], None]) -> float:
+    """Names per second of ``parse`` over ``paths`` ((path, root) pairs): one untimed pass,
+    then the median of ``runs`` timed passes, ``clear`` called before each."""
     for path, root in paths:  # untimed: imports, compiled rules
         parse(path, root)
     times = []
@@ -167,7 +176,7 @@ def _clear_ours() -> None:
     naming.clear_caches()
 
 
-def _guessit_parse(path: str, root: str | None) -> object:
+def guessit_parse(path: str, root: str | None) -> object:
     import guessit
 
     return guessit.guessit(path)
@@ -208,13 +217,13 @@ def run(sets: dict[str, list[dict[str, Any]]], runs: int, with_guessit: bool,
         report["not_tuned"] = summary
 
     paths = [(c["path"], c.get("root")) for cases in sets.values() for c in cases]
-    ours_rate = _median_rate(parse_path, paths, runs, _clear_ours)
+    ours_rate = median_rate(parse_path, paths, runs, _clear_ours)
     report["speed"] = {
         "paths": len(paths), "runs": runs, "statistic": "median pass, caches cleared per pass",
         "names_per_s": round(ours_rate),
     }
     if with_guessit:
-        g_rate = _median_rate(_guessit_parse, paths, runs, lambda: None)
+        g_rate = median_rate(guessit_parse, paths, runs, lambda: None)
         report["speed"]["guessit_names_per_s"] = round(g_rate, 1)
         report["speed"]["ratio"] = round(ours_rate / g_rate, 1)
 

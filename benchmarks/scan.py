@@ -16,7 +16,9 @@
   file does). The two alternate, --probe-repeat times each (the first of each unmeasured: both
   then find the clips and their libraries in the page cache); the median of the paired ratios
   is the figure, with the spread of the ratios beside it. Target <= 1.0.
-- names_per_s: the name parser alone on the tree's paths, with guessit's speed beside it.
+- names_per_s: the name parser alone on 300 of the tree's video paths (a realistic library
+  mix), guessit_names_per_s on the same paths under the same protocol (one untimed pass, the
+  median of 3 passes with caches cleared; names_accuracy.py's median_rate).
 
 Usage: benchmarks/scan.py [--files 10000] [--videos DIR] [--json]
 """
@@ -38,11 +40,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from names_accuracy import guessit_parse, median_rate  # noqa: E402
+
 from mediacenter.config import app_paths  # noqa: E402
 from mediacenter.db import open_db  # noqa: E402
+from mediacenter.library import naming  # noqa: E402
 from mediacenter.library.naming import parse_path  # noqa: E402
 from mediacenter.library.roots import add_root  # noqa: E402
 from mediacenter.library.scanner import Scanner  # noqa: E402
+from mediacenter.library.sidecars import VIDEO_EXTENSIONS  # noqa: E402
 
 WORDS = """
 shadow river night last king city dark star iron blue silent lost golden broken winter fire ghost
@@ -259,21 +265,19 @@ def bench_scan(n_files: int, work: Path) -> dict:
     rescan, walk = statistics.median(rescans), statistics.median(walks)
     titles = db.conn.execute("SELECT count(*) FROM titles WHERE removed_at IS NULL").fetchone()[0]
 
-    rels = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()][:5000]
-    t0 = time.perf_counter()
-    for _ in range(3):
-        for r in rels:
-            parse_path(r)
-    names_per_s = 3 * len(rels) / (time.perf_counter() - t0)
+    # The parser on this realistic mix, ours and guessit under names_accuracy.py's protocol
+    # (same paths, one untimed pass, median of 3 cold passes each).
+    videos = sorted(
+        str(p.relative_to(tree)) for p in tree.rglob("*")
+        if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
+    )
+    sample = [(r, None) for r in videos[:: max(1, len(videos) // 300)]]
+    names_per_s = median_rate(parse_path, sample, 3, naming.clear_caches)
     guessit_per_s = None
     try:
-        import guessit
+        import guessit  # noqa: F401
 
-        sample = rels[:150]
-        t0 = time.perf_counter()
-        for r in sample:
-            guessit.guessit(r)
-        guessit_per_s = len(sample) / (time.perf_counter() - t0)
+        guessit_per_s = median_rate(guessit_parse, sample, 3, lambda: None)
     except ImportError:
         pass
     return {

@@ -204,11 +204,11 @@ _X_MORE_RE = re.compile(r"([-+&])?[ ._]*(?:\d{1,4}x|x|e)?(\d{1,3})", re.IGNORECA
 # Words for "season" and "episode" in the languages libraries are commonly named in.
 _SEASON_WORD = (
     r"season|series|saison|staffel|temporada|temp|tem|stagione|s[äa]song|s[æa]son|sesong|"
-    r"seizoen|sezon|kausi|сезон"
+    r"seizoen|sezon|sezona|sezóna|kausi|évad|сезон"
 )
 _EPISODE_WORD = (
-    r"episode|episodio|episódio|épisode|episod|folge|ep|e|cap[ií]tulo|cap|avsnitt|afl|"
-    r"aflevering|odcinek|jakso|серия|эпизод"
+    r"episode|episodio|episódio|épisode|episod|epizoda|folge|ep|e|cap[ií]tulo|cap|avsnitt|"
+    r"afsnit|afl|aflevering|odcinek|jakso|díl|rész|bölüm|серия|эпизод"
 )
 _WORDS_RE = re.compile(
     r"(?<![^\W_])(?:(?:" + _SEASON_WORD + r")[ ._-]*(\d{1,4})|(\d{1,2})[ ._-]*сезон)"
@@ -253,6 +253,8 @@ _COLLECTION_RE = re.compile(
     r"intégrale|integrale|colección|coleccion|sammlung)(?![^\W_])",
     re.IGNORECASE,
 )
+# Scene names write Director's Cut as "DC", in capitals.
+_DC_RE = re.compile(r"(?<= )DC(?= |$)")
 _LIST_NUM_RE = re.compile(r"^\d{1,2}(?:\s*-\s*|\.\s+)")
 # Tags of fansubbed releases after which a bare number is an absolute episode number.
 _FANSUB_TAGS = frozenset({"vostfr", "vosta", "vost", "vosteng", "subita", "subesp", "legendado"})
@@ -440,7 +442,8 @@ _PART_HINT_RE = re.compile(r"(?:cd|dvd|dis[ck]|pt|part)[ ._-]?\d")
 _SEASON_HINT_RE = re.compile(r"(?<![a-z0-9])s\d|\dx\d|" + _SEASON_WORD)
 _MARKER_HINT_RE = re.compile(
     r"s\d{1,4}[ ._-]?e|\dxe?\d|season|series|saison|staffel|tem|stagione|s[äæa]song|s[æa]son|"
-    r"seizoen|sezon|kausi|сезон|серия|cap|avsnitt|afl|odcinek|jakso|"
+    r"seizoen|sezon|kausi|évad|сезон|серия|cap|avsnitt|afsnit|afl|odcinek|jakso|epizod|díl|"
+    r"rész|bölüm|"
     r"\d{4}[-. ]\d\d[-. ]\d\d|\d\d[-. ]\d\d[-. ]\d{4}|ep[ ._-]?\d|pisod|folge|e\d\d"
 )
 # Abbreviations scene names lose their dot on: "Mr.Robot" -> "Mr Robot" -> "Mr. Robot".
@@ -680,6 +683,17 @@ def _first_junk(n: str, low: str, start: int, weak_ok: bool) -> tuple[int, str |
     return len(n), None
 
 
+def _split_compact(text: str) -> tuple[int, int] | None:
+    """(season, episode) of scene TV's compact number ("102", "1015"); None for what reads as
+    something else: a year's shape (19xx, 20xx), a picture height (720), a round hundred."""
+    if not (3 <= len(text) <= 4 and text.isdigit()):
+        return None
+    num = int(text)
+    if not num % 100 or num in _VALID_HEIGHTS or (len(text) == 4 and text[:2] in ("19", "20")):
+        return None
+    return num // 100, num % 100
+
+
 def _number_after_title(
     raw: _Raw, tm: re.Match[str], n: str, low: str, title_end: int, scene: bool
 ) -> None:
@@ -689,8 +703,9 @@ def _number_after_title(
     text = tm.group(1)
     num = int(text)
     nxt = low[title_end:].split(" ", 1)[0] if title_end < len(n) else ""
-    if scene and len(text) >= 3 and num % 100 and text[:2] not in ("19", "20"):
-        raw.season, raw.episodes = num // 100, (num % 100,)
+    split = _split_compact(text) if scene else None
+    if split:
+        raw.season, raw.episodes = split[0], (split[1],)
     elif nxt in _FANSUB_TAGS and len(text) >= 2:
         raw.episodes = (num,)
     else:
@@ -1119,6 +1134,18 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
         part_span = (pm.start(), pm.end())
         break
 
+    if year is not None and year_end < junk_at:
+        between = n[year_end:junk_at].strip()
+        split = _split_compact(between) if scene else None
+        if split:  # "Show.2013.610.720p": the show's year, then season 6 episode 10
+            raw.season, raw.episodes = split[0], (split[1],)
+        elif between.isdigit() and low[junk_at:].split(" ", 1)[0] in _FANSUB_TAGS:
+            raw.episodes = (int(between),)  # "Show 2011 148 VOSTFR"
+    if scene and title_end > 0:
+        dm = _DC_RE.search(n, 1, title_end)
+        if dm:  # "Zodiac.DC.2007": scene's short form of Director's Cut
+            title_end = dm.start()
+            raw.edition = raw.edition or "Director's Cut"
     if title_end == junk_at < len(n):
         title_end = _trim_languages(low, title_end)
     raw.title = _clean(n[:title_end], keep)
@@ -1143,16 +1170,19 @@ def _parse_name(stem: str, is_folder: bool = False) -> _Raw:
             if sm:
                 # SubsPlease style "Show S3 - 04": the season rides on the show's name.
                 raw.show, raw.dash_season = sm.group(1), int(sm.group(2))
+    tm = None
+    if raw.dash_num is None and raw.title[-1:].isdigit():
+        tm = _TRAILING_NUM_RE.search(raw.title)
+        if tm and tm.start() > 0 and year is None and not raw.group:
+            _number_after_title(raw, tm, n, low, title_end, scene)  # "24.504.HDTV" too
     nm = _NUM_STEM_RE.match(raw.title) if raw.title[:1].isdigit() else None
-    if nm and not (len(nm.group(1)) == 4 and year is None and not nm.group(2)):
+    if raw.episodes:
+        pass  # the title left is the show's, whatever it looks like
+    elif nm and not (len(nm.group(1)) == 4 and year is None and not nm.group(2)):
         raw.numeric = int(nm.group(1))
         raw.rest = nm.group(2) or None
-    elif raw.dash_num is None:
-        tm = _TRAILING_NUM_RE.search(raw.title) if raw.title[-1:].isdigit() else None
-        if tm and tm.start() > 0:
-            raw.trailing = int(tm.group(1))
-            if year is None and not raw.group:
-                _number_after_title(raw, tm, n, low, title_end, scene)
+    elif tm and tm.start() > 0:
+        raw.trailing = int(tm.group(1))
     if raw.group and raw.dash_num is None and raw.trailing is not None and year is None:
         # "[Group] Show 05 [1080p]"
         raw.dash_num, raw.dash_strong = raw.trailing, True
@@ -1466,11 +1496,11 @@ def _parse_path(path: str, root: str | None) -> ParsedName:
             show_title, show_year = folder.title, folder.year or show_year
         elif folder is not None and folder.season is not None and not ctx.in_season_dir:
             # Season-pack folder "Show.S01.1080p": its show name is the cleaner one.
-            if _related(show_title, folder.title):
+            if abbrev and not _same(show_title, folder.title):
+                show_title, show_year = folder.title, folder.year or show_year
+            elif _related(show_title, folder.title):
                 show_title = _prefer_cased(show_title, folder.title)
                 show_year = show_year or folder.year
-            elif abbrev:
-                show_title, show_year = folder.title, folder.year or show_year
         elif folder is not None and _same(show_title, folder.title):
             show_title = _prefer_cased(show_title, folder.title)
             show_year = show_year or folder.year
