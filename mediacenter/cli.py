@@ -28,10 +28,12 @@ _open = open_catalog
 
 
 def cmd_library_add(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.library.roots import add_root
+    from mediacenter.library.roots import add_library_folder
+    from mediacenter.profiles_cli import grant_for
 
     db = _open(paths)
-    root = add_root(db, args.path, kind=args.kind, name=args.name)
+    root = add_library_folder(db, grant_for(db, args), args.path, kind=args.kind,
+                              name=args.name)
     print(f"Added library folder {root.id}: {root.path} ({root.kind})")
     if args.scan:
         return _run_scan(db, paths, [root.id], as_json=False, probe=True)
@@ -61,11 +63,12 @@ def cmd_library_list(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_library_remove(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.library.roots import find_root, remove_root
+    from mediacenter.library.roots import find_root, remove_library_folder
+    from mediacenter.profiles_cli import grant_for
 
     db = _open(paths)
     root = find_root(db, args.root)
-    n = remove_root(db, root)
+    n = remove_library_folder(db, grant_for(db, args), root)
     print(f"Removed library folder {root.path} ({n} files forgotten; your files are untouched).")
     return 0
 
@@ -281,8 +284,9 @@ def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
     return 0 if report["ok"] else 1
 
 
-def _make_demo(paths: Paths) -> int:
+def _make_demo(paths: Paths, args: argparse.Namespace) -> int:
     from mediacenter.demo import add_demo_root
+    from mediacenter.profiles_cli import grant_for
 
     tty = sys.stderr.isatty()
 
@@ -291,8 +295,10 @@ def _make_demo(paths: Paths) -> int:
             print(f"\rCreating the demo library: {done}/{total} clips", end="",
                   file=sys.stderr, flush=True)
 
+    db = _open(paths)
+    grant = grant_for(db, args)
     try:
-        root_id = add_demo_root(_open(paths), paths, progress)
+        root_id = add_demo_root(db, paths, grant, progress)
     except RuntimeError as exc:
         raise UserError(str(exc)) from exc
     print(file=sys.stderr)
@@ -300,7 +306,7 @@ def _make_demo(paths: Paths) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, paths: Paths) -> int:
-    root_id = _make_demo(paths)
+    root_id = _make_demo(paths, args)
     print(f"Demo library ready in {paths.demo_dir}")
     if args.no_scan:
         return 0
@@ -345,7 +351,7 @@ def cmd_gui(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.ui.app import run_gui
 
     if getattr(args, "demo", False):
-        _make_demo(paths)
+        _make_demo(paths, args)
     return run_gui(paths)
 
 
@@ -353,6 +359,8 @@ def cmd_gui(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mediacenter.profiles_cli import add_manage_arguments
+
     p = argparse.ArgumentParser(
         prog="mediacenter",
         description="A media center for your own video files. Without a command it opens "
@@ -377,12 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the folder holds (default: mixed, decided per file from names)")
     a.add_argument("--name", help="a label for the folder (default: its name)")
     a.add_argument("--scan", action="store_true", help="import it right away")
+    add_manage_arguments(a)
     a.set_defaults(func=cmd_library_add)
     ls = lsub.add_parser("list", help="list library folders and whether each is reachable")
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.set_defaults(func=cmd_library_list)
     rm = lsub.add_parser("remove", help="forget a library folder (your files are not touched)")
     rm.add_argument("root", help="the folder's id, path or name (see 'library list')")
+    add_manage_arguments(rm)
     rm.set_defaults(func=cmd_library_remove)
 
     s = sub.add_parser(
@@ -439,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
                         ".nfo files, a show with two seasons, home videos) into the app's data "
                         "folder, add it as a library folder and scan it.")
     dm.add_argument("--no-scan", action="store_true", help="only create and add it")
+    add_manage_arguments(dm)
     dm.set_defaults(func=cmd_demo)
 
     b = sub.add_parser(
@@ -460,11 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gui)
     # Packages that add their own subcommands: ``register(subparsers)`` adds parsers whose
     # ``func(args, paths) -> int`` runs the command (raising UserError for a user's mistake).
+    from mediacenter import profiles_cli
     from mediacenter.artwork import cli as artwork_cli
     from mediacenter.playback import quality_cli
     from mediacenter.recommend import cli as recommend_cli
 
-    for module in (artwork_cli, recommend_cli, quality_cli):
+    for module in (artwork_cli, recommend_cli, quality_cli, profiles_cli):
         module.register(sub)
     return p
 

@@ -13,9 +13,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from mediacenter.config import Paths
+
+if TYPE_CHECKING:
+    from mediacenter.db.admin import AdminGrant
 
 DEMO_VERSION = "2"
 
@@ -194,12 +198,18 @@ def ensure_demo_library(
     return root
 
 
-def add_demo_root(db, paths: Paths, progress: Callable[[int, int], None] | None = None) -> int:
-    """Generate the demo library if needed and register it; returns the root's id."""
-    from mediacenter.library.roots import add_root, list_roots
+def add_demo_root(db, paths: Paths, grant: AdminGrant,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Generate the demo library if needed and register it (adding a library folder is
+    managing the household: ``grant`` from :func:`mediacenter.db.admin.unlock`); returns the
+    root's id."""
+    from mediacenter.db.admin import require
+    from mediacenter.library.roots import add_library_folder, list_roots
+
+    require(db, grant)
 
     root = ensure_demo_library(paths, progress)
     for r in list_roots(db):
         if r.path == str(root.resolve()):
             return r.id
-    return add_root(db, root, name="Demo library").id
+    return add_library_folder(db, grant, root, name="Demo library").id

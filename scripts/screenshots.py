@@ -43,6 +43,7 @@ def main() -> int:
 
     from mediacenter.config import app_paths
     from mediacenter.db import open_db
+    from mediacenter.db.admin import unlock
     from mediacenter.db.profiles import create_profile, list_profiles, set_pin
     from mediacenter.demo import add_demo_root
     from mediacenter.library.scanner import Scanner
@@ -51,7 +52,7 @@ def main() -> int:
 
     paths = app_paths().ensure()
     db = open_db(paths.db_path, backup_dir=paths.backup_dir)
-    root_id = add_demo_root(db, paths)
+    root_id = add_demo_root(db, paths, unlock(db, None))  # a fresh catalog: no PIN yet
     Scanner(db).scan_root(root_id)
     if not list_profiles(db):
         create_profile(db, "Alex", color="#e50914")

@@ -125,3 +125,37 @@ def set_upnext_seconds(db: sqlite_utils.Database, seconds: int) -> None:
     if not 0 <= seconds <= MAX_UPNEXT_SECONDS:
         raise ValueError(f"The Up Next countdown must be 0 to {MAX_UPNEXT_SECONDS} seconds")
     set_setting(db, UPNEXT_SECONDS_KEY, str(seconds))
+
+
+# -- per profile ---------------------------------------------------------------------------------
+
+_TRENDS_PREFIX: Final = "profile.household_trends."
+
+
+def shares_household_trends(db: sqlite_utils.Database, profile_id: int) -> bool:
+    """Whether what the profile plays counts in the other profiles' household trends (the
+    default); a profile can opt out, its viewing then stays its own."""
+    return get_setting(db, f"{_TRENDS_PREFIX}{int(profile_id)}") != "0"
+
+
+def set_shares_household_trends(db: sqlite_utils.Database, profile_id: int,
+                                shared: bool) -> None:
+    set_setting(db, f"{_TRENDS_PREFIX}{int(profile_id)}", None if shared else "0")
+
+
+def trend_opt_outs(db: sqlite_utils.Database) -> set[int]:
+    """The profiles whose viewing must not count in household trends."""
+    return {
+        int(key.removeprefix(_TRENDS_PREFIX))
+        for key, value in db.conn.execute(
+            "SELECT key, value FROM app_settings WHERE key LIKE ? ESCAPE '\\'",
+            (_TRENDS_PREFIX.replace("_", "\\_") + "%",))
+        if value == "0" and key.removeprefix(_TRENDS_PREFIX).isdigit()
+    }
+
+
+def forget_profile_settings(db: sqlite_utils.Database, profile_id: int) -> None:
+    """Drop a deleted profile's settings (a later profile may get its id)."""
+    with transaction(db):
+        db.conn.execute("DELETE FROM app_settings WHERE key = ?",
+                        (f"{_TRENDS_PREFIX}{int(profile_id)}",))

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mediacenter.db import transaction
+from mediacenter.db.admin import AdminGrant, require
 
 ROOT_KINDS = ("mixed", "movies", "shows", "home")
 
@@ -124,3 +125,18 @@ def remove_root(db: sqlite_utils.Database, root: Root) -> int:
         db.conn.execute("DELETE FROM roots WHERE id = ?", (root.id,))
         mark_removed_titles(db)
     return int(n[0])
+
+
+def add_library_folder(
+    db: sqlite_utils.Database, grant: AdminGrant, path: str | os.PathLike[str],
+    kind: str = "mixed", name: str | None = None,
+) -> Root:
+    """:func:`add_root` for someone allowed to manage the household (the GUI, the CLI)."""
+    require(db, grant)
+    return add_root(db, path, kind, name)
+
+
+def remove_library_folder(db: sqlite_utils.Database, grant: AdminGrant, root: Root) -> int:
+    """:func:`remove_root` for someone allowed to manage the household (the GUI, the CLI)."""
+    require(db, grant)
+    return remove_root(db, root)

@@ -182,6 +182,7 @@ class HomeView(QWidget):
         self.db = db
         self.loader = loader
         self.page: Page | None = None
+        self.can_manage = True  # False for a kids profile: no "Add folder" on an empty library
         self.rows: list[RowWidget] = []
         self.hero = HeroBanner(db, loader)
         self.hero.play.connect(self.play_requested)
@@ -266,6 +267,9 @@ class HomeView(QWidget):
         self.empty_panel.setVisible(not self.rows)
         if not self.rows:
             self.empty.setText(empty_text or "Nothing to show yet.")
+            if not self.can_manage and "Add folder" in self.empty.text():
+                self.empty.setText("Your library is empty.\n\nAsk a grown-up to add the folder "
+                                   "where your movies, shows or home videos live.")
             self.empty_button.setVisible("Add folder" in self.empty.text())
             self.demo_button.setVisible(self.empty_button.isVisible())
         if keep is not None and not self.focus_tile(*keep):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from mediacenter import offload
 from mediacenter.config import Paths
 from mediacenter.db import open_db
+from mediacenter.db.admin import ensure_first_profile
 from mediacenter.db.app_settings import autoplay_next, resume_mode, upnext_seconds
 from mediacenter.db.catalog import (
     PlayableFile,
@@ -43,13 +44,14 @@ from mediacenter.db.catalog import (
     version_parts,
 )
 from mediacenter.db.content_rating import visible_title_ids
-from mediacenter.db.profiles import create_profile, first_profile_id, get_profile, list_profiles
+from mediacenter.db.profiles import get_profile, list_profiles
 from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.library.roots import list_roots
 from mediacenter.offload import build_home_page
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.background import BackgroundWorkMixin
 from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel
@@ -160,6 +162,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         QVBoxLayout(self.settings_page).setContentsMargins(0, 0, 0, 0)
         self._scan_state: tuple[bool, str, int, int] | None = None
         self.profiles_view = ProfilesView(self.db)
+        #: a grown-up's permission to manage profiles and folders, for the profile watching
+        self.admin_gate = AdminGate(self.db, self)
         self.pages = QStackedWidget()
         for page in (self.catalog_page, self.player_view, self.home, self.details_view,
                      self.search_view, self.settings_page, self.profiles_view):
@@ -231,8 +235,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         until somebody chooses."""
         if self.profile_id is not None and get_profile(self.db, self.profile_id) is not None:
             return self.profile_id
-        first = first_profile_id(self.db)
-        pid = first if first is not None else create_profile(self.db, "Me").id
+        pid = ensure_first_profile(self.db)
         self.profile_id = pid
         return pid
 
@@ -366,7 +369,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
 
     def _ensure_settings(self) -> QWidget:
         if self.settings_view is None:
-            sv = self.settings_view = SettingsView(self.db, self.paths)
+            sv = self.settings_view = SettingsView(self.db, self.paths, gate=self.admin_gate)
             self.settings_page.layout().addWidget(sv)
             for name, slot in (("add_folder_requested", self.add_folder),
                                ("remove_folder_requested", self._remove_folder),
@@ -404,6 +407,10 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             return
         self.profile_id = profile_id
         self.private = bool(private)
+        self.admin_gate.set_actor(profile_id)
+        self.admin_gate.forget()
+        self.home.can_manage = self.admin_gate.allowed()
+        self.add_button.setVisible(self.home.can_manage)
         self.allowed = visible_title_ids(self.db, profile)
         self.artwork.set_profile(None if private else profile_id)
         self.nav.set_profile(profile.name, profile.color, self.private)
@@ -424,6 +431,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         elif self.profile_id is not None:
             p = get_profile(self.db, self.profile_id)
             self.nav.set_profile(p.name, p.color, self.private)
+            self.home.can_manage = self.admin_gate.allowed()
             self.allowed = visible_title_ids(self.db, p)
             self._mark_home_dirty()
 

@@ -10,6 +10,7 @@ PIN before editing, and uses a pad to choose a new one); :class:`PinDialog` is t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import sqlite_utils
 from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.db.admin import AdminGrant, NotAllowedError, access, unlocker
 from mediacenter.db.profiles import (
     PIN_LENGTH,
     PinThrottle,
@@ -135,9 +137,12 @@ class PinPad(QWidget):
 
     ``mode="check"`` unlocks ``profile_id``: emits ``unlocked`` for the right PIN, shakes and
     says "Wrong PIN" otherwise, and after :attr:`PinThrottle.max_failures` wrong tries refuses
-    input for the lock-out, counting down. ``mode="new"`` asks for a PIN twice and emits
-    ``pin_chosen`` with it when both match. Digits come from the keyboard (top row or keypad)
-    or the on-screen keys; Backspace removes one. Esc is left to the dialog holding the pad.
+    input for the lock-out, counting down. ``mode="admin"`` asks the PIN that lets
+    ``profile_id`` (None: nobody chosen yet) manage the household
+    (:func:`mediacenter.db.admin.unlocker`) and keeps the grant in :attr:`grant`.
+    ``mode="new"`` asks for a PIN twice and emits ``pin_chosen`` with it when both match.
+    Digits come from the keyboard (top row or keypad) or the on-screen keys; Backspace removes
+    one. Esc is left to the dialog holding the pad.
     """
 
     unlocked = Signal()
@@ -154,12 +159,23 @@ class PinPad(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        if mode not in ("check", "new"):
+        if mode not in ("check", "new", "admin"):
             raise ValueError(f"unknown PIN pad mode {mode!r}")
         if mode == "check" and (db is None or profile_id is None):
             raise ValueError("checking a PIN needs the catalog and the profile")
+        if mode == "admin" and db is None:
+            raise ValueError("checking a PIN needs the catalog")
         self.setObjectName("pinPad")
         self.db, self.profile_id, self.mode = db, profile_id, mode
+        self.grant: AdminGrant | None = None
+        self._throttle_key = profile_id
+        if mode == "admin":
+            assert db is not None
+            rule = access(db, profile_id)
+            self._throttle_key = rule.throttle_key
+            title = title or rule.reason
+            if not rule.own_pin:
+                profile_id = None  # any grown-up's PIN: no one's avatar
         self.throttle = throttle or shared_throttle(db)
         self.digits = ""
         self._first: str | None = None  # "new" mode: the PIN typed the first time
@@ -225,6 +241,8 @@ class PinPad(QWidget):
     def _default_title(self, name: str | None) -> str:
         if self.mode == "new":
             return "Choose a 4-digit PIN"
+        if self.mode == "admin":
+            return "Enter a grown-up's PIN"
         return f"Enter the PIN for {name}" if name else "Enter the PIN"
 
     def focus_keypad(self) -> None:
@@ -248,9 +266,9 @@ class PinPad(QWidget):
 
     def locked_seconds(self) -> int:
         """Whole seconds left of a lock-out (check mode), 0 when PINs can be tried."""
-        if self.mode != "check" or self.profile_id is None:
+        if self.mode == "new" or self._throttle_key is None:
             return 0
-        return math.ceil(self.throttle.seconds_left(self.profile_id))
+        return math.ceil(self.throttle.seconds_left(self._throttle_key))
 
     def _press(self, key: str) -> None:
         if self.checking:
@@ -277,11 +295,19 @@ class PinPad(QWidget):
         if self.mode == "new":
             self._complete_new(pin)
             return
-        assert self.db is not None and self.profile_id is not None
+        assert self.db is not None
+        check: Callable[[str], object]
         try:
-            check = pin_checker(self.db, self.profile_id)
+            if self.mode == "admin":
+                check = unlocker(self.db, self.profile_id)
+            else:
+                assert self.profile_id is not None
+                check = pin_checker(self.db, self.profile_id)
         except ProfileNotFoundError:
             self._wrong("This profile no longer exists.")
+            return
+        except NotAllowedError as exc:
+            self._wrong(str(exc))
             return
         # scrypt takes about 0.1 s: off the UI thread, so the screen never stalls on it.
         self.checking = True
@@ -296,14 +322,17 @@ class PinPad(QWidget):
 
     def _checked(self, ok: object) -> None:
         self.checking = False
-        assert self.profile_id is not None
+        if isinstance(ok, AdminGrant):
+            self.grant, ok = ok, True
         if ok is True:
-            self.throttle.record_success(self.profile_id)
+            if self._throttle_key is not None:
+                self.throttle.record_success(self._throttle_key)
             self.message.setText(" ")
             self.dots.set_state(0)
             self.unlocked.emit()
             return
-        lockout = self.throttle.record_failure(self.profile_id)
+        lockout = (self.throttle.record_failure(self._throttle_key)
+                   if self._throttle_key is not None else 0.0)
         self._wrong("Wrong PIN. Try again." if not lockout else "")
         if lockout:
             self._tick()
@@ -362,18 +391,20 @@ class PinPad(QWidget):
 class PinDialog(QDialog):
     """"Enter the PIN for Sam": a :class:`PinPad` in a dialog; accepted when unlocked.
 
-    Open it with :meth:`open`; Esc cancels (rejected).
+    ``mode="admin"`` asks the PIN to manage the household instead (the grant is then
+    ``dialog.pad.grant``). Open it with :meth:`open`; Esc cancels (rejected).
     """
 
     def __init__(
-        self, db: sqlite_utils.Database, profile_id: int, *,
+        self, db: sqlite_utils.Database, profile_id: int | None, *,
         throttle: PinThrottle | None = None, parent: QWidget | None = None,
+        mode: str = "check",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("pinDialog")
-        self.setWindowTitle("Profile lock")
+        self.setWindowTitle("Profile lock" if mode == "check" else "Grown-ups only")
         self.setModal(True)
-        self.pad = PinPad(db, profile_id, throttle=throttle)
+        self.pad = PinPad(db, profile_id, throttle=throttle, mode=mode)
         self.pad.unlocked.connect(self.accept)
         hint = QLabel("Type the digits, or use the arrows and OK. Esc to go back.")
         hint.setObjectName("pinHint")

@@ -1,9 +1,10 @@
 """Adding and editing a profile: name, colour, avatar, kids limit, PIN, languages, delete.
 
 Everything is one dialog with pages, so a remote never has to juggle stacked modal windows:
-the PIN check (editing a locked profile asks for its PIN first), the form, and the "choose a new
-PIN" pad. Changes are saved together with :func:`mediacenter.db.profiles.edit_profile` (all or
-nothing), and every ``ValueError`` from the catalog is shown under the form as written there.
+the grown-up's PIN (managing profiles needs one where the household has one:
+:mod:`mediacenter.db.admin`), the form, and the "choose a new PIN" pad. Changes are saved
+together with :func:`mediacenter.db.admin.edit_profile` (all or nothing), and every
+``ValueError`` from the catalog is shown under the form as written there.
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.db import admin
+from mediacenter.db.admin import AdminGrant, NotAllowedError
 from mediacenter.db.profiles import (
     MAX_NAME_LENGTH,
     LastProfileError,
     PinThrottle,
     ProfileNotFoundError,
     count_profiles,
-    create_profile,
-    delete_profile_keeping_one,
-    edit_profile,
     get_profile,
 )
 from mediacenter.ui.arrow_nav import ArrowNavigator
@@ -150,13 +150,17 @@ def select_data(combo: QComboBox, value: str | None) -> None:
 class ProfileDialog(QDialog):
     """Add (``profile_id=None``) or edit a profile. Open with :meth:`open`, never ``exec``.
 
-    Emits ``saved(profile_id)`` after a successful save (then accepts) and ``deleted(id)``
-    after a confirmed delete (then accepts). Esc goes back from the new-PIN page, otherwise
-    cancels.
+    ``grant`` is the permission to manage (:func:`mediacenter.db.admin.unlock`); without a
+    valid one the dialog first asks the PIN that lets ``actor_id`` (the profile watching, None
+    on the "Who's watching?" screen) manage, and emits ``granted`` with what it unlocked.
+    Raises NotAllowedError for a kids profile. Emits ``saved(profile_id)`` after a successful
+    save (then accepts) and ``deleted(id)`` after a confirmed delete (then accepts). Esc goes
+    back from the new-PIN page, otherwise cancels.
     """
 
     saved = Signal(int)
     deleted = Signal(int)
+    granted = Signal(object)  # the AdminGrant unlocked on the PIN page
 
     def __init__(
         self,
@@ -165,7 +169,8 @@ class ProfileDialog(QDialog):
         parent: QWidget | None = None,
         *,
         throttle: PinThrottle | None = None,
-        unlocked: bool = False,
+        grant: AdminGrant | None = None,
+        actor_id: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("profileDialog")
@@ -184,14 +189,18 @@ class ProfileDialog(QDialog):
         self.form_page = self._build_form()
         self.pages.addWidget(self.form_page)
         self.unlock_pad: PinPad | None = None
-        if self.profile is not None and self.profile.has_pin and not unlocked:
-            self.unlock_pad = PinPad(
-                db, self.profile.id, throttle=throttle,
-                title=f"Enter the PIN for {self.profile.name} to change this profile",
-            )
-            self.unlock_pad.unlocked.connect(self._show_form)
-            self.pages.addWidget(self.unlock_pad)
-            self.pages.setCurrentWidget(self.unlock_pad)
+        self.grant = self._usable(grant)
+        if self.grant is None:
+            rule = admin.access(db, actor_id)
+            if not rule.allowed:
+                raise NotAllowedError(rule.reason)
+            if rule.pin_needed:
+                self.unlock_pad = PinPad(db, actor_id, mode="admin", throttle=throttle)
+                self.unlock_pad.unlocked.connect(self._unlocked)
+                self.pages.addWidget(self.unlock_pad)
+                self.pages.setCurrentWidget(self.unlock_pad)
+            else:
+                self.grant = admin.unlock(db, actor_id)
         self.new_pin_pad = PinPad(None, None, mode="new")
         self.new_pin_pad.pin_chosen.connect(self._pin_chosen)
         self.pages.addWidget(self.new_pin_pad)
@@ -430,6 +439,19 @@ class ProfileDialog(QDialog):
         elif self.pages.currentWidget() is self.form_page:
             self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def _usable(self, grant: AdminGrant | None) -> AdminGrant | None:
+        try:
+            admin.require(self.db, grant)
+        except NotAllowedError:
+            return None
+        return grant
+
+    def _unlocked(self) -> None:
+        assert self.unlock_pad is not None
+        self.grant = self.unlock_pad.grant
+        self.granted.emit(self.grant)
+        self._show_form()
+
     def _show_form(self) -> None:
         self.pages.setCurrentWidget(self.form_page)
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -477,17 +499,19 @@ class ProfileDialog(QDialog):
             return
         values = self.values()
         try:
+            if self.grant is None:
+                raise NotAllowedError("Enter a grown-up's PIN first")
             if self.profile is None:
-                profile = create_profile(self.db, self.name_edit.text(),
-                                         pin=self._new_pin if self._pin_change == "set" else None,
-                                         **values)  # type: ignore[arg-type]
+                profile = admin.create_profile(
+                    self.db, self.grant, self.name_edit.text(),
+                    pin=self._new_pin if self._pin_change == "set" else None, **values)
             else:
                 if self._pin_change == "set":
                     values["pin"] = self._new_pin
                 elif self._pin_change == "remove":
                     values["pin"] = None
-                profile = edit_profile(self.db, self.profile.id, name=self.name_edit.text(),
-                                       **values)  # type: ignore[arg-type]
+                profile = admin.edit_profile(self.db, self.grant, self.profile.id,
+                                             name=self.name_edit.text(), **values)
         except ValueError as exc:
             self.show_error(str(exc))
             self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -517,8 +541,10 @@ class ProfileDialog(QDialog):
     def _delete(self) -> None:
         assert self.profile is not None
         try:
-            delete_profile_keeping_one(self.db, self.profile.id)
-        except LastProfileError as exc:
+            if self.grant is None:
+                raise NotAllowedError("Enter a grown-up's PIN first")
+            admin.delete_profile(self.db, self.grant, self.profile.id)
+        except (LastProfileError, NotAllowedError) as exc:
             self.show_error(str(exc))
             return
         except ProfileNotFoundError:

@@ -30,6 +30,7 @@ from mediacenter.db.profiles import (
     get_profile,
     list_profiles,
 )
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import (
     FOCUS_RING,
@@ -183,6 +184,8 @@ class ProfilesView(QWidget):
         self.setObjectName("profilesView")
         self.db = db
         self.throttle = throttle or shared_throttle(db)
+        # Nobody is chosen here: managing asks a grown-up's PIN where the household has one.
+        self.gate = AdminGate(db, self, throttle=self.throttle)
         self.edit_mode = False
         self.tiles: list[ProfileTile] = []
         self.pin_dialog: PinDialog | None = None
@@ -304,6 +307,8 @@ class ProfilesView(QWidget):
 
     def toggle_edit_mode(self) -> None:
         self.edit_mode = not self.edit_mode
+        if not self.edit_mode:
+            self.gate.forget()  # "Done": the next person to manage is asked again
         for t in self.tiles:
             t.set_edit_mode(self.edit_mode and t.profile is not None)
         self._update_texts()
@@ -333,6 +338,7 @@ class ProfilesView(QWidget):
         dialog.open()
 
     def _chosen(self, profile_id: int) -> None:
+        self.gate.forget()
         private = self.private_toggle.isChecked()
         if not private:
             set_last_profile_id(self.db, profile_id)
@@ -342,11 +348,13 @@ class ProfilesView(QWidget):
     def open_profile_dialog(self, profile_id: int | None) -> ProfileDialog | None:
         """Open the add (``None``) or edit dialog; the tiles follow what it saved."""
         try:
-            dialog = ProfileDialog(self.db, profile_id, self, throttle=self.throttle)
+            dialog = ProfileDialog(self.db, profile_id, self, throttle=self.throttle,
+                                   grant=self.gate.current(), actor_id=None)
         except ProfileNotFoundError:  # deleted from another window meanwhile
             self.reload()
             self.focus_default()
             return None
+        dialog.granted.connect(self.gate.remember)
         dialog.saved.connect(self._after_save)
         dialog.deleted.connect(lambda _id: self._after_delete())
         dialog.finished.connect(lambda _=0: self._dialog_closed(dialog, profile_id))

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 
 from mediacenter.config import Paths, Settings
 from mediacenter.db import open_db
+from mediacenter.db.admin import AdminGrant, NotAllowedError
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import get_profile
-from mediacenter.library.roots import RootError, add_root, list_roots
+from mediacenter.library.roots import RootError, add_library_folder, list_roots
 from mediacenter.tasks import Task, TaskContext
 from mediacenter.ui.controls import ConfirmDialog
 
@@ -79,14 +80,27 @@ class LibraryFoldersMixin:
             self.start_scan(fresh)
 
     def _on_add_folder(self) -> None:
+        # A grown-up's PIN (where the household has one) before the folder picker.
+        self.admin_gate.run(self, lambda _grant: self._pick_folder())
+
+    def _pick_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
         if path:
             self.add_folder(path)
 
     def add_folder(self, path: str) -> bool:
+        """Add and scan a library folder; False when refused or not added (after the PIN
+        dialog, when one is needed, it is added then)."""
+        grant = self.admin_gate.current()
+        if grant is None:
+            self.admin_gate.run(self, lambda g: self._add_folder(g, path))
+            return False
+        return self._add_folder(grant, path)
+
+    def _add_folder(self, grant: AdminGrant, path: str) -> bool:
         try:
-            root = add_root(self.db, path)
-        except RootError as exc:
+            root = add_library_folder(self.db, grant, path)
+        except (RootError, NotAllowedError) as exc:
             QMessageBox.warning(self, "Cannot add folder", str(exc))
             return False
         self.start_scan([root.id])
@@ -238,9 +252,17 @@ class LibraryFoldersMixin:
         self.watcher.start()
 
     def make_demo(self) -> Task | None:
-        """Generate the demo library on a worker (ffmpeg), then import it."""
+        """Generate the demo library on a worker (ffmpeg), then import it (adding a library
+        folder: after a grown-up's PIN where the household has one)."""
         if "demo" in self._bg:
             return None
+        grant = self.admin_gate.current()
+        if grant is None:
+            self.admin_gate.run(self, self._make_demo)
+            return None
+        return self._make_demo(grant)
+
+    def _make_demo(self, grant: AdminGrant) -> Task | None:
         paths = self.paths
 
         def job(ctx: TaskContext) -> int:
@@ -248,7 +270,7 @@ class LibraryFoldersMixin:
 
             db = open_db(paths.db_path, migrate_schema=False)
             try:
-                return add_demo_root(db, paths, lambda d, t: ctx.progress((d, t)))
+                return add_demo_root(db, paths, grant, lambda d, t: ctx.progress((d, t)))
             finally:
                 db.conn.close()
 
@@ -274,11 +296,14 @@ class LibraryFoldersMixin:
         QMessageBox.warning(self, "The demo library could not be made", message)
 
     def _remove_folder(self, root_id: int) -> None:
-        from mediacenter.library.roots import get_root, remove_root
+        self.admin_gate.run(self, lambda g: self._remove_folder_as(g, root_id))
+
+    def _remove_folder_as(self, grant: AdminGrant, root_id: int) -> None:
+        from mediacenter.library.roots import get_root, remove_library_folder
 
         try:
-            remove_root(self.db, get_root(self.db, root_id))
-        except (RootError, KeyError) as exc:
+            remove_library_folder(self.db, grant, get_root(self.db, root_id))
+        except (RootError, KeyError, NotAllowedError) as exc:
             QMessageBox.warning(self, "Cannot remove folder", str(exc))
             return
         self.start_watching()

@@ -1,5 +1,6 @@
 """Settings ▸ About: versions, where the catalog is, the privacy promise, and the current
-profile's own data (export as JSON, erase the watch history)."""
+profile's own data (export as JSON; erase the watch history, which needs a grown-up; whether
+its viewing counts in household trends)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QVB
 
 from mediacenter import __version__
 from mediacenter.config import Paths
+from mediacenter.db import admin
+from mediacenter.db.admin import AdminGrant, NotAllowedError
+from mediacenter.db.app_settings import set_shares_household_trends, shares_household_trends
 from mediacenter.db.backups import list_backups
-from mediacenter.db.profile_data import erase_history, history_counts, write_profile_export
+from mediacenter.db.profile_data import history_counts, write_profile_export
 from mediacenter.db.profiles import ProfileNotFoundError, get_profile
 from mediacenter.humanize import format_size, plural, relative_time
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
-from mediacenter.ui.controls import ConfirmDialog
+from mediacenter.ui.controls import ConfirmDialog, ToggleSwitch
 from mediacenter.ui.settings_library import button, group_title
 
 PRIVACY_LINE = "Everything stays on this computer: no account, no network."
@@ -47,11 +52,12 @@ class AboutSection(QWidget):
     history_erased = Signal(int)  # profile id: the shell refreshes Continue watching
 
     def __init__(self, db: sqlite_utils.Database, paths: Paths,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, gate: AdminGate | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sectionPage")
         self.db = db
         self.paths = paths
+        self.gate = gate or AdminGate(db, self)
         self.profile_id: int | None = None
         self.confirm: ConfirmDialog | None = None
         self._vlc_text: str | None = None
@@ -89,6 +95,11 @@ class AboutSection(QWidget):
         self.erase_button = button("Erase my history…")
         self.export_button.clicked.connect(self.pick_export_file)
         self.erase_button.clicked.connect(self._ask_erase)
+        self.trends_toggle = ToggleSwitch(
+            "Count what I watch in household trends",
+            "The others' Trending row never names who watched; off keeps your viewing out of it")
+        self.trends_toggle.setObjectName("formToggle")
+        self.trends_toggle.toggled.connect(self._save_trends)
         actions = QHBoxLayout()
         actions.setSpacing(12)
         actions.addWidget(self.export_button)
@@ -112,10 +123,12 @@ class AboutSection(QWidget):
         lay.addWidget(self.data_title)
         lay.addWidget(self.data_note)
         lay.addLayout(actions)
+        lay.addWidget(self.trends_toggle)
         lay.addWidget(self.status)
         lay.addStretch(1)
 
-        self.nav = ArrowNavigator(self, [[self.export_button, self.erase_button]])
+        self.nav = ArrowNavigator(self, [[self.export_button, self.erase_button],
+                                         [self.trends_toggle]])
 
     def set_profile(self, profile_id: int | None) -> None:
         self.profile_id = profile_id
@@ -146,17 +159,29 @@ class AboutSection(QWidget):
         profile = get_profile(self.db, self.profile_id) if self.profile_id else None
         self.export_button.setEnabled(profile is not None)
         self.erase_button.setEnabled(profile is not None)
+        can_manage = self.gate.allowed()
+        self.erase_button.setVisible(can_manage)  # never offered to a kids profile
+        self.trends_toggle.setEnabled(profile is not None)
+        self.trends_toggle.blockSignals(True)
+        self.trends_toggle.setChecked(profile is None or shares_household_trends(self.db,
+                                                                                 profile.id))
+        self.trends_toggle.blockSignals(False)
         if profile is None:
             self.data_title.setText("Your data")
             self.data_note.setText("Choose a profile to export or erase its data.")
             return
         counts = history_counts(self.db, profile.id)
         self.data_title.setText(f"{profile.name}'s data")
-        self.data_note.setText(
-            f"Take a copy of everything {profile.name} watched and rated as a JSON file, or "
-            f"erase {profile.name}'s watch history ({plural(counts['watch_sessions'], 'viewing')}"
-            f", {plural(counts['watch_state'], 'title')} in progress or watched)."
-        )
+        history = (f"{plural(counts['watch_sessions'], 'viewing')}, "
+                   f"{plural(counts['watch_state'], 'title')} in progress or watched")
+        if can_manage:
+            self.data_note.setText(
+                f"Take a copy of everything {profile.name} watched and rated as a JSON file, "
+                f"or erase {profile.name}'s watch history ({history}).")
+        else:
+            self.data_note.setText(
+                f"Take a copy of everything {profile.name} watched and rated as a JSON file "
+                f"({history}). A grown-up can erase it.")
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -204,7 +229,9 @@ class AboutSection(QWidget):
         profile = get_profile(self.db, self.profile_id) if self.profile_id else None
         if profile is None:
             return
-        name = profile.name
+        self.gate.run(self, lambda grant: self._confirm_erase(profile.id, profile.name, grant))
+
+    def _confirm_erase(self, profile_id: int, name: str, grant: AdminGrant) -> None:
         self.confirm = ConfirmDialog(
             f"Erase {name}'s watch history?",
             f"Continue watching, resume points and the record of everything {name} watched "
@@ -212,13 +239,17 @@ class AboutSection(QWidget):
             "This cannot be undone.",
             "Erase history", parent=self,
         )
-        self.confirm.accepted.connect(lambda pid=profile.id: self.erase(pid))
+        self.confirm.accepted.connect(lambda: self.erase(profile_id, grant))
         self.confirm.open()
 
-    def erase(self, profile_id: int) -> None:
+    def _save_trends(self, shared: bool) -> None:
+        if self.profile_id is not None:
+            set_shares_household_trends(self.db, self.profile_id, shared)
+
+    def erase(self, profile_id: int, grant: AdminGrant) -> None:
         try:
-            removed = erase_history(self.db, profile_id)
-        except ProfileNotFoundError as exc:
+            removed = admin.erase_history(self.db, grant, profile_id)
+        except (ProfileNotFoundError, NotAllowedError) as exc:
             self.show_status(str(exc), error=True)
             return
         self.reload()

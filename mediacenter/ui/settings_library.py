@@ -40,6 +40,7 @@ from mediacenter.db.scan_problems import ScanProblem, count_problems, list_probl
 from mediacenter.humanize import plural, relative_time
 from mediacenter.library.roots import Root, list_roots
 from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.list_delegates import TableRowDelegate
@@ -254,10 +255,12 @@ class LibrarySection(QWidget):
     rescan_requested = Signal(object)  # list of root ids, or None for all
     cancel_scan_requested = Signal()
 
-    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None, *,
+                 gate: AdminGate | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sectionPage")
         self.db = db
+        self.gate = gate or AdminGate(db, self)
         self.tasks = TaskRunner(self, max_threads=1)
         self._reach_task: Task | None = None
         self.confirm: ConfirmDialog | None = None
@@ -411,8 +414,17 @@ class LibrarySection(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
 
+    def set_can_manage(self, allowed: bool) -> None:
+        """A kids profile sees the folders and may rescan, but never adds or removes one."""
+        self.add_button.setVisible(allowed)
+        self.remove_button.setVisible(allowed)
+
     def pick_folder(self) -> None:
-        """Ask for a folder with the system's folder picker; the shell adds and scans it."""
+        """A grown-up's PIN where needed, then the system's folder picker; the shell adds and
+        scans the folder."""
+        self.gate.run(self, lambda _grant: self._pick_folder())
+
+    def _pick_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(
             self, "Choose a folder with videos", str(Path.home()),
             QFileDialog.Option.ShowDirsOnly,
@@ -428,8 +440,10 @@ class LibrarySection(QWidget):
     def _ask_remove(self) -> None:
         rid = self.selected_root_id()
         root = next((r for r in self.roots_model.roots if r.id == rid), None)
-        if root is None:
-            return
+        if root is not None:
+            self.gate.run(self, lambda _grant: self._confirm_remove(root))
+
+    def _confirm_remove(self, root: Root) -> None:
         name = root.name or root.path
         self.confirm = ConfirmDialog(
             f"Remove “{name}” from the library?",

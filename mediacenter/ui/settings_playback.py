@@ -1,8 +1,8 @@
 """Settings ▸ Playback: the current profile's languages and the app-wide playback choices.
 
 Changes are saved the moment they are made (no Save button to forget): languages on the profile
-(:func:`~mediacenter.db.profiles.update_profile`), the rest in ``app_settings``
-(:mod:`mediacenter.db.app_settings`), where the player reads them.
+(:func:`~mediacenter.db.admin.set_languages`: the profile's own, no grown-up needed), the rest
+in ``app_settings`` (:mod:`mediacenter.db.app_settings`), where the player reads them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from mediacenter.db import app_settings
-from mediacenter.db.profiles import get_profile, update_profile
+from mediacenter.db.admin import set_languages
+from mediacenter.db.profiles import get_profile
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.choices import RESUME_CHOICES, UPNEXT_CHOICES
 from mediacenter.ui.controls import ChevronCombo, ToggleSwitch
@@ -149,11 +150,9 @@ class PlaybackSection(QWidget):
         if self._loading or self.profile_id is None:
             return
         try:
-            update_profile(
-                self.db, self.profile_id,
-                audio_language=self.audio_combo.currentData() or None,
-                subtitle_language=self.subtitle_combo.currentData() or None,
-            )
+            set_languages(self.db, self.profile_id,
+                          audio=self.audio_combo.currentData() or None,
+                          subtitles=self.subtitle_combo.currentData() or None)
         except ValueError as exc:  # deleted meanwhile, or an odd stored code
             self._show_error(str(exc))
             return

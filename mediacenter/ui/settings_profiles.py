@@ -1,8 +1,9 @@
 """Settings ▸ Profiles: everyone in the household, with add, edit and delete.
 
-Add and edit reuse :class:`~mediacenter.ui.profile_dialog.ProfileDialog` (which asks for a
-locked profile's PIN first). The profile watching now cannot be deleted from here: the shell
-would be left showing a profile that no longer exists.
+Add and edit reuse :class:`~mediacenter.ui.profile_dialog.ProfileDialog`. Every change needs a
+grown-up's permission (:class:`~mediacenter.ui.admin_gate.AdminGate`: the PIN where the
+household has one); a kids profile is never shown this section. The profile watching now
+cannot be deleted from here: the shell would be left showing a profile that no longer exists.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.db import admin
+from mediacenter.db.admin import AdminGrant, NotAllowedError
 from mediacenter.db.profiles import (
     LastProfileError,
+    Profile,
     ProfileNotFoundError,
     count_profiles,
-    delete_profile_keeping_one,
     get_profile,
     list_profiles,
 )
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import avatar_color, avatar_glyph, avatar_pixmap
 from mediacenter.ui.choices import language_name
@@ -57,10 +61,13 @@ class ProfilesSection(QWidget):
 
     profiles_changed = Signal()
 
-    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None, *,
+                 gate: AdminGate | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sectionPage")
         self.db = db
+        self.gate = gate or AdminGate(db, self)
+        self.gate.denied.connect(self.show_status)
         self.current_profile_id: int | None = None
         self.dialog: ProfileDialog | None = None
         self.confirm: ConfirmDialog | None = None
@@ -160,10 +167,15 @@ class ProfilesSection(QWidget):
 
     def open_dialog(self, profile_id: int | None) -> ProfileDialog | None:
         try:
-            dialog = ProfileDialog(self.db, profile_id, self, throttle=shared_throttle(self.db))
+            dialog = ProfileDialog(self.db, profile_id, self, throttle=shared_throttle(self.db),
+                                   grant=self.gate.current(), actor_id=self.gate.actor_id)
         except ProfileNotFoundError:
             self.reload()
             return None
+        except NotAllowedError as exc:
+            self.show_status(str(exc))
+            return None
+        dialog.granted.connect(self.gate.remember)
         dialog.saved.connect(self._after_change)
         dialog.deleted.connect(lambda _pid: self._after_change(None))
         dialog.finished.connect(lambda _r=0: self._closed(dialog))
@@ -203,6 +215,9 @@ class ProfilesSection(QWidget):
                              "switch to another profile first.")
             return
         self.show_status("")
+        self.gate.run(self, lambda grant: self._confirm_delete(profile, grant))
+
+    def _confirm_delete(self, profile: Profile, grant: AdminGrant) -> None:
         name = profile.name
         self.confirm = ConfirmDialog(
             f"Delete {name} and everything {name} watched?",
@@ -210,13 +225,13 @@ class ProfilesSection(QWidget):
             "from this computer. This cannot be undone.",
             "Delete profile", parent=self,
         )
-        self.confirm.accepted.connect(lambda pid=profile.id: self._delete(pid))
+        self.confirm.accepted.connect(lambda pid=profile.id: self._delete(pid, grant))
         self.confirm.open()
 
-    def _delete(self, profile_id: int) -> None:
+    def _delete(self, profile_id: int, grant: AdminGrant) -> None:
         try:
-            delete_profile_keeping_one(self.db, profile_id)
-        except LastProfileError as exc:
+            admin.delete_profile(self.db, grant, profile_id)
+        except (LastProfileError, NotAllowedError) as exc:
             self.show_status(str(exc))
             return
         except ProfileNotFoundError:

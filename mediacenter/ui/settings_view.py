@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.config import Paths
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.list_delegates import NavDelegate
 from mediacenter.ui.settings_about import AboutSection
 from mediacenter.ui.settings_library import LibrarySection
@@ -45,12 +46,14 @@ class SettingsView(QWidget):
     history_erased = Signal(int)
 
     def __init__(self, db: sqlite_utils.Database, paths: Paths,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, gate: AdminGate | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsView")
         self.db = db
         self.paths = paths
         self.profile_id: int | None = None
+        #: a grown-up's permission, shared by every section that manages the household
+        self.gate = gate or AdminGate(db, self)
 
         # Parents first, children after: a widget that joins an already styled hierarchy is
         # polished once; building the sections loose and adding them afterwards polished
@@ -93,10 +96,10 @@ class SettingsView(QWidget):
             self.scrolls.append(scroll)
             holders.append(holder)
 
-        self.library = LibrarySection(db, holders[0])
+        self.library = LibrarySection(db, holders[0], gate=self.gate)
         self.playback = PlaybackSection(db, holders[1])
-        self.profiles = ProfilesSection(db, holders[2])
-        self.about = AboutSection(db, paths, holders[3])
+        self.profiles = ProfilesSection(db, holders[2], gate=self.gate)
+        self.about = AboutSection(db, paths, holders[3], gate=self.gate)
         self.sections: dict[str, QWidget] = {
             "Library": self.library, "Playback": self.playback,
             "Profiles": self.profiles, "About": self.about,
@@ -132,6 +135,13 @@ class SettingsView(QWidget):
     def set_profile(self, profile_id: int | None) -> None:
         """Which profile's preferences and data the screen shows."""
         self.profile_id = profile_id
+        self.gate.set_actor(profile_id)
+        can_manage = self.gate.allowed()
+        # A kids profile never sees the controls that manage the household.
+        self.nav_list.setRowHidden(SECTIONS.index("Profiles"), not can_manage)
+        if not can_manage and self.current_section() == "Profiles":
+            self.show_section("Library")
+        self.library.set_can_manage(can_manage)
         self.playback.set_profile(profile_id)
         self.profiles.set_profile(profile_id)
         self.profiles.reload()
@@ -145,7 +155,10 @@ class SettingsView(QWidget):
             self.library.reload()
 
     def show_section(self, name: str) -> None:
-        self.nav_list.setCurrentRow(SECTIONS.index(name))
+        """Show a section; a hidden one (Profiles, for a kids profile) is not shown."""
+        row = SECTIONS.index(name)
+        if not self.nav_list.isRowHidden(row):
+            self.nav_list.setCurrentRow(row)
 
     def current_section(self) -> str:
         return SECTIONS[max(0, self.nav_list.currentRow())]

@@ -204,12 +204,21 @@ def test_five_wrong_pins_wait_thirty_seconds(view, cat, qtbot, clock):
     assert chosen == [(ann.id, False)]
 
 
+def grownups_pin(qtbot, dialog, pin: str = "1234") -> None:
+    """Ann's PIN on the dialog's first page: a grown-up's PIN locks managing here."""
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    assert dialog.pages.currentWidget() is dialog.unlock_pad
+    qtbot.waitUntil(lambda: focused() is dialog.unlock_pad.keys["5"], timeout=2000)
+    enter_pin(qtbot, dialog.unlock_pad, pin)
+    assert dialog.pages.currentWidget() is dialog.form_page
+
+
 def test_add_a_profile_with_the_keyboard(view, cat, qtbot):
     db = cat[0]
     view.tile_for(None).setFocus()
     press(qtbot, Qt.Key.Key_Return)
     dialog = view.profile_dialog
-    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    grownups_pin(qtbot, dialog)
     qtbot.waitUntil(lambda: focused() is dialog.name_edit, timeout=2000)
     type_text(qtbot, "Lee")
     press(qtbot, Qt.Key.Key_Down)  # the colours
@@ -246,6 +255,7 @@ def test_a_taken_name_is_said_in_the_dialog(view, cat, qtbot):
     db = cat[0]
     dialog = view.open_profile_dialog(None)
     wait_active(qtbot, dialog)
+    grownups_pin(qtbot, dialog)
     dialog.name_edit.setText("  sam ")
     qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)  # Enter in the name field saves
     assert dialog.isVisible()
@@ -301,6 +311,7 @@ def test_delete_asks_first_and_keeps_the_last_profile(view, cat, qtbot):
     view.toggle_edit_mode()
     dialog = view.open_profile_dialog(sam.id)
     wait_active(qtbot, dialog)
+    grownups_pin(qtbot, dialog)
     dialog.delete_button.setFocus()
     press(qtbot, Qt.Key.Key_Return)
     confirm = dialog.confirm
@@ -323,8 +334,7 @@ def test_delete_asks_first_and_keeps_the_last_profile(view, cat, qtbot):
     delete_profile(db, kid.id)
     view.reload()
     only = view.open_profile_dialog(ann.id)
-    qtbot.waitUntil(lambda: focused() is only.unlock_pad.keys["5"], timeout=2000)
-    enter_pin(qtbot, only.unlock_pad, "1234")
+    assert only.unlock_pad is None  # the PIN given a moment ago still holds in this screen
     only.delete_button.click()
     assert "only profile" in only.error.text() and only.confirm is None
     assert get_profile(db, ann.id) is not None
@@ -368,12 +378,14 @@ def test_no_profiles_yet(qtbot, tmp_path):
 
 
 def test_remove_pin_and_keep_an_unlisted_language(cat, qtbot):
+    from mediacenter.db.admin import unlock
     from mediacenter.db.profiles import update_profile
     from mediacenter.ui.profile_dialog import ProfileDialog
 
     db, ann = cat[0], cat[1]
     update_profile(db, ann.id, audio_language="pt-BR")  # not in the dialog's list
-    dialog = ProfileDialog(db, ann.id, unlocked=True)  # the caller checked the PIN already
+    # The caller checked the PIN already.
+    dialog = ProfileDialog(db, ann.id, grant=unlock(db, ann.id, "1234"), actor_id=ann.id)
     qtbot.addWidget(dialog)
     dialog.open()
     wait_active(qtbot, dialog)
