@@ -335,6 +335,8 @@ class Scanner:
             if self.cancel.is_set():
                 return self._finish_cancelled(report, scan_id, started)
             plans += [resolver.plan(f) for f in dirty[i : i + BATCH_FILES]]
+            self._heartbeat()  # .nfo files on a slow share can make this long
+            self._emit(prog, started)
         if existing_ids:
             # Every plan is known before the first write, so a title whose files all moved
             # to one new key can follow them (writer.rekey_titles).
