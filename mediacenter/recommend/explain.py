@@ -5,15 +5,16 @@ collaborative (itself a sum over the profile's own titles, via the fold-in), con
 over shared features), popularity and context. The reason names the part that contributed most
 and, within it, the largest term: the title of the profile's that pulled it up ("Because you
 watched Alien"), the shared feature ("Matches your taste for Sci-Fi", "With Sigourney Weaver,
-as in Alien"), the household ("Popular with Sam"), the hour ("You often watch Comedy on
-weekday evenings"). Nothing is claimed that the numbers do not show: with no positive part,
-the reason falls back to plain facts about the title (its rating, when it was added).
+as in Alien"), the household ("Popular in your household": never who), the hour ("You often
+watch Comedy on weekday evenings"). Nothing is claimed that the numbers do not show: with no
+positive part, the reason falls back to plain facts about the title (its rating, when it was
+added).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,7 @@ class Explainer:
     history_signals: Mapping[int, Signal]  # index row -> the profile's signal
     genre_share: Mapping[str, float] = field(default_factory=dict)
     genre_count: Mapping[str, int] = field(default_factory=dict)
-    watchers: Mapping[int, Sequence[str]] = field(default_factory=dict)  # row -> who else played
+    others_played: Collection[int] = frozenset()  # rows another profile played (never who)
     context: np.ndarray | None = None
     context_reason: Callable[[int], str | None] | None = None  # row -> phrase
     now: float = field(default_factory=time.time)
@@ -145,13 +146,8 @@ class Explainer:
         return self.title_of(best) if best is not None else None
 
     def _pop_reason(self, row: int) -> str | None:
-        names = list(self.watchers.get(row, ()))
-        if names:
-            if len(names) == 1:
-                return f"Popular with {names[0]}"
-            if len(names) == 2:
-                return f"Popular with {names[0]} and {names[1]}"
-            return f"Popular with {names[0]}, {names[1]} and {len(names) - 2} more"
+        if row in self.others_played:
+            return "Popular in your household"
         item = self.index.items[row]
         if item.rating is not None and item.rating >= HIGHLY_RATED:
             return f"Highly rated: {item.rating:.1f}/10"

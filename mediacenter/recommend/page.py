@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from mediacenter.db.app_settings import trend_opt_outs
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import Profile, ProfileNotFoundError, get_profile
 from mediacenter.db.watch import continue_watching, next_episode
@@ -192,12 +193,17 @@ def clear_caches() -> None:
 
 @dataclass
 class Household:
-    """What the other profiles did: popularity for the scores and names for the reasons."""
+    """What the other profiles did, for the scores and the reasons.
 
-    popularity: np.ndarray  # per index row: recency-weighted viewers (all profiles)
+    Never who: a reason may say a title is popular in the household, not with whom (one
+    profile's viewing is not another's to read). Profiles that opted out of household trends
+    (:func:`mediacenter.db.app_settings.trend_opt_outs`) count only for themselves; private
+    sessions are never recorded at all.
+    """
+
+    popularity: np.ndarray  # per index row: recency-weighted viewers (profiles that share)
     trending: np.ndarray  # per index row: recency-weighted viewers among the others, lately
-    watchers: dict[int, list[str]]  # row -> names of other profiles who played it lately
-    viewers: dict[int, list[str]]  # row -> names of other profiles who ever played it
+    others_played: frozenset[int]  # rows another (sharing) profile ever played
     profiles: int
 
 
@@ -205,9 +211,9 @@ def household(db: sqlite_utils.Database, index: CatalogIndex, profile_id: int, n
               ) -> Household:
     pop = np.zeros(len(index))
     trend = np.zeros(len(index))
-    watchers: dict[int, list[str]] = {}
-    viewers: dict[int, list[str]] = {}
-    names = dict(db.conn.execute("SELECT id, name FROM profiles"))
+    others: set[int] = set()
+    private = trend_opt_outs(db) - {profile_id}
+    (n_profiles,) = db.conn.execute("SELECT count(*) FROM profiles").fetchone()
     rows = db.conn.execute(
         """SELECT coalesce(CASE WHEN t.kind IN ('episode', 'season') THEN t.show_id END, t.id),
                   ws.profile_id, max(ws.last_played_at), max(ws.watched)
@@ -217,27 +223,22 @@ def household(db: sqlite_utils.Database, index: CatalogIndex, profile_id: int, n
     ).fetchall()
     for tid, pid, last, watched in rows:
         r = index.pos.get(int(tid))
-        if r is None:
+        if r is None or pid in private:
             continue
         w = recency_weight(last, now) * (1.0 if watched else 0.5)
         pop[r] += w
         if pid == profile_id:
             continue
-        viewers.setdefault(r, []).append(names.get(pid, "someone"))
+        others.add(r)
         if last is not None and now - last <= TRENDING_WINDOW_S:
             trend[r] += w
-            watchers.setdefault(r, []).append(names.get(pid, "someone"))
-    for lists in (watchers, viewers):
-        for r in lists:
-            lists[r].sort(key=str.casefold)
-    for tid, n in db.conn.execute(
-        "SELECT title_id, count(*) FROM ratings WHERE source = 'explicit' AND value > 0 "
-        "GROUP BY title_id"
+    for tid, pid in db.conn.execute(
+        "SELECT title_id, profile_id FROM ratings WHERE source = 'explicit' AND value > 0"
     ):
         r = index.pos.get(int(tid))
-        if r is not None:
-            pop[r] += 0.5 * n
-    return Household(pop, trend, watchers, viewers, len(names))
+        if r is not None and pid not in private:
+            pop[r] += 0.5
+    return Household(pop, trend, frozenset(others), int(n_profiles))
 
 
 # -- context: the hour and the day -------------------------------------------------------------
@@ -529,18 +530,8 @@ def _trending_row(ctx: _Ctx, hh: Household) -> Row | None:
         return None
     picked = _fresh_first(order, ctx.used, ctx.row_len)
     ctx.take(picked)
-    items = tuple(ctx.item(r, popular_with(hh.watchers.get(r, []))) for r in picked)
+    items = tuple(ctx.item(r, "Popular in your household lately") for r in picked)
     return Row("trending", "Trending in your household", items)
-
-
-def popular_with(names: Sequence[str]) -> str:
-    if len(names) == 1:
-        return f"Popular with {names[0]}"
-    if len(names) == 2:
-        return f"Popular with {names[0]} and {names[1]}"
-    if not names:
-        return "Popular in your household"
-    return f"Popular with {names[0]}, {names[1]} and {len(names) - 2} more"
 
 
 def _again_row(ctx: _Ctx, signals: Mapping[int, Signal], now: float) -> Row | None:
@@ -638,8 +629,8 @@ def _prepare(db: sqlite_utils.Database, profile_id: int, now: float, model: Mode
     liked = [(r, s.strength * recency_weight(s.at, now)) for r, s in history_signals.items()
              if s.liked]
     share, count = genre_shares(index, liked)
-    explainer = Explainer(index, scores, history_signals, share, count, hh.viewers, boost,
-                          context_reason, now)
+    explainer = Explainer(index, scores, history_signals, share, count, hh.others_played,
+                          boost, context_reason, now)
     row_len = int(np.clip(int((~exclude).sum()) // 3, MIN_ROW_LENGTH, ROW_LENGTH))
     ctx = _Ctx(index, scores, explainer, exclude, visible, {}, row_len)
     return _Prepared(profile, index, ranker, signals, history_signals, visible_ids, hh, ctx,
