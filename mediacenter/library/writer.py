@@ -14,6 +14,11 @@ import sqlite_utils
 
 from mediacenter.library.resolve import FilePlan, TitleSpec, sort_title
 
+# Tables that make up the catalog itself (rewritten by every scan): a merge of two titles
+# leaves them alone and moves everything else that refers to a title.
+_CATALOG_TABLES = frozenset(
+    {"titles", "files", "versions", "title_people", "title_genres", "title_tags", "artwork"}
+)
 # Titles that hold files themselves (shows and seasons hold them through their episodes).
 _LEAF_KINDS = frozenset({"movie", "episode", "other"})
 _TITLE_FIELDS = (
@@ -54,6 +59,7 @@ class CatalogWriter:
         self._written_titles: dict[str, str] = {}
         self._version_ids: dict[tuple[int, str], int] = {}
         self._lookup_ids: dict[tuple[str, str], int] = {}
+        self._history_refs: list[tuple[str, str]] | None = None
         self.touched_titles: set[int] = set()
 
     # -- titles ---------------------------------------------------------------------------
@@ -121,13 +127,16 @@ class CatalogWriter:
         """Move title rows to the keys their files now resolve to, before those are written,
         so a title read differently (its .nfo renamed it, a file moved, or a newer name
         parser reads the name better) keeps its row, and with it its watch history, ratings
-        and artwork choices. Returns how many rows moved.
+        and artwork choices.
 
         A title moves when every playable file below it is among ``plans`` and all of them
-        now name the same new key, which no other row holds. Levels are paired from the
-        file up: the file's title (movie, episode or home video, whose kind may change), then
-        its season, then its show. Otherwise nothing moves: the new key gets its own row and
-        the old one is hidden when it has nothing left.
+        now name the same new key. Levels are paired from the file up: the file's title
+        (movie, episode or home video, whose kind may change), then its season, then its
+        show. When that key is already another row's (a second version was read right
+        before), or several old rows now name it, the rows merge: the key's row (or the
+        oldest) stays and what the household left on the others moves to it
+        (:meth:`_move_history`); those others are hidden once they have no files left. Returns
+        how many rows were re-keyed or merged.
         """
         claims: dict[int, set[str]] = {}
         covered: dict[int, set[int]] = {}
@@ -153,28 +162,60 @@ class CatalogWriter:
         for tid, keys in claims.items():
             if len(keys) == 1:
                 key = next(iter(keys))
-                if key != old_keys[tid]:
+                if key != old_keys[tid] and self._files_below(tid) <= covered[tid]:
                     wanted.setdefault(key, []).append(tid)
-        moved = 0
+        movers = {tid for tids in wanted.values() for tid in tids}
+        renames: list[tuple[int, str]] = []
+        merges: list[tuple[int, int]] = []
         for key, tids in wanted.items():
-            if len(tids) != 1 or self.conn.execute(
-                "SELECT 1 FROM titles WHERE key = ?", (key,)
-            ).fetchone():
-                continue  # two rows would merge, or the key is taken: no move
-            tid = tids[0]
-            files = {
-                r[0] for r in self.conn.execute(
-                    "SELECT f.id FROM files f JOIN titles t ON t.id = f.title_id "
-                    "WHERE f.extra IS NULL AND (t.id = ? OR t.parent_id = ? OR t.show_id = ?)",
-                    (tid, tid, tid),
-                )
-            }
-            if files <= covered[tid]:
-                self.conn.execute(
-                    "UPDATE titles SET key = ?, kind = ? WHERE id = ?", (key, new_kinds[tid], tid)
-                )
-                moved += 1
-        return moved
+            row = self.conn.execute("SELECT id FROM titles WHERE key = ?", (key,)).fetchone()
+            holder = int(row[0]) if row is not None and int(row[0]) not in movers else None
+            keep = holder if holder is not None else min(tids)
+            if holder is None:
+                renames.append((keep, key))
+            merges += [(tid, keep) for tid in tids if tid != keep]
+        # Through temporary keys, so rows may trade keys ("A" -> "B" while "B" -> "C").
+        for tid, _ in renames:
+            self.conn.execute("UPDATE titles SET key = ? WHERE id = ?", (f"\0rekey:{tid}", tid))
+        for tid, key in renames:
+            self.conn.execute(
+                "UPDATE titles SET key = ?, kind = ? WHERE id = ?", (key, new_kinds[tid], tid)
+            )
+        for old, new in merges:
+            self._move_history(old, new)
+        return len(renames) + len(merges)
+
+    def _files_below(self, tid: int) -> set[int]:
+        """Playable files of a title, or of its seasons and episodes."""
+        return {
+            r[0] for r in self.conn.execute(
+                "SELECT f.id FROM files f JOIN titles t ON t.id = f.title_id "
+                "WHERE f.extra IS NULL AND (t.id = ? OR t.parent_id = ? OR t.show_id = ?)",
+                (tid, tid, tid),
+            )
+        }
+
+    def _move_history(self, old: int, new: int) -> None:
+        """What a household left on title ``old`` (every table that refers to titles except
+        the catalog's own structure and metadata) moves to ``new``. A row ``new`` already has
+        its own of (the same profile's resume point, say) stays with ``old``, hidden but
+        kept."""
+        if self._history_refs is None:
+            refs = []
+            tables = self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+            for (table,) in tables:
+                if table in _CATALOG_TABLES or table.startswith("titles_fts"):
+                    continue
+                for fk in self.conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+                    if fk[2] == "titles":
+                        refs.append((table, fk[3]))
+            self._history_refs = refs
+        for table, column in self._history_refs:
+            self.conn.execute(
+                f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?', (new, old)
+            )
 
     def _old_chain(
         self, file_id: int, cache: dict[int, list[tuple[int, str, str]]]

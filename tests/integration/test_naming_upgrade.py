@@ -58,12 +58,20 @@ def add_history(db, ids: dict[str, int]) -> None:
     c = db.conn
     with transaction(db):
         c.execute("INSERT INTO profiles (id, name, created_at) VALUES (1, 'Sam', 0)")
-        for name in ("season_pack", "seinfeld", "naruto445", "episode6"):
+        for name in ("season_pack", "seinfeld", "naruto445", "episode6", "boot_german",
+                     "toni_german"):
             c.execute(
                 "INSERT INTO watch_state (profile_id, title_id, resume_position_ms, play_count)"
                 " VALUES (1, ?, 60000, 1)",
                 (ids[name],),
             )
+        # Das Boot had its own resume point too: on the merge it keeps it, and the other one
+        # stays (hidden) with the row it was made on.
+        c.execute(
+            "INSERT INTO watch_state (profile_id, title_id, resume_position_ms, play_count)"
+            " VALUES (1, ?, 1000, 1)",
+            (ids["boot"],),
+        )
         c.execute(
             "INSERT INTO ratings (profile_id, title_id, source, value, at) "
             "VALUES (1, ?, 'explicit', 1, 0)",
@@ -104,6 +112,10 @@ def test_rescan_rekeys_titles_read_differently_and_keeps_their_history(old_catal
         "episode6": title(db, "episode:show:rovers bob:1:6")[0],
         "lola": title(db, "movie:lola rennt german:")[0],
         "heat": title(db, "movie:heat:1995")[0],
+        "boot_german": title(db, "movie:das boot german:")[0],
+        "boot": title(db, "movie:das boot:")[0],
+        "toni_deutsch": title(db, "movie:toni erdmann deutsch:")[0],
+        "toni_german": title(db, "movie:toni erdmann german:")[0],
         "fargo3": title(db, "episode:show:fargo:1:3")[0],
     }
     add_history(db, ids)
@@ -114,7 +126,7 @@ def test_rescan_rekeys_titles_read_differently_and_keeps_their_history(old_catal
 
     assert report.status == "done"
     assert report.changed == report.new == report.removed == 0
-    assert report.rekeyed >= 8
+    assert report.rekeyed >= 10
     # Same rows, new keys and kinds.
     assert title(db, "episode:show:seinfeld:4:11")[:2] == (ids["seinfeld"], "episode")
     assert title(db, "episode:show:naruto shippuden:1:445")[:2] == (ids["naruto445"], "episode")
@@ -130,25 +142,34 @@ def test_rescan_rekeys_titles_read_differently_and_keeps_their_history(old_catal
     # Titles read the same are untouched.
     assert title(db, "movie:heat:1995")[0] == ids["heat"]
     assert title(db, "episode:show:fargo:1:3")[0] == ids["fargo3"]
-    # Nothing moved is hidden; the only new rows are the shows and seasons that did not
-    # exist before (True Detective, Seinfeld, Naruto Shippuden).
-    hidden = db.conn.execute(
-        "SELECT key FROM titles WHERE removed_at IS NOT NULL"
-    ).fetchall()
-    assert hidden == []
+    # Two old rows that now read as one title merge into the row that holds the key (Das
+    # Boot) or the oldest (Toni Erdmann); the other is hidden, its history moved over.
+    assert title(db, "movie:das boot:")[0] == ids["boot"]
+    toni = min(ids["toni_deutsch"], ids["toni_german"])
+    assert title(db, "movie:toni erdmann:")[:3] == (toni, "movie", "Toni Erdmann")
+    hidden = {r[0] for r in db.conn.execute("SELECT id FROM titles WHERE removed_at IS NOT NULL")}
+    assert hidden == {ids["boot_german"], max(ids["toni_deutsch"], ids["toni_german"])}
+    # The only new rows are the shows and seasons that did not exist before (True Detective,
+    # Seinfeld, Naruto Shippuden).
     after = db.conn.execute("SELECT count(*) FROM titles").fetchone()[0]
     assert after == before + 6
     # Every file is on a live title; two versions of Lola still make one title.
     assert db.conn.execute(
         "SELECT count(*) FROM files f JOIN titles t ON t.id = f.title_id "
         "WHERE t.removed_at IS NULL AND f.extra IS NULL"
-    ).fetchone()[0] == 10
+    ).fetchone()[0] == 14
     assert db.conn.execute(
         "SELECT count(*) FROM versions WHERE title_id = ?", (ids["lola"],)
     ).fetchone()[0] == 2
     # History, thumbs and the chosen picture are where they were: on the same rows.
     watched = {r[0] for r in db.conn.execute("SELECT title_id FROM watch_state")}
-    assert watched == {ids["season_pack"], ids["seinfeld"], ids["naruto445"], ids["episode6"]}
+    assert watched == {
+        ids["season_pack"], ids["seinfeld"], ids["naruto445"], ids["episode6"], ids["boot"],
+        ids["boot_german"], toni,
+    }
+    assert db.conn.execute(
+        "SELECT resume_position_ms FROM watch_state WHERE title_id = ?", (ids["boot"],)
+    ).fetchone()[0] == 1000
     assert db.conn.execute("SELECT title_id FROM ratings").fetchone()[0] == ids["show"]
     assert db.conn.execute("SELECT title_id FROM artwork_choice").fetchone()[0] == ids["lola"]
     # The root is now marked as read by this parser, and a second scan has nothing to do.
@@ -156,7 +177,7 @@ def test_rescan_rekeys_titles_read_differently_and_keeps_their_history(old_catal
         "SELECT value FROM app_settings WHERE key = ?", (f"library.naming_version.{rid}",)
     ).fetchone()[0] == str(NAMING_VERSION)
     again = Scanner(db).scan_root(rid)
-    assert again.rekeyed == 0 and again.unchanged == again.found == 10
+    assert again.rekeyed == 0 and again.unchanged == again.found == 14
 
 
 def test_an_old_scan_marker_makes_the_next_scan_read_every_name(old_catalog, monkeypatch):
@@ -180,7 +201,7 @@ def test_an_old_scan_marker_makes_the_next_scan_read_every_name(old_catalog, mon
     monkeypatch.setattr(resolve, "parse_path", counting)
     report = Scanner(db).scan_root(rid)
     assert report.rekeyed == 0
-    assert len(set(seen)) == 10
+    assert len(set(seen)) == 14
     seen.clear()
     Scanner(db).scan_root(rid)
     assert seen == []

@@ -33,6 +33,12 @@ TREE = {
     # two versions of one film whose title kept a language word: "Lola rennt German"
     "Movies/Lola rennt German DVDRip/Lola rennt German DVDRip.avi": 4107,
     "Movies/Lola rennt German DVDRip/Lola rennt German 720p.mkv": 4108,
+    # two rows that now read as one: "Das Boot German" joins the existing "Das Boot"
+    "Movies/Das Boot German DVDRip/Das Boot German DVDRip.avi": 4111,
+    "Movies/Das Boot/Das Boot.avi": 4112,
+    # two rows that now read as one new title: "Toni Erdmann German" and "... Deutsch"
+    "Movies/Toni Erdmann German DVDRip/Toni Erdmann German DVDRip.avi": 4113,
+    "Movies/Toni Erdmann Deutsch 720p/Toni Erdmann Deutsch 720p.mkv": 4114,
     # read the same before and after
     "Movies/Heat (1995)/Heat (1995).mkv": 4109,
     "TV/Fargo/Season 1/Fargo - S01E03 - A Muddy Road.mkv": 4110,
