@@ -420,7 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
         "names", help="parse file paths from stdin, one JSON object per line",
         description="Read paths on stdin (one per line; the files need not exist) and print "
         "how the scanner understands each: kind, title, year, season, episodes, part, "
-        "version, extra.",
+        "version, extra, air_date (YYYY-MM-DD). Exactly one JSON line per input line, in "
+        'order: an empty or unreadable line gives {"path": "", "kind": null, "error": ...}.',
     )
     n.set_defaults(func=cmd_names)
 

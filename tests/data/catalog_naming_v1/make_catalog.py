@@ -1,7 +1,8 @@
 """Make ``catalog.sqlite3``: a catalog as the name parser of before naming version 2 wrote it.
 
-Run once with the pre-change code (``PYTHONPATH=<checkout of that commit> python
-make_catalog.py``); the result is committed, and ``tests/integration/test_naming_upgrade.py``
+Made with commit 9f1438f's package, the last before naming version 2 (``git archive 9f1438f
+mediacenter | tar -x -C DIR``, then ``PYTHONPATH=DIR python make_catalog.py``); the result is
+committed, and ``tests/integration/test_naming_upgrade.py``
 rescans it with today's parser. Every video is a small file of a fixed size and mtime, so the
 test can lay the same tree out again and every folder's signature still matches: only the
 parser's version makes the rescan read the names again.
