@@ -32,7 +32,7 @@ import numpy as np
 from mediacenter.recommend.content import CatalogIndex
 from mediacenter.recommend.model import RecModel
 
-FOLD_ALPHA = 0.1  # weight of "every unseen title is a 0" in fold-in (Weights.fold_alpha)
+FOLD_ALPHA = 0.05  # weight of "every unseen title is a 0" in fold-in (Weights.fold_alpha)
 FOLD_LAMBDA = 1.0  # ridge on the folded-in vector
 CF_FULL_CONFIDENCE_USERS = 20  # a model trained on this many users is fully trusted
 
@@ -59,12 +59,12 @@ class Weights:
     """
 
     cf: float = 1.0
-    cf_half: float = 3.0
+    cf_half: float = 6.0
     content: float = 0.05
     content_thin: float = 0.25
     content_half: float = 5.0
     pop: float = 1.2
-    pop_half: float = 2.0
+    pop_half: float = 4.0
     pop_floor: float = 0.1
     quality: float = 0.15  # of the NFO rating prior, within "pop"
     fold_alpha: float = FOLD_ALPHA
