@@ -15,12 +15,16 @@ its modules compiled (as installed), on a real X server (Qt's xcb platform; with
 the script re-runs itself under ``xvfb-run``).
 
 - home_interactive_s: process start (the parent's clock just before it spawns the child;
-  CLOCK_MONOTONIC is shared by both) to the home screen being usable: the main window shown,
-  the home rows set from the page built on the worker thread, the first row painted, and the
-  event loop idle once after that (a 0 ms timer fired). Target < 1.5 s. Reference in the same
-  run, same harness: a bare PySide6 QApplication + QMainWindow showing a QLabel (qt_hello_s);
-  home_vs_hello_ratio is the cost of the app over Qt's own start. Median of --runs runs each,
-  after one unmeasured run of each (the OS file cache and compiled modules are then warm).
+  CLOCK_MONOTONIC is shared by both) to the first home page being usable: the main window
+  shown, the first home rows set (the catalog's own rows, shown at once), the first row
+  painted, and the event loop idle once after that (a 0 ms timer fired). Target < 1.5 s.
+- home_personal_s: the same clock to the personal page being usable: the page the
+  recommender builds in the page process replacing those rows (MainWindow._on_home_page with
+  final=True), its first row painted, the loop idle after it. Target <= 3 s.
+  Reference for both, same run, same harness: a bare PySide6 QApplication + QMainWindow
+  showing a QLabel (qt_hello_s); home_vs_hello_ratio is the cost of the app over Qt's own
+  start. Median of --runs runs each, after one unmeasured run of each (the OS file cache and
+  compiled modules are then warm for both).
 - details_open_ms_median / _max: ``MainWindow.open_details(id)`` (what Enter on a tile does)
   until the events it posted (layouts, the new page's paint) have been processed and the page
   has painted, for 10 movies and the 10 shows with the most episodes, each from the home
@@ -39,26 +43,29 @@ the script re-runs itself under ``xvfb-run``).
   stall is waiting for a core, the GIL or the X server: other threads and processes.
 - rss_mb: the app process's VmRSS after all of the above (and rss_peak_mb, VmHWM). Target
   < 400 MB.
-- first_frame_s: Enter to the first video frame. In a fresh app process on an X display
-  (xcb: the video is embedded in the window), ``MainWindow.play_title(id)`` on --video until
-  libVLC's decoder hands its first picture to the video output (its debug message "Received
-  first picture", read through a libVLC log callback). This process is a MainWindow on a
-  one-title catalog, without run_gui's background work, so that nothing else competes. The
-  reference, cvlc_first_frame_s, is ``cvlc --play-and-exit --stop-time=0.1 FILE`` with the
-  app's own libVLC options (``vlc_backend.instance_args``: the same config, stats, title
-  display; ``-vv`` instead of ``--quiet``) from spawn to the same message on its log, same
-  display, same default video and audio outputs. first_frame_ratio (target <= 1.2) compares a
-  warm player (the app's libVLC instance and media player already made, as for every play
-  after the first) with a cvlc that starts from nothing; first_frame_cold_ratio compares the
-  first play of a session (instance and player made inside the timing) with the same cvlc.
-  The marker is the same libVLC code path in both; cvlc's total wall time
-  (cvlc_play_and_exit_wall_s, also reported) is not the reference because it is dominated by
-  tearing down and, on a machine without a sound card, by libVLC retrying the audio output:
-  it would flatter the app. first_vout_s is the app's time to the MediaPlayerVout event (the
-  video output made, just before the first picture). Warm: median of 4 plays in each of --runs
-  processes; cold: median of the --runs first plays; cvlc: median of 6, two after each app
-  process (the same machine load for both). As root, cvlc (which refuses root) runs as
-  "nobody", and both run on a private Xvfb that "nobody" may use.
+- first_frame_s / first_frame_cold_s: Enter to the first video frame, against a reference
+  player doing the same work under the same conditions. The app: a fresh process on an X
+  display (xcb: the video is embedded in the window) showing a MainWindow on a one-title
+  catalog; once its home page is up (a person's first Enter comes after that) and the loop
+  has been idle SETTLE_MS, ``MainWindow.play_title(id)`` on --video until libVLC's decoder
+  hands its first picture to the video output ("Received first picture"). The reference
+  (child_refplayer): a fresh process showing a bare QWidget of the same size as the surface,
+  idle the same SETTLE_MS, then python-vlc with the app's own libVLC options
+  (``vlc_backend.instance_args``), ``media_new_path`` + ``play`` on the same file, the same
+  marker. Neither imports the other's code. Cold: the first play of each process, libVLC's
+  instance and player made inside the timing for both (nothing pre-warmed: run_gui's
+  pre-warm is not part of the app's child); warm: the next 4 plays of each process, both
+  with their instance long-lived. The marker is read the same way for both, outside the
+  process: libVLC's own file logger writes every message (whatever the verbosity) to a pipe
+  and a helper process stamps the marker lines; a Python log callback would take the GIL on
+  libVLC's threads for every message and slow whichever process is busier. Processes
+  alternate (app, reference; then reference, app), --video-runs of each after one unmeasured
+  run of each. first_frame_ratio (warm) and first_frame_cold_ratio: app median / reference
+  median, target <= 1.2 each; first_frame_cold_paired_ratios gives each pair. cvlc
+  (``cvlc -vv --play-and-exit``, spawn to the same message) is reported for scale only: it
+  starts no toolkit and pays for -vv logging, so it is no one's reference. As root, all three
+  draw on a private Xvfb that any user may use, and cvlc (which refuses root) runs as
+  "nobody".
 
 On a shared machine other people's work shows up as stalls: as root the whole run (X server,
 app, cvlc) runs at niceness -10 (--nice 0: normal priority); load_average says how busy the
@@ -67,7 +74,8 @@ phase and, for every stall over the target, the stacks sampled meanwhile (which 
 the UI thread, which thread or child process was running); figures taken with it are slower.
 
 Usage: benchmarks/ui.py [--movies 8000] [--runs 3] [--video FILE] [--no-video]
-                        [--no-first-start] [--nice N] [--diagnose DIR] [--json]
+                        [--video-runs 5] [--no-gui] [--no-first-start] [--nice N]
+                        [--diagnose DIR] [--json]
 """
 
 from time import perf_counter as _perf_counter
