@@ -66,35 +66,10 @@ def _page_in_child(db_path: str, profile_id: int) -> Page:
             return build_home_page(db, profile_id)
         finally:
             db.conn.close()
-    return build_home_page(_child_db(db_path), profile_id)
-
-
-def _child_db(db_path: str):
-    from mediacenter.db import open_db
-
     db = _child_dbs.get(db_path)
     if db is None:
         db = _child_dbs[db_path] = open_db(db_path, migrate_schema=False)
-    return db
-
-
-def _warm_in_child(db_path: str) -> None:
-    try:
-        from mediacenter.recommend.page import warm_caches
-    except ImportError:
-        return
-    warm_caches(_child_db(db_path))
-
-
-def prewarm_pages(db_path: str | Path) -> None:
-    """Start the page process now and have it load the catalog's content index and the model
-    while the window is being built, so the first page asked for does not wait for them
-    (seconds on a large library). Returns at once; a failure only means the first page
-    loads them itself."""
-    try:
-        _page_pool().submit(_warm_in_child, str(db_path))
-    except Exception as exc:
-        log.warning("could not start the page process early (%s)", exc)
+    return build_home_page(db, profile_id)
 
 
 def _page_pool() -> ProcessPoolExecutor:

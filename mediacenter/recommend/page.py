@@ -179,14 +179,6 @@ def _visible(db: sqlite_utils.Database, profile: Profile, index: CatalogIndex
     return out
 
 
-def warm_caches(db: sqlite_utils.Database) -> None:
-    """Load what every profile's page needs (the content index, the model, their ranker)
-    into this process's caches, before any page is asked for."""
-    index = catalog_index(db)
-    model, _note = _resolve_model(db, None)
-    _ranker(db, index, model)
-
-
 def clear_caches() -> None:
     """Forget cached indexes and models (tests; a catalog replaced under the same path)."""
     with _LOCK:

@@ -38,7 +38,6 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     """Open the main window; returns the process exit status."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from mediacenter import offload
     from mediacenter.db import DatabaseError
     from mediacenter.lifeline import contain_children
     from mediacenter.private_files import private_umask
@@ -61,8 +60,6 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     # offered), migrated, and sessions a killed player left open closed as interrupted.
     if not prepare_catalog(paths):
         return 2
-    # The page process loads the recommender's index and model while the window is built.
-    offload.prewarm_pages(paths.db_path)
     try:
         window = MainWindow(paths, probe=probe)
     except DatabaseError as exc:

@@ -36,13 +36,6 @@ def test_the_page_process_builds_a_profiles_page(catalog):
     assert [r.key for r in again.rows] == [r.key for r in page.rows]
 
 
-def test_a_prewarmed_page_process_answers_the_first_page(catalog):
-    db_path, pid = catalog
-    offload.prewarm_pages(db_path)  # returns at once; the child loads meanwhile
-    page = offload.home_page(db_path, pid)
-    assert {i.title_id for r in page.rows for i in r.items}
-
-
 def test_artwork_runs_in_a_child_with_progress(catalog, tmp_path):
     db_path, _pid = catalog
     seen = []

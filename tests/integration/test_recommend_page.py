@@ -270,22 +270,6 @@ def test_the_hour_of_the_week_shifts_scores(db):
         is None
 
 
-def test_warm_caches_leave_nothing_for_the_first_page_to_load(db, household, monkeypatch):
-    """The page process warms up while the window is built (offload.prewarm_pages): after
-    warm_caches the first page neither builds the content index nor loads the model."""
-    _catalog, profiles = household
-    train_model(db, model_path_for_db(db), now=NOW)
-    page_mod.warm_caches(db)
-
-    def loaded_again(*_args, **_kwargs):
-        raise AssertionError("the first page loaded what warm_caches had loaded")
-
-    monkeypatch.setattr(page_mod, "build_index", loaded_again)
-    monkeypatch.setattr(RecModel, "load", loaded_again)
-    page = build_page(db, profiles[0], now=NOW)
-    assert page.rows and not any("model" in n.lower() for n in page.notes)
-
-
 def test_unknown_profile(db):
     from mediacenter.db.profiles import ProfileNotFoundError
 
