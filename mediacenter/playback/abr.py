@@ -35,11 +35,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from mediacenter.playback.proxy import DashStream, HlsStream, LoopbackProxy
 from mediacenter.playback.quality import (
     REOPEN_CONFIG,
     AutoPolicy,
@@ -67,7 +67,16 @@ from mediacenter.playback.vlc_backend import Player
 
 __all__ = ["ControllerStats", "QualityController"]
 
+if TYPE_CHECKING:  # the proxy (an HTTP server, XML) loads only when a manifest plays
+    from mediacenter.playback.proxy import DashStream, HlsStream, LoopbackProxy
+
 log = logging.getLogger(__name__)
+
+
+def _is_hls(stream: HlsStream | DashStream) -> bool:
+    from mediacenter.playback.proxy import HlsStream  # loaded already: a stream exists
+
+    return isinstance(stream, HlsStream)
 
 # libVLC 3's HTTP access reads ahead into a 16 MiB buffer; past ~12 MiB ahead of the demuxer
 # it reads only as fast as the player plays, and its rate says nothing about the link.
@@ -299,6 +308,8 @@ class QualityController(QObject):
 
     def _proxy_obj(self) -> LoopbackProxy:
         if self._proxy is None:
+            from mediacenter.playback.proxy import LoopbackProxy
+
             self._proxy = LoopbackProxy()
         return self._proxy
 
@@ -337,7 +348,7 @@ class QualityController(QObject):
                 for v in stream.variants
             ]
             probe = err = None
-            if want_probe and isinstance(stream, HlsStream):
+            if want_probe and kind == "hls":
                 top = max(range(len(stream.variants)), key=lambda i: stream.variants[i].bandwidth)
                 try:
                     media = stream.medias[top] if stream.medias else load_hls_media(
@@ -705,7 +716,7 @@ class QualityController(QObject):
         shortfall = self.estimator.uncertainty()
         if self._stream is None:
             delivery = "http" if cur and cur.uri.startswith(("http:", "https:")) else "file"
-        elif isinstance(self._stream, HlsStream):
+        elif _is_hls(self._stream):
             delivery = "hls (spliced)" if self._stream.spliced else "hls (pinned)"
         else:
             delivery = "dash (pinned)"

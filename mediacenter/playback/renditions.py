@@ -20,14 +20,11 @@ from __future__ import annotations
 import math
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import sqlite_utils
-from defusedxml import ElementTree as SafeET
 
 from mediacenter.playback.quality import Rendition, sort_renditions
 from mediacenter.playback.throughput import source_key
@@ -145,6 +142,9 @@ def fetch_text(uri: str, *, max_bytes: int = MAX_MANIFEST_BYTES,
         scheme = urlparse(uri).scheme.lower()
         if scheme not in ("http", "https"):
             raise ManifestError(f"Cannot read {uri}: unsupported address ({scheme}://)")
+        import urllib.error  # here: a local file never pays for the HTTP client
+        import urllib.request
+
         try:
             req = urllib.request.Request(uri, headers={"User-Agent": "mediacenter"})
             with urllib.request.urlopen(req, timeout=timeout_s) as resp:
@@ -308,6 +308,8 @@ def parse_dash(text: str, base: str) -> list[Variant]:
     Audio-only adaptation sets are not qualities of the picture and are left out; when the MPD
     has no video at all, its audio representations are the ladder.
     """
+    from defusedxml import ElementTree as SafeET  # here: only a DASH manifest needs XML
+
     try:
         root = SafeET.fromstring(text.encode("utf-8"))
     except Exception as e:  # defusedxml raises its own types for DTDs/entities

@@ -15,7 +15,6 @@ run it off the UI thread.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import math
 import os
@@ -157,6 +156,8 @@ def _probe_file(path: str, max_bytes: int, max_s: float, offset: int | None,
 
 def _probe_http(uri: str, max_bytes: int, max_s: float, offset: int | None, timeout_s: float,
                 clock) -> ProbeResult:
+    import http.client  # here: playing a local file never loads the HTTP client
+
     p = urlparse(uri)
     conn_cls = http.client.HTTPSConnection if p.scheme.lower() == "https" else \
         http.client.HTTPConnection
