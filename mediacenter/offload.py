@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from mediacenter.db import CorruptDatabaseError, damage
 from mediacenter.home.rows import Page
 from mediacenter.lifeline import watch_parent
 
@@ -146,7 +147,11 @@ def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
         result = JOBS[kind](*args, progress, cancel)
         out.put(("done", result))
     except BaseException as exc:  # reported to the parent, never lost
-        out.put(("error", f"{type(exc).__name__}: {exc}"))
+        if damage.is_damage(exc):  # the parent stops its own writes too
+            out.put(("damaged", getattr(exc, "message", None)
+                     or damage.damage_message(args[0], str(exc))))
+        else:
+            out.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
 def run_job(kind: str, args: tuple, *, progress: Callable[[Any], None] | None = None,
@@ -191,6 +196,9 @@ def run_job(kind: str, args: tuple, *, progress: Callable[[Any], None] | None = 
         proc.join(timeout=10)
         if proc.is_alive():
             proc.terminate()
+    if result[0] == "damaged":  # the job's first argument is the catalog's path
+        error = CorruptDatabaseError(Path(args[0]), result[1])
+        raise damage.note(error, args[0]) or error
     if result[0] == "error":
         raise RuntimeError(result[1])
     return result[1]

@@ -68,3 +68,30 @@ def test_the_page_process_sees_feedback_given_since_its_last_page(catalog):
     mark_not_interested(db, pid, target)
     again = offload.home_page(db_path, pid)
     assert target not in {i.title_id for r in again.rows for i in r.items}
+
+
+def test_damage_met_by_a_job_stops_the_apps_writes_too(catalog, tmp_path):
+    import sqlite3
+
+    from mediacenter.db import CorruptDatabaseError, damage, transaction
+
+    db_path, _pid = catalog
+    app_db = open_db(db_path)  # the app's own connection, opened before the damage shows
+    app_db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn = sqlite3.connect(db_path)
+    pages = [r[0] for r in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name IN ('titles', 'files') AND pagetype = 'leaf'")]
+    conn.close()
+    with open(db_path, "r+b") as fh:
+        for p in pages:
+            fh.seek((p - 1) * 4096)
+            fh.write(b"\xff" * 4096)
+    try:
+        with pytest.raises(CorruptDatabaseError, match="mediacenter restore"):
+            offload.run_job("artwork", (str(db_path), str(tmp_path / "cache")))
+        assert damage.damaged(db_path)
+        with pytest.raises(CorruptDatabaseError), transaction(app_db):
+            app_db.conn.execute("DELETE FROM profiles")
+    finally:
+        app_db.conn.close()
+        damage.forget(db_path)
