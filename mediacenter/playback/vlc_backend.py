@@ -478,6 +478,7 @@ class Player(QObject):
         for event_type, handler in handlers.items():
             em.event_attach(event_type, handler, gen)
         self._mp, self._em, self._handlers = mp, em, handlers
+        self._mp_used = False  # no media given to it yet: open() may take it as it is
         if self._window_id is not None:
             self._apply_window()
 
@@ -602,7 +603,8 @@ class Player(QObject):
             self._fail(f"Cannot play {name}: libVLC could not open or decode it")
         elif kind == _EV_LOCAL_ERROR:
             message, self._local_error = self._local_error, ""
-            self._fail(message)
+            if message:  # empty: the open it was for has been replaced by another
+                self._fail(message)
         elif kind == _EV_TRACKS:
             self._tracks_pending = False
             self.tracks_changed.emit()
@@ -702,8 +704,14 @@ class Player(QObject):
         if self._released:
             raise RuntimeError("the player was released")
         source = os.fspath(path_or_url)
-        if self._source is not None:
+        if self._mp_used:
             self._replace_mp()  # the previous media stops on a worker
+        else:
+            # A player that never had a media (the fresh one stop() left, or one whose file
+            # was missing) is taken as it is: making and retiring players costs the UI thread
+            # and the next first frame. Its generation stays, so a local error still queued
+            # for the last open is dropped here instead.
+            self._local_error = ""
         self._reset_media_state()
         self._source = source
         self._options = tuple(options)
@@ -732,6 +740,7 @@ class Player(QObject):
             if isinstance(option, str) and option.startswith(":"):
                 media.add_option(option)
         self._mp.set_media(media)
+        self._mp_used = True
         # The player holds its own reference; ours is kept for media_stats() and released
         # with the libVLC player, on the worker that stops it.
         self._media = media

@@ -263,6 +263,19 @@ def test_playing_to_the_end_emits_ended(qtbot, player: Player, media):
     assert player.position_ms() < 2000
 
 
+def test_the_player_stop_left_plays_the_next_title(qtbot, player: Player, media):
+    """stop() hands the used libVLC player to a worker and keeps a fresh one; the next open
+    takes that one as it is (a second fresh player per play would cost the UI thread and the
+    first frame), and only a player that had a media is handed over."""
+    _open(qtbot, player, media["mkv"])
+    player.stop()
+    fresh = player._mp
+    _open(qtbot, player, media["mkv"], start_ms=500)
+    assert player._mp is fresh
+    _open(qtbot, player, media["mkv"])  # this one had a media: it is replaced
+    assert player._mp is not fresh
+
+
 def test_missing_file_is_an_error_then_the_player_still_works(qtbot, player: Player, media):
     errors: list[str] = []
     player.error.connect(errors.append)
