@@ -52,21 +52,38 @@ class PageBuilder(Protocol):
     def __call__(self, db: Database, profile_id: int, *, now: float | None = None) -> Page: ...
 
 
-def dedupe_rows(rows: Sequence[Row], *, max_per_page: int = 2, min_items: int = 1) -> list[Row]:
-    """No title twice in a row and at most ``max_per_page`` times on a page; empty rows dropped."""
+def dedupe_rows(rows: Sequence[Row], *, max_per_page: int = 2, min_items: int = 1,
+                min_fresh: int = 0) -> list[Row]:
+    """Rows that differ where the eye lands: no title twice in a row, at most ``max_per_page``
+    times on a page, and never at the same place in two rows.
+
+    In each row the titles no earlier row showed come first, in the row's order; titles shown
+    already follow them, each only where no earlier row has it at the same position (a small
+    library makes rows share titles; they must still not look like one list twice). Rows left
+    with fewer than ``min_items`` titles, or fewer than ``min_fresh`` new ones, are dropped.
+    """
     seen: dict[int, int] = {}
+    places: dict[int, set[int]] = {}  # title -> positions it holds in earlier rows
     out: list[Row] = []
     for row in rows:
-        items: list[RowItem] = []
-        in_row: set[int] = set()
+        unique: list[RowItem] = []
         for item in row.items:
-            if item.title_id in in_row or seen.get(item.title_id, 0) >= max_per_page:
-                continue
-            in_row.add(item.title_id)
-            items.append(item)
-        if len(items) < min_items:
+            if all(item.title_id != u.title_id for u in unique):
+                unique.append(item)
+        fresh = [it for it in unique if seen.get(it.title_id, 0) == 0]
+        pending = [it for it in unique if 0 < seen.get(it.title_id, 0) < max_per_page]
+        items = list(fresh)
+        while pending:
+            at = len(items)
+            pick = next((it for it in pending if at not in places.get(it.title_id, ())), None)
+            if pick is None:
+                break
+            items.append(pick)
+            pending.remove(pick)
+        if len(items) < min_items or len(fresh) < min_fresh:
             continue
-        for tid in in_row:
-            seen[tid] = seen.get(tid, 0) + 1
+        for at, item in enumerate(items):
+            seen[item.title_id] = seen.get(item.title_id, 0) + 1
+            places.setdefault(item.title_id, set()).add(at)
         out.append(Row(row.key, row.title, tuple(items), row.kind, row.reason))
     return out

@@ -81,6 +81,7 @@ class Explainer:
     context: np.ndarray | None = None
     context_reason: Callable[[int], str | None] | None = None  # row -> phrase
     now: float = field(default_factory=time.time)
+    _similar_to: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def title_of(self, row: int) -> str:
         return self.index.items[row].title or "a title"
@@ -103,7 +104,39 @@ class Explainer:
             return None
         return value, because_phrase(signal, self.title_of(hist_row))
 
+    def _liked(self) -> list[tuple[int, Signal]]:
+        return [(r, s) for r, s in self.history_signals.items() if s.liked]
+
+    def _closest_liked(self, row: int) -> str | None:
+        """ "Because you watched X (both Sci-Fi, with Y)": the liked title ``row`` is most
+        like, and what they share; None when it shares nothing telling with any."""
+        best, best_sim = None, 0.0
+        for hist_row, signal in self._liked():
+            if hist_row not in self._similar_to:
+                self._similar_to[hist_row] = self.index.similar(hist_row)
+            sim = float(self._similar_to[hist_row][row])
+            if sim > best_sim:
+                best, best_sim = (hist_row, signal), sim
+        if best is None:
+            return None
+        title = self.title_of(best[0])
+        shared = self.shared_features(row, best[0])
+        if shared:
+            return f"{because_phrase(best[1], title)} ({', '.join(shared)})"
+        # Only what much of the library shares (a decade, a common genre): still true, and
+        # said of the one title, never of "much of what you watch".
+        common = self.shared_features(row, best[0], telling_only=False)
+        if not common:
+            return None
+        what = common[0]
+        if what.startswith("both "):
+            return f"Also {what.removeprefix('both ')}, like {title}"
+        return f"{what[0].upper()}{what[1:]}, as in {title}"
+
     def _content_reason(self, row: int) -> str | None:
+        if len(self._liked()) < LOVE_MIN_TITLES:
+            # A taste of one or two titles is those titles: name the one this is like.
+            return self._closest_liked(row)
         feats = self.index.feature_contributions(row, self.scores.taste, top=3)
         if not feats:
             return None
@@ -122,10 +155,22 @@ class Explainer:
         if kind == "tag":
             return f"Tagged “{value}”{like}"
         if kind == "decade":
-            return f"From the {value}, like much of what you watch"
+            if self._liked_share(feats[0][0]) >= LOVE_SHARE:
+                return f"From the {value}, like much of what you watch"
+            return f"From the {value}, like {example}" if example else None
         if kind == "word" and example:
             return f"A story like {example}'s"
         return None
+
+    def _liked_share(self, feature: str) -> float:
+        """The share of the profile's liked titles that have ``feature`` (0 under
+        :data:`LOVE_MIN_TITLES` of them: too few to say "much of what you watch")."""
+        col = self.index.feature_col.get(feature)
+        liked = self._liked()
+        if col is None or not liked:
+            return 0.0
+        having = sum(1 for r, _s in liked if col in self.index.row_features(r)[0])
+        return having / len(liked) if having >= LOVE_MIN_TITLES else 0.0
 
     def taste_match(self, row: int) -> str | None:
         """The content reason, when the title's content part is above the catalog's mean."""
@@ -199,11 +244,14 @@ class Explainer:
 
     def similar_reason(self, row: int, seed_row: int, seed_phrase: str) -> str:
         """For a "Because you watched X" row: X and, when there are any, what they share."""
-        shared = self.shared_features(row, seed_row)
+        shared = (self.shared_features(row, seed_row)
+                  or self.shared_features(row, seed_row, telling_only=False))
         return f"{seed_phrase} ({', '.join(shared)})" if shared else seed_phrase
 
-    def shared_features(self, row: int, other: int, top: int = 2) -> list[str]:
-        """Readable features two titles share, most telling first."""
+    def shared_features(self, row: int, other: int, top: int = 2, *,
+                        telling_only: bool = True) -> list[str]:
+        """Readable features two titles share, most telling first (with ``telling_only``
+        False, also those most of the catalog shares)."""
         cols_a, vals_a = self.index.row_features(row)
         cols_b, vals_b = self.index.row_features(other)
         common, ia, ib = np.intersect1d(cols_a, cols_b, assume_unique=True,
@@ -214,7 +262,7 @@ class Explainer:
         out: list[str] = []
         genres: list[str] = []
         for j in np.argsort(-weight, kind="stable")[: top + 2]:
-            if not self.index.telling(int(common[j])):
+            if telling_only and not self.index.telling(int(common[j])):
                 continue  # "both tagged 'demo'" when every title is
             kind, value = _pretty_feature(self.index.feature_names[common[j]])
             if kind == "genre":

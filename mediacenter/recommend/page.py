@@ -9,14 +9,18 @@
   and by content, for the profile's most recent liked titles;
 - ``genre:<name>`` - the profile's own largest genres (the household's largest for a new
   profile), best scores first;
-- ``new`` - New in your library (added in the last :data:`NEW_WINDOW_S`), best scores first;
+- ``new`` - New in your library (added in the last :data:`NEW_WINDOW_S`), newest first;
 - ``trending`` - Trending in your household: what the other profiles played lately;
-- ``again`` - Watch it again: titles the profile finished and liked, not played for a while.
+- ``again`` - Watch it again: titles the profile finished, those not played for a while
+  (:data:`AGAIN_AFTER_S`) first; a film finished tonight is there too, not gone from Home.
 
 Continue watching comes first and Top picks second; the other rows are ordered by how well
 their titles score for the profile (and the hour: see :func:`context_boost`). No title appears
-twice in a row nor more than twice on a page (:func:`mediacenter.home.rows.dedupe_rows`); later
-rows prefer titles not shown yet. Every item carries a reason (:mod:`.explain`).
+twice in a row, more than twice on a page, or at the same place in two rows
+(:func:`mediacenter.home.rows.dedupe_rows`); later rows prefer titles not shown yet, and a small
+library gets short rows (a third of what there is to recommend) so that Top picks does not take
+it all. "Because you watched" starts with the first finished title that anything in the library
+is like. Every item carries a reason (:mod:`.explain`).
 
 Works without a model (content, household popularity, NFO ratings), loads the model file
 lazily, keeps it per process and reloads it when the file changes. The catalog's content index
@@ -52,8 +56,10 @@ from mediacenter.recommend.signals import Signal, profile_signals, recency_weigh
 from mediacenter.recommend.train import model_path_for_db
 
 ROW_LENGTH = 20
-MIN_ROW_LENGTH = 6  # a small library gets shorter rows, so that one row does not take it all
-MIN_ROW_ITEMS = 3
+MIN_ROW_LENGTH = 3  # rows are a third of what can be recommended, this many at least
+MIN_ROW_ITEMS = 2  # a row left with fewer (after dedupe) is dropped
+# Fewer are enough where one title says the row: what is like a film, what was finished.
+MIN_ITEMS = {"because": 1, "again": 1}
 CANDIDATES = 200  # best-scored titles a row chooses from
 BECAUSE_ROWS = 3
 MIN_SIMILARITY = 0.05  # below this cosine a title is not "like" the one the row names
@@ -417,28 +423,36 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - float(x.mean())) / std if std > 1e-12 else np.zeros_like(x)
 
 
-def _because_rows(ctx: _Ctx, seeds: Sequence[tuple[int, Signal]], ranker: Ranker) -> list[Row]:
+def _similar(ctx: _Ctx, seed_row: int, ranker: Ranker, norms: list[np.ndarray]
+             ) -> list[int]:
+    """Rows like ``seed_row`` (content, and the model's item factors when it knows the
+    title), most similar first and among the similar what suits the profile; at most enough
+    for a row. ``norms`` caches the factors' norms between seeds."""
+    index = ctx.index
+    sim = index.similar(seed_row)
+    if ranker.usable_model and ranker.known[seed_row]:
+        q = ranker.q
+        assert q is not None
+        if not norms:
+            norms.append(np.linalg.norm(q, axis=1))
+        denom = np.where(norms[0] > 0, norms[0] * norms[0][seed_row], 1.0)
+        cf_sim = np.where(ranker.known, (q @ q[seed_row]) / denom, 0.0)
+        w = ranker.cf_confidence
+        sim = (1 - w) * sim + w * np.clip(cf_sim, 0, None)
+    mix = _z(sim) + 0.25 * _z(ctx.scores.total)
+    mix[ctx.exclude | (sim < MIN_SIMILARITY)] = -np.inf
+    mix[seed_row] = -np.inf
+    return [int(r) for r in np.argsort(-mix, kind="stable")[: 3 * ctx.row_len]
+            if np.isfinite(mix[r])]
+
+
+def _because_rows(ctx: _Ctx, seeds: Sequence[tuple[int, Signal]],
+                  similar: Mapping[int, list[int]]) -> list[Row]:
     out: list[Row] = []
     index = ctx.index
-    norms = None
-    for seed_row, signal in seeds[:BECAUSE_ROWS]:
-        sim = index.similar(seed_row)
-        if ranker.usable_model and ranker.known[seed_row]:
-            q = ranker.q
-            assert q is not None
-            if norms is None:
-                norms = np.linalg.norm(q, axis=1)
-            denom = np.where(norms > 0, norms * norms[seed_row], 1.0)
-            cf_sim = np.where(ranker.known, (q @ q[seed_row]) / denom, 0.0)
-            w = ranker.cf_confidence
-            sim = (1 - w) * sim + w * np.clip(cf_sim, 0, None)
-        # Similar first; among the similar, what suits the profile.
-        mix = _z(sim) + 0.25 * _z(ctx.scores.total)
-        mix[ctx.exclude | (sim < MIN_SIMILARITY)] = -np.inf
-        mix[seed_row] = -np.inf
-        order = [int(r) for r in np.argsort(-mix, kind="stable")[: 3 * ctx.row_len]
-                 if np.isfinite(mix[r])]
-        if len(order) < MIN_ROW_ITEMS:
+    for seed_row, signal in seeds:
+        order = similar[seed_row]
+        if len(order) < MIN_ITEMS["because"]:
             continue
         picked = _fresh_first(order, ctx.used, ctx.row_len)
         ctx.take(picked)
@@ -492,11 +506,14 @@ def _genre_rows(ctx: _Ctx, share: Mapping[str, float], count: Mapping[str, int],
 def _new_row(ctx: _Ctx, now: float) -> Row | None:
     index = ctx.index
     among = (index.added_at >= now - NEW_WINDOW_S) & (index.added_at <= now + 60)
+    among &= ~ctx.exclude
     if not among.any():
         return None
-    cand = [int(r) for r in ctx.candidates(among, 3 * ctx.row_len)]
-    if not cand:
-        return None
+    # Newest first (what makes the row "new", and not Top picks again), the score between
+    # titles of one scan.
+    rows = np.flatnonzero(among)
+    order = np.lexsort((rows, -ctx.scores.total[rows], -np.floor(index.added_at[rows] / 60)))
+    cand = [int(r) for r in rows[order][: 3 * ctx.row_len]]
     picked = _fresh_first(cand, ctx.used, ctx.row_len)
     ctx.take(picked)
     items = []
@@ -543,17 +560,18 @@ def _again_row(ctx: _Ctx, signals: Mapping[int, Signal], now: float) -> Row | No
             continue
         finished = (s.source == "watch" and s.strength >= 0.8) or (
             s.source == "explicit" and s.strength > 0)
-        if not finished or (s.at is not None and now - s.at < AGAIN_AFTER_S):
+        if not finished:
             continue
         if s.source == "explicit":
             reason = "You loved it" if s.strength >= 1.0 else "You liked it"
         elif "times" in s.detail or "twice" in s.detail or "episode" in s.detail:
             reason = f"You {s.detail}"
         else:
-            months = int((now - (s.at or now)) // (30 * 86400))
-            reason = (f"You watched it {months} month{'s' if months != 1 else ''} ago"
-                      if months >= 1 else "You watched it")
-        picks.append((s.strength + 0.1 * float(ctx.scores.total[r]), r, reason))
+            reason = f"You watched it {_ago(now - (s.at or now))}"
+        # Not played for a while first: a classic to return to beats last night's film.
+        rested = s.at is None or now - s.at >= AGAIN_AFTER_S
+        picks.append((float(rested) + s.strength + 0.1 * float(ctx.scores.total[r]), r,
+                      reason))
     if not picks:
         return None
     picks.sort(key=lambda t: (-t[0], t[1]))
@@ -563,11 +581,28 @@ def _again_row(ctx: _Ctx, signals: Mapping[int, Signal], now: float) -> Row | No
     return Row("again", "Watch it again", tuple(ctx.item(r, reasons[r]) for r in rows))
 
 
+def _ago(seconds: float) -> str:
+    """ "today", "yesterday", "3 days ago", "2 months ago"."""
+    days = int(max(0.0, seconds) // 86400)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 60:
+        return f"{days} days ago"
+    months = days // 30
+    return f"{months} months ago"
+
+
 def _row_strength(row: Row, index: CatalogIndex, total: np.ndarray) -> float:
     vals = [float(total[index.pos[it.title_id]]) for it in row.items[:5]
             if it.title_id in index.pos]
     return float(np.mean(vals)) if vals else -10.0
 
+
+# Which rows keep a title shown in several (the earlier here): see build_page.
+DEDUPE_ORDER = {"continue": 0, "top": 1, "because": 2, "again": 3, "genre": 4, "trending": 5,
+                "new": 6}
 
 # Added to a row's strength (the mean score of its first titles) when rows are ordered.
 ROW_PRIOR = {"because": 0.3, "genre": 0.1, "new": 0.2, "trending": 0.15, "again": -0.4}
@@ -631,6 +666,7 @@ def _prepare(db: sqlite_utils.Database, profile_id: int, now: float, model: Mode
     share, count = genre_shares(index, liked)
     explainer = Explainer(index, scores, history_signals, share, count, hh.others_played,
                           boost, context_reason, now)
+    # A third of what can be recommended per row: a small library still fills several rows.
     row_len = int(np.clip(int((~exclude).sum()) // 3, MIN_ROW_LENGTH, ROW_LENGTH))
     ctx = _Ctx(index, scores, explainer, exclude, visible, {}, row_len)
     return _Prepared(profile, index, ranker, signals, history_signals, visible_ids, hh, ctx,
@@ -666,18 +702,27 @@ def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None 
     liked, notes, visible_ids = prep.liked, prep.notes, prep.visible_ids
 
     cont = _continue_row(db, profile_id, visible_ids)
+    seeds = sorted(((r, s) for r, s in history_signals.items() if s.liked and s.at),
+                   key=lambda t: (-(t[1].at or 0.0), t[0]))[:BECAUSE_ROWS]
+    norms: list[np.ndarray] = []
+    similar = {r: _similar(ctx, r, ranker, norms) for r, _s in seeds}
+    # A title that is one of the few like a watched film stays for that film's row, unless
+    # Top picks would run short without it.
+    scarce = {r for order in similar.values() if len(order) < MIN_ROW_ITEMS for r in order}
     top_row = None
     if len(index):
         target = {index.genre_names.index(g): v for g, v in share.items()}
-        picked = calibrated(ctx.candidates(), scores.total, index.genres, target, ctx.row_len)
+        cand = ctx.candidates()
+        plenty = np.array([r for r in cand if r not in scarce], dtype=cand.dtype)
+        if len(plenty) >= ctx.row_len:
+            cand = plenty
+        picked = calibrated(cand, scores.total, index.genres, target, ctx.row_len)
         ctx.take(picked)
         if picked:
             top_row = Row("top", f"Top picks for {profile.name}",
                           tuple(ctx.item(r, explainer.reason(r)) for r in picked))
-    seeds = sorted(((r, s) for r, s in history_signals.items() if s.liked and s.at),
-                   key=lambda t: (-(t[1].at or 0.0), t[0]))
     others: list[Row] = []
-    others += _because_rows(ctx, seeds, ranker)
+    others += _because_rows(ctx, seeds, similar)
     others += _genre_rows(ctx, share, count, hh.popularity)
     for row in (_new_row(ctx, now), _trending_row(ctx, hh), _again_row(ctx, signals, now)):
         if row is not None:
@@ -685,6 +730,9 @@ def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None 
 
     def strength(row: Row) -> float:
         kind = row.key.split(":", 1)[0]
+        if kind == "again" and all(
+                now - (signals[it.title_id].at or 0.0) < AGAIN_AFTER_S for it in row.items):
+            return -np.inf  # only what was just watched: the end of the page
         prior = ROW_PRIOR.get(kind, 0.0)
         if kind in ("new", "trending") and len(liked) < 3:
             prior += 0.5  # a new profile: what is new and what the others watch, first
@@ -692,8 +740,14 @@ def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None 
 
     others.sort(key=lambda r: -strength(r))
     ordered = ([cont] if cont else []) + ([top_row] if top_row else []) + others
-    final = [r for r in dedupe_rows(ordered, max_per_page=2)
-             if r.kind == KIND_CONTINUE or r.key == "top" or len(r.items) >= MIN_ROW_ITEMS]
+    # Rows claim their titles in order of what they tell (a "Because you watched" row keeps
+    # its few similar titles before "New" repeats them), then show in the order above.
+    claimed = {r.key: r for r in dedupe_rows(
+        sorted(ordered, key=lambda r: DEDUPE_ORDER.get(r.key.split(":", 1)[0], 9)),
+        max_per_page=2)}
+    final = [claimed[r.key] for r in ordered if r.key in claimed]
+    final = [r for r in final if r.kind == KIND_CONTINUE or r.key == "top"
+             or len(r.items) >= MIN_ITEMS.get(r.key.split(":", 1)[0], MIN_ROW_ITEMS)]
     hero = top_row.items[0] if top_row and top_row.items else None
     return Page(tuple(final), hero=hero, built_in_s=time.perf_counter() - started,
                 notes=tuple(notes))
