@@ -170,7 +170,7 @@ def cmd_artwork_library(args: argparse.Namespace, paths) -> int:
 
 
 def cmd_artwork_why(args: argparse.Namespace, paths) -> int:
-    from mediacenter.artwork.select import explain_choice
+    from mediacenter.artwork.select import explain_choice, why_text
 
     db = open_catalog(paths)
     if db.conn.execute("SELECT 1 FROM titles WHERE id = ?", (args.title_id,)).fetchone() is None:
@@ -186,7 +186,7 @@ def cmd_artwork_why(args: argparse.Namespace, paths) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    for line in data.get("summary", []):
+    for line in why_text(data):
         print(line)
     for c in data["candidates"]:
         mark = "*" if c["chosen"] else " "

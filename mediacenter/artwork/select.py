@@ -338,3 +338,26 @@ def explain_choice(db, profile_id: int | None, title_id: int) -> dict:
         summary.append("You tend to respond to: " + "; ".join(likes) + ".")
     out["summary"] = summary
     return out
+
+
+def why_text(info: dict) -> list[str]:
+    """What "Why this image?" says, sentence by sentence, for a person: the summary of
+    :func:`explain_choice` (what is shown and why), then how many images there were to
+    choose from and what this profile's reactions to this one were."""
+    lines = list(info.get("summary", []))
+    cands = info.get("candidates", [])
+    if len(cands) > 1:
+        frames = sum(1 for c in cands if c.get("time_s") is not None)
+        sidecars = len(cands) - frames
+        parts = [p for p in (f"{frames} frame{'s' if frames != 1 else ''} of the video"
+                             if frames else "",
+                             f"{sidecars} image{'s' if sidecars != 1 else ''} beside the file"
+                             if sidecars else "") if p]
+        lines.append(f"Chosen from {len(cands)} images: {' and '.join(parts)}.")
+    chosen = info.get("chosen")
+    if chosen and chosen.get("impressions"):
+        shown = chosen["impressions"]
+        lines.append(f"You have seen it {shown} time{'s' if shown != 1 else ''}"
+                     + (", and opened or played the title after it." if chosen.get("rewards")
+                        else "."))
+    return lines

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from mediacenter.humanize import resolution_label, version_name
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # bm25 column weights: title, original_title, plot, genres, people, tags.
@@ -147,6 +150,31 @@ def browse_ids(db: sqlite_utils.Database) -> list[int]:
         "AND removed_at IS NULL ORDER BY sort_title, year, id")]
 
 
+def count_titles(db: sqlite_utils.Database, *, root_id: int | None = None,
+                 allowed: Collection[int] | None = None) -> int:
+    """How many titles the library lists, the one count every screen shows.
+
+    A title is what :func:`browse_ids` lists: a movie, a show or a home video, not removed;
+    counted once however many episodes, versions, parts or extras it has. ``root_id``: only
+    titles with a file in that library folder (a show counts when one of its episodes does).
+    ``allowed``: only those ids (a kids profile's).
+    """
+    if root_id is None:
+        sql = ("SELECT id FROM titles WHERE kind IN ('movie', 'show', 'other') "
+               "AND removed_at IS NULL")
+        params: tuple = ()
+    else:
+        sql = ("SELECT DISTINCT top.id FROM files f JOIN titles t ON t.id = f.title_id "
+               "JOIN titles top ON top.id = coalesce(t.show_id, t.id) "
+               "WHERE f.root_id = ? AND top.kind IN ('movie', 'show', 'other') "
+               "AND top.removed_at IS NULL")
+        params = (root_id,)
+    if allowed is None:
+        return int(db.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+    permitted = set(allowed)
+    return sum(1 for (tid,) in db.conn.execute(sql, params) if tid in permitted)
+
+
 def show_of(db: sqlite_utils.Database, title_id: int) -> int | None:
     """The show an episode or season belongs to (None for other titles)."""
     row = db.conn.execute("SELECT show_id FROM titles WHERE id = ?", (title_id,)).fetchone()
@@ -274,14 +302,14 @@ class VersionInfo:
 
     @property
     def resolution(self) -> str:
-        if not self.height:
-            return ""
-        h = self.height
-        for name, min_h in (("4K", 1800), ("1080p", 1000), ("720p", 680), ("576p", 560),
-                            ("480p", 440)):
-            if h >= min_h:
-                return name
-        return f"{h}p"
+        """The measured picture's standard name ('540p'); '' before the file was probed."""
+        return resolution_label(self.width, self.height)
+
+    @property
+    def name(self) -> str:
+        """'Extended · 540p': the version's own name with its measured size (the file
+        name's resolution claim dropped once measured)."""
+        return version_name(self.label, self.width, self.height)
 
 
 @dataclass(frozen=True)

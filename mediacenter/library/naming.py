@@ -1568,3 +1568,8 @@ def clear_caches() -> None:
     _classify_bracket.cache_clear()
     _compact.cache_clear()
     _root_parts.cache_clear()
+
+
+def is_home_folder(name: str) -> bool:
+    """Whether a folder name only says "home videos" or "camera" (DCIM, Camera Roll...)."""
+    return " ".join(name.split()).casefold() in _HOME_DIRS

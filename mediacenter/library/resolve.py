@@ -12,7 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from mediacenter.library.naming import ParsedName, parse_path
+from mediacenter.humanize import friendly_date
+from mediacenter.library.naming import ParsedName, is_home_folder, parse_path
 from mediacenter.library.nfo import NfoError, NfoInfo, Person, read_nfo
 from mediacenter.library.sidecars import (
     NameIndex,
@@ -30,6 +31,10 @@ _SEASON_DIR = re.compile(
 )
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+# A camera clip's title as the name parser gives it: "2023-07-04 18:15:02" (time optional).
+_CAMERA_STAMP = re.compile(r"^\d{4}-\d\d-\d\d(?: (\d\d:\d\d)(?::\d\d)?)?$")
+_SEPARATORS = re.compile(r"[-_ .:]")
+_DCF_FOLDER = re.compile(r"^\d{3}[A-Z0-9_]{5}$")  # a camera's own folders: 100APPLE, 101MEDIA
 
 
 def norm_key(text: str) -> str:
@@ -271,7 +276,8 @@ class Resolver:
     def _other(self, f: WalkedFile, parsed: ParsedName, problems: list) -> TitleSpec:
         sidecars = find_sidecars(f.name, self.names(f.dir_rel), single_title_folder=False)
         spec = TitleSpec(
-            key=f"other:{self.root_id}:{f.rel}", kind="other", title=parsed.title, year=parsed.year
+            key=f"other:{self.root_id}:{f.rel}", kind="other",
+            title=self._home_video_title(f, parsed), year=parsed.year,
         )
         found = _first_nfo(self.root, f.dir_rel, sidecars.nfo, self.nfo, ("movie", "musicvideo"),
                            problems)
@@ -279,6 +285,23 @@ class Resolver:
             _apply_nfo(spec, found[0][0], found[1])
         spec.artwork = _art_paths(self.root, f.dir_rel, sidecars)
         return spec
+
+    def _home_video_title(self, f: WalkedFile, parsed: ParsedName) -> str:
+        """A camera clip's timestamp as a person says it, after its folder's name when the
+        folder has one ("Beach trip · 4 July 2023"); the time only where the folder holds
+        other clips of that day ("4 July 2023, 18:15")."""
+        stamp = _CAMERA_STAMP.match(parsed.title or "")
+        if not parsed.air_date or stamp is None:
+            return parsed.title
+        title = friendly_date(parsed.air_date)
+        day = parsed.air_date.replace("-", "")
+        if stamp.group(1) and sum(
+                1 for n in self.names(f.dir_rel) if day in _SEPARATORS.sub("", n)) > 1:
+            title += f", {stamp.group(1)}"
+        folder = _basename(f.dir_rel) if f.dir_rel else ""
+        if folder and not is_home_folder(folder) and not _DCF_FOLDER.match(folder):
+            title = f"{folder} · {title}"
+        return title
 
     def _show_dir(self, dir_rel: str) -> tuple[str | None, str | None]:
         """(show folder, season folder) for a file's folder; None where there is none."""

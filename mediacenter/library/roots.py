@@ -11,6 +11,7 @@ import sqlite_utils
 
 from mediacenter.db import transaction
 from mediacenter.db.admin import AdminGrant, require
+from mediacenter.db.catalog import count_titles
 
 ROOT_KINDS = ("mixed", "movies", "shows", "home")
 
@@ -80,13 +81,15 @@ def add_root(
 
 
 def list_roots(db: sqlite_utils.Database) -> list[Root]:
+    """Every library folder with its file count and its titles as the Library counts them
+    (:func:`mediacenter.db.catalog.count_titles`: a show once, not each episode)."""
     rows = db.conn.execute(
         """SELECT r.id, r.path, r.kind, r.name, r.online, r.last_scan_at,
-                  (SELECT count(*) FROM files f WHERE f.root_id = r.id),
-                  (SELECT count(DISTINCT f.title_id) FROM files f WHERE f.root_id = r.id)
+                  (SELECT count(*) FROM files f WHERE f.root_id = r.id)
            FROM roots r ORDER BY r.id"""
     ).fetchall()
-    return [Root(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+    return [Root(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6],
+                 count_titles(db, root_id=r[0])) for r in rows]
 
 
 def get_root(db: sqlite_utils.Database, root_id: int) -> Root:

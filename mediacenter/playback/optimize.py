@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,19 @@ class OptimizeJob:
     dest_path: str
     target_height: int
     target_bitrate_bps: int
+
+
+OFFERED_HEIGHT = 720  # the copy the player offers ("Make a 720p version for Wi-Fi")
+
+
+def offers_smaller_copy(renditions: Iterable[Rendition], height: int = OFFERED_HEIGHT) -> bool:
+    """Whether a ``height`` copy is worth offering: a file of the title was measured taller
+    (a copy must be smaller than its source; an unprobed file is not known to be) and no
+    copy that small exists yet."""
+    renditions = list(renditions)
+    tallest = max((r.height or 0 for r in renditions if r.kind == "file"), default=0)
+    made = any(r.kind == "optimized" and (r.height or 0) <= height for r in renditions)
+    return tallest > height and not made
 
 
 def target_bitrate(height: int) -> int:

@@ -38,6 +38,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from mediacenter.humanize import resolution_label, without_resolution_claim
+
 __all__ = [
     "REOPEN_CONFIG",
     "AutoPolicy",
@@ -49,22 +51,6 @@ __all__ = [
     "format_bitrate",
     "resolution_label",
 ]
-
-
-def resolution_label(width: int | None, height: int | None) -> str:
-    """'2160p (4K)', '1080p', '720p', '360p' — how people name a picture size; '' if unknown.
-
-    Judged on the larger of the height and 9/16 of the width, so a 1920x800 scope film is
-    '1080p' as its makers call it.
-    """
-    h = max(height or 0, round((width or 0) * 9 / 16))
-    if h <= 0:
-        return ""
-    for name, min_h in (("4K", 1800), ("1440p", 1300), ("1080p", 1000), ("720p", 680),
-                        ("576p", 560), ("480p", 440)):
-        if h >= min_h:
-            return name
-    return f"{h}p"
 
 
 def dip_share(uncertainty: float) -> float:
@@ -117,8 +103,10 @@ class Rendition:
         """'720p · 2.9 Mbit/s' (plus the version's label when it says more)."""
         parts = [p for p in (self.resolution, format_bitrate(self.bitrate_bps or None)) if p]
         text = " · ".join(parts) if parts else self.key
-        if self.label and self.label.lower() not in text.lower():
-            text = f"{self.label} — {text}"
+        # The file name's "1080p" beside a measured 540p would contradict it: the name only.
+        label = without_resolution_claim(self.label) if self.resolution else self.label
+        if label and label.lower() not in text.lower():
+            text = f"{label} — {text}"
         return text
 
 

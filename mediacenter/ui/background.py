@@ -75,7 +75,7 @@ class BackgroundWorkMixin:
         if refresh_art:
             self.artwork.retry_missing()
             if self._scan is None:
-                self._show_status(f"{self.model.total()} titles")
+                self._show_status(self.titles_status())
         if refresh_home:
             self._mark_home_dirty()
 

@@ -219,7 +219,7 @@ class DetailsView(QWidget):
             html.append(f"<p><span style='color:#888'>Genres:</span> "
                         f"{escape(', '.join(d.genres))}</p>")
         for v in d.versions:
-            bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
+            bits = [b for b in (v.name, (v.video_codec or "").upper()) if b]
             if v.bitrate_bps:
                 bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
             audio = version_audio(self.db, v.id)
@@ -238,7 +238,7 @@ class DetailsView(QWidget):
         self.version_box.blockSignals(True)
         self.version_box.clear()
         for v in d.versions:
-            label = " · ".join(b for b in (v.label, v.resolution) if b) or f"Version {v.id}"
+            label = v.name or f"Version {v.id}"
             self.version_box.addItem(label, v.id)
         self.version_box.setVisible(len(d.versions) > 1)
         self.version_box.blockSignals(False)
@@ -362,15 +362,14 @@ class DetailsView(QWidget):
             return
         text = "No personal image for this title yet: it shows the first image available."
         try:
-            from mediacenter.artwork.select import explain_choice
+            from mediacenter.artwork.select import explain_choice, why_text
 
-            info = explain_choice(self.db, self.profile_id, self.title_id)
+            lines = why_text(explain_choice(self.db, self.profile_id, self.title_id))
         except Exception:  # transparency view: never fail the page
             log.exception("explain_choice failed")
-            info = None
-        if info:
-            lines = [f"<b>{escape(str(k))}</b>: {escape(str(v))}" for k, v in info.items()]
-            text = "<br>".join(lines)
+            lines = []
+        if lines:
+            text = "<br>".join(escape(line) for line in lines)
         self.why.setText(text)
         self.why.show()
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db.catalog import (
+    count_titles,
     title_details,
 )
 from mediacenter.db.profiles import first_profile_id
@@ -60,6 +61,8 @@ class LibraryPageMixin:
         marked stale: it reloads when the library screen shows."""
         if self.pages.currentWidget() is not self.catalog_page:
             self._library_stale = True
+            if self._scan is None:  # the count is news on any screen; scan progress wins
+                self._show_status(self.titles_status())
             return
         self._library_stale = False
         same_query = query is None or query == self.model.query
@@ -128,7 +131,13 @@ class LibraryPageMixin:
                                    "are found.")
             else:
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
-        self._show_status(f"{n} titles" if not self.model.query else f"{n} matches")
+        self._show_status(self.titles_status() if not self.model.query else
+                          plural(n, "match", "matches"))
+
+    def titles_status(self) -> str:
+        """'22 titles': the library's one count (db.catalog.count_titles), what this profile
+        may see, whether or not the Library screen was opened yet."""
+        return plural(count_titles(self.db, allowed=self.allowed), "title")
 
     def _show_status(self, text: str) -> None:
         if not self._cancelling:  # until the scan stops, "Cancelling…" is the news
@@ -180,7 +189,7 @@ class LibraryPageMixin:
         if r.kind == "show":
             html.append(f"<p style='color:#bbb'>{plural(d.children, 'season')}</p>")
         for v in d.versions:
-            bits = [b for b in (v.label, v.resolution, (v.video_codec or "").upper()) if b]
+            bits = [b for b in (v.name, (v.video_codec or "").upper()) if b]
             if v.bitrate_bps:
                 bits.append(f"{v.bitrate_bps / 1e6:.1f} Mbit/s")
             if v.parts > 1:

@@ -6,7 +6,8 @@ Built fresh each time it opens (:func:`build_quality_menu`), from what the
 * "Auto — 720p · 2.5 Mbit/s (measured 4.1 Mbit/s)": what Auto chose and the link it measured;
 * one entry per rendition, highest first ("1080p · 8.0 Mbit/s"), the one on screen marked;
 * "Remember for this title": the choice (Auto or a rendition) is stored for the profile;
-* "Make a 720p version for Wi-Fi…": asks the caller (``on_optimize``) to start the transcode.
+* "Make a 720p version for Wi-Fi…": asks the caller (``on_optimize``) to start the transcode;
+  only offered for a title with a file taller than 720p and no such copy yet.
 
 UI thread only. The menu holds no state of its own: picking an entry calls the controller,
 which switches (keeping the position) and announces it.
@@ -20,12 +21,13 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from mediacenter.playback.abr import QualityController
+from mediacenter.playback.optimize import OFFERED_HEIGHT, offers_smaller_copy
 from mediacenter.playback.quality import format_bitrate
 from mediacenter.playback.quality_prefs import AUTO
 
 __all__ = ["OPTIMIZE_TEXT", "auto_text", "build_quality_menu"]
 
-OPTIMIZE_TEXT = "Make a 720p version for Wi-Fi…"
+OPTIMIZE_TEXT = f"Make a {OFFERED_HEIGHT}p version for Wi-Fi…"
 
 
 def auto_text(controller: QualityController) -> str:
@@ -84,6 +86,8 @@ def build_quality_menu(
     remember.toggled.connect(controller.set_remember)
     menu.addAction(remember)
 
+    if not offers_smaller_copy(renditions, OFFERED_HEIGHT):
+        return menu  # the copy would not be smaller than what there is
     optimize = QAction(OPTIMIZE_TEXT, menu)
     optimize.setData("optimize")
     optimize.setEnabled(on_optimize is not None)

@@ -196,7 +196,7 @@ class LibraryFoldersMixin:
             self.start_background_work()
         problems = sum(len(r.problems) for r in reports)
         offline = [r for r in reports if r.status in ("offline", "busy")]
-        parts = [f"{self.model.total()} titles"]
+        parts = [self.titles_status()]
         if any(r.status == "cancelled" for r in reports):
             parts.append("scan cancelled: choose “Scan library” to continue")
         if problems:

@@ -65,10 +65,9 @@ def test_menu_lists_auto_with_its_choice_and_every_rendition(playing):
     assert texts[1] == "180p · 1.0 Mbit/s  ◂ playing"  # highest first, the one on screen
     assert texts[2] == "90p · 250 kbit/s"
     assert texts[3] == "Remember for this title"
-    assert texts[4] == OPTIMIZE_TEXT
+    assert OPTIMIZE_TEXT not in texts  # a 720p copy of a 180p title would not be smaller
     checked = [a.data() for a in menu.actions() if a.isChecked()]
     assert checked == ["auto"]
-    assert not next(a for a in menu.actions() if a.data() == "optimize").isEnabled()
 
 
 def test_picking_a_rendition_switches_and_can_be_remembered(qtbot, playing):
@@ -107,14 +106,22 @@ def test_the_menu_works_from_the_keyboard(qtbot, playing):
     assert c.manual_choice() == "file:2"
 
 
-def test_make_a_version_calls_back(playing):
-    c, host, _db = playing
+def test_make_a_version_calls_back_only_where_it_would_be_smaller(qtbot, playing):
+    c, host, db = playing
     asked: list[bool] = []
     menu = build_quality_menu(c, host, on_optimize=lambda: asked.append(True))
+    assert all(a.data() != "optimize" for a in menu.actions())  # 180p: nothing smaller
+    # The catalog measured the big file at 1080p: a 720p copy is worth offering.
+    db.conn.execute("UPDATE files SET width = 1920, height = 1080 WHERE id = 1")
+    c.play_title(1)
+    qtbot.waitUntil(lambda: any(r.height == 1080 for r in c.renditions()), timeout=T)
+    menu = build_quality_menu(c, host, on_optimize=lambda: asked.append(True))
     opt = next(a for a in menu.actions() if a.data() == "optimize")
-    assert opt.isEnabled()
+    assert opt.text() == OPTIMIZE_TEXT and opt.isEnabled()
     opt.trigger()
     assert asked == [True]
+    disabled = build_quality_menu(c, host)  # no one to make it: shown, not enabled
+    assert not next(a for a in disabled.actions() if a.data() == "optimize").isEnabled()
 
 
 def test_overlay_toggles_and_shows_the_figures(qtbot, playing):

@@ -389,9 +389,11 @@ def test_library_show_hierarchy(library):
     dates = q(db, "SELECT air_date, title FROM titles WHERE kind = 'episode' AND show_id = ? "
                   "ORDER BY air_date", daily["id"])
     assert [d[0] for d in dates] == ["2024-03-15", "2024-03-18"]
-    # Home videos are "other" titles, one per file.
+    # Home videos are "other" titles, one per file; a camera's timestamp reads as a date,
+    # after the folder's name where it has one.
     others = q(db, "SELECT title FROM titles WHERE kind = 'other' ORDER BY title")
-    assert [o[0] for o in others] == ["2023-07-04 12:34:56", "2024-01-01 10:10:10", "IMG_1234"]
+    assert [o[0] for o in others] == ["1 January 2024", "2023 Summer · 4 July 2023",
+                                      "IMG_1234"]
 
 
 @needs_vlc
