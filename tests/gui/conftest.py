@@ -54,3 +54,18 @@ def headless_vlc(monkeypatch, qapp):
     except RuntimeError:
         pytest.skip("the app's libVLC instance already exists with video output")
     load_theme(qapp)
+
+
+@pytest.fixture(autouse=True)
+def _previous_windows_gone(qapp):
+    """Delete the widgets earlier tests closed before this one starts.
+
+    pytest-qt closes a test's widgets with deleteLater(), which only an event loop carries
+    out; a next test that restyles the application first (load_theme) repolished those
+    half-closed windows, whose catalogs were already closed, and crashed now and then
+    (a segfault in setStyleSheet). Deferred deletions are what an app's loop does at once.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    yield
