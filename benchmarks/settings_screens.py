@@ -29,7 +29,7 @@ screens, not the scanner).
   scrypt_ms, hashlib.scrypt with the same parameters. Target ratio <= 1.2.
 
 Usage: QT_QPA_PLATFORM=offscreen benchmarks/settings_screens.py [--files 10000]
-       [--problems 5000] [--pairs 12] [--scroll-pairs 2] [--json]
+       [--problems 5000] [--pairs 20] [--scroll-pairs 2] [--json]
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--problems", type=int, default=5_000)
-    ap.add_argument("--pairs", type=int, default=12, help="paired opens (order alternating)")
+    ap.add_argument("--pairs", type=int, default=20, help="paired opens (order alternating)")
     ap.add_argument("--scroll-pairs", type=int, default=2,
                     help="of those pairs, how many also scroll both tables")
     ap.add_argument("--json", action="store_true", help="print JSON only")

@@ -96,25 +96,16 @@ class SettingsView(QWidget):
             self.scrolls.append(scroll)
             holders.append(holder)
 
-        self.library = LibrarySection(db, holders[0], gate=self.gate)
-        self.playback = PlaybackSection(db, holders[1])
-        self.profiles = ProfilesSection(db, holders[2], gate=self.gate)
-        self.about = AboutSection(db, paths, holders[3], gate=self.gate)
-        self.sections: dict[str, QWidget] = {
-            "Library": self.library, "Playback": self.playback,
-            "Profiles": self.profiles, "About": self.about,
-        }
-        for holder, section in zip(holders, self.sections.values(), strict=True):
-            hl = QVBoxLayout(holder)
-            hl.setContentsMargins(64, 52, 64, 40)
-            hl.addWidget(section)
-            section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
+        # Only Library, the section a person lands on, is built now; the others when first
+        # shown or used (building all four cost the open half its time, for pages not seen).
+        self._holders = dict(zip(SECTIONS, holders, strict=True))
+        self.sections: dict[str, QWidget] = {}
+        self.library = self._section("Library")
+        assert isinstance(self.library, LibrarySection)
         self.library.add_folder_requested.connect(self.add_folder_requested)
         self.library.remove_folder_requested.connect(self.remove_folder_requested)
         self.library.rescan_requested.connect(self.rescan_requested)
         self.library.cancel_scan_requested.connect(self.cancel_scan_requested)
-        self.profiles.profiles_changed.connect(self._profiles_changed)
-        self.about.history_erased.connect(self.history_erased)
 
         self.nav_list.currentRowChanged.connect(self._show_row)
         self.nav_list.setCurrentRow(0)
@@ -123,14 +114,56 @@ class SettingsView(QWidget):
             app.focusChanged.connect(self._keep_focus_visible)
         self.reload()
 
+    # -- sections, built when first needed --------------------------------------------------------
+
+    def _section(self, name: str) -> QWidget:
+        built = self.sections.get(name)
+        if built is not None:
+            return built
+        holder = self._holders[name]
+        section: QWidget
+        if name == "Library":
+            section = LibrarySection(self.db, holder, gate=self.gate)
+        elif name == "Playback":
+            section = PlaybackSection(self.db, holder)
+        elif name == "Profiles":
+            section = ProfilesSection(self.db, holder, gate=self.gate)
+            section.profiles_changed.connect(self._profiles_changed)
+        else:
+            section = AboutSection(self.db, self.paths, holder, gate=self.gate)
+            section.history_erased.connect(self.history_erased)
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(64, 52, 64, 40)
+        hl.addWidget(section)
+        section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
+        self.sections[name] = section
+        if name != "Library":  # Library follows set_profile and reload itself
+            if self.profile_id is not None:
+                section.set_profile(self.profile_id)  # type: ignore[attr-defined]
+            section.reload()  # type: ignore[attr-defined]
+        return section
+
+    @property
+    def playback(self) -> PlaybackSection:
+        return self._section("Playback")  # type: ignore[return-value]
+
+    @property
+    def profiles(self) -> ProfilesSection:
+        return self._section("Profiles")  # type: ignore[return-value]
+
+    @property
+    def about(self) -> AboutSection:
+        return self._section("About")  # type: ignore[return-value]
+
+    def _built(self, name: str) -> QWidget | None:
+        return self.sections.get(name)
+
     # -- the shell's interface -------------------------------------------------------------------
 
     def reload(self) -> None:
         """Read everything again (folders, problems, profiles, preferences)."""
-        self.library.reload()
-        self.playback.reload()
-        self.profiles.reload()
-        self.about.reload()
+        for section in self.sections.values():
+            section.reload()  # type: ignore[attr-defined]
 
     def set_profile(self, profile_id: int | None) -> None:
         """Which profile's preferences and data the screen shows."""
@@ -142,10 +175,12 @@ class SettingsView(QWidget):
         if not can_manage and self.current_section() == "Profiles":
             self.show_section("Library")
         self.library.set_can_manage(can_manage)
-        self.playback.set_profile(profile_id)
-        self.profiles.set_profile(profile_id)
-        self.profiles.reload()
-        self.about.set_profile(profile_id)
+        for name in ("Playback", "Profiles", "About"):  # the others get it when built
+            section = self._built(name)
+            if section is not None:
+                section.set_profile(profile_id)  # type: ignore[attr-defined]
+                if name == "Profiles":
+                    section.reload()  # type: ignore[attr-defined]
 
     def set_scan_state(self, running: bool, text: str, done: int, total: int) -> None:
         """Shown in Library; when a scan ends the folders and problems are read again."""
@@ -176,10 +211,11 @@ class SettingsView(QWidget):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
+        self._section(SECTIONS[row])
         self.stack.setCurrentIndex(row)
 
     def enter_section(self) -> None:
-        self.sections[self.current_section()].focus_first()  # type: ignore[attr-defined]
+        self._section(self.current_section()).focus_first()  # type: ignore[attr-defined]
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.nav_list and event.type() == QEvent.Type.KeyPress:
@@ -202,6 +238,8 @@ class SettingsView(QWidget):
                 return
 
     def _profiles_changed(self) -> None:
-        self.playback.reload()
-        self.about.reload()
+        for name in ("Playback", "About"):
+            section = self._built(name)
+            if section is not None:
+                section.reload()  # type: ignore[attr-defined]
         self.profiles_changed.emit()
