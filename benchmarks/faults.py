@@ -332,10 +332,11 @@ def clip_library(lib: Path, videos: Path, copies: int) -> int:
 # -- trials ------------------------------------------------------------------------------------
 
 
-def kill_point(rng: random.Random, phase_s: float) -> float:
+def kill_point(rng: random.Random, phase_s: float, low: float = 0.0) -> float:
     # The phase as measured ends with the process (closing workers, the interpreter's exit):
-    # draw from its first four fifths, where the work is.
-    return round(rng.uniform(0.0, 0.8 * phase_s), 3)
+    # draw from its first four fifths, where the work is; ``low``: a share of it to skip
+    # (a command measured from its start spends that much starting Python).
+    return round(rng.uniform(low * phase_s, 0.8 * phase_s), 3)
 
 
 def killed_run(fresh: Callable[[], Path], args: tuple[str, ...], env: dict[str, str] | None,
@@ -481,7 +482,7 @@ def training_trial(work: Path, base: Path, full_s: float, rng: random.Random,
                    expected: dict[str, set]) -> dict:
     args = ("recommend", "--profile", "Ann", "--train", "force", "--json")
     run, at, tries, home = killed_run(fresh_home(work, "training-trial", base), args, None,
-                                      kill_point(rng, full_s), None)
+                                      kill_point(rng, full_s, low=0.4), None)
     killed = run.proc.returncode == -signal.SIGKILL
     left = run.left_behind()
     state_after_kill = model_state(home)
@@ -512,7 +513,7 @@ def artwork_trial(work: Path, base: Path, full_s: float, rng: random.Random,
                   reference_titles: int) -> dict:
     run, at, tries, home = killed_run(fresh_home(work, "artwork-trial", base),
                                       ("artwork-library", "--json"), None,
-                                      kill_point(rng, full_s), None)
+                                      kill_point(rng, full_s, low=0.1), None)
     killed = run.proc.returncode == -signal.SIGKILL
     left = run.left_behind()
     again = Run(home, "artwork-library", "--json")

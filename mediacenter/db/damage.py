@@ -157,7 +157,7 @@ def add_listener(fn: Callable[[Exception], None]) -> Callable[[], None]:
 
 # -- the connection class --------------------------------------------------------------------
 
-_READ_ONLY_STARTS = ("SELECT", "EXPLAIN", "ROLLBACK", "SAVEPOINT", "RELEASE", "VALUES")
+_READ_ONLY_STARTS = ("SELECT", "EXPLAIN", "ROLLBACK", "SAVEPOINT", "VALUES")  # RELEASE may commit
 
 
 def _writes(sql: str) -> bool:
