@@ -22,7 +22,12 @@ from mediacenter.ui.backup_schedule import BackupSchedule
 from mediacenter.ui.catalog_guard import DamageWatch, prepare_catalog
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.settings_about import describe_backups
-from tests.integration.test_cli import _break_an_index, _catalog_bytes, _damage_pages
+from tests.integration.test_cli import (
+    _add_file_rows,
+    _break_an_index,
+    _catalog_bytes,
+    _damage_pages,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,15 +144,7 @@ def test_a_session_killed_during_playback_is_closed_at_the_next_start(qtbot):
 def test_damage_found_by_a_worker_brings_up_one_dialog_and_stops_writes(qtbot):
     db_path = _catalog_with_titles()
     paths = app_paths()
-    db = open_db(paths.db_path)
-    with transaction(db):
-        db.conn.execute("INSERT INTO roots (id, path, added_at) VALUES (1, '/lib', 0)")
-        for i in range(5):
-            db.conn.execute(
-                "INSERT INTO files (root_id, path_key, path_display, dir_key, size, mtime_ns, "
-                "added_at, updated_at) VALUES (1, ?, 'f', x'', ?, ?, 0, 0)", (b"f%d" % i, i, -i))
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    _add_file_rows(paths.db_path)
     _break_an_index(db_path)
     window = MainWindow(paths, probe=False)
     qtbot.addWidget(window)

@@ -20,6 +20,7 @@ from mediacenter.db import SCHEMA_VERSION, damage, open_db, transaction
 from mediacenter.db import backups as bk
 from mediacenter.private_files import secure_dirs
 from tests.integration.test_cli import (
+    _add_file_rows,
     _break_an_index,
     _catalog_bytes,
     _damage_pages,
@@ -108,14 +109,7 @@ def test_background_backups_are_taken_when_due_and_the_catalog_changed(tmp_path)
 
 def test_a_damaged_catalog_gives_no_backup_and_is_reported(tmp_path):
     path = _catalog(tmp_path)
-    db = open_db(path)
-    with transaction(db):
-        db.conn.execute("INSERT INTO roots (id, path, added_at) VALUES (1, '/lib', 0)")
-        for i in range(5):
-            db.conn.execute(
-                "INSERT INTO files (root_id, path_key, path_display, dir_key, size, mtime_ns, "
-                "added_at, updated_at) VALUES (1, ?, 'f', x'', ?, ?, 0, 0)", (b"f%d" % i, i, -i))
-    db.conn.close()
+    _add_file_rows(path)
     folder = tmp_path / "backups"
     good = bk.take_backup(path, folder, "daily")
     _break_an_index(path)  # the quick check at open passes; the backup's full check does not

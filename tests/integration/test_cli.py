@@ -20,7 +20,7 @@ import pytest
 
 from mediacenter import cli
 from mediacenter.config import app_paths
-from mediacenter.db import SCHEMA_VERSION, open_db
+from mediacenter.db import SCHEMA_VERSION, open_db, transaction
 from mediacenter.library.roots import add_root
 from mediacenter.playback.vlc_env import libvlc_info
 
@@ -595,6 +595,19 @@ def test_damaged_pages_are_caught_at_open_and_nothing_is_written(capsys, tmp_pat
     proc = run_proc("scan", "--no-probe")
     assert proc.returncode == 2 and b"damaged" in proc.stderr and b"Traceback" not in proc.stderr
     assert _catalog_bytes(db_path) == before
+
+
+def _add_file_rows(db_path: Path, n: int = 5) -> None:
+    """Rows in ``files`` (under a folder '/lib') for an index to be out of step with."""
+    db = open_db(db_path)
+    with transaction(db):
+        db.conn.execute("INSERT INTO roots (id, path, added_at) VALUES (1, '/lib', 0)")
+        for i in range(n):
+            db.conn.execute(
+                "INSERT INTO files (root_id, path_key, path_display, dir_key, size, mtime_ns, "
+                "added_at, updated_at) VALUES (1, ?, 'f', x'', ?, ?, 0, 0)", (b"f%d" % i, i, -i))
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
 
 
 def _break_an_index(db_path: Path) -> None:

@@ -112,16 +112,24 @@ def _links(db, sid):
                            (sid,)).fetchone()
 
 
-def test_history_is_linked_again_when_the_files_return(tmp_path):
+def _watched_library(tmp_path, films: int, rel: str, fingerprint: str | None = None):
+    """A scanned library of ``films`` fake films, ``rel`` watched by Ann: (catalog path, db,
+    library folder, folder id, session id)."""
     path = tmp_path / "c.sqlite3"
     db = open_db(path)
     root = tmp_path / "lib"
-    fake_tree(root, 10, 0)
+    fake_tree(root, films, 0)
     rid = add_root(db, root).id
     _scan(db, rid)
-    ann = create_profile(db, "Ann")
+    if fingerprint is not None:  # what the probe fills in; fake files have no streams
+        db.conn.execute("UPDATE files SET fingerprint = ? WHERE path_display = ?",
+                        (fingerprint, rel))
+    return path, db, root, rid, _watch(path, create_profile(db, "Ann").id, db, rel)
+
+
+def test_history_is_linked_again_when_the_files_return(tmp_path):
     rel = "Movies/Film 0003 (1953)/Film 0003 (1953).mkv"
-    sid = _watch(path, ann.id, db, rel)
+    _path, db, root, rid, sid = _watched_library(tmp_path, 10, rel)
     fid, vid, state_vid = _links(db, sid)
     assert fid and vid and state_vid == vid
     away = tmp_path / "away"
@@ -139,17 +147,8 @@ def test_history_is_linked_again_when_the_files_return(tmp_path):
 
 
 def test_history_follows_a_removed_and_re_added_folder_by_content(tmp_path):
-    path = tmp_path / "c.sqlite3"
-    db = open_db(path)
-    root = tmp_path / "lib"
-    fake_tree(root, 4, 0)
-    rid = add_root(db, root).id
-    _scan(db, rid)
-    ann = create_profile(db, "Ann")
     rel = "Movies/Film 0001 (1951)/Film 0001 (1951).mkv"
-    # The probe fills in the fingerprint; a fake file has no streams, but is fingerprinted.
-    db.conn.execute("UPDATE files SET fingerprint = 'fp-1' WHERE path_display = ?", (rel,))
-    sid = _watch(path, ann.id, db, rel)
+    _path, db, root, rid, sid = _watched_library(tmp_path, 4, rel, fingerprint="fp-1")
     remove_root(db, list_roots(db)[0])
     assert _links(db, sid) == (None, None, None)
     moved = tmp_path / "elsewhere"
