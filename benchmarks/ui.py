@@ -891,8 +891,8 @@ def _interact(w, args: argparse.Namespace, out: dict[str, Any]):
     # 4. The library list, PageDown to its last row.
     w.go("library")
     yield 300
-    table = w.view
-    total = w.model.total()
+    table = w.library.view
+    total = w.library.model.total()
     t = begin("library_scroll")
     presses, last_row, still = 0, -1, 0
     while table.currentIndex().row() < total - 1:

@@ -1,3 +1,5 @@
+"""`python -m mediacenter`: the same as the `mediacenter` command."""
+
 import sys
 
 from mediacenter.cli import main

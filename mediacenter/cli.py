@@ -123,7 +123,7 @@ class _TerminalProgress:
 def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, probe: bool,
               workers: int | None = None, timeout_s: float | None = None,
               confirm_removal: Sequence[int] = ()) -> int:
-    from mediacenter.library.scanner import Scanner
+    from mediacenter.library.scan_run import scan_roots
 
     settings = Settings.load(paths.settings_path)
     cancel = threading.Event()
@@ -136,24 +136,13 @@ def _run_scan(db, paths: Paths, root_ids: list[int] | None, *, as_json: bool, pr
               file=sys.stderr)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    prober = None
     bar = _TerminalProgress(not as_json)
     try:
-        if probe:
-            from mediacenter.library.probe import Prober
-
-            prober = Prober(workers=workers or settings.probe_workers,
-                            timeout_s=timeout_s or settings.probe_timeout_s)
-        scanner = Scanner(db, prober=prober, progress=bar, cancel=cancel,
-                          confirm_removal=confirm_removal)
-        if root_ids is None:
-            reports = scanner.scan_all()
-        else:
-            reports = [scanner.scan_root(rid) for rid in root_ids]
+        reports = scan_roots(db, settings, root_ids, probe=probe, progress=bar, cancel=cancel,
+                             workers=workers, timeout_s=timeout_s,
+                             confirm_removal=confirm_removal)
     finally:
         signal.signal(signal.SIGINT, previous)
-        if prober is not None:
-            prober.close()
         bar.clear()  # an offline or cancelled root ends without a "done" phase
     if as_json:
         print(json.dumps({"roots": [r.to_json_dict() for r in reports]}, indent=2,

@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+from typing import Any
 
 EXIT_ORPHANED = 70  # what an orphaned child exits with (sysexits' EX_SOFTWARE)
 POLL_S = 0.2  # how often a subprocess child looks at its parent id
@@ -77,6 +78,10 @@ def contain_children() -> None:
         _job_handle = _kill_on_close_job()
 
 
+def _last_error(ctypes: Any) -> int:  # pragma: no cover - Windows only
+    return int(ctypes.get_last_error())
+
+
 def _kill_on_close_job() -> object:  # pragma: no cover - Windows only
     import ctypes
     from ctypes import wintypes
@@ -113,12 +118,12 @@ def _kill_on_close_job() -> object:  # pragma: no cover - Windows only
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
     job = kernel32.CreateJobObjectW(None, None)
     if not job:
-        raise OSError(ctypes.get_last_error(), "CreateJobObject failed")
+        raise OSError(_last_error(ctypes), "CreateJobObject failed")
     info = ExtendedLimits()
     info.BasicLimitInformation.LimitFlags = job_object_limit_kill_on_job_close
     if not kernel32.SetInformationJobObject(job, job_object_extended_limit_information,
                                             ctypes.byref(info), ctypes.sizeof(info)):
-        raise OSError(ctypes.get_last_error(), "SetInformationJobObject failed")
+        raise OSError(_last_error(ctypes), "SetInformationJobObject failed")
     if not kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()):
-        raise OSError(ctypes.get_last_error(), "AssignProcessToJobObject failed")
+        raise OSError(_last_error(ctypes), "AssignProcessToJobObject failed")
     return job  # never closed: the system closes it when this process ends, killing the job

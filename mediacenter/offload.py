@@ -26,6 +26,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from mediacenter.db import CorruptDatabaseError, damage
 from mediacenter.home.rows import Page
 from mediacenter.lifeline import watch_parent
@@ -36,20 +38,17 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def build_home_page(db, profile_id: int) -> Page:
+def build_home_page(db: Database, profile_id: int, *, now: float | None = None) -> Page:
     """The profile's home page: the recommender's when it can, else the catalog's rows."""
+    from mediacenter.recommend.page import build_page
+
     try:
-        from mediacenter.recommend.page import build_page
-    except ImportError:
-        build_page = None
-    if build_page is not None:
-        try:
-            return build_page(db, profile_id)
-        except Exception:  # a broken model must not cost the user their home screen
-            log.exception("recommended page failed; showing the catalog rows")
+        return build_page(db, profile_id, now=now)
+    except Exception:  # a broken model must not cost the user their home screen
+        log.exception("recommended page failed; showing the catalog rows")
     from mediacenter.home.catalog_rows import catalog_page
 
-    return catalog_page(db, profile_id)
+    return catalog_page(db, profile_id, now=now)
 
 
 _child_dbs: dict[str, Any] = {}

@@ -1,24 +1,43 @@
-"""Background work for the GUI: run a function off the UI thread, get results as signals.
+"""Background work for the GUI: the one way screens run work off the UI thread.
 
-Uses QtCore only (no widgets). A :class:`Task` runs ``fn(ctx)`` on a ``QThreadPool`` thread;
-``ctx.progress(obj)`` and the return value or exception reach the UI thread as queued signals,
-so callers never touch widgets from a worker. ``ctx.cancel`` is a ``threading.Event`` the
-function should check between units of work.
+QtCore only (no widgets). :meth:`TaskRunner.run` runs ``fn(ctx)`` on a worker thread and
+calls ``on_done(result)`` / ``on_failed(message, traceback)`` / ``on_progress(obj)`` back **on
+the UI thread** (queued signals), in the spirit of Anki's ``QueryOp``: a screen hands over a
+function and a callback and never touches a thread. ``ctx.cancel`` is a ``threading.Event``
+the function checks between units of work; ``ctx.progress(obj)`` reports.
+
+Work is sorted into lanes, each a thread pool of its own, so that one kind of work never
+waits behind another: ``work`` (scans, home pages; 2 threads), ``background`` (artwork and
+model training in child processes, the 720p copies; 1 niced thread), ``images`` (decoding
+artwork for the screen; 1 niced thread), ``quick`` (PIN checks; 1 thread kept warm).
+Heavy pure-Python work belongs in a child process (:mod:`mediacenter.offload`), started from
+a task: a thread would take the GIL from the UI.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mediacenter.db import damage
+
+log = logging.getLogger(__name__)
+
+LANES: Final[dict[str, tuple[int, bool]]] = {
+    # name: (threads, niced)
+    "work": (2, False),
+    "background": (1, True),
+    "images": (1, True),
+    "quick": (1, False),
+}
 
 
 class _Signals(QObject):
@@ -41,13 +60,16 @@ class TaskContext:
 
 
 class Task(QRunnable):
-    """A cancellable unit of background work. Keep a reference while it runs."""
+    """A cancellable unit of background work; the runner keeps it alive while it runs."""
 
     def __init__(self, fn: Callable[[TaskContext], Any], name: str = "task", *,
-                 low_priority: bool = False) -> None:
+                 low_priority: bool = False, lane: str | None = None) -> None:
         super().__init__()
         self.name = name
-        self.low_priority = low_priority
+        self.lane = lane or ("background" if low_priority else "work")
+        if self.lane not in LANES:
+            raise ValueError(f"unknown lane {self.lane!r}")
+        self.low_priority = LANES[self.lane][1]
         self.fn = fn
         self.signals = _Signals()
         self.ctx = TaskContext(_emit=self.signals.progress.emit)
@@ -55,7 +77,7 @@ class Task(QRunnable):
 
     def run(self) -> None:  # worker thread
         if self.low_priority:
-            _nice_this_thread(10)
+            nice_this_thread(10)
         try:
             try:
                 result = self.fn(self.ctx)
@@ -72,36 +94,74 @@ class Task(QRunnable):
     def cancel(self) -> None:
         self.ctx.cancel.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self.ctx.cancel.is_set()
 
-def _nice_this_thread(value: int) -> None:
-    """Background work yields the CPU to the UI thread (Linux: nice is per thread). The pool
-    cannot be un-niced without privileges, so low-priority tasks get a pool of their own."""
+
+def nice_this_thread(value: int) -> None:
+    """Lower the calling thread's priority so background work yields the CPU to the UI thread
+    (Linux: nice is per thread; elsewhere nothing). A niced thread cannot be un-niced without
+    privileges, which is why niced work has lanes of its own."""
     if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), value)
 
 
 class TaskRunner(QObject):
-    """Starts tasks on a private pool and keeps them alive until they finish."""
+    """Runs tasks on its lanes and keeps them alive until they finish. One per window."""
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(max_threads)
-        self.background_pool = QThreadPool(self)  # low-priority tasks: niced threads
-        self.background_pool.setMaxThreadCount(1)
+        self.pools: dict[str, QThreadPool] = {}
+        for lane, (threads, _niced) in LANES.items():
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(max_threads if lane == "work" else threads)
+            if lane == "quick":
+                # Kept warm: a fresh thread per PIN check paid for first touching scrypt's
+                # 16 MiB (a fifth more time to answer).
+                pool.setExpiryTimeout(-1)
+            self.pools[lane] = pool
         self._running: set[Task] = set()
+
+    @property
+    def pool(self) -> QThreadPool:
+        return self.pools["work"]
 
     def start(self, task: Task) -> Task:
         self._running.add(task)
         task.signals.finished.connect(lambda _r, t=task: self._running.discard(t))
         task.signals.failed.connect(lambda _m, _tb, t=task: self._running.discard(t))
-        (self.background_pool if task.low_priority else self.pool).start(task)
+        self.pools[task.lane].start(task)
         return task
+
+    def run(
+        self,
+        fn: Callable[[TaskContext], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[str, str], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        name: str = "task",
+        lane: str = "work",
+    ) -> Task:
+        """Run ``fn(ctx)`` on ``lane``; the callbacks run on the UI thread. Without
+        ``on_failed`` a failure is logged with its traceback."""
+        task = Task(fn, name, lane=lane)
+        if on_progress is not None:
+            task.signals.progress.connect(on_progress)
+        if on_done is not None:
+            task.signals.finished.connect(on_done)
+        task.signals.failed.connect(on_failed or (
+            lambda message, tb, n=name: log.error("%s failed: %s\n%s", n, message, tb)))
+        return self.start(task)
+
+    def busy(self) -> bool:
+        return bool(self._running)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Cancel everything and wait for the workers (called when the app quits)."""
         for task in list(self._running):
             task.cancel()
-        self.pool.waitForDone(timeout_ms)
-        self.background_pool.waitForDone(timeout_ms)
+        for pool in self.pools.values():
+            pool.waitForDone(timeout_ms)

@@ -1,0 +1,1 @@
+"""Importing a library: walking folders, reading names and .nfo files, probing, scanning."""

@@ -314,14 +314,15 @@ class Resolver:
         # A show's own folder (season folders, tvshow.nfo) makes one show of every episode
         # in it; a flat folder ("Downloads") holds episodes of many shows, told apart by name.
         own = show_dir is not None and self._looks_like_show_dir(show_dir)
-        cache_key = show_dir if own else f"{show_dir or ''}\0{norm_key(parsed.title)}"
+        cache_key = show_dir if own and show_dir is not None else \
+            f"{show_dir or ''}\0{norm_key(parsed.title)}"
         spec = self._shows.get(cache_key)
         if spec is not None:
             return spec
         spec = TitleSpec(key="", kind="show", title=parsed.title)
-        if own or (show_dir is not None and show_dir in self.dirs and norm_key(
+        if show_dir is not None and (own or (show_dir in self.dirs and norm_key(
             _basename(show_dir)
-        ).startswith(norm_key(parsed.title))):
+        ).startswith(norm_key(parsed.title)))):
             sidecars = find_show_sidecars(self.names(show_dir))
             found = _first_nfo(self.root, show_dir, sidecars.nfo, self.nfo, ("tvshow",), problems)
             if found:

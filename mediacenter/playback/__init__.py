@@ -1,0 +1,1 @@
+"""Playing: the libVLC backend, watch-history recording, quality selection and its proxy."""

@@ -351,7 +351,8 @@ class QualityController(QObject):
             if want_probe and kind == "hls":
                 top = max(range(len(stream.variants)), key=lambda i: stream.variants[i].bandwidth)
                 try:
-                    media = stream.medias[top] if stream.medias else load_hls_media(
+                    medias = getattr(stream, "medias", None)  # HLS: the media playlists
+                    media = medias[top] if medias else load_hls_media(
                         stream.variants[top].uri)
                     seg = media.segments[len(media.segments) // 3]
                     res = probe_read(seg.uri, offset=0, max_s=self.probe_max_s)

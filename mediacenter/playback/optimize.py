@@ -246,7 +246,8 @@ def _run(db: sqlite_utils.Database, job: OptimizeJob, progress: Callable[[float]
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=reader, daemon=True, name="optimize-reader").start()
+    reading = threading.Thread(target=reader, daemon=True, name="optimize-reader")
+    reading.start()
     result: dict = {}
     last_write = 0.0
     try:
@@ -297,6 +298,9 @@ def _run(db: sqlite_utils.Database, job: OptimizeJob, progress: Callable[[float]
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        reading.join(5.0)  # the pipe ends with the process; then it can be closed
+        if proc.stdout is not None and not reading.is_alive():
+            proc.stdout.close()
         with contextlib.suppress(OSError):
             os.unlink(part)
 

@@ -151,7 +151,8 @@ class RecModel:
         if size > MAX_MODEL_BYTES:
             raise ModelFileError(f"{path} is too large to be a recommendation model ({size} B)")
         try:
-            with np.load(path, allow_pickle=False) as z:
+            # Our own file object: numpy leaves its own open when the archive is damaged.
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
                 arrays = {name: z[name] for name in z.files}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
             raise ModelFileError(

@@ -43,6 +43,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from mediacenter.private_files import private_umask
     from mediacenter.ui.backup_schedule import BackupSchedule
     from mediacenter.ui.catalog_guard import DamageWatch, prepare_catalog
+    from mediacenter.ui.events import Changes
     from mediacenter.ui.main_window import MainWindow
 
     private_umask()
@@ -67,20 +68,18 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
         print(f"mediacenter: {exc}", file=sys.stderr)
         return 2
     watch = DamageWatch(paths.db_path, window)
-    schedule = BackupSchedule(paths, window.tasks, window)
-    schedule.backed_up.connect(
-        lambda _b: window.settings_view is not None and window.settings_view.reload())
+    schedule = BackupSchedule(paths, window.runner, window)
+    schedule.backed_up.connect(lambda _b: window.events.notify(Changes(backup=True)))
     window.show()
     window.activateWindow()  # keyboard focus even without a window manager (Xvfb, kiosks)
     from PySide6.QtCore import QTimer
 
     # After the home screen is up: the folder watcher and pending scans, libVLC loaded (so the
     # first Enter plays at once), then artwork and model training: none delays the first rows.
-    QTimer.singleShot(500, window.start_watching)
-    QTimer.singleShot(800, window.scan_new_roots)
+    QTimer.singleShot(500, window.scans.start_watching)
+    QTimer.singleShot(800, window.scans.scan_new_roots)
     QTimer.singleShot(1500, _prewarm_vlc)
-    QTimer.singleShot(BACKGROUND_DELAY_MS,
-                      lambda: window._scan is None and window.start_background_work())
+    QTimer.singleShot(BACKGROUND_DELAY_MS, window.start_background_work)
     schedule.start(BACKUP_DELAY_MS)
     try:
         return app.exec()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -37,6 +36,7 @@ from PySide6.QtGui import (
 )
 
 from mediacenter.db.catalog import sidecar_images
+from mediacenter.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +68,18 @@ def sidecar_image(db: Any, title_id: int, shape: str) -> Path | None:
     return None
 
 
-class _Job(QRunnable):
-    def __init__(self, loader: ArtworkLoader) -> None:
-        super().__init__()
-        self.loader = loader
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        self.loader._work()
-
-
 class ArtworkLoader(QObject):
     """Finds, decodes and caches images per (title, shape, size) for the current profile."""
 
     ready = Signal(int, str)  # title_id, shape: repaint tiles that show it
     _loaded = Signal(object, object, object)  # key, QImage | None, candidate id
 
-    def __init__(self, db_path: Path, cache_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, db_path: Path, cache_dir: Path, runner: TaskRunner,
+                 parent: QObject | None = None) -> None:
+        """Images are decoded by one drain loop at a time on ``runner``'s niced ``images``
+        lane, with a connection of its own."""
         super().__init__(parent)
+        self.runner = runner
         self.db_path = Path(db_path)
         self.cache_dir = Path(cache_dir)
         self.profile_id: int | None = None
@@ -100,8 +94,6 @@ class ArtworkLoader(QObject):
         self._worker_running = False
         self._local = threading.local()
         self._closed = False
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
         self._artwork_for = _artwork_for_fn()
         self._loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
 
@@ -170,14 +162,14 @@ class ArtworkLoader(QObject):
         self._closed = True
         with self._lock:
             self._pending.clear()
-        self.pool.waitForDone(5000)
+        self.runner.pools["images"].waitForDone(5000)
 
     def _kick(self) -> None:
         with self._lock:
             if self._worker_running or self._closed:
                 return
             self._worker_running = True
-        self.pool.start(_Job(self))
+        self.runner.run(lambda _ctx: self._work(), name="artwork images", lane="images")
 
     def _on_loaded(self, key: tuple, image: QImage | None, candidate: int | None) -> None:
         self._queued.discard(key)
@@ -200,7 +192,6 @@ class ArtworkLoader(QObject):
         return db
 
     def _work(self) -> None:
-        _lower_thread_priority()
         try:
             while not self._closed:
                 with self._lock:
@@ -255,13 +246,6 @@ class ArtworkLoader(QObject):
                     record_reward(db, profile_id, title_id, row[1:])
                 else:
                     record_impression(db, profile_id, title_id, candidate, row)
-
-
-def _lower_thread_priority() -> None:
-    """Decoding art must not take the core the UI thread needs (Linux: per-thread nice)."""
-    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
-        with contextlib.suppress(OSError, PermissionError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _read_scaled(path: Path, size: QSize) -> QImage | None:

@@ -1,85 +1,147 @@
-"""Background work after start-up and scans: artwork for new titles, the recommender's model.
+"""Background work after start-up and after changes: :class:`BackgroundJobs`.
 
-A mixin of :class:`~mediacenter.ui.main_window.MainWindow`; each job runs once at a time on
-the window's task pool with its own connection.
+Artwork for new titles, the recommender's model when enough new signals arrived, and 720p
+copies for the quality menu. Each runs in a child process (:mod:`mediacenter.offload`,
+:mod:`mediacenter.playback.optimize`) started from the runner's niced ``background`` lane, one
+of each kind at a time. It listens to :class:`~mediacenter.ui.events.CatalogEvents` (a scan
+brought titles: artwork; history or feedback changed: maybe retrain) and announces what it made
+(new artwork, a new model) the same way. No widgets: lines for the status bar go out through
+:attr:`BackgroundJobs.message`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
 
 from mediacenter import offload
-from mediacenter.tasks import Task, TaskContext
+from mediacenter.config import Paths
+from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui.events import CatalogEvents, Changes
 
 log = logging.getLogger(__name__)
 
+ARTWORK_NEWS_S = 2.0
+"""While artwork is made, screens hear about new images at most this often."""
 
-class BackgroundWorkMixin:
-    """Artwork generation and model training, off the UI thread."""
 
-    # -- background work ------------------------------------------------------------------
+class BackgroundJobs(QObject):
+    """Artwork generation, model training and optimized copies, off the UI thread."""
 
-    def start_background_work(self) -> None:
-        """After start-up and after each scan: artwork for new titles, then the recommender's
-        model when enough new signals arrived. Each runs once at a time, off the UI thread."""
-        self._start_artwork()
-        self._start_training()
+    message = Signal(str)  # a line for the status bar
+    optimized = Signal(object)  # the Rendition of a finished 720p copy, or None
 
-    def _start_artwork(self) -> None:
-        if "artwork" in self._bg:
+    def __init__(self, paths: Paths, runner: TaskRunner, events: CatalogEvents, *,
+                 scan_running: Callable[[], bool] = lambda: False,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.runner = runner
+        self.events = events
+        self.scan_running = scan_running
+        self.jobs: dict[str, Task] = {}
+        self.enabled = False  # after start-up (start()): nothing delays the first rows
+        self._art_news_at = 0.0
+        events.changed.connect(self._on_changes)
+
+    def start(self) -> None:
+        """After start-up: artwork for new titles, then the model when it is due."""
+        self.enabled = True
+        self.start_artwork()
+        self.start_training()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if not self.enabled or changes.source is self:
+            return
+        if changes.titles and not self.scan_running():
+            self.start_artwork()
+        if changes.any("history", "feedback", "titles") and not self.scan_running():
+            self.start_training()  # retrains only when enough new signals arrived
+
+    # -- artwork --------------------------------------------------------------------------
+
+    def start_artwork(self) -> None:
+        if "artwork" in self.jobs:
             return
         args = (str(self.paths.db_path), str(self.paths.cache_dir))
 
         def job(ctx: TaskContext):
             return offload.run_job("artwork", args, progress=ctx.progress, cancel=ctx.cancel)
 
-        task = Task(job, name="artwork", low_priority=True)
-        task.signals.progress.connect(self._on_artwork_progress)
-        task.signals.finished.connect(lambda _r: self._bg_done("artwork", refresh_art=True))
-        task.signals.failed.connect(lambda m, tb: self._bg_failed("artwork", m, tb))
-        self._bg["artwork"] = task
-        self._art_done_at = time.monotonic()
-        self.tasks.start(task)
+        self._art_news_at = time.monotonic()
+        self.jobs["artwork"] = self.runner.run(
+            job, name="artwork", lane="background", on_progress=self._on_artwork_progress,
+            on_done=lambda _r: self._artwork_done(),
+            on_failed=lambda m, tb: self._failed("artwork", m, tb))
 
-    def _on_artwork_progress(self, p) -> None:
+    def _on_artwork_progress(self, p) -> None:  # an ArtworkProgress from the child
         now = time.monotonic()
-        if now - getattr(self, "_art_done_at", 0.0) > 2.0:  # new images every few seconds
-            self._art_done_at = now
-            self.artwork.retry_missing()
-        # an ArtworkProgress snapshot from the artwork process
-        if getattr(p, "total", 0) and self._scan is None:
-            self._show_status(f"Making artwork from your videos: {p.done} of {p.total}")
+        if now - self._art_news_at > ARTWORK_NEWS_S:  # new images every few seconds
+            self._art_news_at = now
+            self.events.notify(Changes(artwork=True, source=self))
+        if getattr(p, "total", 0) and not self.scan_running():
+            self.message.emit(f"Making artwork from your videos: {p.done} of {p.total}")
 
-    def _start_training(self) -> None:
-        # The child finds the model beside the catalog; nothing of the recommender (numpy,
-        # Surprise) is imported into the UI process for this.
-        if "train" in self._bg:
+    def _artwork_done(self) -> None:
+        self.jobs.pop("artwork", None)
+        self.events.notify(Changes(artwork=True, source=self))
+        if not self.scan_running():
+            self.message.emit("")
+
+    # -- the recommender's model ----------------------------------------------------------
+
+    def start_training(self) -> None:
+        # The child finds the model beside the catalog and asks itself whether it is due
+        # (reading the model costs CPU): nothing of the recommender (numpy, Surprise) is
+        # imported into the UI process for this.
+        if "train" in self.jobs:
             return
         args = (str(self.paths.db_path),)
+        self.jobs["train"] = self.runner.run(
+            lambda ctx: offload.run_job("train", args, cancel=ctx.cancel), name="train",
+            lane="background", on_done=self._trained,
+            on_failed=lambda m, tb: self._failed("train", m, tb))
 
-        def job(ctx: TaskContext):
-            # needs_refresh is asked in the child too: reading the model costs CPU
-            return offload.run_job("train", args, cancel=ctx.cancel)
+    def _trained(self, info) -> None:
+        self.jobs.pop("train", None)
+        if info is not None:
+            self.events.notify(Changes(model=True, source=self))
 
-        task = Task(job, name="train", low_priority=True)
-        task.signals.finished.connect(
-            lambda info: self._bg_done("train", refresh_home=info is not None))
-        task.signals.failed.connect(lambda m, tb: self._bg_failed("train", m, tb))
-        self._bg["train"] = task
-        self.tasks.start(task)
+    # -- optimized copies -----------------------------------------------------------------
 
-    def _bg_done(self, name: str, *, refresh_art: bool = False,
-                 refresh_home: bool = False) -> None:
-        self._bg.pop(name, None)
-        if refresh_art:
-            self.artwork.retry_missing()
-            if self._scan is None:
-                self._show_status(self.titles_status())
-        if refresh_home:
-            self._mark_home_dirty()
+    def make_optimized(self, db, title_id: int, *, height: int = 720) -> str:
+        """Start a ``height``p copy of ``title_id`` for the quality menu; returns what to tell
+        the viewer (why not, or that it started). :attr:`optimized` fires when it is done."""
+        from mediacenter.playback.optimize import OptimizeError, create_job, run_job
 
-    def _bg_failed(self, name: str, message: str, tb: str) -> None:
-        self._bg.pop(name, None)
+        if "optimize" in self.jobs:
+            return "A copy is being made already."
+        try:
+            job = create_job(db, self.paths.data_dir / "optimized", title_id, height=height)
+        except OptimizeError as exc:
+            return str(exc)
+        db_path = self.paths.db_path
+        self.jobs["optimize"] = self.runner.run(
+            lambda ctx: run_job(db_path, job, ctx.progress, ctx.cancel), name="optimize",
+            lane="background",
+            on_progress=lambda f: self.message.emit(
+                f"Making a {height}p version: {f:.0%}" if isinstance(f, float) else str(f)),
+            on_done=lambda r: self._optimized_done(r, height),
+            on_failed=lambda m, _tb: self._optimize_failed(m, height))
+        return f"Making a {height}p version in the background…"
+
+    def _optimized_done(self, rendition, height: int) -> None:
+        self.jobs.pop("optimize", None)
+        self.optimized.emit(rendition)
+        self.message.emit(f"The {height}p version is ready: choose it in the Quality menu (Q)")
+
+    def _optimize_failed(self, message: str, height: int) -> None:
+        self.jobs.pop("optimize", None)
+        self.message.emit(f"The {height}p version could not be made: {message}")
+
+    def _failed(self, name: str, message: str, tb: str) -> None:
+        self.jobs.pop(name, None)
         log.error("%s failed: %s\n%s", name, message, tb)
-

@@ -42,12 +42,10 @@ class BackupSchedule(QObject):
         if self.task is not None:
             return None
         paths = self.paths
-        task = Task(lambda _ctx: backups.backup_if_due(paths.db_path, paths.backup_dir),
-                    "backup", low_priority=True)
-        task.signals.finished.connect(self._done)
-        task.signals.failed.connect(self._failed)
-        self.task = task
-        return self.runner.start(task)
+        self.task = self.runner.run(
+            lambda _ctx: backups.backup_if_due(paths.db_path, paths.backup_dir), name="backup",
+            lane="background", on_done=self._done, on_failed=self._failed)
+        return self.task
 
     def _done(self, backup: object) -> None:
         self.task = None

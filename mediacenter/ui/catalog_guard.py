@@ -65,7 +65,7 @@ def prepare_catalog(paths: Paths) -> bool:
             backup = backups.latest_backup(paths.backup_dir)
             box = startup_dialog("The catalog is damaged", str(exc), backup)
             box.exec()
-            if backup is None or box.clickedButton() is not box.restore_button:
+            if backup is None or box.clickedButton() is not getattr(box, "restore_button", None):
                 return False
             try:
                 backups.restore(backup, paths.db_path, paths.backup_dir)

@@ -43,6 +43,7 @@ from mediacenter.db.watch import (
 from mediacenter.humanize import format_clock
 from mediacenter.recommend import feedback
 from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_view import HeroBanner
 from mediacenter.ui.roles import IdRole
 
@@ -57,10 +58,13 @@ class DetailsView(QWidget):
     """One title. Signals carry what to play: (title id, version id or 0, start over)."""
 
     play_requested = Signal(int, int, bool)
-    changed = Signal()  # feedback or watched state changed: the home page should refresh
 
-    def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
+    def __init__(self, db, loader: ArtworkLoader | None, events: CatalogEvents | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
+        self.events = events
+        if events is not None:
+            events.changed.connect(self._on_changes)
         self.setObjectName("detailsView")
         self.db = db
         self.loader = loader
@@ -338,14 +342,14 @@ class DetailsView(QWidget):
         feedback.set_thumb(self.db, self.profile_id, self.title_id,
                            None if current == value else value)
         self._refresh_state()
-        self.changed.emit()
+        self._tell(Changes(feedback=True, profile_id=self.profile_id, source=self))
 
     def mark_not_interested(self) -> None:
         if self.profile_id is None or self.title_id is None:
             return
         feedback.mark_not_interested(self.db, self.profile_id, self.title_id)
         self.not_interested.setText("Hidden from your rows")
-        self.changed.emit()
+        self._tell(Changes(feedback=True, profile_id=self.profile_id, source=self))
 
     def toggle_watched(self) -> None:
         if self.profile_id is None or self.title_id is None:
@@ -354,7 +358,17 @@ class DetailsView(QWidget):
         set_watched(self.db, self.profile_id, self.title_id, not now)
         self._refresh_state()
         self._fill_seasons(None)
-        self.changed.emit()
+        self._tell(Changes(history=True, profile_id=self.profile_id, source=self))
+
+    def _tell(self, changes: Changes) -> None:
+        if self.events is not None:
+            self.events.notify(changes)
+
+    def _on_changes(self, changes: Changes) -> None:
+        # Playback or another screen changed what this page shows (resume point, watched).
+        if changes.source is not self and self.title_id is not None and \
+                changes.any("history", "feedback", "titles"):
+            self.show_title(self.title_id, self.profile_id, self.reason)
 
     def toggle_why(self) -> None:
         if self.why.isVisible():

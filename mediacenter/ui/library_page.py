@@ -1,7 +1,11 @@
 """The library screen: every title as a searchable list with a details panel.
 
-A mixin of :class:`~mediacenter.ui.main_window.MainWindow` (it uses the window's widgets and
-connection); split out to keep each part of the window readable.
+:class:`LibraryScreen` owns its widgets (search box, Add folder / Scan buttons, the lazy
+table of :class:`~mediacenter.ui.catalog_model.CatalogModel`, the details panel and the empty
+state). It refreshes itself on :class:`~mediacenter.ui.events.Changes` to titles (only when
+shown: 10,000 rows cost time; otherwise it is marked stale), keeps the viewer's place across
+refreshes, and asks the :class:`~mediacenter.ui.scanning.ScanController` for scans. It tells
+the window what to play (``play_requested``) and what to say (``status_message``).
 """
 
 from __future__ import annotations
@@ -10,20 +14,30 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
+import sqlite_utils
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
-from mediacenter.db.catalog import (
-    count_titles,
-    title_details,
-)
+from mediacenter.db.catalog import title_details
 from mediacenter.db.profiles import first_profile_id
 from mediacenter.db.watch import offered_resume
 from mediacenter.humanize import format_clock, format_duration, plural
-from mediacenter.library.roots import list_roots
-from mediacenter.ui.catalog_model import PAGE
+from mediacenter.library.roots import root_ids
+from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel
+from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.roles import IdRole
+from mediacenter.ui.scanning import ScanController, ScanState
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +55,123 @@ class _ViewAnchor:
 
 
 
-class LibraryPageMixin:
-    """Refreshing the list without losing the viewer's place; the details panel."""
+class LibraryScreen(QWidget):
+    """Every title, searchable, with a details panel; Enter or a double click plays."""
 
-    # -- catalog ----------------------------------------------------------------------------
+    play_requested = Signal(int)  # title id
+    add_folder_requested = Signal()
+    status_message = Signal(str)
 
-    _library_stale = True  # reloaded when the library screen shows: 10,000 rows cost time
+    def __init__(self, db: sqlite_utils.Database, events: CatalogEvents, scans: ScanController,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("libraryPage")
+        self.db = db
+        self.scans = scans
+        self._stale = True  # reloaded when the screen shows
+        self._reloading = False
+
+        self.search = QLineEdit(placeholderText="Search titles, people, genres…  ( / )")
+        self.search.setClearButtonEnabled(True)
+        self.add_button = QPushButton("Add folder…")
+        self.scan_button = QPushButton("Scan library")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.add_button)
+        top.addWidget(self.scan_button)
+
+        self.model = CatalogModel(self.db, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.horizontalHeader().setSectionResizeMode(COL_TITLE,
+                                                          QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.details = QLabel()
+        self.details.setObjectName("details")
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setMinimumWidth(360)
+        self.split = QSplitter()
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.details)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        body = QVBoxLayout(self)
+        body.addLayout(top)
+        body.addWidget(self.split, 1)
+        body.addWidget(self.empty, 1)
+        body.setContentsMargins(40, 20, 40, 12)
+
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self._debounce.start)
+        self.add_button.clicked.connect(self.add_folder_requested)
+        self.scan_button.clicked.connect(self._on_scan_button)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        # Return/Enter on the list, or a double click (Qt's "activated"): play the title.
+        self.view.activated.connect(self._on_activated)
+        self.model.modelReset.connect(self._on_model_reset)
+        events.changed.connect(self._on_changes)
+        scans.state_changed.connect(self._on_scan_state)
+
+    # -- what others ask -------------------------------------------------------------------
+
+    def set_allowed(self, allowed: set[int] | None) -> None:
+        """Only these titles (a kids profile's); None: every title."""
+        self.model.allowed = allowed
+        self.refresh()
+
+    def on_shown(self) -> None:
+        """The window switched to this screen: catch up on what changed meanwhile."""
+        if self._stale:
+            self.refresh()
+
+    def show_current_details(self) -> None:
+        """Fill the details panel again (the resume point changed after playback)."""
+        self._on_current_changed(self.view.currentIndex(), None)
+
+    def _is_current(self) -> bool:
+        # A page of a QStackedWidget that is not the current one is hidden.
+        window = self.window()
+        return window is self or self.isVisibleTo(window)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.any("titles", "roots", "profiles"):
+            self.refresh()
+        elif changes.history and self._is_current():
+            self.show_current_details()
+
+    def _on_scan_state(self, state: ScanState) -> None:
+        self.scan_button.setText("Cancel scan" if state.running else "Scan library")
+        if not self.model.total():
+            self._update_empty_state()
+
+    def _on_scan_button(self) -> None:
+        if self.scans.running:
+            self.scans.cancel_scan()
+        else:
+            self.scans.start_scan(None)
+
+    def _on_activated(self, index) -> None:
+        tid = index.data(IdRole) if index.isValid() else None
+        if tid is not None:
+            self.play_requested.emit(int(tid))
+
+    # -- the list -------------------------------------------------------------------------
 
     def refresh(self) -> None:
         self._reload(None)
 
-    def _apply_search(self) -> None:
+    def apply_search(self) -> None:
         self._reload(self.search.text())
 
     def _reload(self, query: str | None) -> None:
@@ -59,12 +179,10 @@ class LibraryPageMixin:
         current title current and the list where it was scrolled, even when titles were added
         or removed above; a new query starts at its first hit. Off screen the list is only
         marked stale: it reloads when the library screen shows."""
-        if self.pages.currentWidget() is not self.catalog_page:
-            self._library_stale = True
-            if self._scan is None:  # the count is news on any screen; scan progress wins
-                self._show_status(self.titles_status())
+        if not self._is_current():
+            self._stale = True
             return
-        self._library_stale = False
+        self._stale = False
         same_query = query is None or query == self.model.query
         anchor = self._view_anchor() if same_query else None
         self._reloading = True
@@ -121,27 +239,18 @@ class LibraryPageMixin:
         if not has_rows:
             if self.model.query.strip():
                 self.empty.setText(f"Nothing matches “{self.model.query}”.")
-            elif not list_roots(self.db):
+            elif not root_ids(self.db):
                 self.empty.setText(
                     "Your library is empty.\n\nChoose “Add folder…” and pick the folder "
                     "where your movies, shows or home videos live."
                 )
-            elif self._scan is not None:
+            elif self.scans.running:
                 self.empty.setText("Importing your library…\n\nTitles appear here as they "
                                    "are found.")
             else:
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
-        self._show_status(self.titles_status() if not self.model.query else
-                          plural(n, "match", "matches"))
-
-    def titles_status(self) -> str:
-        """'22 titles': the library's one count (db.catalog.count_titles), what this profile
-        may see, whether or not the Library screen was opened yet."""
-        return plural(count_titles(self.db, allowed=self.allowed), "title")
-
-    def _show_status(self, text: str) -> None:
-        if not self._cancelling:  # until the scan stops, "Cancelling…" is the news
-            self.status.setText(text)
+        self.status_message.emit("" if not self.model.query  # "": the library's own count
+                                 else plural(n, "match", "matches"))
 
     def _on_model_reset(self) -> None:
         if not self._reloading:  # _reload restores the selection itself

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
 from mediacenter.ui.avatar import ACCENT, FOCUS_RING
 from mediacenter.ui.roles import SECOND_LINE_ROLE, ReasonRole
@@ -19,12 +24,12 @@ _SELECTED_IDLE = QColor("#333333")
 
 
 def _has_focus(option: QStyleOptionViewItem) -> bool:
-    w = option.widget  # type: ignore[attr-defined]
+    w = option.widget
     return bool(w is not None and w.hasFocus())
 
 
 def _selected(option: QStyleOptionViewItem) -> bool:
-    return bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+    return bool(option.state & QStyle.StateFlag.State_Selected)
 
 
 class TableRowDelegate(QStyledItemDelegate):
@@ -35,7 +40,7 @@ class TableRowDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         text = index.data(Qt.ItemDataRole.DisplayRole)
-        fm = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        fm = QFontMetrics(option.font)
         width = fm.horizontalAdvance(str(text)) if text is not None else 0
         second = index.data(SECOND_LINE_ROLE)
         if second:
@@ -44,12 +49,12 @@ class TableRowDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _small(option: QStyleOptionViewItem) -> QFont:
-        f = QFont(option.font)  # type: ignore[attr-defined]
+        f = QFont(option.font)
         f.setPixelSize(15)
         return f
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        rect: QRect = option.rect  # type: ignore[attr-defined]
+        rect: QRect = option.rect
         selected = _selected(option)
         focused = _has_focus(option)
         if selected:
@@ -68,13 +73,14 @@ class TableRowDelegate(QStyledItemDelegate):
         align = Qt.AlignmentFlag(align) if align is not None else (
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         inner = rect.adjusted(self.PAD, 0, -self.PAD, 0)
-        fm = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        fm = QFontMetrics(option.font)
         second = index.data(SECOND_LINE_ROLE)
         painter.save()
         painter.setPen(QColor(color))
-        painter.setFont(option.font)  # type: ignore[attr-defined]
-        elide = (option.widget.textElideMode()  # type: ignore[attr-defined]
-                 if option.widget is not None else Qt.TextElideMode.ElideRight)
+        painter.setFont(option.font)
+        view = option.widget
+        elide = (view.textElideMode() if isinstance(view, QAbstractItemView)
+                 else Qt.TextElideMode.ElideRight)
         if second:
             small = self._small(option)
             sfm = QFontMetrics(small)
@@ -103,7 +109,7 @@ class NavDelegate(QStyledItemDelegate):
         return QSize(200, self.HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        rect = QRectF(option.rect).adjusted(2, 4, -2, -4)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(2, 4, -2, -4)
         selected = _selected(option)
         focused = _has_focus(option)
         painter.save()
@@ -116,7 +122,7 @@ class NavDelegate(QStyledItemDelegate):
             painter.setBrush(ACCENT)
             painter.drawRoundedRect(QRectF(rect.left() + 8, rect.top() + 14, 5,
                                            rect.height() - 28), 2.5, 2.5)
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setPixelSize(22)
         if selected:
             font.setWeight(QFont.Weight.DemiBold)
@@ -138,7 +144,7 @@ class ProfileRowDelegate(QStyledItemDelegate):
         return QSize(300, self.HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        rect = QRectF(option.rect).adjusted(4, 3, -4, -3)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(4, 3, -4, -3)
         selected = _selected(option)
         focused = _has_focus(option)
         painter.save()
@@ -153,10 +159,10 @@ class ProfileRowDelegate(QStyledItemDelegate):
         if icon is not None:
             icon.paint(painter, QRect(int(x), int(rect.center().y() - size / 2), size, size))
         x += size + 18
-        name_font = QFont(option.font)  # type: ignore[attr-defined]
+        name_font = QFont(option.font)
         name_font.setPixelSize(20)
         name_font.setWeight(QFont.Weight.DemiBold)
-        sub_font = QFont(option.font)  # type: ignore[attr-defined]
+        sub_font = QFont(option.font)
         sub_font.setPixelSize(15)
         name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         sub = str(index.data(self.SUBTITLE_ROLE) or "")

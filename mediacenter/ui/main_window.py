@@ -1,33 +1,32 @@
-"""The main window: a navigation bar over a stack of screens.
+"""The main window: the shell that holds the screens together.
 
-Screens: who's watching (profiles), home (billboard and rows), details, search, library (every
-title as a searchable list with a details panel), settings, and the player. Esc/Backspace go
-back through the screens visited; "/" or Ctrl+F opens search.
+A navigation bar over a stack of screens (profiles, home, details, search, library, settings,
+player) with a back stack (Esc / Backspace), "/" and Ctrl+F for search, the current profile
+(kids filter, private session), playback requests (best or chosen version, parts, next
+episode, resume / start over) and the home page, built by ``page_builder`` on a worker.
 
-UI thread only. Scans, home pages, recommender training and artwork generation run as
-:class:`mediacenter.tasks.Task` on worker threads with their own database connections; their
-results arrive through queued signals.
+Its parts are objects with explicit dependencies, made here and wired by signals: the
+:class:`~mediacenter.tasks.TaskRunner` (all background work), the
+:class:`~mediacenter.ui.events.CatalogEvents` every screen subscribes to, the
+:class:`~mediacenter.ui.scanning.ScanController`, the
+:class:`~mediacenter.ui.background.BackgroundJobs` and the screens. UI thread only.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QHBoxLayout,
-    QHeaderView,
+    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
-    QPushButton,
-    QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,11 +34,12 @@ from PySide6.QtWidgets import (
 from mediacenter import offload
 from mediacenter.config import Paths
 from mediacenter.db import open_db
-from mediacenter.db.admin import ensure_first_profile
+from mediacenter.db.admin import AdminGrant, ensure_first_profile
 from mediacenter.db.app_settings import autoplay_next, resume_mode, upnext_seconds
 from mediacenter.db.catalog import (
     PlayableFile,
     best_version_file,
+    count_titles,
     get_title,
     version_parts,
 )
@@ -47,26 +47,30 @@ from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import get_profile, list_profiles
 from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
-from mediacenter.library.roots import list_roots
+from mediacenter.humanize import plural
+from mediacenter.library.roots import root_ids
 from mediacenter.offload import build_home_page
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.artwork import ArtworkLoader
-from mediacenter.ui.background import BackgroundWorkMixin
-from mediacenter.ui.catalog_model import COL_TITLE, CatalogModel
+from mediacenter.ui.background import BackgroundJobs
+from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.details_view import DetailsView
+from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_view import HomeView
-from mediacenter.ui.library_page import LibraryPageMixin
+from mediacenter.ui.library_page import LibraryScreen
 from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
 from mediacenter.ui.profiles_view import ProfilesView
-from mediacenter.ui.roles import IdRole
-from mediacenter.ui.scanning import LibraryFoldersMixin
+from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
 from mediacenter.ui.settings_view import SettingsView
 
 log = logging.getLogger(__name__)
+
+# What makes the home page worth building again.
+_HOME_CHANGES = ("titles", "history", "feedback", "profiles", "settings", "model", "roots")
 
 
 def _home_job(paths: Paths, profile_id: int, builder: PageBuilder):
@@ -82,95 +86,49 @@ def _home_job(paths: Paths, profile_id: int, builder: PageBuilder):
     return job
 
 
-class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMainWindow):
-    """Catalog list with type-ahead search, folder management and scan progress."""
-
-    root_changed = Signal(int)  # emitted (from any thread) when a watched root changed on disk
-    watch_debounce_s = 3.0  # wait for a copy to settle before rescanning
+class MainWindow(QMainWindow):
+    """The app's one window. See the module docstring."""
 
     def __init__(self, paths: Paths, *, probe: bool = True) -> None:
         super().__init__()
         self.paths = paths
-        self.probe = probe
         self.db = open_db(paths.db_path, backup_dir=paths.backup_dir)
-        self.tasks = TaskRunner(self)
-        self._scan: Task | None = None
-        self._queued_roots: set[int] = set()
-        self._asked_removal: set[int] = set()  # folders whose vanished files we asked about
-        self._confirmed_removal: set[int] = set()  # ...and the user said to remove them
-        self._cancelling = False  # "Cancelling…" stays up until the scan has stopped
-        self._reloading = False
-        self._last_live_refresh = 0.0
-        self.watcher = None
+        self.runner = TaskRunner(self)
+        self.events = CatalogEvents(self)
+        self.scans = ScanController(paths, self.db, self.runner, self.events, probe=probe,
+                                    parent=self)
+        self.jobs = BackgroundJobs(paths, self.runner, self.events,
+                                   scan_running=lambda: self.scans.running, parent=self)
+        self.artwork = ArtworkLoader(paths.db_path, paths.cache_dir, self.runner, self)
         self.setWindowTitle("mediacenter")
         self.resize(1280, 800)
 
-        self.search = QLineEdit(placeholderText="Search titles, people, genres…  ( / )")
-        self.search.setClearButtonEnabled(True)
-        self.add_button = QPushButton("Add folder…")
-        self.scan_button = QPushButton("Scan library")
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.add_button)
-        top.addWidget(self.scan_button)
-
-        self.model = CatalogModel(self.db, self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
-        self.view.setShowGrid(False)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.empty.setObjectName("emptyState")
-        self.empty.setWordWrap(True)
-
-        self.details = QLabel()
-        self.details.setObjectName("details")
-        self.details.setWordWrap(True)
-        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.details.setMinimumWidth(360)
-        self.split = QSplitter()
-        self.split.addWidget(self.view)
-        self.split.addWidget(self.details)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
-
-        body = QVBoxLayout()
-        body.addLayout(top)
-        body.addWidget(self.split, 1)
-        body.addWidget(self.empty, 1)
-        self.catalog_page = QWidget(objectName="libraryPage")
-        self.catalog_page.setLayout(body)
-        body.setContentsMargins(40, 20, 40, 12)
-        self.player_view = PlayerView()
         self.profile_id: int | None = None
         self.private = False
         self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
-        self.artwork = ArtworkLoader(paths.db_path, paths.cache_dir, self)
+        self.library = LibraryScreen(self.db, self.events, self.scans)
+        self.player_view = PlayerView(next_title=self._next_title)
         self.home = HomeView(self.db, self.artwork)
-        self.details_view = DetailsView(self.db, self.artwork)
+        self.details_view = DetailsView(self.db, self.artwork, self.events)
         self.search_view = SearchView(self.db, self.artwork)
         # Settings is built the first time it is shown (it costs a start-up otherwise).
         self.settings_view: SettingsView | None = None
-        self.settings_page = QWidget(objectName="settingsPage")
-        QVBoxLayout(self.settings_page).setContentsMargins(0, 0, 0, 0)
-        self._scan_state: tuple[bool, str, int, int] | None = None
-        self.profiles_view = ProfilesView(self.db)
+        self.settings_page = QWidget()
+        self.settings_page.setObjectName("settingsPage")
+        self._settings_layout = QVBoxLayout(self.settings_page)
+        self._settings_layout.setContentsMargins(0, 0, 0, 0)
+        self.profiles_view = ProfilesView(self.db, runner=self.runner)
         #: a grown-up's permission to manage profiles and folders, for the profile watching
         self.admin_gate = AdminGate(self.db, self)
+        self.admin_gate.denied.connect(self._show_status)
         self.pages = QStackedWidget()
-        for page in (self.catalog_page, self.player_view, self.home, self.details_view,
+        for page in (self.library, self.player_view, self.home, self.details_view,
                      self.search_view, self.settings_page, self.profiles_view):
             self.pages.addWidget(page)
         self.nav = NavBar()
         self._history: list[QWidget] = []
-        central = QWidget(objectName="shell")
+        central = QWidget()
+        central.setObjectName("shell")
         shell = QVBoxLayout(central)
         shell.setContentsMargins(0, 0, 0, 0)
         shell.setSpacing(0)
@@ -182,51 +140,146 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self._home_task: Task | None = None
         self._quick_page_for: int | None = None
         self._home_dirty = False
-        self._bg: dict[str, Task] = {}
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(320)
         self.progress.hide()
         self.status = QLabel()
+        self.status.setObjectName("statusText")
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
 
-        self._debounce = QTimer(self, singleShot=True, interval=150)
-        self._debounce.timeout.connect(self._apply_search)
-        self.search.textChanged.connect(self._debounce.start)
-        self.add_button.clicked.connect(self._on_add_folder)
-        self.scan_button.clicked.connect(self._on_scan_button)
-        self.root_changed.connect(self._on_root_changed)
-        self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        # Return/Enter on the list, or a double click (Qt's "activated"): play the title.
-        self.view.activated.connect(self._on_activated)
-        self.player_view.back_requested.connect(self.show_catalog)
-        self.model.modelReset.connect(self._on_model_reset)
         focus_search = self.focus_search = QAction(self)
-        focus_search.setShortcuts([QKeySequence("/"), QKeySequence.StandardKey.Find])
+        focus_search.setShortcuts([QKeySequence("/"), QKeySequence(QKeySequence.StandardKey.Find)])
         focus_search.triggered.connect(self._on_search_key)
         self.addAction(focus_search)
-        self.nav.navigate.connect(self._on_nav)
+        self.events.changed.connect(self._on_changes)
+        self.scans.state_changed.connect(self._on_scan_state)
+        self.scans.message.connect(self._show_status)
+        self.scans.error.connect(lambda title, text: QMessageBox.warning(self, title, text))
+        self.scans.demo_busy.connect(lambda busy: self.home.demo_button.setEnabled(not busy))
+        self.scans.removal_held.connect(self._ask_removal)
+        self.scans.finished.connect(self._on_scan_finished)
+        self.jobs.message.connect(self._show_status)
+        self.jobs.optimized.connect(self._on_optimized)
+        self.library.play_requested.connect(lambda tid: self.play_title(tid))
+        self.library.add_folder_requested.connect(self.choose_folder)
+        self.library.status_message.connect(self._show_status)
+        self.nav.navigate.connect(self.go)
         self.nav.leave_down.connect(self._focus_page)
         self.home.leave_up.connect(self.nav.focus_current)
         self.home.play_requested.connect(lambda tid: self.play_title(tid))
         self.home.details_requested.connect(self.open_details)
-        self.home.add_folder_requested.connect(self._on_add_folder)
+        self.home.add_folder_requested.connect(self.choose_folder)
         self.home.demo_requested.connect(self.make_demo)
         self.details_view.play_requested.connect(self._play_from_details)
-        self.details_view.changed.connect(self._mark_home_dirty)
-        self.details_view.changed.connect(self._start_training)
         self.search_view.details_requested.connect(self.open_details)
-        self.player_view.next_title = self._next_title
+        self.player_view.back_requested.connect(self.leave_player)
         # Rewarded once it plays: Esc at the resume question is not a play.
         self.player_view.playback_started.connect(
             lambda tid: self.artwork.reward(tid, "play"))
         self.player_view.configure_quality(self.db, optimize=self._make_optimized)
-        self.player_view.next_requested.connect(
-            self.play_title)
-        self._connect_screens()
-        self.refresh()
+        self.player_view.next_requested.connect(self.play_title)
+        self.profiles_view.profile_chosen.connect(self.choose_profile)
+        self.library.refresh()
         self._start_profile()
+
+    # -- start-up and background work -------------------------------------------------------
+
+    def start_background_work(self) -> None:
+        """After start-up: artwork for new titles, then the model when it is due (unless a
+        scan runs: it starts them when it ends)."""
+        if not self.scans.running:
+            self.jobs.start()
+
+    # -- managing the library (a grown-up's permission first) ------------------------------
+
+    def choose_folder(self) -> None:
+        """Ask for a grown-up's PIN where the household has one, then for a folder of videos
+        (from the user's Videos or home folder), and add it."""
+        self.admin_gate.run(self, lambda grant: self._pick_folder(grant))
+
+    def _pick_folder(self, grant: AdminGrant) -> None:
+        from pathlib import Path
+
+        videos = Path.home() / "Videos"
+        start = str(videos if videos.is_dir() else Path.home())
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos", start)
+        if path:
+            self.scans.add_folder(grant, path)
+
+    def add_folder(self, path: str) -> bool:
+        """Add and scan a library folder; False when refused or not added yet (after the PIN
+        dialog, when one is needed, it is added then)."""
+        grant = self.admin_gate.current()
+        if grant is None:
+            self.admin_gate.run(self, lambda g: self.scans.add_folder(g, path))
+            return False
+        return self.scans.add_folder(grant, path)
+
+    def remove_folder(self, root_id: int) -> None:
+        self.admin_gate.run(self, lambda g: self.scans.remove_folder(g, root_id))
+
+    def make_demo(self) -> None:
+        """The empty home's "Try a demo library" (adding a folder: a grown-up's PIN first)."""
+        self.admin_gate.run(self, lambda g: self.scans.make_demo(g))
+
+    def _ask_removal(self, report) -> ConfirmDialog:
+        """Files vanished at once and were kept: ask whether to remove them, since it may be
+        a drive that is not mounted."""
+        dialog = ConfirmDialog(
+            f"{report.vanished} videos are missing from {report.root}",
+            f"{report.message.removeprefix('Library folder held back: ')}\n\nIf the drive or "
+            "share is connected and you deleted them, remove them from the library (your "
+            "watch history is kept, and comes back if the files do).",
+            "Remove from library", parent=self)
+        dialog.setObjectName("removalPrompt")
+        dialog.accepted.connect(lambda rid=report.root_id: self.scans.confirm_removal(rid))
+        dialog.open()
+        self.removal_prompt = dialog
+        return dialog
+
+    def _on_scan_state(self, state: ScanState) -> None:
+        self.progress.setVisible(state.running)
+        self.progress.setRange(0, state.total)
+        self.progress.setValue(state.done)
+        if self.settings_view is not None:
+            self.settings_view.set_scan_state(state.running, state.text, state.done,
+                                              state.total)
+        if not state.running and not self.scans.queued:
+            self.jobs.enabled = True
+
+    def _show_status(self, text: str) -> None:
+        """A line in the status bar; an empty one shows how many titles the library holds.
+        Until a cancelled scan has stopped, "Cancelling…" is the news."""
+        if self.scans.cancelling and text != "Cancelling…":
+            return
+        self.status.setText(text or self.titles_status())
+
+    def titles_status(self) -> str:
+        """'22 titles': the library's one count (db.catalog.count_titles), what this profile
+        may see, whether or not the Library screen was opened yet."""
+        return plural(count_titles(self.db, allowed=self.allowed), "title")
+
+    def _on_scan_finished(self, reports) -> None:
+        self._show_status(" · ".join([self.titles_status(), *scan_summary(reports)]))
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.artwork:
+            self.artwork.retry_missing()
+        if changes.profiles and self.profile_id is not None:
+            self._on_profiles_changed()
+        elif changes.titles and self.profile_id is not None:
+            p = get_profile(self.db, self.profile_id)
+            if p is not None and p.is_kids:
+                self._set_allowed(visible_title_ids(self.db, p))
+        if changes.any(*_HOME_CHANGES):
+            self._mark_home_dirty()
+
+    def _set_allowed(self, allowed: set[int] | None) -> None:
+        self.allowed = allowed
+        self.search_view.set_allowed(allowed)
+        self.library.set_allowed(allowed)
 
     # -- playback ---------------------------------------------------------------------------
 
@@ -239,17 +292,12 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.profile_id = pid
         return pid
 
-    def _on_activated(self, index) -> None:
-        tid = index.data(IdRole) if index.isValid() else None
-        if tid is not None:
-            self.play_title(int(tid))
-
     def _next_title(self, title_id: int) -> tuple[int, str] | None:
         """The episode after ``title_id`` in viewing order, for Up Next and N (None for a
         movie or the last episode)."""
         nxt = episode_after(self.db, title_id)
         info = get_title(self.db, nxt) if nxt is not None else None
-        return (nxt, info.label) if info else None
+        return (info.id, info.label) if info else None
 
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
         # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a
@@ -315,73 +363,37 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
     def _make_optimized(self) -> None:
         """"Make a 720p version for Wi-Fi": libVLC transcodes in a child process; the copy
         joins the title's renditions when done."""
-        from mediacenter.playback.optimize import OptimizeError, create_job, run_job
-
         q = self.player_view.quality
-        if q is None or q.title_id() is None:
-            return
-        try:
-            job = create_job(self.db, self.paths.data_dir / "optimized", q.title_id(),
-                             height=720)
-        except OptimizeError as exc:
-            self.player_view._show_banner(str(exc))
-            return
-        paths = self.paths
-        task = Task(lambda ctx: run_job(paths.db_path, job, ctx.progress, ctx.cancel),
-                    "optimize", low_priority=True)
-        task.signals.progress.connect(lambda f: self._show_status(
-            f"Making a 720p version: {f:.0%}" if isinstance(f, float) else str(f)))
-        task.signals.finished.connect(lambda r: self._optimized_done(r))
-        task.signals.failed.connect(lambda m, _tb: self._show_status(
-            f"The 720p version could not be made: {m}"))
-        self._bg["optimize"] = task
-        self.player_view._show_banner("Making a 720p version in the background…")
-        self.tasks.start(task)
+        if q is not None and q.title_id() is not None:
+            self.player_view.show_banner(self.jobs.make_optimized(self.db, q.title_id()))
 
-    def _optimized_done(self, rendition) -> None:
-        self._bg.pop("optimize", None)
+    def _on_optimized(self, rendition) -> None:
         q = self.player_view.quality
         if rendition is not None and q is not None:
             q.add_rendition(rendition)
-        self._show_status("The 720p version is ready: choose it in the Quality menu (Q)")
 
-    def show_catalog(self) -> None:
-        """Back from the player to the screen it was started from (history changed)."""
+    def leave_player(self) -> None:
+        """Back from the player to the screen it was started from; history changed."""
         self.player_view.stop()
         self.focus_search.setEnabled(True)
         self.back()
-        self._mark_home_dirty()
-        self._start_training()  # retrains only when enough new signals arrived
-        if self.pages.currentWidget() is self.catalog_page:
-            current = self.view.currentIndex()
-            self._on_current_changed(current, None)
-            self.view.setFocus()
-        elif self.pages.currentWidget() is self.details_view and \
-                self.details_view.title_id is not None:
-            self.details_view.show_title(self.details_view.title_id, self.profile_id,
-                                         self.details_view.reason)
+        self.events.notify(Changes(history=True, profile_id=self.profile_id, source=self))
 
     # -- screens ----------------------------------------------------------------------------
 
-    def _connect_screens(self) -> None:
-        pv = self.profiles_view
-        pv.profile_chosen.connect(self.choose_profile)
-
-    def _ensure_settings(self) -> QWidget:
+    def _ensure_settings(self) -> SettingsView:
         if self.settings_view is None:
-            sv = self.settings_view = SettingsView(self.db, self.paths, gate=self.admin_gate)
-            self.settings_page.layout().addWidget(sv)
-            for name, slot in (("add_folder_requested", self.add_folder),
-                               ("remove_folder_requested", self._remove_folder),
-                               ("rescan_requested", self.start_scan),
-                               ("cancel_scan_requested", self.cancel_scan),
-                               ("profiles_changed", self._on_profiles_changed),
-                               ("history_erased", lambda _pid: self._mark_home_dirty())):
-                getattr(sv, name).connect(slot)
+            sv = self.settings_view = SettingsView(self.db, self.paths, gate=self.admin_gate,
+                                                   events=self.events, runner=self.runner)
+            self._settings_layout.addWidget(sv)
+            sv.add_folder_requested.connect(self.add_folder)
+            sv.remove_folder_requested.connect(self.remove_folder)
+            sv.rescan_requested.connect(self.scans.start_scan)
+            sv.cancel_scan_requested.connect(self.scans.cancel_scan)
             if self.profile_id is not None:
                 sv.set_profile(self.profile_id)
-            if self._scan_state is not None:
-                sv.set_scan_state(*self._scan_state)
+            state = self.scans.state
+            sv.set_scan_state(state.running, state.text, state.done, state.total)
         return self.settings_view
 
     def _start_profile(self) -> None:
@@ -410,43 +422,42 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         self.admin_gate.set_actor(profile_id)
         self.admin_gate.forget()
         self.home.can_manage = self.admin_gate.allowed()
-        self.add_button.setVisible(self.home.can_manage)
-        self.allowed = visible_title_ids(self.db, profile)
+        self.library.add_button.setVisible(self.home.can_manage)
         self.artwork.set_profile(None if private else profile_id)
         self.nav.set_profile(profile.name, profile.color, self.private)
-        self.search_view.set_allowed(self.allowed)
+        self._set_allowed(visible_title_ids(self.db, profile))
         if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
-        self.model.allowed = self.allowed
-        self.refresh()
+        if not self.scans.running:
+            self._show_status("")  # the count this profile may see
         self._history.clear()
         self._show(self.home)
         self.refresh_home()
         self.home.focus_first()
 
     def _on_profiles_changed(self) -> None:
-        if self.profile_id is not None and get_profile(self.db, self.profile_id) is None:
+        p = get_profile(self.db, self.profile_id) if self.profile_id is not None else None
+        if p is None:
             self.profile_id = None
             self.show_profiles()
-        elif self.profile_id is not None:
-            p = get_profile(self.db, self.profile_id)
+        else:
             self.nav.set_profile(p.name, p.color, self.private)
             self.home.can_manage = self.admin_gate.allowed()
-            self.allowed = visible_title_ids(self.db, p)
-            self._mark_home_dirty()
+            self.library.add_button.setVisible(self.home.can_manage)
+            self._set_allowed(visible_title_ids(self.db, p))
 
     def _show(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
         full = page in (self.player_view, self.profiles_view)
         self.nav.setVisible(not full)
         self.statusBar().setVisible(not full)
-        names = {self.home: "home", self.search_view: "search", self.catalog_page: "library",
+        names = {self.home: "home", self.search_view: "search", self.library: "library",
                  self.settings_page: "settings"}
         self.nav.set_current(names.get(page))
         if page is self.home and self._home_dirty:
             self.refresh_home()
-        if page is self.catalog_page and self._library_stale:
-            self.refresh()
+        if page is self.library:
+            self.library.on_shown()
 
     def _push(self, page: QWidget) -> None:
         current = self.pages.currentWidget()
@@ -472,7 +483,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         if key == "profiles":
             self.show_profiles()
             return
-        page = {"home": self.home, "search": self.search_view, "library": self.catalog_page,
+        page = {"home": self.home, "search": self.search_view, "library": self.library,
                 "settings": self.settings_page}[key]
         if page is self.home:
             self._history.clear()
@@ -480,22 +491,20 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         else:
             self._push(page)
         if page is self.settings_page:
-            sv = self._ensure_settings()
-            sv.reload()
+            self._ensure_settings().reload()
         self._focus_page()
-
-    def _on_nav(self, key: str) -> None:
-        self.go(key)
 
     def _focus_page(self) -> None:
         page = self.pages.currentWidget()
+        if page is None:
+            return
         if page is self.home:
             if self.home.focused_tile() is None:
                 self.home.focus_first()
         elif page is self.search_view:
             self.search_view.box.setFocus()
-        elif page is self.catalog_page:
-            self.view.setFocus()
+        elif page is self.library:
+            self.library.view.setFocus()
         elif page is self.details_view:
             self.details_view.play_button.setFocus()
         elif page is self.settings_page and self.settings_view is not None:
@@ -506,8 +515,8 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
             page.focusNextChild()
 
     def _on_search_key(self) -> None:
-        if self.pages.currentWidget() is self.catalog_page:
-            self.search.setFocus()
+        if self.pages.currentWidget() is self.library:
+            self.library.search.setFocus()
         elif self.pages.currentWidget() not in (self.player_view, self.profiles_view):
             self._push(self.search_view)
             self.search_view.start(self.search_view.box.text())
@@ -575,7 +584,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         task.signals.finished.connect(self._on_home_page)
         task.signals.failed.connect(self._on_home_failed)
         self._home_task = task
-        self.tasks.start(task)
+        self.runner.start(task)
 
     def _on_home_page(self, page: Page, final: bool = True) -> None:
         if final:
@@ -583,7 +592,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
         had_focus = self.home.focused_tile() is not None
         empty = ("Your library is empty.\n\nChoose “Add folder…” and pick the folder where "
                  "your movies, shows or home videos live. You can add more in Settings."
-                 if not list_roots(self.db) else "Nothing here yet: the library is importing.")
+                 if not root_ids(self.db) else "Nothing here yet: the library is importing.")
         self.home.set_page(page, empty)
         if self.pages.currentWidget() is self.home and not had_focus and \
                 not self.nav.isAncestorOf(QApplication.focusWidget() or self.nav):
@@ -598,8 +607,7 @@ class MainWindow(LibraryPageMixin, LibraryFoldersMixin, BackgroundWorkMixin, QMa
 
     def closeEvent(self, event) -> None:
         self.player_view.release()
-        if self.watcher is not None:
-            self.watcher.stop()
-        self.tasks.shutdown()
+        self.scans.stop_watching()
+        self.runner.shutdown()
         self.artwork.close()
         super().closeEvent(event)

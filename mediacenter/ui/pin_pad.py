@@ -16,7 +16,6 @@ import sqlite_utils
 from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QGridLayout,
     QLabel,
@@ -34,31 +33,11 @@ from mediacenter.db.profiles import (
     get_profile,
     pin_checker,
 )
-from mediacenter.tasks import Task, TaskRunner
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import AvatarWidget, avatar_color, avatar_glyph
 
 _SHARED_THROTTLE = PinThrottle()
-_CHECKER: TaskRunner | None = None
-
-
-def _check_runner() -> TaskRunner:
-    """One worker thread for every PIN check of the app, kept warm: a fresh thread per dialog
-    paid for first touching scrypt's 16 MiB (a fifth more time to answer). Owned by the
-    application, so it is shut down with it."""
-    global _CHECKER
-    if _CHECKER is None:
-        _CHECKER = TaskRunner(QApplication.instance(), max_threads=1)
-        _CHECKER.pool.setExpiryTimeout(-1)
-        _CHECKER.destroyed.connect(_forget_runner)
-    return _CHECKER
-
-
-def _forget_runner() -> None:
-    global _CHECKER
-    _CHECKER = None
-
-
 def shared_throttle(db: sqlite_utils.Database | None = None) -> PinThrottle:
     """The throttle every PIN pad uses unless given its own, so closing the dialog and opening
     it again (or editing the profile instead) does not reset the count. With the catalog the
@@ -156,8 +135,11 @@ class PinPad(QWidget):
         mode: str = "check",
         throttle: PinThrottle | None = None,
         title: str | None = None,
+        runner: TaskRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``runner`` checks PINs off the UI thread (its ``quick`` lane: the window's, kept
+        warm; without one the pad makes its own)."""
         super().__init__(parent)
         if mode not in ("check", "new", "admin"):
             raise ValueError(f"unknown PIN pad mode {mode!r}")
@@ -177,6 +159,7 @@ class PinPad(QWidget):
             if not rule.own_pin:
                 profile_id = None  # any grown-up's PIN: no one's avatar
         self.throttle = throttle or shared_throttle(db)
+        self.runner = runner
         self.digits = ""
         self._first: str | None = None  # "new" mode: the PIN typed the first time
         self._clear_after_shake = False
@@ -311,10 +294,10 @@ class PinPad(QWidget):
             return
         # scrypt takes about 0.1 s: off the UI thread, so the screen never stalls on it.
         self.checking = True
-        task = Task(lambda _ctx: check(pin), "pin check")
-        task.signals.finished.connect(self._checked)
-        task.signals.failed.connect(self._check_failed)
-        _check_runner().start(task)
+        if self.runner is None:
+            self.runner = TaskRunner(self)
+        self.runner.run(lambda _ctx: check(pin), name="pin check", lane="quick",
+                        on_done=self._checked, on_failed=self._check_failed)
 
     def _check_failed(self, message: str, _traceback: str) -> None:
         self.checking = False
@@ -398,13 +381,13 @@ class PinDialog(QDialog):
     def __init__(
         self, db: sqlite_utils.Database, profile_id: int | None, *,
         throttle: PinThrottle | None = None, parent: QWidget | None = None,
-        mode: str = "check",
+        mode: str = "check", runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("pinDialog")
         self.setWindowTitle("Profile lock" if mode == "check" else "Grown-ups only")
         self.setModal(True)
-        self.pad = PinPad(db, profile_id, throttle=throttle, mode=mode)
+        self.pad = PinPad(db, profile_id, throttle=throttle, mode=mode, runner=runner)
         self.pad.unlocked.connect(self.accept)
         hint = QLabel("Type the digits, or use the arrows and OK. Esc to go back.")
         hint.setObjectName("pinHint")

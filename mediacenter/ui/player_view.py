@@ -160,7 +160,10 @@ class PlayerView(QWidget):
     upnext_s = 10  #: Up Next countdown before the next episode starts by itself
     autoplay = True  #: whether it starts by itself at all (else Up Next waits for Enter)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 next_title: Callable[[int], tuple[int, str] | None] | None = None) -> None:
+        """``next_title(title_id)`` names the title after it ((id, label) or None), for Up
+        Next and N."""
         super().__init__(parent)
         self.setObjectName("playerView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -184,7 +187,7 @@ class PlayerView(QWidget):
         self._using_quality = False
         #: Given the title playing, the next one to offer: (title id, label) or None. The
         #: window sets it (next episode of a show, when autoplay is on).
-        self.next_title: Callable[[int], tuple[int, str] | None] | None = None
+        self.next_title = next_title
 
         self.banner = QLabel(objectName="playerBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -343,7 +346,7 @@ class PlayerView(QWidget):
         from mediacenter.ui.stats_overlay import StatsOverlay
 
         q = self.quality = QualityController(player, self, db=self._quality_db)
-        q.announce.connect(self._show_banner)
+        q.announce.connect(self.show_banner)
         q.error.connect(self._on_error)
         self._stats = StatsOverlay(q, None, floating=True, anchor=self.surface)
         self.quality_requested.connect(self.quality_menu)
@@ -351,7 +354,7 @@ class PlayerView(QWidget):
 
     def quality_menu(self) -> None:
         if self.quality is None or not self._using_quality:
-            self._show_banner("Quality: this video plays in the version you chose")
+            self.show_banner("Quality: this video plays in the version you chose")
             return
         from mediacenter.ui.quality_menu import build_quality_menu
 
@@ -429,7 +432,7 @@ class PlayerView(QWidget):
     def _start(self, player: Player, request: PlayRequest) -> None:
         self.playback_started.emit(request.title_id)
         if request.start_ms > 0:
-            self._show_banner(
+            self.show_banner(
                 f"Resumed at {format_clock(request.start_ms)} — press Home to start over"
             )
         q = self.quality
@@ -540,7 +543,8 @@ class PlayerView(QWidget):
             self.setCursor(Qt.CursorShape.BlankCursor)
             self.surface.setCursor(Qt.CursorShape.BlankCursor)
 
-    def _show_banner(self, text: str) -> None:
+    def show_banner(self, text: str) -> None:
+        """A line over the bottom of the video for a few seconds (:attr:`banner_ms`)."""
         self.banner.setText(text)
         self.banner.show()
         self._banner_timer.start(max(1, int(self.banner_ms)))
@@ -749,7 +753,7 @@ class PlayerView(QWidget):
 
     def _popup(self, menu: QMenu) -> None:
         if menu.isEmpty():
-            self._show_banner("Nothing to choose here for this video")
+            self.show_banner("Nothing to choose here for this video")
             return
         anchor = self.controls.mapToGlobal(self.controls.rect().topLeft())
         menu.exec(anchor)
@@ -762,7 +766,7 @@ class PlayerView(QWidget):
             name = dict(p.audio_tracks()).get(p.audio_track(), "")
         else:
             name = dict(self._real_subtitles()).get(p.subtitle_track(), "Off")
-        self._show_banner(f"{what}: {name}")
+        self.show_banner(f"{what}: {name}")
 
     def cycle_audio(self) -> None:
         p = self.player
@@ -770,7 +774,7 @@ class PlayerView(QWidget):
             return
         ids = [t for t, _ in p.audio_tracks() if t >= 0]
         if len(ids) < 2:
-            self._show_banner("This video has one audio track")
+            self.show_banner("This video has one audio track")
             return
         cur = p.audio_track()
         nxt = ids[(ids.index(cur) + 1) % len(ids)] if cur in ids else ids[0]
@@ -783,7 +787,7 @@ class PlayerView(QWidget):
             return
         ids = [t for t, _ in self._real_subtitles()]
         if not ids:
-            self._show_banner("No subtitles for this video")
+            self.show_banner("No subtitles for this video")
             return
         order = [-1, *ids]
         cur = p.subtitle_track()

@@ -37,6 +37,7 @@ from mediacenter.db.profiles import (
     count_profiles,
     get_profile,
 )
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import (
     ACCENT,
@@ -171,6 +172,7 @@ class ProfileDialog(QDialog):
         throttle: PinThrottle | None = None,
         grant: AdminGrant | None = None,
         actor_id: int | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("profileDialog")
@@ -195,7 +197,8 @@ class ProfileDialog(QDialog):
             if not rule.allowed:
                 raise NotAllowedError(rule.reason)
             if rule.pin_needed:
-                self.unlock_pad = PinPad(db, actor_id, mode="admin", throttle=throttle)
+                self.unlock_pad = PinPad(db, actor_id, mode="admin", throttle=throttle,
+                                         runner=runner)
                 self.unlock_pad.unlocked.connect(self._unlocked)
                 self.pages.addWidget(self.unlock_pad)
                 self.pages.setCurrentWidget(self.unlock_pad)

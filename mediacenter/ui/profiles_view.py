@@ -30,6 +30,7 @@ from mediacenter.db.profiles import (
     get_profile,
     list_profiles,
 )
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import (
@@ -178,11 +179,12 @@ class ProfilesView(QWidget):
 
     def __init__(
         self, db: sqlite_utils.Database, parent: QWidget | None = None, *,
-        throttle: PinThrottle | None = None,
+        throttle: PinThrottle | None = None, runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("profilesView")
         self.db = db
+        self.runner = runner
         self.throttle = throttle or shared_throttle(db)
         # Nobody is chosen here: managing asks a grown-up's PIN where the household has one.
         self.gate = AdminGate(db, self, throttle=self.throttle)
@@ -331,7 +333,8 @@ class ProfilesView(QWidget):
         if not profile.has_pin:
             self._chosen(profile_id)
             return
-        dialog = PinDialog(self.db, profile_id, throttle=self.throttle, parent=self)
+        dialog = PinDialog(self.db, profile_id, throttle=self.throttle, runner=self.runner,
+                           parent=self)
         dialog.accepted.connect(lambda: self._chosen(profile_id))
         dialog.finished.connect(lambda _=0: self._dialog_closed(dialog, profile_id))
         self.pin_dialog = dialog
@@ -349,7 +352,8 @@ class ProfilesView(QWidget):
         """Open the add (``None``) or edit dialog; the tiles follow what it saved."""
         try:
             dialog = ProfileDialog(self.db, profile_id, self, throttle=self.throttle,
-                                   grant=self.gate.current(), actor_id=None)
+                                   grant=self.gate.current(), actor_id=None,
+                                   runner=self.runner)
         except ProfileNotFoundError:  # deleted from another window meanwhile
             self.reload()
             self.focus_default()

@@ -30,6 +30,7 @@ from mediacenter.db.profiles import (
     get_profile,
     list_profiles,
 )
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import avatar_color, avatar_glyph, avatar_pixmap
@@ -62,10 +63,11 @@ class ProfilesSection(QWidget):
     profiles_changed = Signal()
 
     def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None, *,
-                 gate: AdminGate | None = None) -> None:
+                 gate: AdminGate | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sectionPage")
         self.db = db
+        self.runner = runner
         self.gate = gate or AdminGate(db, self)
         self.gate.denied.connect(self.show_status)
         self.current_profile_id: int | None = None
@@ -168,7 +170,8 @@ class ProfilesSection(QWidget):
     def open_dialog(self, profile_id: int | None) -> ProfileDialog | None:
         try:
             dialog = ProfileDialog(self.db, profile_id, self, throttle=shared_throttle(self.db),
-                                   grant=self.gate.current(), actor_id=self.gate.actor_id)
+                                   grant=self.gate.current(), actor_id=self.gate.actor_id,
+                                   runner=self.runner)
         except ProfileNotFoundError:
             self.reload()
             return None

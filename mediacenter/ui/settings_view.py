@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.config import Paths
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
+from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.list_delegates import NavDelegate
 from mediacenter.ui.settings_about import AboutSection
 from mediacenter.ui.settings_library import LibrarySection
@@ -46,8 +48,14 @@ class SettingsView(QWidget):
     history_erased = Signal(int)
 
     def __init__(self, db: sqlite_utils.Database, paths: Paths,
-                 parent: QWidget | None = None, *, gate: AdminGate | None = None) -> None:
+                 parent: QWidget | None = None, *, gate: AdminGate | None = None,
+                 events: CatalogEvents | None = None, runner: TaskRunner | None = None) -> None:
+        """``gate``: a grown-up's permission for the managing controls. With ``events`` the
+        screen follows the catalog's changes and announces its own (profiles, erased
+        history); ``runner`` checks PINs for the profile dialogs."""
         super().__init__(parent)
+        self.events = events
+        self.runner = runner
         self.setObjectName("settingsView")
         self.db = db
         self.paths = paths
@@ -106,6 +114,12 @@ class SettingsView(QWidget):
         self.library.remove_folder_requested.connect(self.remove_folder_requested)
         self.library.rescan_requested.connect(self.rescan_requested)
         self.library.cancel_scan_requested.connect(self.cancel_scan_requested)
+        if events is not None:
+            events.changed.connect(self._on_changes)
+            self.profiles_changed.connect(
+                lambda: events.notify(Changes(profiles=True, source=self)))
+            self.history_erased.connect(lambda pid: events.notify(
+                Changes(history=True, feedback=True, profile_id=pid, source=self)))
 
         self.nav_list.currentRowChanged.connect(self._show_row)
         self.nav_list.setCurrentRow(0)
@@ -127,7 +141,7 @@ class SettingsView(QWidget):
         elif name == "Playback":
             section = PlaybackSection(self.db, holder)
         elif name == "Profiles":
-            section = ProfilesSection(self.db, holder, gate=self.gate)
+            section = ProfilesSection(self.db, holder, gate=self.gate, runner=self.runner)
             section.profiles_changed.connect(self._profiles_changed)
         else:
             section = AboutSection(self.db, self.paths, holder, gate=self.gate)
@@ -188,6 +202,17 @@ class SettingsView(QWidget):
         self.library.set_scan_state(running, text, done, total)
         if was_running and not running:
             self.library.reload()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.source is self:
+            return
+        if changes.roots and not self.library.scan_running:
+            self.library.reload()
+        for name in (("Profiles", "Playback", "About") if changes.profiles else
+                     ("About",) if changes.backup else ()):
+            section = self._built(name)
+            if section is not None:
+                section.reload()  # type: ignore[attr-defined]
 
     def show_section(self, name: str) -> None:
         """Show a section; a hidden one (Profiles, for a kids profile) is not shown."""

@@ -15,6 +15,22 @@ from mediacenter.playback import vlc_backend
 from mediacenter.ui.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def _no_modal_message_boxes(monkeypatch):
+    """A message box nobody expected fails the test instead of waiting for a click that never
+    comes (a modal box blocks the event loop: the suite would hang). A test that expects one
+    replaces the function itself."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(kind: str):
+        def box(_parent, title, text, *args, **kwargs):
+            raise AssertionError(f"unexpected {kind} message box: {title}: {text}")
+        return box
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, unexpected(kind))
+
+
 def open_window(qtbot, library: Path, *, screen: str = "library",
                 probe: bool = False) -> Iterator[MainWindow]:
     """Scan ``library`` into the test's catalog, then show the main window on it at

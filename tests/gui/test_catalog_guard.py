@@ -132,6 +132,7 @@ def test_a_session_killed_during_playback_is_closed_at_the_next_start(qtbot):
     assert line[0] == b"playing"
     child.send_signal(signal.SIGKILL)
     child.wait()
+    child.stdout.close()
     assert prepare_catalog(paths)  # the app starts: no playback needed
     db = open_db(paths.db_path)
     row = db.conn.execute("SELECT ended_at IS NOT NULL, end_reason, last_position_ms "

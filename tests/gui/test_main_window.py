@@ -16,6 +16,7 @@ from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.roles import IdRole
+from mediacenter.ui.scanning import ScanController
 from tests.gui.conftest import open_window
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
@@ -48,36 +49,36 @@ def window(qtbot, tmp_path, clip_factory):
 
 
 def test_lists_the_catalog_and_shows_details(window, qtbot):
-    titles = [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
+    titles = [m.index(r, 0).data() for m in [window.library.model] for r in range(m.rowCount())]
     assert titles == ["Alien", "Amélie", "Show"]
-    window.view.setCurrentIndex(window.model.index(0, 0))
-    text = window.details.text()
+    window.library.view.setCurrentIndex(window.library.model.index(0, 0))
+    text = window.library.details.text()
     assert "Alien" in text and "Ridley Scott" in text and "Horror" in text
     SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "main-window.png"))
 
 
 def test_keyboard_search_filters_with_fts(window, qtbot):
-    qtbot.keyClick(window.view, Qt.Key.Key_Slash)
-    assert window.search.hasFocus()
-    qtbot.keyClicks(window.search, "weaver")
-    qtbot.waitUntil(lambda: window.model.total() == 1, timeout=3000)
-    assert window.model.index(0, 0).data() == "Alien"
-    window.search.clear()
-    qtbot.keyClicks(window.search, "amelie")  # accents do not matter
-    qtbot.waitUntil(lambda: window.model.index(0, 0).data() == "Amélie", timeout=3000)
-    window.search.clear()
-    qtbot.keyClicks(window.search, "zzzz")
-    qtbot.waitUntil(lambda: window.model.total() == 0, timeout=3000)
-    assert window.empty.isVisible() and "zzzz" in window.empty.text()
+    qtbot.keyClick(window.library.view, Qt.Key.Key_Slash)
+    assert window.library.search.hasFocus()
+    qtbot.keyClicks(window.library.search, "weaver")
+    qtbot.waitUntil(lambda: window.library.model.total() == 1, timeout=3000)
+    assert window.library.model.index(0, 0).data() == "Alien"
+    window.library.search.clear()
+    qtbot.keyClicks(window.library.search, "amelie")  # accents do not matter
+    qtbot.waitUntil(lambda: window.library.model.index(0, 0).data() == "Amélie", timeout=3000)
+    window.library.search.clear()
+    qtbot.keyClicks(window.library.search, "zzzz")
+    qtbot.waitUntil(lambda: window.library.model.total() == 0, timeout=3000)
+    assert window.library.empty.isVisible() and "zzzz" in window.library.empty.text()
 
 
 def test_arrow_keys_move_through_titles(window, qtbot):
-    window.view.setFocus()
-    window.view.setCurrentIndex(window.model.index(0, 0))
-    qtbot.keyClick(window.view, Qt.Key.Key_Down)
-    assert window.view.currentIndex().row() == 1
-    assert "Amélie" in window.details.text()
+    window.library.view.setFocus()
+    window.library.view.setCurrentIndex(window.library.model.index(0, 0))
+    qtbot.keyClick(window.library.view, Qt.Key.Key_Down)
+    assert window.library.view.currentIndex().row() == 1
+    assert "Amélie" in window.library.details.text()
 
 
 def test_new_folder_is_scanned_in_background_with_progress(window, qtbot, tmp_path,
@@ -85,17 +86,17 @@ def test_new_folder_is_scanned_in_background_with_progress(window, qtbot, tmp_pa
     extra = tmp_path / "more"
     clip_factory(extra / "Heat (1995).mp4", duration_s=1.0)
     seen = []
-    original = MainWindow._on_scan_progress
+    original = ScanController._on_progress
 
     def spy(self, p):
         seen.append(p.phase)
         original(self, p)
 
-    monkeypatch.setattr(MainWindow, "_on_scan_progress", spy)
+    monkeypatch.setattr(ScanController, "_on_progress", spy)
     assert window.add_folder(str(extra))
     assert window.progress.isVisible()
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
-    titles = [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
+    titles = [m.index(r, 0).data() for m in [window.library.model] for r in range(m.rowCount())]
     assert "Heat" in titles
     assert "importing" in seen or "walking" in seen
 
@@ -103,7 +104,7 @@ def test_new_folder_is_scanned_in_background_with_progress(window, qtbot, tmp_pa
 def test_adding_a_bad_folder_says_why(window, qtbot, monkeypatch, tmp_path):
     messages = []
     monkeypatch.setattr(
-        "mediacenter.ui.scanning.QMessageBox.warning",
+        "mediacenter.ui.main_window.QMessageBox.warning",
         lambda _parent, title, text: messages.append((title, text)),
     )
     assert not window.add_folder(str(tmp_path / "does-not-exist"))
@@ -122,8 +123,8 @@ def test_empty_library_invites_to_add_a_folder(qtbot):
     SHOTS.mkdir(exist_ok=True)
     w.grab().save(str(SHOTS / "home-empty.png"))
     w.go("library")
-    assert w.empty.isVisible()
-    assert "Add folder" in w.empty.text()
+    assert w.library.empty.isVisible()
+    assert "Add folder" in w.library.empty.text()
     w.grab().save(str(SHOTS / "main-window-empty.png"))
     w.close()
 
@@ -137,13 +138,13 @@ def test_ids_role_and_durations():
 
 def test_changes_on_disk_show_up_while_the_app_runs(window, qtbot, tmp_path, clip_factory,
                                                     monkeypatch):
-    monkeypatch.setattr(MainWindow, "watch_debounce_s", 0.3)
-    window.start_watching()
-    assert window.watcher.wait_ready(10)  # the watches are set up in the background
+    monkeypatch.setattr(window.scans, "watch_debounce_s", 0.3)
+    window.scans.start_watching()
+    assert window.scans.watcher.wait_ready(10)  # the watches are set up in the background
     clip_factory(tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4", duration_s=1.0)
 
     def titles() -> list[str]:
-        return [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
+        return [m.index(r, 0).data() for m in [window.library.model] for r in range(m.rowCount())]
 
     qtbot.waitUntil(lambda: "Heat" in titles(), timeout=20000)
     (tmp_path / "lib" / "Heat (1995)" / "Heat (1995).mp4").unlink()
@@ -157,26 +158,26 @@ def test_a_scan_can_be_cancelled_from_the_window_and_resumed(window, qtbot, tmp_
         (big / f"Film {i:04d} (2001)").mkdir(parents=True)
         (big / f"Film {i:04d} (2001)" / f"Film {i:04d} (2001).mkv").write_bytes(b"x" * 64)
     cancelled = []
-    original = MainWindow._on_scan_progress
+    original = ScanController._on_progress
 
     def cancel_once_importing(self, p):
         original(self, p)
         if p.phase == "importing" and p.imported and not cancelled:
             cancelled.append(p.imported)
-            self._on_scan_button()  # the button reads "Cancel scan" while scanning
+            window.library.scan_button.click()  # it reads "Cancel scan" while scanning
 
-    monkeypatch.setattr(MainWindow, "_on_scan_progress", cancel_once_importing)
+    monkeypatch.setattr(ScanController, "_on_progress", cancel_once_importing)
     assert window.add_folder(str(big))
-    assert window.scan_button.text() == "Cancel scan"
-    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
+    assert window.library.scan_button.text() == "Cancel scan"
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=30000)
     monkeypatch.undo()
     assert cancelled
     assert "cancelled" in window.status.text()
-    partial = window.model.total()
+    partial = window.library.model.total()
     assert 3 <= partial < 3 + 1200
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
-    assert window.model.total() == 3 + 1200
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=30000)
+    assert window.library.model.total() == 3 + 1200
 
 
 def _fake_films(folder: Path, names: list[str]) -> None:
@@ -205,7 +206,7 @@ def films_window(qtbot, tmp_path):
 
 def test_a_finished_rescan_keeps_the_current_title_and_the_scroll_position(films_window, qtbot):
     window, lib = films_window
-    view, model = window.view, window.model
+    view, model = window.library.view, window.library.model
     while model.canFetchMore(QModelIndex()):
         model.fetchMore(QModelIndex())
     view.setCurrentIndex(model.index(150, 0))
@@ -215,23 +216,23 @@ def test_a_finished_rescan_keeps_the_current_title_and_the_scroll_position(films
     top_before = view.rowAt(0)
     y_before = view.rowViewportPosition(150)
     assert top_before > 100 and y_before > 0
-    assert "Film 0150" in window.details.text()
+    assert "Film 0150" in window.library.details.text()
 
     # Two titles appear above the current one, one disappears further down.
     _fake_films(lib, ["Aaa (1990)", "Aab (1991)"])
     (lib / "Film 0290 (2001)" / "Film 0290 (2001).mkv").unlink()
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
     assert model.total() == 301
     assert view.currentIndex().data(IdRole) == current_id
     assert view.currentIndex().row() == 152
     assert view.rowViewportPosition(152) == y_before  # the list did not move under the user
-    assert "Film 0150" in window.details.text()
+    assert "Film 0150" in window.library.details.text()
 
     # The current title itself goes away: back to the first row, no crash.
     (lib / "Film 0150 (2001)" / "Film 0150 (2001).mkv").unlink()
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
     assert model.total() == 300
     assert view.currentIndex().row() == 0
 
@@ -272,24 +273,24 @@ def test_cancelling_stays_visible_and_a_watched_change_queues_only_its_folder(
 
     monkeypatch.setattr(mw, "_scan_job", fake_scan_job)
     seen_after_cancel: list[str] = []
-    original = MainWindow._on_scan_progress
+    original = ScanController._on_progress
 
     def spy(self, p):
         original(self, p)
         if cancelled.is_set():
-            seen_after_cancel.append(self.status.text())
+            seen_after_cancel.append(window.status.text())
 
-    monkeypatch.setattr(MainWindow, "_on_scan_progress", spy)
-    window.start_scan(None)
+    monkeypatch.setattr(ScanController, "_on_progress", spy)
+    window.scans.start_scan(None)
     qtbot.waitUntil(lambda: window.status.text().startswith("Importing"), timeout=10000)
-    window.cancel_scan()
+    window.scans.cancel_scan()
     cancelled.set()
     assert window.status.text() == "Cancelling…"
-    window._apply_search()  # a live refresh of the list does not hide it either
+    window.library.apply_search()  # a live refresh of the list does not hide it either
     assert window.status.text() == "Cancelling…"
-    window.root_changed.emit(other_id)  # the watcher noticed a change meanwhile
-    assert window._queued_roots == {other_id}
-    qtbot.waitUntil(lambda: len(jobs) == 2 and window._scan is None, timeout=10000)
+    window.scans.root_changed.emit(other_id)  # the watcher noticed a change meanwhile
+    assert window.scans.queued == {other_id}
+    qtbot.waitUntil(lambda: len(jobs) == 2 and not window.scans.running, timeout=10000)
     assert seen_after_cancel and set(seen_after_cancel) == {"Cancelling…"}
     assert jobs == [None, [other_id]]  # only the folder that changed, not everything again
     assert "Cancelling" not in window.status.text()
@@ -304,8 +305,8 @@ def test_a_folder_busy_in_another_scan_is_reported_not_a_crash(window, qtbot):
             "INSERT INTO scans (root_id, started_at, pid, heartbeat_at) VALUES (?, ?, ?, ?)",
             (rid, _time.time(), os.getpid(), _time.time()),
         )
-    window.start_scan([rid])
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    window.scans.start_scan([rid])
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
     assert "being scanned already" in window.status.text()
 
 
@@ -318,25 +319,26 @@ def test_files_gone_at_once_are_kept_until_the_user_confirms(films_window, qtbot
     moved = lib.parent / "unplugged"
     lib.rename(moved)
     lib.mkdir()  # the mount point of a share that is not mounted
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
-    assert window.model.total() == 300
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
+    assert window.library.model.total() == 300
     prompt = window.findChild(ConfirmDialog, "removalPrompt")
     assert prompt is not None and prompt.isVisible()
     assert "300 videos are missing" in prompt.windowTitle()
     prompt.reject()  # "Cancel": they stay; a later scan does not ask again this session
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
-    assert window.model.total() == 300
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
+    assert window.library.model.total() == 300
     assert not any(d.isVisible() for d in window.findChildren(ConfirmDialog, "removalPrompt"))
 
     # Asked again in a fresh window session; this time confirmed: a scan removes them.
-    window._asked_removal.clear()
-    window.start_scan(None)
-    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    window.scans._asked_removal.clear()
+    window.scans.start_scan(None)
+    qtbot.waitUntil(lambda: not window.scans.running, timeout=20000)
     prompt = [d for d in window.findChildren(ConfirmDialog, "removalPrompt") if d.isVisible()]
     assert len(prompt) == 1
     qtbot.mouseClick(prompt[0].confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window._scan is None and window.model.total() == 0, timeout=20000)
-    assert not window._confirmed_removal
+    qtbot.waitUntil(lambda: not window.scans.running and window.library.model.total() == 0,
+                    timeout=20000)
+    assert not window.scans._confirmed_removal
     shutil.rmtree(moved)

@@ -41,18 +41,18 @@ def window(qtbot, tmp_path, clip_factory):
 
 
 def _select(window: MainWindow, title: str) -> int:
-    for r in range(window.model.rowCount()):
-        index = window.model.index(r, 0)
+    for r in range(window.library.model.rowCount()):
+        index = window.library.model.index(r, 0)
         if index.data() == title:
-            window.view.setCurrentIndex(index)
-            window.view.setFocus()
+            window.library.view.setCurrentIndex(index)
+            window.library.view.setFocus()
             return int(index.data(IdRole))
     raise AssertionError(f"{title} is not listed")
 
 
 def _play_with_enter(qtbot, window: MainWindow, title: str) -> int:
     tid = _select(window, title)
-    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    qtbot.keyClick(window.library.view, Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.player_view
     return tid
 
@@ -86,8 +86,8 @@ def test_play_pause_seek_back_and_resume(window, qtbot):
 
     stopped_at = p.position_ms()
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
-    assert "Resume from" in window.details.text()  # the details were refreshed
+    assert window.pages.currentWidget() is window.library
+    assert "Resume from" in window.library.details.text()  # the details were refreshed
     row = window.db.conn.execute(
         "SELECT resume_position_ms FROM watch_state WHERE title_id = ?", (tid,)
     ).fetchone()
@@ -105,7 +105,7 @@ def test_play_pause_seek_back_and_resume(window, qtbot):
     qtbot.waitUntil(lambda: pv.player.position_ms() < 3_000, timeout=T)
     assert not pv.banner.isVisible()
     qtbot.keyClick(pv, Qt.Key.Key_Backspace)
-    assert window.pages.currentWidget() is window.catalog_page
+    assert window.pages.currentWidget() is window.library
     sessions = window.db.conn.execute(
         "SELECT count(*) FROM watch_sessions WHERE title_id = ? AND ended_at IS NOT NULL",
         (tid,),
@@ -121,8 +121,8 @@ def test_a_missing_file_says_so_and_esc_goes_back(window, qtbot, tmp_path):
     assert "The file is missing" in pv.message.text()
     assert "Gone (1999).mp4" in pv.message.text()
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
-    assert window.view.hasFocus() or not window.isActiveWindow()
+    assert window.pages.currentWidget() is window.library
+    assert window.library.view.hasFocus() or not window.isActiveWindow()
 
 
 def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monkeypatch):
@@ -139,7 +139,7 @@ def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monke
     qtbot.keyClick(pv, Qt.Key.Key_M)
     assert pv.player.muted() and pv.volume_label.text() == "Muted"
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
+    assert window.pages.currentWidget() is window.library
 
 
 def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
@@ -155,7 +155,7 @@ def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
     SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "player-up-next.png"))
     qtbot.keyClick(pv, Qt.Key.Key_Escape)  # not now: back to the catalog
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.catalog_page, timeout=T)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.library, timeout=T)
     _play_with_enter(qtbot, window, "Show")  # the show goes on where it was left
     _playing(qtbot, pv)
     assert "S01E02" in pv.title_label.text()

@@ -69,8 +69,8 @@ def opened(monkeypatch) -> list[str]:
 
 
 def _title_id(window: MainWindow, title: str) -> int:
-    for r in range(window.model.rowCount()):
-        index = window.model.index(r, 0)
+    for r in range(window.library.model.rowCount()):
+        index = window.library.model.index(r, 0)
         if index.data() == title:
             return int(index.data(IdRole))
     raise AssertionError(f"{title} is not listed")
@@ -87,11 +87,11 @@ def _save_position(window: MainWindow, title_id: int, ms: int = SAVED_MS) -> Non
 
 def _play_with_enter(qtbot, window: MainWindow, title: str) -> None:
     tid = _title_id(window, title)
-    for r in range(window.model.rowCount()):
-        if window.model.index(r, 0).data(IdRole) == tid:
-            window.view.setCurrentIndex(window.model.index(r, 0))
-    window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    for r in range(window.library.model.rowCount()):
+        if window.library.model.index(r, 0).data(IdRole) == tid:
+            window.library.view.setCurrentIndex(window.library.model.index(r, 0))
+    window.library.view.setFocus()
+    qtbot.keyClick(window.library.view, Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.player_view
 
 
@@ -162,7 +162,7 @@ def test_ask_shows_the_prompt_then_enter_resumes_and_right_enter_starts_over(
     assert pv.banner.isVisible() and "Resumed at 0:12" in pv.banner.text()
     assert opened
     _key(qtbot, pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
+    assert window.pages.currentWidget() is window.library
     start, ended = _sessions(window, tid)[-1]
     assert abs(start - SAVED_MS) <= 1_000 and ended is not None
 
@@ -198,7 +198,7 @@ def test_esc_on_the_prompt_goes_back_and_records_nothing(window, qtbot, opened):
     _play_with_enter(qtbot, window, "Long Film")
     _assert_asking(pv, opened, "0:12")
     _key(qtbot, pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
+    assert window.pages.currentWidget() is window.library
     assert opened == []
     assert (tid, "play") not in rewards  # its picture did not make anyone play it
     assert len(_sessions(window, tid)) == 1
@@ -263,7 +263,7 @@ def test_asking_silences_the_title_that_was_playing(window, qtbot):
     assert pv.player.state() == "stopped"
     assert "Other Film" in pv.resume_prompt.label.text()
     _key(qtbot, pv, Qt.Key.Key_Escape)
-    assert window.pages.currentWidget() is window.catalog_page
+    assert window.pages.currentWidget() is window.library
 
 
 @pytest.mark.parametrize(("mode", "resumes"), [("always", True), ("never", False)])

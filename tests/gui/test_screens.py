@@ -216,7 +216,7 @@ def test_a_kids_profile_only_sees_titles_within_its_rating(app, qtbot):
     qtbot.wait(400)
     assert w.search_view.model.rowCount() == 0
     w.go("library")
-    assert w.model.total() == 2
+    assert w.library.model.total() == 2
 
 
 # -- the round trip through the player --------------------------------------------------------

@@ -146,10 +146,12 @@ def test_unknown_paths_and_broken_upstreams(ladder: Path, proxy: LoopbackProxy,
                 f"/a/{stream.token}/!!!/x"):
         with pytest.raises(urllib.error.HTTPError) as e:
             get(proxy.base_url + bad)
+        e.value.close()  # an HTTP error holds its response (and socket) open
         assert e.value.code in (400, 404)
     proxy.forget(stream)
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(urllib.error.HTTPError) as gone:
         get(stream.url())
+    gone.value.close()
     with pytest.raises(ManifestError):
         proxy.open_hls(f"{server.url}/missing.m3u8")
     (ladder / "not-a-playlist.m3u8").write_text("<html>hello</html>")

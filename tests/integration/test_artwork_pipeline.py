@@ -213,7 +213,8 @@ def test_artwork_for_every_shape_and_placeholder_before(library):
                         ("tile@2x", (960, 540))]:
         pick = artwork_for(db, cache_dir, None, ids["movie"], shape, session="s1")
         assert pick is not None and pick.path.is_file()
-        assert Image.open(pick.path).size == size
+        with Image.open(pick.path) as image:
+            assert image.size == size
         assert pick.why["policy"] == "best-score"
     with pytest.raises(ValueError):
         artwork_for(db, cache_dir, None, ids["movie"], "banner", session="s1")

@@ -173,6 +173,7 @@ def test_restore_refuses_while_the_app_has_the_catalog_open(capsys, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
     assert run(capsys, "restore")[0] == 0
 
 

@@ -115,3 +115,5 @@ def test_a_subprocess_child_ends_when_its_parent_is_killed():
     finally:
         if parent.poll() is None:
             parent.kill()
+            parent.wait()
+        parent.stdout.close()

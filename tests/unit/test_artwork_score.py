@@ -133,8 +133,8 @@ def test_phash_matches_reencoded_and_separates_scenes(tmp_path):
     a = scene(seed=1)
     p = tmp_path / "a.jpg"
     a.save(p, quality=40)
-    again = Image.open(p)
-    assert distance(phash(a), phash(again)) <= 6
+    with Image.open(p) as again:
+        assert distance(phash(a), phash(again)) <= 6
     other = scene(seed=5, subject_at=(0.2, 0.7), color=(30, 60, 220))
     assert distance(phash(a), phash(other)) > 12
     assert distance(phash(a), "zz") == 64
