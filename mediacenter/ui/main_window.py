@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
             p = get_profile(self.db, self.profile_id)
             if p is not None and p.is_kids:
                 self._set_allowed(visible_title_ids(self.db, p))
+        if changes.titles and not self.scans.running:
+            self._show_status("")  # the new count
         if changes.any(*_HOME_CHANGES):
             self._mark_home_dirty()
 

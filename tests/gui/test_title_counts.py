@@ -17,6 +17,7 @@ from mediacenter.db.catalog import count_titles
 from mediacenter.db.profiles import create_profile
 from mediacenter.library.roots import list_roots
 from mediacenter.library.scanner import Scanner
+from mediacenter.ui.events import Changes
 from tests.gui.conftest import open_window
 
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
@@ -56,7 +57,7 @@ def _counts(w, qtbot) -> dict[str, int]:
     qtbot.waitUntil(sv.isVisible, timeout=2000)
     settings = int(sv.library.roots_model.index(0, 3).data().replace(",", ""))
     w.go("library")
-    library = w.model.total()
+    library = w.library.model.total()
     w.go("home")
     return {"status": int(status.split()[0]), "library": library, "settings": settings}
 
@@ -86,7 +87,7 @@ def test_every_screen_counts_the_same_titles(qtbot, window, library, capsys):
     (library / "Other (1999).mp4").unlink()
     (library / "Harbor" / "Season 02" / "Harbor - S02E01.mp4").unlink()
     Scanner(w.db).scan_root(list_roots(w.db)[0].id)
-    w.refresh()
+    w.events.notify(Changes(titles=True))  # what the app's own scans announce
     qtbot.waitUntil(lambda: w.status.text().startswith("3 titles"), timeout=T)
     assert _counts(w, qtbot) == {"status": 3, "library": 3, "settings": 3}
     # A kids profile counts what it may see, on every screen alike.
@@ -94,4 +95,4 @@ def test_every_screen_counts_the_same_titles(qtbot, window, library, capsys):
     w.choose_profile(kid.id)
     qtbot.waitUntil(lambda: w.status.text().startswith("0 titles"), timeout=T)
     w.go("library")
-    assert w.model.total() == 0 == count_titles(w.db, allowed=w.allowed)
+    assert w.library.model.total() == 0 == count_titles(w.db, allowed=w.allowed)
