@@ -417,6 +417,44 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute(V3_TRIGGER)
 
 
+# Schema 4: intros, recaps, credits (issue 16).
+V4 = """
+-- What the segment analyser (mediacenter/segments) learned from one file, valid while the file
+-- keeps the size and mtime it was read at; a newer analyser (analyzer) reads it again. prints
+-- holds the file's audio fingerprints (opening and end), so a season's new episode is matched
+-- against the others without decoding them again; group_sig names the files the season was
+-- matched with (a changed season is matched again from the stored prints).
+CREATE TABLE segment_analysis (
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    analyzer INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    error TEXT,
+    duration_s REAL,
+    prints BLOB,
+    group_sig TEXT,
+    analysed_at REAL NOT NULL
+);
+
+-- The segments found in a file (seconds from its start); what the player offers to skip.
+CREATE TABLE segments (
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('intro', 'recap', 'credits', 'post_credits')),
+    start_s REAL NOT NULL,
+    end_s REAL NOT NULL,
+    confidence REAL NOT NULL,
+    how TEXT NOT NULL,
+    PRIMARY KEY (file_id, kind, start_s)
+) WITHOUT ROWID;
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V4):
+        conn.execute(statement)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -438,5 +476,6 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1),
     (2, _v2),
     (3, _v3),
+    (4, _v4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

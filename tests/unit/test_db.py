@@ -295,3 +295,35 @@ def test_schema_1_catalog_upgrades_to_2_keeping_history(tmp_path, monkeypatch):
         assert table in db.table_names()
     assert db.conn.execute("SELECT name FROM profiles").fetchall() == [("Sam",)]
     assert len(list((tmp_path / "b").glob("catalog-v1*.sqlite3"))) == 1
+
+
+def test_schema_3_catalog_upgrades_to_4_with_segment_tables(tmp_path, monkeypatch):
+    """Schema 4 adds the segment cache; a file's rows go with the file."""
+    path = tmp_path / "c.sqlite3"
+    monkeypatch.setattr(dbconn, "MIGRATIONS", dbschema.MIGRATIONS[:3])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", 3)
+    db = open_db(path, backup_dir=tmp_path / "b")
+    with transaction(db):
+        db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('Sam', 0)")
+        db.conn.execute("INSERT INTO roots (path, added_at) VALUES ('/m', 0)")
+        db.conn.execute(
+            "INSERT INTO files (root_id, path_key, path_display, dir_key, size, mtime_ns,"
+            " added_at, updated_at) VALUES (1, x'2f6d2f61', '/m/a', x'2f6d', 1, 1, 0, 0)")
+    db.conn.close()
+    monkeypatch.undo()
+    db = open_db(path, backup_dir=tmp_path / "b")
+    assert schema_version(db.conn) == SCHEMA_VERSION >= 4
+    with transaction(db):
+        db.conn.execute(
+            "INSERT INTO segment_analysis (file_id, size, mtime_ns, analyzer, status,"
+            " analysed_at) VALUES (1, 1, 1, 1, 'done', 0)")
+        db.conn.execute(
+            "INSERT INTO segments VALUES (1, 'intro', 10.0, 40.0, 0.9, 'fingerprint')")
+    with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        db.conn.execute("INSERT INTO segments VALUES (1, 'ads', 1, 2, 1, 'x')")
+    with transaction(db):
+        db.conn.execute("DELETE FROM files WHERE id = 1")
+    assert db.conn.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
+    assert db.conn.execute("SELECT count(*) FROM segment_analysis").fetchone()[0] == 0
+    assert db.conn.execute("SELECT name FROM profiles").fetchall() == [("Sam",)]
+    assert len(list((tmp_path / "b").glob("catalog-v3*.sqlite3"))) == 1
