@@ -455,6 +455,34 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Schema 5: "Your taste" (issue 15): what a profile told the recommender to set aside.
+V5 = """
+-- A profile's corrections to what the recommender believes about it, applied at once to its
+-- pages (and to training): ignore_title (a title it played or rated no longer counts),
+-- less_like (a feature: genre:Horror, person:..., decade:1980s, word:..., tag:... weighs less),
+-- forget_before (signals given before before_at no longer count; one per profile).
+CREATE TABLE taste_adjustments (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('ignore_title', 'less_like', 'forget_before')),
+    title_id INTEGER REFERENCES titles(id) ON DELETE CASCADE,
+    feature TEXT,
+    before_at REAL,
+    at REAL NOT NULL,
+    CHECK ((kind = 'ignore_title') = (title_id IS NOT NULL)),
+    CHECK ((kind = 'less_like') = (feature IS NOT NULL)),
+    CHECK ((kind = 'forget_before') = (before_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX taste_adjustments_one
+    ON taste_adjustments(profile_id, kind, coalesce(title_id, 0), coalesce(feature, ''));
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V5):
+        conn.execute(statement)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -477,5 +505,6 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (2, _v2),
     (3, _v3),
     (4, _v4),
+    (5, _v5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -327,3 +327,38 @@ def test_schema_3_catalog_upgrades_to_4_with_segment_tables(tmp_path, monkeypatc
     assert db.conn.execute("SELECT count(*) FROM segment_analysis").fetchone()[0] == 0
     assert db.conn.execute("SELECT name FROM profiles").fetchall() == [("Sam",)]
     assert len(list((tmp_path / "b").glob("catalog-v3*.sqlite3"))) == 1
+
+
+def test_schema_4_catalog_upgrades_to_5_with_taste_adjustments(tmp_path, monkeypatch):
+    """Schema 5 adds a profile's taste corrections; they go with the profile or the title."""
+    path = tmp_path / "c.sqlite3"
+    monkeypatch.setattr(dbconn, "MIGRATIONS", dbschema.MIGRATIONS[:4])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", 4)
+    db = open_db(path, backup_dir=tmp_path / "b")
+    with transaction(db):
+        db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('Sam', 0)")
+        db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('Ana', 0)")
+        db.conn.execute("INSERT INTO titles (key, kind, title, sort_title, added_at, updated_at)"
+                        " VALUES ('m:a', 'movie', 'A', 'a', 0, 0)")
+    db.conn.close()
+    monkeypatch.undo()
+    db = open_db(path, backup_dir=tmp_path / "b")
+    assert schema_version(db.conn) == SCHEMA_VERSION >= 5
+    add = ("INSERT INTO taste_adjustments (profile_id, kind, title_id, feature, before_at, at)"
+           " VALUES (?, ?, ?, ?, ?, 0)")
+    with transaction(db):
+        db.conn.execute(add, (1, "ignore_title", 1, None, None))
+        db.conn.execute(add, (1, "less_like", None, "genre:Horror", None))
+        db.conn.execute(add, (1, "forget_before", None, None, 100.0))
+        db.conn.execute(add, (2, "ignore_title", 1, None, None))
+    for bad in ((1, "ignore_title", None, None, None),  # which title?
+                (1, "less_like", 1, None, None),  # a title is not a feature
+                (1, "forget_before", None, None, 5.0),  # one date per profile
+                (1, "louder", None, "genre:Drama", None)):
+        with pytest.raises(sqlite3.IntegrityError), transaction(db):
+            db.conn.execute(add, bad)
+    with transaction(db):
+        db.conn.execute("DELETE FROM titles WHERE id = 1")
+        db.conn.execute("DELETE FROM profiles WHERE id = 1")
+    assert db.conn.execute("SELECT count(*) FROM taste_adjustments").fetchone()[0] == 0
+    assert len(list((tmp_path / "b").glob("catalog-v4*.sqlite3"))) == 1
