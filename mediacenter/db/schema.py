@@ -483,6 +483,64 @@ def _v5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Schema 6: previews and descriptions chosen per profile (issue 13).
+V6 = """
+-- Preview candidates: a trailer beside the title, or a segment cut from its video, scored.
+-- path is the rendered clip in the cache ('' until rendered; a trailer plays as it is).
+CREATE TABLE preview_candidates (
+    id INTEGER PRIMARY KEY,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    file_id INTEGER REFERENCES files(id) ON DELETE SET NULL,
+    source TEXT NOT NULL CHECK (source IN ('trailer', 'segment')),
+    start_s REAL NOT NULL,
+    end_s REAL NOT NULL,
+    score REAL NOT NULL,
+    features_json TEXT NOT NULL DEFAULT '{}',
+    path TEXT NOT NULL DEFAULT '',
+    -- the source file's size and mtime when analysed: a changed file is redone
+    file_size INTEGER,
+    file_mtime_ns INTEGER,
+    created_at REAL NOT NULL
+);
+CREATE INDEX preview_candidates_title ON preview_candidates(title_id);
+
+-- What a profile was shown: a preview (arm = candidate id) or a description (arm = its
+-- style), with the features the bandit learns from; a play or details-open soon after
+-- rewards it.
+CREATE TABLE choice_impressions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('preview', 'description')),
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    arm TEXT NOT NULL,
+    features_json TEXT NOT NULL DEFAULT '{}',
+    at REAL NOT NULL,
+    reward REAL NOT NULL DEFAULT 0,
+    rewarded_at REAL
+);
+CREATE INDEX choice_impressions_profile ON choice_impressions(kind, profile_id, title_id, at);
+
+-- The preview or description style a profile currently gets for a title (stable within a
+-- session).
+CREATE TABLE choice_current (
+    kind TEXT NOT NULL CHECK (kind IN ('preview', 'description')),
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    arm TEXT NOT NULL,
+    session TEXT,
+    chosen_at REAL NOT NULL,
+    PRIMARY KEY (kind, profile_id, title_id)
+) WITHOUT ROWID;
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V6):
+        conn.execute(statement)
+    # The .nfo's short outline, kept beside the plot: one of the description candidates.
+    conn.execute("ALTER TABLE titles ADD COLUMN outline TEXT")
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -506,5 +564,6 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (3, _v3),
     (4, _v4),
     (5, _v5),
+    (6, _v6),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -69,6 +69,7 @@ class TitleSpec:
     year: int | None = None
     original_title: str | None = None
     plot: str | None = None
+    outline: str | None = None
     tagline: str | None = None
     rating: float | None = None
     votes: int | None = None
@@ -136,8 +137,8 @@ def _apply_nfo(spec: TitleSpec, info: NfoInfo, path: str) -> None:
         spec.nfo_path = path
         if info.title:
             spec.title = info.title
-        for attr in ("year", "plot", "tagline", "rating", "votes", "mpaa", "runtime_min",
-                     "premiered"):
+        for attr in ("year", "plot", "outline", "tagline", "rating", "votes", "mpaa",
+                     "runtime_min", "premiered"):
             value = getattr(info, attr)
             if value not in (None, ""):
                 setattr(spec, attr, value)

@@ -23,8 +23,8 @@ _CATALOG_TABLES = frozenset(
 _LEAF_KINDS = frozenset({"movie", "episode", "other"})
 _TITLE_FIELDS = (
     "kind", "title", "sort_title", "original_title", "year", "season_number", "episode_number",
-    "episode_end", "air_date", "plot", "tagline", "rating", "votes", "mpaa", "runtime_min",
-    "premiered", "imdb_id", "tmdb_id", "tvdb_id", "nfo_path", "metadata_source",
+    "episode_end", "air_date", "plot", "outline", "tagline", "rating", "votes", "mpaa",
+    "runtime_min", "premiered", "imdb_id", "tmdb_id", "tvdb_id", "nfo_path", "metadata_source",
 )
 
 
