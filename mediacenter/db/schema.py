@@ -541,6 +541,50 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE titles ADD COLUMN outline TEXT")
 
 
+# Schema 7: interactive titles (issue 14).
+V7 = """
+-- A version that is an interactive title: a story file beside its video (segments are time
+-- ranges of that video: layout 'video') or in a folder of segment videos (layout 'folder',
+-- the files are the version's parts in name order, which is how a broken story still plays).
+-- problems/problem: what the story check found at the last scan (0: it plays as a story).
+CREATE TABLE stories (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    path_key BLOB NOT NULL,
+    path_display TEXT NOT NULL,
+    layout TEXT NOT NULL CHECK (layout IN ('video', 'folder')),
+    problems INTEGER NOT NULL DEFAULT 0,
+    problem TEXT,
+    checked_at REAL NOT NULL
+);
+CREATE INDEX stories_title ON stories(title_id);
+
+-- The paths a profile took through an interactive title, one row per playthrough. steps_json
+-- lists the choice points passed: the choice taken (or the default at time-out) and the story
+-- state before it, so resume returns to the last one with its state. ended_at and ending are
+-- set when an ending is reached; the latest row without ended_at is the one resume continues.
+-- story_hash: the story file's content hash when the path was taken (a changed story is
+-- checked before an old path is followed).
+CREATE TABLE story_paths (
+    id INTEGER PRIMARY KEY,
+    profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    title_id INTEGER NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+    story_hash TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    ended_at REAL,
+    ending TEXT,
+    steps_json TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX story_paths_latest ON story_paths(profile_id, title_id, updated_at);
+"""
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(V7):
+        conn.execute(statement)
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a DDL script on ';' ending a line (our DDL has no ';' inside literals)."""
     out, buf = [], []
@@ -565,5 +609,6 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (4, _v4),
     (5, _v5),
     (6, _v6),
+    (7, _v7),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -362,3 +362,41 @@ def test_schema_4_catalog_upgrades_to_5_with_taste_adjustments(tmp_path, monkeyp
         db.conn.execute("DELETE FROM profiles WHERE id = 1")
     assert db.conn.execute("SELECT count(*) FROM taste_adjustments").fetchone()[0] == 0
     assert len(list((tmp_path / "b").glob("catalog-v4*.sqlite3"))) == 1
+
+
+def test_schema_6_catalog_upgrades_to_7_with_story_tables(tmp_path, monkeypatch):
+    """Schema 7 adds interactive titles' stories and the paths profiles took through them;
+    they go with their version, title or profile."""
+    path = tmp_path / "c.sqlite3"
+    monkeypatch.setattr(dbconn, "MIGRATIONS", dbschema.MIGRATIONS[:6])
+    monkeypatch.setattr(dbconn, "SCHEMA_VERSION", 6)
+    db = open_db(path, backup_dir=tmp_path / "b")
+    with transaction(db):
+        db.conn.execute("INSERT INTO profiles (name, created_at) VALUES ('Sam', 0)")
+        db.conn.execute("INSERT INTO titles (key, kind, title, sort_title, added_at, updated_at)"
+                        " VALUES ('m:a', 'movie', 'A', 'a', 0, 0)")
+        db.conn.execute("INSERT INTO versions (title_id, key) VALUES (1, 'v')")
+    db.conn.close()
+    monkeypatch.undo()
+    db = open_db(path, backup_dir=tmp_path / "b")
+    assert schema_version(db.conn) == SCHEMA_VERSION >= 7
+    with transaction(db):
+        db.conn.execute(
+            "INSERT INTO stories (version_id, title_id, path_key, path_display, layout,"
+            " checked_at) VALUES (1, 1, x'2f61', '/a', 'video', 0)")
+        db.conn.execute(
+            "INSERT INTO story_paths (profile_id, title_id, story_hash, started_at, updated_at)"
+            " VALUES (1, 1, 'h', 0, 0)")
+    with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        db.conn.execute(
+            "INSERT INTO stories (version_id, title_id, path_key, path_display, layout,"
+            " checked_at) VALUES (1, 1, x'2f62', '/b', 'playlist', 0)")
+    assert db.conn.execute("SELECT steps_json, problems FROM story_paths, stories").fetchone() \
+        == ("[]", 0)
+    with transaction(db):
+        db.conn.execute("DELETE FROM versions WHERE id = 1")
+    assert db.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+    with transaction(db):
+        db.conn.execute("DELETE FROM profiles WHERE id = 1")
+    assert db.conn.execute("SELECT count(*) FROM story_paths").fetchone()[0] == 0
+    assert len(list((tmp_path / "b").glob("catalog-v6*.sqlite3"))) == 1
