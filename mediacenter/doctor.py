@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 from mediacenter import __version__
 from mediacenter.config import Paths
@@ -94,7 +95,7 @@ def collect(paths: Paths) -> dict:
     vlc = libvlc_info()
     # libvlc_info() says "loaded" and "instance_ok", not "ok": usable when both hold.
     vlc["ok"] = bool(vlc.get("loaded")) and vlc.get("instance_ok") is not False
-    report = {
+    report: dict[str, Any] = {
         "mediacenter": __version__,
         "python": sys.version.split()[0],
         "platform": sys.platform,

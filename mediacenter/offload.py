@@ -66,10 +66,10 @@ def _page_in_child(db_path: str, profile_id: int) -> Page:
             return build_home_page(db, profile_id)
         finally:
             db.conn.close()
-    db = _child_dbs.get(db_path)
-    if db is None:
-        db = _child_dbs[db_path] = open_db(db_path, migrate_schema=False)
-    return build_home_page(db, profile_id)
+    kept = _child_dbs.get(db_path)
+    if kept is None:
+        kept = _child_dbs[db_path] = open_db(db_path, migrate_schema=False)
+    return build_home_page(kept, profile_id)
 
 
 def _page_pool() -> ProcessPoolExecutor:

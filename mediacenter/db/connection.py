@@ -314,7 +314,7 @@ def _creation_lock(path: Path) -> Iterator[None]:
             deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
             while True:
                 try:
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
                     break
                 except OSError:
                     if time.monotonic() > deadline:
@@ -324,7 +324,7 @@ def _creation_lock(path: Path) -> Iterator[None]:
                 yield
             finally:
                 fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
 
 
 def _open(

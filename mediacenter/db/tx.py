@@ -6,6 +6,7 @@ writers group their statements with :func:`transaction`.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,3 +29,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an ``INSERT`` just made (SQLite always has one after an insert)."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise sqlite3.InterfaceError("no row was inserted")
+    return int(rowid)

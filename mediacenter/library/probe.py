@@ -179,7 +179,7 @@ class _WorkerProc:
         self.buf += chunk
         *lines, rest = self.buf.split(b"\n")
         self.buf = bytearray(rest)
-        return lines
+        return [bytes(line) for line in lines]
 
     def send(self, msg: dict[str, Any]) -> bool:
         try:
@@ -390,8 +390,8 @@ class Prober:
             while pending:
                 job = pending.popleft()
                 report(job.path, ProbeError("unavailable", msg, job.path))
-            while (job := pull()) is not None:
-                report(job.path, ProbeError("unavailable", msg, job.path))
+            while (queued := pull()) is not None:
+                report(queued.path, ProbeError("unavailable", msg, queued.path))
 
         def dispatch(now: float) -> None:
             """Give work to idle workers; start workers (up to the pool size) for waiting work."""

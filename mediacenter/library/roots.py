@@ -12,6 +12,7 @@ import sqlite_utils
 from mediacenter.db import transaction
 from mediacenter.db.admin import AdminGrant, require
 from mediacenter.db.catalog import count_titles
+from mediacenter.db.tx import inserted_id
 
 ROOT_KINDS = ("mixed", "movies", "shows", "home")
 
@@ -73,11 +74,11 @@ def add_root(
                 f"{resolved} contains the library folder {o}; remove that one first"
             )
     with transaction(db):
-        rid = db.conn.execute(
+        rid = inserted_id(db.conn.execute(
             "INSERT INTO roots (path, kind, name, added_at) VALUES (?, ?, ?, ?)",
             (text, kind, name or resolved.name, time.time()),
-        ).lastrowid
-    return get_root(db, int(rid))
+        ))
+    return get_root(db, rid)
 
 
 def root_ids(db: sqlite_utils.Database) -> list[int]:

@@ -21,9 +21,10 @@ import sqlite_utils
 from mediacenter.db import damage, transaction
 from mediacenter.db.app_settings import get_setting
 from mediacenter.db.history_links import relink_history
+from mediacenter.db.tx import inserted_id
 from mediacenter.library.fingerprint import fingerprint
 from mediacenter.library.naming import NAMING_VERSION
-from mediacenter.library.probe import ProbeError, ProbeResult
+from mediacenter.library.probe import ProbeError, Prober, ProbeResult
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.sniff import ogg_has_video
 from mediacenter.library.walk import WalkedDir, WalkedFile, WalkResult, walk_root
@@ -176,7 +177,7 @@ class Scanner:
         self,
         db: sqlite_utils.Database,
         *,
-        prober: object | None = None,
+        prober: Prober | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         confirm_removal: Collection[int] = (),
@@ -213,8 +214,9 @@ class Scanner:
             return self._scan(root_id, root, root_kind, scan_id)
         except BaseException as exc:
             if damage.is_damage(exc):
-                if getattr(conn, "catalog", None):
-                    damage.note(exc, conn.catalog)
+                catalog = getattr(conn, "catalog", None)
+                if catalog:
+                    damage.note(exc, catalog)
                 raise  # not one more write: the row stays "running" until a restore
             # Whatever went wrong, the row must not stay "running" and block the next scan.
             with contextlib.suppress(Exception):
@@ -246,10 +248,10 @@ class Scanner:
                     "UPDATE scans SET status = 'interrupted', finished_at = ? WHERE id = ?",
                     (now, sid),
                 )
-            scan_id = int(conn.execute(
+            scan_id = inserted_id(conn.execute(
                 "INSERT INTO scans (root_id, started_at, pid, heartbeat_at) VALUES (?, ?, ?, ?)",
                 (root_id, now, os.getpid(), now),
-            ).lastrowid)
+            ))
             # Keep the history short: the last few scans per folder say all we need.
             conn.execute(
                 "DELETE FROM scans WHERE root_id = ? AND status != 'running' AND id NOT IN "
@@ -666,7 +668,8 @@ class Scanner:
             self._emit(prog, started, rate_from=probe_started, done=prog.probed,
                        total=prog.to_probe)
 
-        self.prober.probe_many(list(by_path), on_result, self.cancel)  # type: ignore[attr-defined]
+        assert self.prober is not None
+        self.prober.probe_many(list(by_path), on_result, self.cancel)
         if pending:
             flush()
 

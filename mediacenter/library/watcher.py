@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from mediacenter.library.sidecars import VIDEO_EXTENSIONS
 from mediacenter.library.walk import SIDECAR_EXTENSIONS
@@ -58,8 +59,8 @@ class LibraryWatcher:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._observer = None
-        self._handler_class = None
+        self._observer: Any = None  # a watchdog Observer while watching
+        self._handler_class: type | None = None
         self._event_filter: list | None = None
         self._watches: dict[int, object] = {}
         self._thread = threading.Thread(target=self._run, name="library-watcher", daemon=True)
@@ -127,7 +128,7 @@ class LibraryWatcher:
     def _watch(self, rid: int) -> None:
         """Add live watches for root ``rid`` when its folder is there (watcher thread)."""
         path = self.roots[rid]
-        if self._observer is None or not os.path.isdir(path):
+        if self._observer is None or self._handler_class is None or not os.path.isdir(path):
             return  # offline: the periodic check notices when it returns
         handler = self._handler_class(rid)
         try:

@@ -12,6 +12,7 @@ import time
 
 import sqlite_utils
 
+from mediacenter.db.tx import inserted_id
 from mediacenter.library.resolve import FilePlan, TitleSpec, sort_title
 
 # Tables that make up the catalog itself (rewritten by every scan): a merge of two titles
@@ -93,7 +94,7 @@ class CatalogWriter:
                 f"{', '.join('?' * len(_TITLE_FIELDS))})",
                 (key, parent_id, show_id, now, now, *values),
             )
-            tid = int(cur.lastrowid)
+            tid = inserted_id(cur)
             self._replace_links(tid, spec)
         else:
             tid, old_source, old_nfo = int(row[0]), row[1], row[2]
@@ -181,8 +182,8 @@ class CatalogWriter:
             self.conn.execute(
                 "UPDATE titles SET key = ?, kind = ? WHERE id = ?", (key, new_kinds[tid], tid)
             )
-        for old, new in merges:
-            self._move_history(old, new)
+        for merged, kept in merges:
+            self._move_history(merged, kept)
         return len(renames) + len(merges)
 
     def _files_below(self, tid: int) -> set[int]:
@@ -346,7 +347,7 @@ class CatalogWriter:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (root_id, *values, now),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
         self.conn.execute(
             "UPDATE files SET path_key = ?, path_display = ?, dir_key = ?, kind = ?, size = ?, "
             "mtime_ns = ?, title_id = ?, version_id = ?, part = ?, extra = ?, parsed_json = ?, "

@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlite_utils
 
 from mediacenter.db.connection import open_db
-from mediacenter.db.tx import transaction
+from mediacenter.db.tx import inserted_id, transaction
 from mediacenter.playback.quality import Rendition
 from mediacenter.playback.throughput import source_key
 
@@ -106,6 +106,7 @@ def sout_chain(dest: str, height: int, bitrate_bps: int) -> str:
 def _source(db: sqlite_utils.Database, title_id: int,
             source_file_id: int | None) -> tuple[int, str, int | None]:
     """(file id, absolute path, height) of the file to transcode."""
+    params: tuple[int, ...]
     if source_file_id is not None:
         where, params = "f.id = ? AND f.title_id = ?", (source_file_id, title_id)
     else:
@@ -157,7 +158,7 @@ def create_job(
                                                target_bitrate_bps, status, created_at)
                VALUES (?, ?, '', ?, ?, 'queued', ?)""",
             (title_id, fid, height, bitrate, time.time()))
-        job_id = int(cur.lastrowid)
+        job_id = inserted_id(cur)
         dest = os.path.join(os.fspath(dest_dir), f"title{title_id}-{height}p-{job_id}.mp4")
         db.conn.execute("UPDATE optimized_versions SET path = ? WHERE id = ?", (dest, job_id))
     with _ACTIVE_LOCK:
