@@ -4,43 +4,47 @@
 A loopback HTTP server throttled to a bandwidth trace (every file of --traces, lines
 ``seconds<TAB>Mbit/s``, default ../shared/data/traces/fcc) serves (a) an HLS ladder and (b)
 separate version files of one real clip (default ../shared/data/video/bigbuckbunny.mp4,
-looped to 80 s), both encoded here with ffmpeg at 3.0 / 1.0 / 0.3 Mbit/s (the ladder of
-issue 4; 2 s segments) and cached (--cache). The traces are used as recorded (--scale 1.0:
-their bandwidths already span this ladder, as in the Pensieve evaluations they come from);
---scale multiplies them. Each trace is played for real through libVLC (dummy audio and video
-outputs, real demuxing and decoding) with each policy, each against its own server and its
-own player:
+looped to 120 s), both encoded here with ffmpeg at the ladder of the ABR literature, 300 /
+750 / 1200 / 1850 / 2850 / 4300 kbit/s in all (4 s segments, as abr_sim.py's chunks), and
+cached (--cache). The traces are used as recorded (--scale 1.0); --scale multiplies them.
+Each trace is played for real through libVLC (dummy audio and video outputs, real demuxing
+and decoding) with each policy, each against its own server and its own player:
 
 - ``auto``: the app's QualityController on the HLS master (spliced through its loopback proxy)
-- ``auto_files``: the same controller on the three version files (switches reopen in place)
-- ``vlc_default``: libVLC's own adaptive logic on the HLS master
-- ``vlc_nearoptimal``: the same with ``:adaptive-logic=nearoptimal``
-- ``highest`` / ``lowest``: the top / bottom variant playlist, no adaptation
+- ``auto_files``: the same controller on the six version files (switches reopen in place)
+- ``vlc_default``: libVLC's own adaptive logic on the HLS master (in libVLC 3 the default
+  is its "near optimal" logic), ``vlc_predictive`` and ``vlc_rate`` its two other logics
+- ``rung0`` ... ``rung5``: one variant playlist each, lowest first, no adaptation
 
-How it fits in ten minutes on two cores: each trace is cut to its first --window seconds
-(default 40) and played --rate times faster (default 2) with the trace time-scaled: the link
-runs rate x faster, libVLC plays rate x faster (``set_rate``), and every time constant of the
-app's controller (estimator half-lives, hold times, tick, probe) is divided by the rate so it
-acts as it would at 1x in trace time. --jobs players run at once (default 14; they mostly
-wait on the throttled links), each in its own process. All times reported are trace (media)
-seconds: wall seconds x rate. A rate above 2 blurs the stall measurement: libVLC refreshes its
-counters every ~250 ms of wall time whatever the rate.
+How it fits on two cores: each trace is cut to its first --window seconds (default 40) and
+played --rate times faster (default 2) with the trace time-scaled: the link runs rate x
+faster, libVLC plays rate x faster (``set_rate``), and every time constant of the app's
+controller (estimator half-lives and windows, hold times, tick, probe) is divided by the rate
+so it acts as it would at 1x in trace time. --jobs players run at once (default 14; they
+mostly wait on the throttled links), each in its own process. All times reported are trace
+(media) seconds: wall seconds x rate. A rate above 2 blurs the stall measurement: libVLC
+refreshes its counters every ~250 ms of wall time whatever the rate.
 
 Measured the same way for every policy, from outside the player: a stall is a stretch of at
-least 1 s of trace time in which no sound reached the (dummy) audio output after it first did
-(startup excluded); ``startup_s`` is the time to the first sound; ``avg_kbps`` is the nominal
-bitrate of what was on screen, weighted by play time (HLS: the variant of each played segment,
-from the server's log; files: the controller's current rendition); ``delivered_kbps`` is the
-same bits over the whole window (a stall shows nothing); ``switches`` counts changes of what
-was on screen.
+least 1 s of trace time in which no sound reached the (dummy) audio output after it first did;
+``startup_s`` is the time to the first sound, and ``stall_with_startup_s`` counts it with the
+stalls (the stall comparison); ``avg_kbps`` is the nominal bitrate (BANDWIDTH) of what was on
+screen, weighted by play time (HLS: the variant of each played segment, from the server's log;
+files: the controller's current rendition); ``delivered_kbps`` is the same bits over the
+whole window (a stall shows nothing); ``switches`` counts changes of what was on screen.
+``qoe_lin`` is abr_sim.py's score per 4 s of window: each played second counts its rung's
+Mbit/s / 4, each stalled second -4.3, each change of rung -|delta Mbit/s|;
+``qoe_lin_startup`` also counts the start-up as stalled.
 
 Two synthetic scenarios run as well: ``step`` (6 -> 1.5 -> 6 Mbit/s, 25 s each) for the
-convergence time of Auto's choice after each step (target: within 10 s), and ``floor``
-(the link constant at 1.3 x the lowest rung) where Auto must not stall.
+convergence time of Auto's choice after each step (target: within 10 s; what it fetches and
+where its plan heads), and ``floor`` (the link constant at 1.3 x the lowest rung's
+BANDWIDTH) where Auto must not stall.
 
 ``bitrate_bounds`` says what no policy can beat on the same links (see :func:`bitrate_bounds`):
-with ``ratio_vs_vlc_default_at_stall_budget`` under 0.8, the bitrate target (80 % of libVLC's
-average) cannot be met together with the stall target (half of libVLC's stall time).
+with ``ratio_vs_vlc_default_at_stall_budget`` under 0.8, 80 % of libVLC's average bitrate
+(issue 4's target, replaced by the QoE targets of issue 12) cannot be met together with half
+of libVLC's stall time.
 
 Usage: benchmarks/abr.py [--traces DIR] [--video FILE] [--window 40] [--rate 2] [--jobs 14]
                          [--scale 1.0] [--limit N] [--policies auto,vlc_default,...] [--json]
@@ -52,6 +56,7 @@ import argparse
 import concurrent.futures as cf
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -71,11 +76,20 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_TRACES = ROOT.parent / "shared" / "data" / "traces" / "fcc"
 DEFAULT_VIDEO = ROOT.parent / "shared" / "data" / "video" / "bigbuckbunny.mp4"
-POLICIES = ("auto", "auto_files", "vlc_default", "vlc_nearoptimal", "highest", "lowest")
-# (video kbit/s, width, height); audio 48 kbit/s mono AAC on every rung.
-LADDER = ((2700, 640, 360), (880, 480, 270), (230, 320, 180))
-CONTENT_S = 80  # the window (40 s) plus libVLC's read-ahead (30 s) plus a margin
-SEGMENT_S = 2
+# (total kbit/s, width, height), highest first (variant 0): the ladder of the ABR literature
+# (Pensieve, MPC), as abr_sim.py simulates it; audio 48 kbit/s mono AAC on every rung, the
+# video gets the rest. Pictures stay small: 11 policies x 14 players share two cores.
+LADDER = ((4300, 640, 360), (2850, 640, 360), (1850, 640, 360), (1200, 640, 360),
+          (750, 480, 270), (300, 320, 180))
+AUDIO_KBPS = 48
+RUNGS = tuple(f"rung{i}" for i in range(len(LADDER)))  # rung0: the lowest
+VLC_LOGICS = {"vlc_default": None, "vlc_predictive": "predictive", "vlc_rate": "rate"}
+POLICIES = ("auto", "auto_files", *VLC_LOGICS, *RUNGS)
+# The window (40 s) plus the most the player reads ahead (30 s) plus Auto's horizon (40 s):
+# within its horizon of the end Auto spends its buffer, which a window must not see.
+CONTENT_S = 120
+SEGMENT_S = 4  # the chunk of the simulation model
+REBUFFER_PENALTY = LADDER[0][0] / 1000  # QoE_lin: the top rung's Mbit/s per stalled second
 STALL_MIN_S = 1.0  # trace seconds the sound must stop to count as a stall
 # libVLC refreshes its statistics about every 250 ms of wall time: a silence shorter than two
 # refreshes cannot be told from a normal one.
@@ -92,8 +106,8 @@ def _run(cmd: list[str]) -> None:
 
 def prepare_content(video: Path, cache_root: Path) -> Path:
     """Encode (once, cached by source and ladder) the HLS ladder and the version files."""
-    key = hashlib.sha1(json.dumps([str(video), video.stat().st_size, LADDER, CONTENT_S,
-                                   SEGMENT_S, 2]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps([str(video), video.stat().st_size, LADDER, AUDIO_KBPS,
+                                   CONTENT_S, SEGMENT_S, 3]).encode()).hexdigest()[:12]
     out = cache_root / f"abr-{key}"
     if (out / "done").exists():
         return out
@@ -110,10 +124,11 @@ def prepare_content(video: Path, cache_root: Path) -> Path:
         cmd += ["-map", "0:a"]
     cmd += ["-c:v", "libx264", "-preset", "veryfast", "-g", str(25 * SEGMENT_S),
             "-keyint_min", str(25 * SEGMENT_S), "-sc_threshold", "0", "-r", "25"]
-    for i, (kbps, _, _) in enumerate(LADDER):
+    for i, (total, _, _) in enumerate(LADDER):
+        kbps = total - AUDIO_KBPS
         cmd += [f"-b:v:{i}", f"{kbps}k", f"-maxrate:v:{i}", f"{kbps}k",
                 f"-bufsize:v:{i}", f"{kbps}k"]
-    cmd += ["-c:a", "aac", "-b:a", "48k", "-ac", "1",
+    cmd += ["-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ac", "1",
             "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",
             "-hls_segment_filename", str(tmp / "v%v" / "seg%03d.ts"),
             "-master_pl_name", "master.m3u8",
@@ -320,9 +335,10 @@ def play_job(job: dict) -> dict:
         controller = QualityController(
             player, proxy=proxy, policy_config=scaled(PolicyConfig()),
             reopen_config=scaled(REOPEN_CONFIG),
-            estimator_factory=lambda: ThroughputEstimator(fast_half_life_s=2.0 * k,
-                                                          slow_half_life_s=5.0 * k,
-                                                          max_weight_s=3.0 * k),
+            estimator_factory=lambda: ThroughputEstimator(
+                fast_half_life_s=2.0 * k, slow_half_life_s=5.0 * k, max_weight_s=3.0 * k,
+                median_window_s=2.5 * k, error_window_s=8.0 * k, plan_window_s=30.0 * k,
+                safety_window_s=6.0 * k),
             tick_ms=max(50, int(500 * k)), probe_max_s=0.75 * k, stall_after_s=1.0)
         if policy == "auto":
             controller.play_uri(f"{server.url}/master.m3u8")
@@ -330,14 +346,12 @@ def play_job(job: dict) -> dict:
             rends = [Rendition(f"file:{i}", f"{server.url}/version{i}.mp4", file_bps[i],
                                source="bench") for i in range(len(file_bps))]
             controller.play_renditions(rends)
-    elif policy == "vlc_default":
-        player.open(f"{server.url}/master.m3u8")
-    elif policy == "vlc_nearoptimal":
-        player.open(f"{server.url}/master.m3u8", options=[":adaptive-logic=nearoptimal"])
-    elif policy == "highest":
-        player.open(f"{server.url}/v0/index.m3u8")
-    elif policy == "lowest":
-        player.open(f"{server.url}/v{len(bandwidth) - 1}/index.m3u8")
+    elif policy in VLC_LOGICS:
+        logic = VLC_LOGICS[policy]
+        player.open(f"{server.url}/master.m3u8",
+                    options=[f":adaptive-logic={logic}"] if logic else [])
+    elif policy in RUNGS:
+        player.open(f"{server.url}/v{len(bandwidth) - 1 - RUNGS.index(policy)}/index.m3u8")
     else:
         raise ValueError(policy)
 
@@ -363,6 +377,7 @@ def play_job(job: dict) -> dict:
     loop.exec()
     timer.stop()
     decisions = list(controller.decisions) if controller is not None else []
+    plans = list(controller.plans) if controller is not None else []
     error = player.state() == "error"
     # Tear down in order: the controller lets go of the player before the player goes.
     if controller is not None:
@@ -419,11 +434,16 @@ def play_job(job: dict) -> dict:
     kbps_weighted = 0.0
     played_ms = 0
     seq: list[int] = []
+    shown: list[tuple[float, float]] = []  # (nominal Mbit/s, media seconds) in play order
+    nominal = [total / 1000.0 for total, _, _ in LADDER]
     if policy == "auto_files":
+        by_bps = {b: nominal[i] for i, b in enumerate(file_bps)}
         for a, b, i in played:
             bps = current_bps[i] if i < len(current_bps) else 0
             kbps_weighted += bps / 1000.0 * (b - a)
             played_ms += b - a
+            if bps in by_bps:
+                shown.append((by_bps[bps], (b - a) / 1000.0))
             if not seq or seq[-1] != bps:
                 seq.append(bps)
     else:
@@ -446,14 +466,23 @@ def play_job(job: dict) -> dict:
             seg_ms = min(seg_s * 1000, max(0, last_pos_ms - idx * seg_s * 1000))
             kbps_weighted += bandwidth[v] / 1000.0 * seg_ms
             played_ms += seg_ms
+            shown.append((nominal[v], seg_ms / 1000.0))
             if not seq or seq[-1] != v:
                 seq.append(v)
     avg_kbps = kbps_weighted / played_ms if played_ms else 0.0
     # What reached the screen per second of the whole window (a stall shows nothing).
     delivered_kbps = kbps_weighted / (duration * 1000.0)
+    # QoE_lin as abr_sim.py scores it, per 4 s chunk of the window: each played second counts
+    # its rung's Mbit/s / 4, a stalled second -4.3, a change of rung |delta Mbit/s|.
+    chunks = duration / SEGMENT_S
+    utility = sum(mbps * secs / SEGMENT_S for mbps, secs in shown)
+    smooth = sum(abs(a[0] - b[0]) for a, b in itertools.pairwise(shown))
+    qoe = (utility - smooth - REBUFFER_PENALTY * stall_s) / chunks
     return {
         "trace": job["trace"],
         "policy": policy,
+        "qoe_lin": round(qoe, 4),
+        "qoe_lin_startup": round(qoe - REBUFFER_PENALTY * startup_s / chunks, 4),
         "stalls": stalls,
         "stall_s": round(stall_s, 2),
         "avg_kbps": round(avg_kbps, 1),
@@ -463,6 +492,7 @@ def play_job(job: dict) -> dict:
         "played_s": round(played_ms / 1000.0, 1),
         "error": error,
         "decisions": [(round((t - t0) * rate, 2), k, why) for t, k, why in decisions],
+        "plans": [(round((t - t0) * rate, 2), k, "") for t, k in plans],
     }
 
 
@@ -477,8 +507,11 @@ def summarize(results: list[dict], policies: list[str]) -> dict[str, dict]:
             continue
         played = sum(r["played_s"] for r in rs)
         out[p] = {
+            "qoe_lin": round(statistics.mean(r["qoe_lin"] for r in rs), 4),
+            "qoe_lin_startup": round(statistics.mean(r["qoe_lin_startup"] for r in rs), 4),
             "stalls": sum(r["stalls"] for r in rs),
             "stall_s": round(sum(r["stall_s"] for r in rs), 1),
+            "stall_with_startup_s": round(sum(r["stall_s"] + r["startup_s"] for r in rs), 1),
             "avg_kbps": round(sum(r["avg_kbps"] * r["played_s"] for r in rs) / played, 1)
             if played else 0.0,
             "delivered_kbps": round(statistics.mean(r["delivered_kbps"] for r in rs), 1),
@@ -639,14 +672,22 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if r["trace"].startswith("scenario:"):
             scen.setdefault(r["trace"].split(":", 1)[1], {})[r["policy"]] = {
-                k: r[k] for k in ("stalls", "stall_s", "avg_kbps", "switches", "startup_s")}
+                k: r[k] for k in ("qoe_lin", "stalls", "stall_s", "avg_kbps", "switches",
+                                  "startup_s")}
     step_auto = next((r for r in results
                       if r["trace"] == "scenario:step" and r["policy"] == "auto"), None)
     if step_auto is not None:
-        right = ["variant:0", "variant:1", "variant:0"]  # fits 0.8 x 6 and 0.8 x 1.5 Mbit/s
-        scen["step"]["auto_convergence_s"] = convergence(
-            step_auto, [(t, k) for (t, _), k in zip(step_points, right, strict=True)])
+        # The right rendition: the highest within 0.8 x the link (6 and 1.5 Mbit/s).
+        right = [f"variant:{min(i for i, rung in enumerate(LADDER) if rung[0] <= 0.8e-3 * bps)}"
+                 for _, bps in step_points]
+        steps = [(t, k) for (t, _), k in zip(step_points, right, strict=True)]
+        # What Auto fetches, and what it plans to settle on (after a step down a deep buffer
+        # carries a rung above the link for a while: the plan says where it is heading).
+        scen["step"]["auto_convergence_s"] = convergence(step_auto, steps)
+        scen["step"]["auto_plan_convergence_s"] = convergence(
+            dict(step_auto, decisions=step_auto["plans"]), steps)
         scen["step"]["auto_decisions"] = step_auto["decisions"]
+        scen["step"]["auto_plans"] = [p[:2] for p in step_auto["plans"]]
     bounds = None
     if vlc is not None:
         caps = [capacity_bits([(t, b * args.scale) for t, b in pts], args.window)
@@ -673,8 +714,19 @@ def main(argv: list[str] | None = None) -> int:
         "version_file_kbps": [round(b / 1000) for b in ladder.file_bps],
         "policies": totals,
         "targets": {
-            "stall_ratio_vs_vlc_default": round(auto["stall_s"] / vlc["stall_s"], 3)
-            if auto and vlc and vlc["stall_s"] else None,
+            # QoE_lin: Auto against every libVLC logic and every fixed rung.
+            "auto_qoe_lin_minus_best_other": round(auto["qoe_lin"] - max(
+                v["qoe_lin"] for p, v in totals.items() if p not in ("auto", "auto_files")), 4)
+            if auto and len(totals) > 1 else None,
+            "auto_qoe_lin_startup_minus_best_other": round(auto["qoe_lin_startup"] - max(
+                v["qoe_lin_startup"] for p, v in totals.items()
+                if p not in ("auto", "auto_files")), 4) if auto and len(totals) > 1 else None,
+            # Stalls with start-up counted (target <= 0.5), and without.
+            "stall_ratio_vs_vlc_default": round(
+                auto["stall_with_startup_s"] / vlc["stall_with_startup_s"], 3)
+            if auto and vlc and vlc["stall_with_startup_s"] else None,
+            "stall_ratio_vs_vlc_default_without_startup": round(
+                auto["stall_s"] / vlc["stall_s"], 3) if auto and vlc and vlc["stall_s"] else None,
             "bitrate_ratio_vs_vlc_default": round(auto["avg_kbps"] / vlc["avg_kbps"], 3)
             if auto and vlc and vlc["avg_kbps"] else None,
             "traces_above_1_3x_lowest": len(easy),
@@ -686,8 +738,8 @@ def main(argv: list[str] | None = None) -> int:
         "bitrate_bounds": bounds,
         "scenarios": scen,
         "per_trace": {
-            name: {r["policy"]: [r["stalls"], r["stall_s"], r["avg_kbps"], r["switches"],
-                                 r["startup_s"]]
+            name: {r["policy"]: [r["qoe_lin"], r["stalls"], r["stall_s"], r["avg_kbps"],
+                                 r["switches"], r["startup_s"]]
                    for r in trace_results if r["trace"] == name}
             for name, _ in traces
         },

@@ -11,10 +11,15 @@
    timed downloads for streams; libVLC's ``read_bytes`` for files and progressive HTTP, where
    a full read-ahead buffer or a local disk makes the sample "app-limited"), stalls (the
    position stops while playing, or libVLC rebuffers), and shown/lost pictures. The estimator
-   and :class:`~.quality.AutoPolicy` (pure code) turn that into a choice.
+   and :class:`~.quality.AutoPolicy` (pure code, together an :class:`~.quality.AutoSession`,
+   the object ``benchmarks/abr_sim.py`` scores) turn that into a choice. For a spliced
+   stream the controller also hands Auto what it needs to plan ahead
+   (:mod:`~.horizon`): the segments fetched ahead of the position (the buffer), what is
+   still to come of the segment on its way, and how much of the title is left.
 3. **Switching** keeps the position: a spliced HLS stream switches at the next segment with no
-   reopen (libVLC is asked to read only ``hls_buffer_s`` ahead, 16 s, so a choice reaches the
-   screen within that); anything else reopens the new rendition at the current time, which
+   reopen (libVLC reads at most ``hls_buffer_s`` ahead, 30 s as libVLC's own default, so a
+   choice reaches the screen within that); anything else reopens the new rendition at the
+   current time, which
    costs a rebuffer, so Auto asks more headroom there (``quality.REOPEN_CONFIG``). Every
    switch is announced (:attr:`announce`), and what was learned about the source is stored
    (table ``throughput``) every few seconds and when playback stops. A manual choice
@@ -35,7 +40,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import sqlite_utils
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -43,6 +48,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from mediacenter.playback.quality import (
     REOPEN_CONFIG,
     AutoPolicy,
+    AutoSession,
     PolicyConfig,
     Rendition,
     ThroughputEstimator,
@@ -73,7 +79,9 @@ if TYPE_CHECKING:  # the proxy (an HTTP server, XML) loads only when a manifest 
 log = logging.getLogger(__name__)
 
 
-def _is_hls(stream: HlsStream | DashStream) -> bool:
+def _is_hls(stream: HlsStream | DashStream | None) -> TypeGuard[HlsStream]:
+    if stream is None:
+        return False
     from mediacenter.playback.proxy import HlsStream  # loaded already: a stream exists
 
     return isinstance(stream, HlsStream)
@@ -107,6 +115,7 @@ class ControllerStats:
     start_note: str  # what the first choice was based on ("probe read 4.1 Mbit/s"...)
     usable_share: float | None = None  # the share of the estimate Auto may use to go up now
     link_shortfall: float | None = None  # the link's recent worst shortfall (uncertainty)
+    plan: str = ""  # Auto's plan ahead (spliced streams): next rendition, then, buffer left
 
 
 @dataclass
@@ -155,7 +164,7 @@ class QualityController(QObject):
         stall_after_s: float = 1.0,
         probe_max_s: float = 0.75,
         extra_options: Sequence[str] = (),
-        hls_buffer_s: float = 16.0,
+        hls_buffer_s: float = 30.0,
     ) -> None:
         super().__init__(parent)
         self.player = player
@@ -196,7 +205,7 @@ class QualityController(QObject):
     def _reset(self) -> None:
         self._renditions: list[Rendition] = []
         self._stream: HlsStream | DashStream | None = None
-        self._policy: AutoPolicy | None = None
+        self._auto: AutoSession | None = None
         self.estimator = self._estimator_factory()
         self._title_id: int | None = None
         self._manual: str | None = None  # a rendition key chosen by hand
@@ -229,6 +238,9 @@ class QualityController(QObject):
         self._stream_open = False
         #: (clock time, rendition key, why) of the first choice and every switch.
         self.decisions: list[tuple[float, str, str]] = []
+        #: (clock time, rendition key) each time the rendition Auto plans to settle on (the
+        #: second part of its plan, spliced streams) changed.
+        self.plans: list[tuple[float, str]] = []
 
     # -- starting ---------------------------------------------------------------------------------
 
@@ -348,7 +360,10 @@ class QualityController(QObject):
                 for v in stream.variants
             ]
             probe = err = None
-            if want_probe and kind == "hls":
+            # A spliced stream starts on Auto's plan from an empty buffer, which takes the
+            # lowest rendition unless the link is many times the top one: its first segment
+            # measures the link without a probe delaying the start.
+            if want_probe and kind == "hls" and not getattr(stream, "spliced", False):
                 top = max(range(len(stream.variants)), key=lambda i: stream.variants[i].bandwidth)
                 try:
                     medias = getattr(stream, "medias", None)  # HLS: the media playlists
@@ -393,7 +408,12 @@ class QualityController(QObject):
         self._renditions = prep.renditions
         self._stream = prep.stream
         self._source = _link_source(prep.renditions)
-        self._policy = AutoPolicy(self._renditions, self._config())
+        spliced = self._stream if _is_hls(self._stream) and self._stream.spliced else None
+        self._auto = AutoSession(
+            self._renditions, self._config(), estimator=self.estimator,
+            # A spliced stream's segments and buffer are known: Auto plans ahead.
+            segment_s=spliced.segment_s() if spliced else None,
+            max_buffer_s=self.hls_buffer_s if spliced else None)
         now = self.clock()
         stored = self._store.get(self._source) if self._store is not None else None
         fresh = self._store.recent(self._source) if self._store is not None else None
@@ -411,8 +431,8 @@ class QualityController(QObject):
             self._probe_note = prep.probe_error or "not measured"
         if self._manual is not None and self._find(self._manual) is None:
             self._manual = None  # a remembered rendition that no longer exists
-        est = self.estimator.estimate()
-        decision = self._policy.start(est / max(0.25, self.player.rate()) if est else est)
+        decision = self._auto.start(rate=self.player.rate(), remaining_s=(
+            spliced.duration_s() - self._start_ms / 1000.0 if spliced else None))
         self.decisions.append((now, decision.rendition.key, decision.reason))
         target = self._find(self._manual) if self._manual else decision.rendition
         assert target is not None
@@ -456,8 +476,8 @@ class QualityController(QObject):
         self._grace_until = self.clock() + 1.0
         options = list(self.extra_options)
         if stream is not None and stream.spliced and self.hls_buffer_s:
-            # libVLC reads 30 s ahead by default: Auto's choices would reach the screen only
-            # that much later. A shorter read-ahead keeps them close to what plays.
+            # Auto plans with this as the most the player buffers: say it to libVLC rather
+            # than rely on its default.
             options.append(f":adaptive-maxbuffer={int(self.hls_buffer_s * 1000)}")
         self.player.open(uri, start_ms=start_ms, paused=paused, options=options)
         self._stream_open = True
@@ -565,12 +585,14 @@ class QualityController(QObject):
         else:
             # Keep one source for the stored estimate; a new local copy has its own link.
             self._renditions = sort_renditions([*self._renditions, r])
-        if self._policy is not None:
-            keep = self._policy
-            self._policy = AutoPolicy(self._renditions, self._config())
-            self._policy.current = keep.current
-            self._policy.reason = keep.reason
-            self._policy.max_pixels = keep.max_pixels
+        if self._auto is not None:
+            keep = self._auto.policy
+            self._auto.policy = AutoPolicy(self._renditions, self._config(),
+                                           segment_s=keep.segment_s,
+                                           max_buffer_s=keep.max_buffer_s)
+            self._auto.policy.current = keep.current
+            self._auto.policy.reason = keep.reason
+            self._auto.policy.max_pixels = keep.max_pixels
         self.announce.emit(f"New quality available: {r.describe()}")
         self.changed.emit()
 
@@ -587,8 +609,13 @@ class QualityController(QObject):
         if self.estimator.add(now, nbytes, seconds, app_limited=app_limited):
             self._measured.append((now, nbytes, seconds))
 
+    @property
+    def _policy(self) -> AutoPolicy | None:
+        return self._auto.policy if self._auto is not None else None
+
     def _tick(self) -> None:
-        if self._policy is None or self._current is None:
+        auto = self._auto
+        if auto is None or self._current is None:
             return
         now = self.clock()
         dt = now - self._last_tick if self._last_tick is not None else 0.0
@@ -623,7 +650,7 @@ class QualityController(QObject):
             if shown >= 0 and lost >= 0:
                 self.shown += shown
                 self.dropped += lost
-                if self._policy.on_pictures(shown, lost):
+                if auto.policy.on_pictures(shown, lost):
                     self.announce.emit("Pictures are being dropped: capping the resolution")
         self._last_stats = stats
         while self._measured and now - self._measured[0][0] > _MEASURED_WINDOW_S:
@@ -657,9 +684,7 @@ class QualityController(QObject):
                 and active and frozen):
             self._stall_since = self._last_advance or now
             self.stalls += 1
-            self.estimator.penalize(self._policy.config.stall_factor)
-            est = self.estimator.estimate()
-            d = self._policy.on_stall(now, est / rate if est else est)
+            d = auto.stalled(now, rate)
             if d.changed and self._manual is None:
                 self._switch_to(d.rendition, d.reason)
 
@@ -675,19 +700,36 @@ class QualityController(QObject):
                     if r is not None and not first:
                         self.announce.emit(f"Now playing {r.describe()}")
 
-        # Choose. At 1.5x speed a rendition needs 1.5x its bitrate: compare at rate 1.
-        est = self.estimator.estimate()
-        fast = self.estimator.fast.value()
-        recent = self.estimator.recent_bps
-        d = self._policy.decide(now, est / rate if est else est,
-                                fast_bps=fast / rate if fast else fast, buffer_s=self._buffer_s,
-                                recent_bps=recent / rate if recent else recent,
-                                uncertainty=self.estimator.uncertainty())
+        # Choose (AutoSession compares at rate 1: at 1.5x a rendition needs 1.5x its bitrate).
+        remaining_s, pending_bits = self._ahead(pos)
+        d = auto.tick(now, self._buffer_s, rate, remaining_s=remaining_s,
+                      pending_bits=pending_bits)
+        plan = auto.policy.plan
+        if plan is not None:
+            then = auto.policy.allowed()[plan.then].key
+            if not self.plans or self.plans[-1][1] != then:
+                self.plans.append((now, then))
         if d.changed and self._manual is None:
             self._switch_to(d.rendition, d.reason)
         if now - self._last_save >= _SAVE_EVERY_S:
             self._save()
         self.changed.emit()
+
+    def _ahead(self, pos_ms: int) -> tuple[float | None, float]:
+        """(media after the segment on its way, bits still to come of that segment) for a
+        spliced stream; (None, 0) otherwise."""
+        stream = self._stream
+        if not _is_hls(stream) or not stream.spliced or self._current is None:
+            return None, 0.0
+        until = stream.buffered_until_s(pos_ms / 1000.0) or pos_ms / 1000.0
+        flight = stream.in_flight()
+        pending = 0.0
+        if flight is not None:
+            length, left = flight
+            until += length
+            # Unknown size: assume half of it is still to come.
+            pending = 8.0 * left if left is not None else 0.5 * self._current.bitrate_bps * length
+        return max(0.0, stream.duration_s() - until), pending
 
     def _buffer_ahead(self, stats: dict[str, float], pos_ms: int) -> float | None:
         if self._stream is not None:
@@ -723,6 +765,13 @@ class QualityController(QObject):
             delivery = "dash (pinned)"
         stall_s = self.stall_s + (self.clock() - self._stall_since
                                   if self._stall_since is not None else 0.0)
+        plan = ""
+        policy = self._policy
+        if policy is not None and policy.plan is not None:
+            ladder = policy.allowed()
+            plan = (f"{ladder[policy.plan.index].describe()}, then "
+                    f"{ladder[policy.plan.then].describe()}; "
+                    f"{policy.plan.end_buffer_s:.0f} s buffered at the end")
         return ControllerStats(
             rendition=cur.describe() if cur else "—",
             mode=self.mode(),
@@ -741,8 +790,9 @@ class QualityController(QObject):
             delivery=delivery,
             start_note=self._probe_note,
             usable_share=(self._policy.margins(self._buffer_s, shortfall)[0]
-                          if self._policy else None),
+                          if self._policy and not plan else None),
             link_shortfall=shortfall,
+            plan=plan,
         )
 
     def stream(self) -> HlsStream | DashStream | None:

@@ -181,6 +181,8 @@ class HlsStream(_Stream):
         self._selected = 0
         self._fetched: dict[int, SegmentFetch] = {}
         self._log: list[SegmentFetch] = []
+        # The segment on its way: [index, bytes received, bytes expected (None: unknown)].
+        self._inflight: list | None = None
 
     # -- app side ------------------------------------------------------------------------------
 
@@ -228,6 +230,28 @@ class HlsStream(_Stream):
                 end = self._fetched[idx].end_s
                 idx += 1
         return end if end is not None else position_s
+
+    def duration_s(self) -> float:
+        """The whole title's length (splice mode: the reference playlist's)."""
+        return sum(seg.duration_s for seg in self.medias[0].segments) if self.medias else 0.0
+
+    def segment_s(self) -> float | None:
+        """The typical segment length (the median), None when unknown."""
+        if not self.medias or not self.medias[0].segments:
+            return None
+        durations = sorted(seg.duration_s for seg in self.medias[0].segments)
+        return durations[len(durations) // 2] or None
+
+    def in_flight(self) -> tuple[float, int | None] | None:
+        """The segment being fetched now: (its media length in s, bytes still to come or
+        None when the server did not say); None when nothing is on its way."""
+        with self._lock:
+            f = self._inflight
+        if f is None:
+            return None
+        index, received, expected = f
+        length = self.medias[0].segments[index].duration_s
+        return length, None if expected is None else max(0, expected - received)
 
     def fetches(self) -> list[SegmentFetch]:
         """Every segment delivered so far, in order of delivery."""
@@ -309,7 +333,19 @@ class HlsStream(_Stream):
             variant = self._selected
         seg = self.medias[variant].segments[index]
         started = time.monotonic()
-        nbytes = self.proxy.relay(handler, seg.uri, self.token)
+        flight = [index, 0, None]
+
+        def progress(received: int, expected: int | None) -> None:
+            flight[1], flight[2] = received, expected
+
+        with self._lock:
+            self._inflight = flight
+        try:
+            nbytes = self.proxy.relay(handler, seg.uri, self.token, progress=progress)
+        finally:
+            with self._lock:
+                if self._inflight is flight:
+                    self._inflight = None
         if nbytes is None:
             return
         fetch = SegmentFetch(index, variant, ref[index].start_s,
@@ -561,10 +597,12 @@ class LoopbackProxy:
                 out.append(ln)
         return "\n".join(out) + "\n"
 
-    def relay(self, handler: _Handler, uri: str, token: str) -> int | None:
+    def relay(self, handler: _Handler, uri: str, token: str, *,
+              progress: Callable[[int, int | None], None] | None = None) -> int | None:
         """Copy ``uri`` to libVLC, timing the upstream; returns the bytes sent (None: failed).
 
         Playlists met on the way are rewritten so their absolute URIs come back here.
+        ``progress(received, expected)`` follows a transfer (expected: its Content-Length).
         """
         started = time.monotonic()
         try:
@@ -589,6 +627,11 @@ class LoopbackProxy:
             total = 0
             window_bytes = 0
             window_start = started
+            length = next((v for k, v in up.headers.items() if k.lower() == "content-length"),
+                          None)
+            expected = int(length) if length and length.isdigit() else None
+            if progress is not None:
+                progress(0, expected)
             while True:
                 chunk = up.read(_CHUNK)
                 if not chunk:
@@ -596,6 +639,8 @@ class LoopbackProxy:
                 handler.wfile.write(chunk)
                 total += len(chunk)
                 window_bytes += len(chunk)
+                if progress is not None:
+                    progress(total, expected)
                 now = time.monotonic()
                 if now - window_start >= self.sample_every_s:
                     self._add_sample(TransferSample(now, window_bytes, now - window_start,

@@ -39,10 +39,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mediacenter.humanize import resolution_label, without_resolution_claim
+from mediacenter.playback.horizon import HorizonPlan, plan_next
 
 __all__ = [
     "REOPEN_CONFIG",
     "AutoPolicy",
+    "AutoSession",
     "Decision",
     "PolicyConfig",
     "Rendition",
@@ -177,6 +179,8 @@ class ThroughputEstimator:
         max_weight_s: float = 3.0,
         median_window_s: float = 2.5,
         error_window_s: float = 8.0,
+        plan_window_s: float = 12.0,
+        safety_window_s: float = 6.0,
     ) -> None:
         self.fast = _Ewma(fast_half_life_s)
         self.slow = _Ewma(slow_half_life_s)
@@ -189,7 +193,9 @@ class ThroughputEstimator:
         self.samples = 0  # samples that counted
         self.recent_bps: float | None = None  # the median filter's latest output
         self.last_bps: float | None = None  # the latest raw measurement, counted or not
-        self.history: deque[Sample] = deque(maxlen=120)
+        self.history: deque[Sample] = deque(maxlen=240)
+        self.plan_window_s = plan_window_s
+        self.safety_window_s = safety_window_s
         self.error_window_s = error_window_s
         # (at, relative shortfall) of each counted sample against the estimate before it
         self._errors: deque[tuple[float, float]] = deque(maxlen=64)
@@ -266,6 +272,56 @@ class ThroughputEstimator:
         latest = self._errors[-1][0]
         return max(e for t, e in self._errors if latest - t <= self.error_window_s)
 
+    def wall_window_bps(self, seconds: float) -> float | None:
+        """Like :meth:`window_bps` over the transfers that ended in the last ``seconds`` of
+        the caller's clock (at least the latest one)."""
+        nbytes = took = 0.0
+        latest = None
+        for s in reversed(self.history):
+            if s.app_limited and not s.used:
+                continue
+            if latest is None:
+                latest = s.at
+            elif latest - s.at > seconds:
+                break
+            nbytes += s.bytes
+            took += s.seconds
+        return nbytes * 8.0 / took if took > 0 else None
+
+    def window_bps(self, seconds: float, within_s: float | None = None) -> float | None:
+        """Bytes over time of the latest transfers that add up to ``seconds`` of
+        transferring (idle time between them left out): the rate a segment fetched now
+        would see if the link stays as it was, each second weighted alike (a harmonic mean
+        of rates, as the download time of a segment is); only transfers that ended within
+        ``within_s`` of the latest count, if given. None before any sample."""
+        nbytes = took = 0.0
+        latest = None
+        for s in reversed(self.history):
+            if s.app_limited and not s.used:
+                continue  # the player set that pace, not the link
+            latest = s.at if latest is None else latest
+            if within_s is not None and latest - s.at > within_s:
+                break
+            nbytes += s.bytes
+            took += s.seconds
+            if took >= seconds:
+                break
+        return nbytes * 8.0 / took if took > 0 else None
+
+    def plan_bps(self) -> float | None:
+        """The throughput Auto plans with: the rate of the transfers of the last
+        ``plan_window_s`` (wall time), or of the last ``safety_window_s`` of transferring
+        among them if lower (a link that just fell is believed at once; one that just rose,
+        once it lasted). 12 s keeps a step up followed within 10 s (tests/unit/test_quality_trace:
+        8 s from 0.45 to 6 Mbit/s; 15 s took 10 s); longer windows scored a little higher on
+        the development traces (0.867 / 0.872 / 0.88 of the optimum at 12 / 15 / 30 s), a
+        safety window of none / 4 / 6 / 10 s 0.869 / 0.874 / 0.883 / 0.874 (at 30 s)."""
+        slow = self.wall_window_bps(self.plan_window_s)
+        fast = self.window_bps(self.safety_window_s, within_s=self.plan_window_s)
+        if slow is None or fast is None:
+            return self.estimate()
+        return min(slow, fast)
+
     def estimate(self) -> float | None:
         """Bits per second the link is believed to sustain; None before any sample or seed."""
         values = [v for v in (self.fast.value(), self.slow.value()) if v is not None]
@@ -308,6 +364,24 @@ class PolicyConfig:
     boost_full_s: float = 16.0
     max_boost: float = 1.25
     stall_factor: float = 0.7  # a stall scales the estimate down by this
+    # With segments of known length and the buffer known (a spliced stream), Auto plans
+    # ahead instead (playback.horizon: see there for what each knob does and why). The
+    # horizon covers the target buffer and the reserve with room to spare (MPC looks 5
+    # segments, 20 s, ahead); the reserve is two segments (one fetched at half the predicted
+    # throughput), at least 8 s (short segments come in quicker succession); the buffer must
+    # cover each fetch taking a quarter longer than predicted (on the development traces
+    # a margin of 0 / 0.25 / 0.5 scored 0.878 / 0.872 / 0.866 of the optimum, and 0.25
+    # removed the stall on a 2 Mbit/s link with 30 % noise, tests/unit/test_quality_trace);
+    # target_s, beyond_value and floor_ratio were chosen on the development
+    # FCC traces (benchmarks/README.md: abr_sim.py) among 8/15/30 s, 0.2/0.5/0.85, 1/2/3.
+    horizon_s: float = 40.0
+    max_horizon_segments: int = 20
+    reserve_segments: float = 2.0
+    min_reserve_s: float = 8.0
+    fetch_margin: float = 0.25
+    target_s: float = 15.0
+    beyond_value: float = 0.5
+    floor_ratio: float = 2.0
     drop_ratio: float = 0.25  # dropped/(shown + dropped) pictures that caps the resolution
     drop_min_pictures: int = 40  # ... judged over at least this many pictures
 
@@ -346,6 +420,8 @@ class AutoPolicy:
 
     renditions: Sequence[Rendition]
     config: PolicyConfig = field(default_factory=PolicyConfig)
+    segment_s: float | None = None  # segment length: set, Auto plans ahead with the buffer
+    max_buffer_s: float | None = None  # how far ahead the player downloads at most
 
     def __post_init__(self) -> None:
         if not self.renditions:
@@ -360,10 +436,12 @@ class AutoPolicy:
         self._drops = _DropWindow(self.current.key)
         self.switches = 0
         self.stalls = 0
+        self.plan: HorizonPlan | None = None  # the latest plan, when planning
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _allowed(self) -> list[Rendition]:
+    def allowed(self) -> list[Rendition]:
+        """The renditions Auto may choose (a decode cap leaves out the larger ones)."""
         if self.max_pixels is None:
             return self.ladder
         allowed = [r for r in self.ladder if r.pixels == 0 or r.pixels <= self.max_pixels]
@@ -372,7 +450,7 @@ class AutoPolicy:
     def fitting(self, estimate_bps: float | None, margin: float) -> Rendition:
         """The highest allowed rendition whose bitrate is at most ``margin`` x the estimate
         (the lowest when none fits or nothing is known)."""
-        allowed = self._allowed()
+        allowed = self.allowed()
         if estimate_bps is None:
             return allowed[0]
         best = allowed[0]
@@ -413,8 +491,18 @@ class AutoPolicy:
 
     # -- the policy --------------------------------------------------------------------------
 
-    def start(self, estimate_bps: float | None) -> Decision:
-        """The first rendition: the highest that fits with the up margin (lowest if unknown)."""
+    def start(self, estimate_bps: float | None, remaining_s: float | None = None) -> Decision:
+        """The first rendition: the highest that fits with the up margin (lowest if unknown).
+
+        Planning ahead (:attr:`segment_s` set), the plan from an empty buffer: its first
+        segment is all start-up, so it is the lowest unless the link is many times faster.
+        """
+        if self.segment_s and estimate_bps:
+            self.current = self.ladder[0]
+            d = self._plan(estimate_bps, 0.0, remaining_s, 0.0)
+            self._drops = _DropWindow(d.rendition.key)
+            self.reason = why = f"measured {format_bitrate(estimate_bps)}: a quick start"
+            return Decision(d.rendition, why, True)
         r = self.fitting(estimate_bps, self.config.up_margin)
         why = (f"measured {format_bitrate(estimate_bps)}" if estimate_bps
                else "no measurement yet: starting low")
@@ -432,6 +520,9 @@ class AutoPolicy:
         buffer_s: float | None = None,
         recent_bps: float | None = None,
         uncertainty: float | None = None,
+        plan_bps: float | None = None,
+        remaining_s: float | None = None,
+        pending_bits: float = 0.0,
     ) -> Decision:
         """Auto's choice at ``now`` given the estimate: down at once, up after a steady hold.
 
@@ -441,11 +532,19 @@ class AutoPolicy:
         ``recent_bps`` (the latest filtered sample) must agree before going up, so the
         averages' memory of a burst that is already over does not count as headroom.
         ``uncertainty`` (the estimator's recent worst shortfall) sets the margins.
+
+        With :attr:`segment_s` set, ``buffer_s`` known and ``plan_bps`` (the throughput to
+        plan with, :meth:`ThroughputEstimator.plan_bps`) Auto plans ahead instead
+        (:mod:`~mediacenter.playback.horizon`), ``remaining_s`` being the media after the
+        segment on its way and ``pending_bits`` what is still to come of that one.
         """
         cfg = self.config
         cur = self.current
         if estimate_bps is None:
             return Decision(cur, self.reason, False)
+        if self.segment_s and buffer_s is not None and plan_bps and (
+                self.max_pixels is None or cur.pixels <= self.max_pixels):
+            return self._plan(plan_bps, buffer_s, remaining_s, pending_bits)
         # With a full buffer the fast average leads (both ways): a mistake costs buffer, not
         # a stall. Otherwise the lower of the two averages.
         keep_bps = estimate_bps
@@ -483,6 +582,32 @@ class AutoPolicy:
             return self._switch(target, f"link sustains {format_bitrate(up_bps)}")
         return Decision(cur, self.reason, False)
 
+    def _plan(self, predicted_bps: float, buffer_s: float, remaining_s: float | None,
+              pending_bits: float) -> Decision:
+        cfg = self.config
+        allowed = self.allowed()
+        seg = float(self.segment_s or 1.0)
+        cur = self.current
+        cur_i = next((i for i, r in enumerate(allowed) if r.key == cur.key), 0)
+        plan = plan_next(
+            [r.bitrate_bps or math.inf for r in allowed], cur_i, buffer_s, predicted_bps,
+            segment_s=seg, horizon=max(1, min(cfg.max_horizon_segments,
+                                              round(cfg.horizon_s / seg))),
+            max_buffer_s=self.max_buffer_s or math.inf,
+            remaining=None if remaining_s is None else math.ceil(remaining_s / seg - 1e-6),
+            pending_bits=pending_bits,
+            reserve_s=max(cfg.reserve_segments * seg, cfg.min_reserve_s),
+            margin=cfg.fetch_margin,
+            target_s=cfg.target_s, beyond_value=cfg.beyond_value,
+            floor_ratio=cfg.floor_ratio)
+        self.plan = plan
+        target = allowed[plan.index]
+        if target.key == cur.key:
+            return Decision(cur, self.reason, False)
+        verb = "sustains" if target.bitrate_bps <= predicted_bps else "with the buffer carries"
+        return self._switch(target, f"link ~{format_bitrate(predicted_bps)} {verb} it "
+                                    f"({buffer_s:.0f} s buffered)")
+
     def on_stall(self, now: float, estimate_bps: float | None) -> Decision:
         """Playback ran dry: one rung down at least (or lower if the estimate says so) now."""
         self.stalls += 1
@@ -490,7 +615,7 @@ class AutoPolicy:
         self._headroom_since = None
         idx = self._index(self.current)
         target = self.fitting(estimate_bps, self.config.up_margin)
-        allowed = self._allowed()
+        allowed = self.allowed()
         if self._index(target) >= idx and idx > 0:
             below = [r for r in allowed if self._index(r) < idx]
             target = below[-1] if below else self.ladder[0]
@@ -519,3 +644,54 @@ class AutoPolicy:
         if total > 10 * self.config.drop_min_pictures:  # judge recent pictures, not all
             self._drops = _DropWindow(w.key, w.shown // 2, w.lost // 2)
         return False
+
+
+class AutoSession:
+    """The estimator and the policy as the player runs them: transfers in, ticks, stalls.
+
+    One object for the player's :class:`~mediacenter.playback.abr.QualityController` and for
+    ``benchmarks/abr_sim.py``, so the benchmark scores the code the app runs. ``rate`` is the
+    playback speed: at 1.5x a rendition needs 1.5x its bitrate, so the link is compared at 1x.
+    """
+
+    def __init__(self, renditions: Sequence[Rendition], config: PolicyConfig | None = None,
+                 *, estimator: ThroughputEstimator | None = None,
+                 segment_s: float | None = None, max_buffer_s: float | None = None) -> None:
+        self.estimator = estimator if estimator is not None else ThroughputEstimator()
+        self.policy = AutoPolicy(renditions, config or PolicyConfig(), segment_s=segment_s,
+                                 max_buffer_s=max_buffer_s)
+
+    @staticmethod
+    def _at_rate(bps: float | None, rate: float) -> float | None:
+        return bps / max(0.25, rate) if bps else bps
+
+    def start(self, estimate_bps: float | None = None, rate: float = 1.0, *,
+              remaining_s: float | None = None) -> Decision:
+        """The first choice, from ``estimate_bps`` or the estimator's (seeded) estimate;
+        ``remaining_s`` is the title's length from where it starts."""
+        est = estimate_bps if estimate_bps is not None else self.estimator.estimate()
+        return self.policy.start(self._at_rate(est, rate), remaining_s)
+
+    def transfer(self, at: float, nbytes: float, seconds: float, *,
+                 app_limited: bool = False) -> bool:
+        """``nbytes`` arrived in ``seconds`` ending at ``at``; True when it counted."""
+        return self.estimator.add(at, int(nbytes), seconds, app_limited=app_limited)
+
+    def stalled(self, now: float, rate: float = 1.0) -> Decision:
+        """Playback ran dry: the estimate was too high; step down."""
+        self.estimator.penalize(self.policy.config.stall_factor)
+        return self.policy.on_stall(now, self._at_rate(self.estimator.estimate(), rate))
+
+    def tick(self, now: float, buffer_s: float | None, rate: float = 1.0, *,
+             remaining_s: float | None = None, pending_bits: float = 0.0) -> Decision:
+        """Auto's choice for the next segment now: ``buffer_s`` is the media downloaded
+        ahead of the position, ``pending_bits`` what is still to come of the segment on its
+        way, ``remaining_s`` the media after that one (None: unknown)."""
+        est = self.estimator
+        return self.policy.decide(now, self._at_rate(est.estimate(), rate),
+                                  fast_bps=self._at_rate(est.fast.value(), rate),
+                                  buffer_s=buffer_s,
+                                  recent_bps=self._at_rate(est.recent_bps, rate),
+                                  uncertainty=est.uncertainty(),
+                                  plan_bps=self._at_rate(est.plan_bps(), rate),
+                                  remaining_s=remaining_s, pending_bits=pending_bits)

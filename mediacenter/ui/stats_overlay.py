@@ -33,6 +33,7 @@ def format_stats(s: ControllerStats) -> list[tuple[str, str]]:
         ("Measured", format_bitrate(s.measured_bps) if s.measured_bps else "—"),
         ("Estimate", _estimate_text(s)),
         ("Buffer", f"{s.buffer_s:.1f} s" if s.buffer_s is not None else "—"),
+        *([("Plan", s.plan)] if s.plan else []),
         ("Stalls", f"{s.stalls} ({s.stall_s:.1f} s), rebuffering {s.rebuffer_events}"),
         ("Dropped", f"{s.dropped_pictures} of {s.dropped_pictures + s.shown_pictures} pictures"),
         ("Switches", str(s.switches)),

@@ -67,10 +67,16 @@ def controller_factory(player: Player):
         c.release()
 
 
+@pytest.fixture(scope="module")
+def long_ladder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # The same ladder, 60 s long: Auto plans 20 s ahead and spends its buffer near the end.
+    return make_hls_ladder(tmp_path_factory.mktemp("abr-long-ladder"), duration_s=60.0)
+
+
 @pytest.mark.slow
-def test_auto_picks_what_fits_and_steps_down_when_the_link_drops(
-        qtbot, ladder: Path, player: Player, controller_factory):
-    with ThrottledServer(ladder, 1.2e6) as server:
+def test_auto_starts_quick_settles_on_what_fits_and_steps_down_when_the_link_drops(
+        qtbot, long_ladder: Path, player: Player, controller_factory):
+    with ThrottledServer(long_ladder, 1.2e6) as server:
         c = controller_factory()
         announced: list[str] = []
         c.announce.connect(announced.append)
@@ -80,14 +86,20 @@ def test_auto_picks_what_fits_and_steps_down_when_the_link_drops(
         assert stream is not None and stream.spliced, stream and stream.why_not_splice
         keys = {r.bitrate_bps: r.key for r in c.renditions()}
         low, mid, high = (keys[b] for b in sorted(keys))
-        # 1.2 Mbit/s: the 0.59 Mbit/s variant fits with the margin, 1.8 Mbit/s does not.
-        assert c.requested().key == mid, c.decisions
-        qtbot.waitUntil(lambda: (c.estimate_bps() or 0) > 0.5e6, timeout=T)
+        # A quick start: the first segment from the lowest, no probe before it.
+        assert c.decisions[0][1] == low, c.decisions
+        # 1.2 Mbit/s: the 0.59 Mbit/s variant is what the link sustains.
+        qtbot.waitUntil(lambda: c.requested().key == mid, timeout=T)
         assert c.estimate_bps() == pytest.approx(1.2e6, rel=0.45)
         played_before = player.position_ms()
 
         server.set_rate(0.3e6)  # now only 0.2 Mbit/s fits
-        qtbot.waitUntil(lambda: c.requested().key == low, timeout=T)
+        # Auto heads for the lowest at once, and fetches it once the buffer above the link
+        # is spent.
+        dropped_at = time.monotonic()
+        qtbot.waitUntil(lambda: c.plans and c.plans[-1][1] == low, timeout=T)
+        assert time.monotonic() - dropped_at <= 15.0, c.plans
+        qtbot.waitUntil(lambda: c.requested().key == low, timeout=2 * T)
         lowest = next(r for r in c.renditions() if r.key == low)
         assert any(lowest.describe() in a for a in announced), announced
         assert c.decisions[-1][1] == low
