@@ -259,7 +259,8 @@ class HomeView(QWidget):
             i = len(self.rows)
             w.view.leave_up.connect(lambda x, i=i: self.focus_row(i - 1, x))
             w.view.leave_down.connect(lambda x, i=i: self.focus_row(i + 1, x))
-            w.view.chosen.connect(lambda tid, cont=w.is_continue: self._choose(tid, cont))
+            w.view.chosen.connect(self.details_requested)  # one rule: ui/title_keys.py
+            w.view.play.connect(self.play_requested)
             w.view.focus_in.connect(lambda w=w: self._keep_visible(w))
             w.view.setAccessibleName(row.title)
             self.column.insertWidget(at + i, w)
@@ -279,9 +280,6 @@ class HomeView(QWidget):
                     break
             else:
                 self.focus_row(min(keep_row, len(self.rows) - 1), 0)
-
-    def _choose(self, title_id: int, is_continue: bool) -> None:
-        (self.play_requested if is_continue else self.details_requested).emit(title_id)
 
     def focused_tile(self) -> tuple[str, int] | None:
         for w in self.rows:

@@ -34,6 +34,7 @@ from mediacenter.db.profiles import first_profile_id
 from mediacenter.db.watch import offered_resume
 from mediacenter.humanize import format_clock, format_duration, plural
 from mediacenter.library.roots import root_ids
+from mediacenter.ui import title_keys
 from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.roles import IdRole
@@ -56,9 +57,12 @@ class _ViewAnchor:
 
 
 class LibraryScreen(QWidget):
-    """Every title, searchable, with a details panel; Enter or a double click plays."""
+    """Every title, searchable, with a details panel; Enter or a double click opens the
+    details page, the Play key plays (:mod:`mediacenter.ui.title_keys`)."""
 
     play_requested = Signal(int)  # title id
+    details_requested = Signal(int)  # title id
+    leave_up = Signal()  # Up from the search box: the navigation bar
     add_folder_requested = Signal()
     status_message = Signal(str)
 
@@ -117,8 +121,10 @@ class LibraryScreen(QWidget):
         self.add_button.clicked.connect(self.add_folder_requested)
         self.scan_button.clicked.connect(self._on_scan_button)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        # Return/Enter on the list, or a double click (Qt's "activated"): play the title.
+        # Return/Enter on the list, or a double click (Qt's "activated"): the details page.
         self.view.activated.connect(self._on_activated)
+        self.view.installEventFilter(self)
+        self.search.installEventFilter(self)
         self.model.modelReset.connect(self._on_model_reset)
         events.changed.connect(self._on_changes)
         scans.state_changed.connect(self._on_scan_state)
@@ -164,7 +170,23 @@ class LibraryScreen(QWidget):
     def _on_activated(self, index) -> None:
         tid = index.data(IdRole) if index.isValid() else None
         if tid is not None:
-            self.play_requested.emit(int(tid))
+            self.details_requested.emit(int(tid))
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != event.Type.KeyPress:
+            return False
+        if obj is self.view and title_keys.plays(event):
+            tid = self.view.currentIndex().data(IdRole)
+            if tid is not None:
+                self.play_requested.emit(int(tid))
+            return True
+        if obj is self.search and event.key() == Qt.Key.Key_Up:
+            self.leave_up.emit()
+            return True
+        if obj is self.search and event.key() == Qt.Key.Key_Down and self.model.rowCount():
+            self.view.setFocus()
+            return True
+        return False
 
     # -- the list -------------------------------------------------------------------------
 

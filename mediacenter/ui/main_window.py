@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         self.jobs.message.connect(self._show_status)
         self.jobs.optimized.connect(self._on_optimized)
         self.library.play_requested.connect(lambda tid: self.play_title(tid))
+        self.library.details_requested.connect(self.open_details)
+        self.library.leave_up.connect(self.nav.focus_current)
         self.library.add_folder_requested.connect(self.choose_folder)
         self.library.status_message.connect(self._show_status)
         self.nav.navigate.connect(self.go)
@@ -174,6 +176,8 @@ class MainWindow(QMainWindow):
         self.home.demo_requested.connect(self.make_demo)
         self.details_view.play_requested.connect(self._play_from_details)
         self.search_view.details_requested.connect(self.open_details)
+        self.search_view.play_requested.connect(lambda tid: self.play_title(tid))
+        self.search_view.leave_up.connect(self.nav.focus_current)
         self.player_view.back_requested.connect(self.leave_player)
         # Rewarded once it plays: Esc at the resume question is not a play.
         self.player_view.playback_started.connect(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from mediacenter.db.catalog import search
 from mediacenter.home.rows import RowItem
+from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.tiles import TEXT_H, TileDelegate, TitleListModel
@@ -34,7 +35,8 @@ def _clean(snippet: str | None) -> str:
 
 class _Grid(QListView):
     leave_up = Signal()
-    chosen = Signal(int)
+    chosen = Signal(int)  # Enter, click: details
+    play = Signal(int)  # the Play key
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -62,10 +64,10 @@ class _Grid(QListView):
                 self.leave_up.emit()
                 event.accept()
                 return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if title_keys.opens(event) or title_keys.plays(event):
             tid = self.currentIndex().data(IdRole)
             if tid is not None:
-                self.chosen.emit(int(tid))
+                (self.chosen if title_keys.opens(event) else self.play).emit(int(tid))
             event.accept()
             return
         if key in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace):
@@ -75,7 +77,12 @@ class _Grid(QListView):
 
 
 class SearchView(QWidget):
+    """The search box over a grid of results. Up from the box leaves for the navigation bar;
+    Enter on a result opens its details, the Play key plays it."""
+
     details_requested = Signal(int)
+    play_requested = Signal(int)
+    leave_up = Signal()  # Up from the box: the navigation bar
 
     def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
         super().__init__(parent)
@@ -104,6 +111,7 @@ class SearchView(QWidget):
         self.box.installEventFilter(self)
         self.grid.leave_up.connect(self.box.setFocus)
         self.grid.chosen.connect(self.details_requested)
+        self.grid.play.connect(self.play_requested)
         if loader is not None:
             loader.ready.connect(lambda _t, s: s == "tile" and self.grid.viewport().update())
 
@@ -150,8 +158,11 @@ class SearchView(QWidget):
                 self.grid.setCurrentIndex(self.model.index(0, 0))
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.box and event.type() == event.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Down:
-            self.focus_results()
-            return True
+        if obj is self.box and event.type() == event.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down:
+                self.focus_results()
+                return True
+            if event.key() == Qt.Key.Key_Up:
+                self.leave_up.emit()
+                return True
         return False

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from mediacenter.db.catalog import tile_facts
 from mediacenter.home.rows import KIND_CONTINUE, Row, RowItem
 from mediacenter.humanize import format_runtime, plural
+from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder, rounded_pixmap
 from mediacenter.ui.roles import IdRole, ProgressRole, ReasonRole, SubtitleRole
 
@@ -227,11 +228,13 @@ class TileDelegate(QStyledItemDelegate):
 
 class RowView(QListView):
     """A horizontal strip of tiles. Left/Right move within it (Qt); Up/Down ask the page to
-    move to the neighbouring row at the same place on screen; Enter activates."""
+    move to the neighbouring row at the same place on screen; Enter opens, the Play key plays
+    (:mod:`mediacenter.ui.title_keys`)."""
 
     leave_up = Signal(int)  # x of the current tile in viewport coordinates
     leave_down = Signal(int)
-    chosen = Signal(int)  # title id (Enter, click)
+    chosen = Signal(int)  # title id (Enter, click): its details
+    play = Signal(int)  # title id (the Play key)
     focus_in = Signal()
 
     def __init__(self, parent=None) -> None:
@@ -282,10 +285,10 @@ class RowView(QListView):
             self.leave_up.emit(self.current_x())
         elif key == Qt.Key.Key_Down:
             self.leave_down.emit(self.current_x())
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        elif title_keys.opens(event) or title_keys.plays(event):
             tid = self.currentIndex().data(IdRole)
             if tid is not None:
-                self.chosen.emit(int(tid))
+                (self.chosen if title_keys.opens(event) else self.play).emit(int(tid))
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End,
                      Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             super().keyPressEvent(event)

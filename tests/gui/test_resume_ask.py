@@ -85,13 +85,15 @@ def _save_position(window: MainWindow, title_id: int, ms: int = SAVED_MS) -> Non
     assert resume_position(window.db, window.current_profile_id(), title_id) == ms
 
 
-def _play_with_enter(qtbot, window: MainWindow, title: str) -> None:
+def _play_with_the_play_key(qtbot, window: MainWindow, title: str) -> None:
+    """The Play key on the Library list plays at once (Enter opens the details page, whose
+    own Resume / Start over buttons are the viewer's answer already)."""
     tid = _title_id(window, title)
     for r in range(window.library.model.rowCount()):
         if window.library.model.index(r, 0).data(IdRole) == tid:
             window.library.view.setCurrentIndex(window.library.model.index(r, 0))
     window.library.view.setFocus()
-    qtbot.keyClick(window.library.view, Qt.Key.Key_Return)
+    qtbot.keyClick(window.library.view, Qt.Key.Key_P)
     assert window.pages.currentWidget() is window.player_view
 
 
@@ -142,7 +144,7 @@ def test_ask_shows_the_prompt_then_enter_resumes_and_right_enter_starts_over(
     _save_position(window, tid)
     set_resume_mode(window.db, "ask")
 
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_the_play_key(qtbot, window, "Long Film")
     _assert_asking(pv, opened, "0:12")
     assert "Long Film (2001)" in pv.resume_prompt.label.text()
     assert len(_sessions(window, tid)) == 1  # only the seeded one: nothing recorded yet
@@ -170,7 +172,7 @@ def test_ask_shows_the_prompt_then_enter_resumes_and_right_enter_starts_over(
     opened.clear()
     saved = resume_position(window.db, window.current_profile_id(), tid)
     assert saved is not None and saved >= SAVED_MS
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_the_play_key(qtbot, window, "Long Film")
     assert pv.resume_prompt_visible() and opened == []
     _key(qtbot, pv, Qt.Key.Key_Right)
     assert _focused(pv) is pv.resume_prompt.restart_button
@@ -195,7 +197,7 @@ def test_esc_on_the_prompt_goes_back_and_records_nothing(window, qtbot, opened):
     rewards: list[tuple[int, str]] = []
     window.artwork.reward = lambda t, event: rewards.append((t, event))
 
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_the_play_key(qtbot, window, "Long Film")
     _assert_asking(pv, opened, "0:12")
     _key(qtbot, pv, Qt.Key.Key_Escape)
     assert window.pages.currentWidget() is window.library
@@ -211,7 +213,7 @@ def test_arrows_and_tab_move_between_the_buttons_and_a_click_chooses(window, qtb
     tid = _title_id(window, "Long Film")
     _save_position(window, tid)
     set_resume_mode(window.db, "ask")
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_the_play_key(qtbot, window, "Long Film")
     prompt = pv.resume_prompt
     _assert_asking(pv, opened, "0:12")
     for key, expected in ((Qt.Key.Key_Tab, prompt.restart_button),
@@ -239,7 +241,7 @@ def test_arrows_and_tab_move_between_the_buttons_and_a_click_chooses(window, qtb
 
     _save_position(window, tid)  # the start-over run above left its own position
     opened.clear()
-    _play_with_enter(qtbot, window, "Long Film")  # and Space chooses the focused one
+    _play_with_the_play_key(qtbot, window, "Long Film")  # and Space chooses the focused one
     _assert_asking(pv, opened, "0:12")
     seen = _positions(pv)
     _key(qtbot, pv, Qt.Key.Key_Space)
@@ -255,7 +257,7 @@ def test_asking_silences_the_title_that_was_playing(window, qtbot):
     other = _title_id(window, "Other Film")
     _save_position(window, other)
     set_resume_mode(window.db, "ask")
-    _play_with_enter(qtbot, window, "Long Film")  # nothing saved: it just plays
+    _play_with_the_play_key(qtbot, window, "Long Film")  # nothing saved: it just plays
     assert not pv.resume_prompt_visible()
     _playing(qtbot, pv)
     pv.next_requested.emit(other)  # as N or Up Next would
@@ -272,7 +274,7 @@ def test_always_and_never_do_not_ask(window, qtbot, opened, mode, resumes):
     tid = _title_id(window, "Long Film")
     _save_position(window, tid)
     set_resume_mode(window.db, mode)
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_the_play_key(qtbot, window, "Long Film")
     assert not pv.resume_prompt_visible() and opened
     seen = _positions(pv)
     _playing(qtbot, pv)

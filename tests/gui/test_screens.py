@@ -263,9 +263,14 @@ def test_stop_and_find_it_in_continue_watching_at_the_same_second(app, qtbot, he
     assert cont.model.items[0].title_id == tid
     assert 0.3 < cont.model.items[0].progress < 0.5
     w.grab().save(str(SHOTS / "home-continue-watching.png"))
-    # Enter on a "continue" tile resumes at once, at that second
+    # Enter on a "continue" tile opens its details with Resume focused (one rule for Enter:
+    # ui/title_keys.py); Enter there resumes at that second
     w.home.focus_tile("continue", tid)
     qtbot.keyClick(cont.view, Qt.Key.Key_Return)
+    assert w.pages.currentWidget() is w.details_view
+    assert w.details_view.play_button.hasFocus()
+    assert w.details_view.play_button.text().startswith("▶  Resume from")
+    qtbot.keyClick(w.details_view.play_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: pv.player.state() == "playing", timeout=T)
     assert abs(pv.request.start_ms - stopped_at) < 1000
     assert pv.player.position_ms() >= stopped_at - 1000
