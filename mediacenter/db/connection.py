@@ -291,7 +291,21 @@ def open_db(
         # error when several connections set up WAL on a new file at the same instant).
         with _creation_lock(path):
             return _open(path, backup_dir, check_integrity, migrate_schema)
-    return _open(path, backup_dir, check_integrity, migrate_schema)
+    try:
+        return _open(path, backup_dir, check_integrity, migrate_schema)
+    except DatabaseError as exc:
+        if not _is_io_error(exc.__cause__):
+            raise
+        # The file appeared while another opener is still setting it up (it holds the
+        # creation lock until the schema and WAL are in place): wait for it, then open.
+        with _creation_lock(path):
+            return _open(path, backup_dir, check_integrity, migrate_schema)
+
+
+def _is_io_error(exc: BaseException | None) -> bool:
+    return isinstance(exc, sqlite3.Error) and (
+        (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_IOERR")
+        or "disk i/o error" in str(exc).lower())
 
 
 @contextlib.contextmanager
