@@ -14,6 +14,8 @@
 - quality: on every clip, whether a kept candidate is near-black, blurred or a fade by
   *independent* measures computed here (not the app's scorer), whether a clip fell back to a
   rejected frame, and whether every crop keeps the region it was made to keep inside the picture.
+- subject: on bigbuckbunny.mp4 and car-detection.mp4, whether each crop keeps the subject's head,
+  the subject found independently of the app's scorer, by what moves (artwork_subject.py).
 
 Usage: benchmarks/artwork.py [--videos DIR] [--titles 24] [--ref-frames 6] [--json]
 """
@@ -35,6 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 from artwork_heldout import HeldOutClip, heldout_clips  # noqa: E402
+from artwork_subject import bench_subject  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from mediacenter.artwork.crop import SIZES  # noqa: E402
@@ -372,6 +375,7 @@ def main() -> int:
         # The 12 real clips set the scorer's thresholds: their quality figures are reported
         # as the tuning set's; the held-out clips give the quality figure.
         out.update(bench_pipeline(videos, Path(tmp), prefix="tuning_"))
+        out.update(bench_subject(videos, Path(tmp)))
         if held:
             out.update(bench_pipeline([c.path for c in held], Path(tmp), prefix="heldout_",
                                       traps={c.path: c for c in held}))
@@ -382,7 +386,8 @@ def main() -> int:
     out["targets"] = {"extract_ratio_vs_ffmpeg_select": "<= 1.0",
                       "heldout_quality_bad_candidates": "0",
                       "heldout_quality_kept_in_trap": "0",
-                      "heldout_crops_keep_subject_share": "1.0"}
+                      "heldout_crops_keep_subject_share": "1.0",
+                      "tuning_subject_head_kept_shown_first": "every crop"}
     if args.json:
         print(json.dumps(out, indent=2))
     else:

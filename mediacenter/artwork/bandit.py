@@ -17,7 +17,10 @@ with the highest drawn rate, so uncertain options still get tried in proportion 
 chance of being best; a small ``epsilon`` keeps some uniform exploration forever (tastes
 change). The image already shown keeps its place for ``MIN_SHOWS`` impressions and is replaced
 only by a clearly better draw (``SWITCH_MARGIN``), so a title's picture stays recognisable.
-The priors favour the measured quality score: with no data, the best-scored image wins.
+Until the household has rewarded ``EVIDENCE_REWARDS`` impressions (played or opened what it
+was shown) the bandit has no evidence to overrule the measured quality: the best-scored image
+wins outright, never a draw from the priors (a blurred frame must not beat a sharp one on
+prior noise).
 
 No database and no Qt here: :mod:`.select` feeds it rows, ``benchmarks/artwork_bandit.py``
 simulates profiles with it.
@@ -58,6 +61,7 @@ PRIOR_VAR_ARM = 0.0005
 NOISE_VAR = 0.12  # Bernoulli variance at click rates of 10-20 %
 EPSILON = 0.03
 MIN_SHOWS = 3
+EVIDENCE_REWARDS = 5  # rewarded impressions in the household before Thompson sampling starts
 SWITCH_MARGIN = 0.03
 
 
@@ -159,6 +163,7 @@ class HybridModel:
         # the same features can still differ (one is simply a better picture); this term
         # learns that, shrunk toward zero until an image has been shown enough.
         self.arms: dict[int, tuple[int, float]] = {}
+        self.rewarded = 0  # impressions of the household that earned a reward: the evidence
 
     def arm_effect(self, candidate_id: int | None) -> tuple[float, float]:
         """(mean, variance) of an image's own effect on the click rate."""
@@ -200,10 +205,12 @@ class HybridModel:
         target = r - X @ _personal_prior()
         shared.update_many(Z, target - target.mean())
         pred = Z @ shared.mean
+        rewarded = int((r > 0).sum())
         out: dict[int | None, HybridModel] = {}
         for pid in profile_ids:
             m = cls()
             m.shared = shared
+            m.rewarded = rewarded
             mask = who == (pid if pid is not None else -1)
             if mask.any():
                 m.personal.update_many(X[mask], r[mask] - pred[mask])
@@ -257,7 +264,7 @@ class Arm:
 @dataclass
 class Decision:
     candidate_id: int
-    reason: str  # "kept" | "thompson" | "explore" | "only"
+    reason: str  # "best-score" | "kept" | "thompson" | "explore" | "only"
     expected: dict[int, float] = field(default_factory=dict)
     uncertainty: dict[int, float] = field(default_factory=dict)
     sampled: dict[int, float] = field(default_factory=dict)
@@ -292,6 +299,9 @@ def choose(
            if explain else {})
     if len(arms) == 1:
         return Decision(ids[0], "only", expected, unc)
+    if model.rewarded < EVIDENCE_REWARDS:
+        best_scored = max(arms, key=lambda a: (a.score, a.art[1], -a.candidate_id))
+        return Decision(best_scored.candidate_id, "best-score", expected, unc)
     if current in ids and current_shows < MIN_SHOWS:
         return Decision(int(current), "kept", expected, unc)
     draw = (Z @ model.shared.sample(rng) + X @ model.personal.sample(rng)

@@ -37,6 +37,7 @@ MAX_UPSCALE = 2.0
 # edges of a small picture framed on a blurred fill would (a 480-wide frame still fills it).
 MAX_UPSCALE_HERO = 4.0
 TRIM_KEEP = 0.7
+WIDE_SUBJECT_AT = 0.6  # a subject's centre this far down a window wider than the frame
 
 # Letterbox detection: a bar row/column is dark and flat across its length.
 _BAR_MEAN = 0.11
@@ -186,8 +187,15 @@ def crop_window(size: tuple[int, int], target_aspect: float, subject: Box,
         desired_x = fx - ww * third
     else:
         desired_x = fx - ww / 2
-    # Vertical: a face's centre a third from the top leaves headroom; a subject is centred.
-    desired_y = fy - wh / 3 if face is not None and focus is face else fy - wh / 2
+    # Vertical: a face's centre a third from the top leaves headroom. A subject sits a little
+    # low in a wide window: what a wide cut loses should be feet and floor, not the head (a
+    # subject's box is often only its most salient part, its head above it).
+    if face is not None and focus is face:
+        desired_y = fy - wh / 3
+    elif target_aspect > W / H:
+        desired_y = fy - wh * WIDE_SUBJECT_AT
+    else:
+        desired_y = fy - wh / 2
     lo_x, hi_x = max(0.0, must[2] - ww), min(W - ww, must[0])
     lo_y, hi_y = max(0.0, must[3] - wh), min(H - wh, must[1])
     x0 = _place(fx - ww / 2, desired_x, lo_x, hi_x)

@@ -330,7 +330,8 @@ def explain_choice(db, profile_id: int | None, title_id: int) -> dict:
         "explore": "Picked at random now and then, to keep learning what you like.",
         "kept": "Kept from before: an image stays for a few sessions so you recognise it.",
         "only": "The only image this title has.",
-        "best-score": "The best-scored image (no profile, or nothing learned yet).",
+        "best-score": "The best-scored image: nothing you or your household did yet says "
+                      "another would suit you better.",
         "stored": "Chosen in an earlier session.",
     }.get(reason, reason))
     likes = _describe(weights)

@@ -19,6 +19,8 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from mediacenter.artwork import cache
 from mediacenter.artwork import pipeline as pipeline_module
+from mediacenter.artwork import select as select_module
+from mediacenter.artwork.bandit import EVIDENCE_REWARDS
 from mediacenter.artwork.pipeline import (
     _match_pictures,
     generate_for_title,
@@ -275,11 +277,25 @@ def test_a_new_session_may_change_the_image_but_not_before_it_was_seen(library):
     db, cache_dir, ids, _ = library
     generate_for_title(db, cache_dir, ids["movie"])
     p = create_profile(db, "Bob").id
-    first = artwork_for(db, cache_dir, p, ids["movie"], "tile", session="s0").candidate_id
-    # Shown fewer than MIN_SHOWS times: kept in the next session.
-    record_impression(db, p, ids["movie"], first, "row")
-    nxt = artwork_for(db, cache_dir, p, ids["movie"], "tile", session="s1")
-    assert nxt.candidate_id == first and nxt.why["policy"] == "kept"
+    best = _cands(db, ids["movie"])[0][0]  # by score
+    # Nothing learned yet: the best-scored image, whatever the session.
+    for session in ("s0", "s1", "s2"):
+        pick = artwork_for(db, cache_dir, p, ids["movie"], "tile", session=session)
+        assert pick.candidate_id == best and pick.why["policy"] == "best-score"
+    # Evidence: the household played what it was shown on another title.
+    generate_for_title(db, cache_dir, ids["show"])
+    show_art = _cands(db, ids["show"])[0][0]
+    now = time.time()
+    for i in range(EVIDENCE_REWARDS):
+        imp = record_impression(db, p, ids["show"], show_art, "row", at=now - 100 + i)
+        db.conn.execute("UPDATE artwork_impressions SET reward = 1 WHERE id = ?", (imp,))
+    select_module._models.clear()  # refitted now rather than after MODEL_TTL_S
+    # The image shown before, seen fewer than MIN_SHOWS times, stays in a new session.
+    first = artwork_for(db, cache_dir, p, ids["movie"], "tile", session="s3")
+    assert first.candidate_id == best and first.why["policy"] == "kept"
+    record_impression(db, p, ids["movie"], first.candidate_id, "row")
+    nxt = artwork_for(db, cache_dir, p, ids["movie"], "tile", session="s4")
+    assert nxt.candidate_id == first.candidate_id and nxt.why["policy"] == "kept"
 
 
 def test_learning_through_the_catalog_moves_the_choice(library):

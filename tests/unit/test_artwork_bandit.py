@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mediacenter.artwork.bandit import (
+    EVIDENCE_REWARDS,
     MIN_SHOWS,
     TASTE_GROUPS,
     Arm,
@@ -55,19 +56,33 @@ def _arms(qualities, **feats):
     return out
 
 
-def test_cold_start_prefers_the_best_scored_image():
+def _evidenced(rewards: int) -> HybridModel:
+    """A model fitted on ``rewards`` rewarded impressions (and as many ignored ones) of a
+    neutral image: evidence of clicks, none about these images."""
+    taste = np.zeros(len(TASTE_GROUPS))
+    art = art_vector({"quality": 0.5})
+    obs = [Observation(1, art, taste, float(i < rewards)) for i in range(2 * rewards)]
+    return HybridModel.fit(obs, 1)
+
+
+def test_without_evidence_the_best_scored_image_always_wins():
     arms = _arms([0.4, 0.9, 0.5])
-    model = HybridModel()
+    for model in (HybridModel(), _evidenced(EVIDENCE_REWARDS - 1)):
+        decisions = [choose(arms, np.zeros(len(TASTE_GROUPS)), model, np.random.default_rng(s),
+                            current=100, current_shows=1) for s in range(200)]
+        assert {d.candidate_id for d in decisions} == {101}  # no draw from the priors
+        assert {d.reason for d in decisions} == {"best-score"}
+    # With evidence the bandit samples, so the others get tried now and then.
+    model = _evidenced(EVIDENCE_REWARDS)
     picks = [choose(arms, np.zeros(len(TASTE_GROUPS)), model, np.random.default_rng(s)
-                    ).candidate_id for s in range(60)]
-    assert picks.count(101) >= 40  # mostly the best, some exploration of the others
-    assert len(set(picks)) > 1
+                    ).candidate_id for s in range(200)]
+    assert picks.count(101) >= 100 and len(set(picks)) > 1
 
 
 def test_an_image_stays_for_a_few_sessions():
     arms = _arms([0.4, 0.9, 0.5])
-    d = choose(arms, np.zeros(len(TASTE_GROUPS)), HybridModel(), np.random.default_rng(0),
-               current=100, current_shows=MIN_SHOWS - 1)
+    d = choose(arms, np.zeros(len(TASTE_GROUPS)), _evidenced(EVIDENCE_REWARDS),
+               np.random.default_rng(0), current=100, current_shows=MIN_SHOWS - 1)
     assert d.candidate_id == 100 and d.reason == "kept"
 
 

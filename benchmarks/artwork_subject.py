@@ -1,0 +1,159 @@
+"""Does the artwork keep its subject's head? The subject check of benchmarks/artwork.py.
+
+The reference is independent of the app's scorer: **the subject is what moves**. For a frame
+at time ``t`` the frames within ``WINDOW_S`` of it are decoded here (PyAV), their per-pixel
+median is the still background, and the largest connected region of the frame that differs
+from it (and any other at least half its size) is the subject: the bunny against the still
+set of bigbuckbunny.mp4, the cars and bikes against the still road of car-detection.mp4. Its
+head is the part of that region's core (its middle half, column-wise: not a raised arm) in the
+top ``HEAD_SHARE`` of its height. A crop keeps the head
+when its window holds at least ``KEEP_SHARE`` of that part.
+The app never sees motion (score.py works on one frame at a time), so this cannot agree with
+it by construction; it only works on clips shot from a still camera, which these two are.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SUBJECT_CLIPS = ("bigbuckbunny.mp4", "car-detection.mp4")
+WINDOW_S = 0.6
+HEAD_SHARE = 0.25
+KEEP_SHARE = 0.9
+_GRID = 96  # analysis width for the motion mask
+
+
+
+def _frames_near(path: Path, t: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(the frame nearest ``t``, the frames within WINDOW_S of it) as small grey arrays."""
+    import av
+
+    out: list[tuple[float, np.ndarray]] = []
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        c.seek(max(0, int((t - WINDOW_S - 1.0) / s.time_base)), stream=s, backward=True)
+        for f in c.decode(s):
+            ft = float(f.time) if f.time is not None else None
+            if ft is None or ft < t - WINDOW_S:
+                continue
+            if ft > t + WINDOW_S:
+                break
+            img = f.to_image().convert("L")
+            img = img.resize((_GRID, max(8, round(img.height * _GRID / img.width))),
+                             Image.Resampling.BILINEAR)
+            out.append((ft, np.asarray(img, dtype=np.float32) / 255.0))
+    if len(out) < 3:
+        raise ValueError(f"too few frames around {t:.2f}s in {path.name}")
+    here = min(out, key=lambda p: abs(p[0] - t))[1]
+    return here, [a for _t, a in out]
+
+
+def _regions(mask: np.ndarray) -> list[list[tuple[int, int]]]:
+    """The cells (y, x) of each 4-connected region of ``mask``."""
+    h, w = mask.shape
+    seen = np.zeros_like(mask)
+    out = []
+    for y0, x0 in zip(*np.nonzero(mask), strict=True):
+        if seen[y0, x0]:
+            continue
+        q, cells = deque([(int(y0), int(x0))]), []
+        seen[y0, x0] = True
+        while q:
+            y, x = q.popleft()
+            cells.append((y, x))
+            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    q.append((ny, nx))
+        out.append(cells)
+    return out
+
+
+def motion_heads(path: Path, t: float) -> list[np.ndarray]:
+    """The heads of the moving subjects at ``t``: for the largest moving region and any other
+    at least half its size (two cars side by side are both the subject), the (x, y) centres
+    of its cells in the top HEAD_SHARE of its height, as fractions of the frame."""
+    here, near = _frames_near(path, t)
+    diff = np.abs(here - np.median(np.stack(near), axis=0))
+    mask = diff > max(0.06, float(np.percentile(diff, 90)))
+    # Close small gaps (a subject's flat inside changes less than its outline).
+    grown = mask.copy()
+    for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)):
+        grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    h, w = mask.shape
+    regions = [r for r in _regions(grown) if len(r) >= 0.002 * w * h]
+    if not regions:
+        return []
+    largest = max(len(r) for r in regions)
+    heads = []
+    for cells in regions:
+        if len(cells) < largest / 2:
+            continue
+        ys = np.array([c[0] for c in cells])
+        xs = np.array([c[1] for c in cells])
+        # The body's core columns (the middle half of its cells), so that a raised arm or
+        # an outstretched hand is not taken for the head.
+        lo, hi = np.percentile(xs, [25, 75])
+        core = (xs >= lo) & (xs <= hi)
+        top = ys[core].min() + (ys[core].max() + 1 - ys[core].min()) * HEAD_SHARE
+        sel = core & (ys < top)
+        heads.append(np.stack([(xs[sel] + 0.5) / w, (ys[sel] + 0.5) / h], axis=1))
+    return heads
+
+
+def check_crops(video: Path, crops: list[dict], frame_size_of) -> dict:
+    """For each crop of ``crops`` (process_video's: window in the candidate picture's pixels),
+    whether it keeps the moving subject's head. ``frame_size_of(crop)`` gives that picture's
+    size. Returns {"checked", "kept", "missed": [...]}."""
+    checked = kept = 0
+    missed = []
+    cache: dict[float, list[np.ndarray]] = {}
+    for crop in crops:
+        t = crop.get("source_time_s")
+        if t is None:
+            continue
+        if t not in cache:
+            cache[t] = motion_heads(video, t)
+        if not cache[t]:
+            continue
+        w, h = frame_size_of(crop)
+        x0, y0, x1, y1 = (v / s for v, s in zip(crop["window"], (w, h, w, h), strict=True))
+        share = max(float(((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0)
+                           & (pts[:, 1] <= y1)).mean()) for pts in cache[t])
+        checked += 1
+        if share >= KEEP_SHARE:
+            kept += 1
+        else:
+            missed.append({"time_s": t, "shape": crop["shape"], "head_inside": round(share, 2)})
+    return {"checked": checked, "kept": kept, "missed": missed}
+
+
+def bench_subject(videos: list[Path], tmp: Path) -> dict:
+    """The subject check on the clips of SUBJECT_CLIPS found in ``videos``: every candidate's
+    poster, tile and hero, and those of the candidate the app shows first (the best-scored:
+    what a profile sees until the bandit has evidence). These clips were looked at while the
+    subject finding was changed: a tuning-set figure, reported as such."""
+    from mediacenter.artwork.pipeline import KEEP, SAMPLES, process_video
+
+    out: dict = {}
+    kept = checked = chosen_kept = chosen_checked = 0
+    for video in (v for v in videos if v.name in SUBJECT_CLIPS):
+        res = process_video(video, tmp / f"subject-{video.stem}", title_text=None,
+                            samples=SAMPLES, keep=KEEP, crops_for=KEEP)
+        sizes = {c.time_s: Image.open(c.path).size for c in res.candidates if c.path}
+        size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
+        every = check_crops(video, res.crops, size_of)
+        first = check_crops(video, [c for c in res.crops if c["candidate"] == 0], size_of)
+        kept, checked = kept + every["kept"], checked + every["checked"]
+        chosen_kept += first["kept"]
+        chosen_checked += first["checked"]
+        out[video.name] = {"crops_checked": every["checked"], "head_kept": every["kept"],
+                           "missed": every["missed"],
+                           "shown_first_head_kept": f"{first['kept']}/{first['checked']}"}
+    return {"tuning_subject_head_kept_share": round(kept / checked, 4) if checked else None,
+            "tuning_subject_head_kept_shown_first": f"{chosen_kept}/{chosen_checked}",
+            "tuning_subject_per_clip": out}
