@@ -465,8 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mediacenter.artwork import cli as artwork_cli
     from mediacenter.playback import quality_cli
     from mediacenter.recommend import cli as recommend_cli
+    from mediacenter.segments import cli as segments_cli
 
-    for module in (artwork_cli, recommend_cli, quality_cli, profiles_cli):
+    for module in (artwork_cli, recommend_cli, quality_cli, profiles_cli, segments_cli):
         module.register(sub)
     return p
 

@@ -312,3 +312,93 @@ class _Grabber:
                 return None
         self._frames = None
         return None
+
+
+def keyframes(
+    path: str | Path,
+    times_s: Sequence[float],
+    *,
+    width: int,
+    cancel: threading.Event | None = None,
+) -> Iterator[tuple[float, float, Image.Image]]:
+    """For each of ``times_s`` (ascending), the keyframe at or before it, ``width`` pixels wide:
+    yields (target, keyframe time, image); a keyframe is decoded once even when several
+    targets share it. Only keyframes are decoded (the decoder skips the others), and the file
+    is read only around each target (a seek per target whose keyframe lies past the last one
+    read), so a thumbnail every 10 s of a film costs a fraction of decoding it.
+
+    Used by the seek thumbnails and the credits search (:mod:`mediacenter.segments`). Raises
+    :class:`ExtractError` when the file cannot be opened; a target that cannot be reached is
+    skipped.
+    """
+    av = _av()
+    errors = _errors(av)
+    name = Path(path).name
+    try:
+        container = av.open(str(path), mode="r")
+    except errors as exc:
+        raise ExtractError(f"cannot open {name}: {_reason(exc)}") from exc
+    try:
+        try:
+            stream = _video_stream(container)
+            start = _start_s(container, stream)
+            display = _display_size(stream)
+            cc = stream.codec_context
+            cc.thread_count = 1
+            cc.skip_frame = "NONKEY"
+        except ExtractError:
+            raise
+        except errors as exc:
+            raise ExtractError(f"cannot read {name}: {_reason(exc)}") from exc
+        height = max(2, round(display[1] * width / max(1, display[0])))
+        height -= height % 2
+        tb = stream.time_base
+        last: tuple[float, Image.Image] | None = None
+        packets: Iterator | None = None
+        for target in times_s:
+            if cancel is not None and cancel.is_set():
+                return
+            if last is not None and packets is not None and last[0] <= target:
+                # The next keyframe may still be at or before this target: read on.
+                got = _next_key(cc, packets, errors, start)
+                while got is not None and got[0] <= target:
+                    last = (got[0], _small(got[1], width, height, errors))
+                    got = _next_key(cc, packets, errors, start)
+                if got is not None:
+                    # Past the target: what we hold is the keyframe before it.
+                    yield target, last[0], last[1]
+                    last = (got[0], _small(got[1], width, height, errors))
+                    continue
+            try:
+                container.seek(max(0, int((start + target) / tb)) if tb else 0, stream=stream,
+                               backward=True, any_frame=False)
+                cc.flush_buffers()
+            except errors:
+                continue
+            packets = container.demux(stream)
+            got = _next_key(cc, packets, errors, start)
+            if got is None:
+                continue
+            last = (got[0], _small(got[1], width, height, errors))
+            yield target, last[0], last[1]
+    finally:
+        container.close()
+
+
+def _next_key(cc, packets: Iterator, errors, start_s: float):
+    """The next decoded keyframe from ``packets``: (time, frame) or None at the end."""
+    for packet in packets:
+        if packet.size and not packet.is_keyframe:
+            continue  # never sent: the decoder would only drop it
+        try:
+            frames = cc.decode(packet if packet.size else None)
+        except errors:
+            continue
+        for frame in frames:
+            if frame.time is not None:
+                return float(frame.time) - start_s, frame
+    return None
+
+
+def _small(frame, width: int, height: int, errors) -> Image.Image:
+    return Image.fromarray(frame.to_ndarray(format="rgb24", width=width, height=height))
