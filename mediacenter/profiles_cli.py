@@ -148,7 +148,7 @@ def cmd_profiles_add(args: argparse.Namespace, paths: Paths) -> int:
 
 def cmd_profiles_edit(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.db import admin
-    from mediacenter.db.app_settings import set_shares_household_trends
+    from mediacenter.db.app_settings import set_shares_household_trends, set_skips_intros
 
     db = _open(paths)
     target = find_profile(db, args.profile)
@@ -172,6 +172,9 @@ def cmd_profiles_edit(args: argparse.Namespace, paths: Paths) -> int:
         if args.household_trends is not None:
             admin.require(db, grant)
             set_shares_household_trends(db, target.id, args.household_trends == "on")
+        if args.skip_intros is not None:
+            admin.require(db, grant)
+            set_skips_intros(db, target.id, args.skip_intros == "on")
     except ValueError as exc:
         raise _user_error(str(exc)) from exc
     print(f"Saved profile {p.id}: {p.name}")
@@ -239,6 +242,8 @@ def register(sub) -> None:
     pin.add_argument("--remove-pin", action="store_true", help="remove its PIN")
     e.add_argument("--household-trends", choices=["on", "off"],
                    help="whether what it watches counts in the household's trends")
+    e.add_argument("--skip-intros", choices=["on", "off"],
+                   help="whether the player skips found intros and recaps by itself")
     add_manage_arguments(e)
     e.set_defaults(func=cmd_profiles_edit)
 

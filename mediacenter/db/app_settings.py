@@ -154,8 +154,21 @@ def trend_opt_outs(db: sqlite_utils.Database) -> set[int]:
     }
 
 
+_SKIP_INTROS_PREFIX: Final = "profile.skip_intros."
+
+
+def skips_intros(db: sqlite_utils.Database, profile_id: int) -> bool:
+    """Whether the player skips found intros (and recaps) by itself for this profile (off
+    unless the profile turned it on)."""
+    return get_setting(db, f"{_SKIP_INTROS_PREFIX}{int(profile_id)}") == "1"
+
+
+def set_skips_intros(db: sqlite_utils.Database, profile_id: int, enabled: bool) -> None:
+    set_setting(db, f"{_SKIP_INTROS_PREFIX}{int(profile_id)}", "1" if enabled else None)
+
+
 def forget_profile_settings(db: sqlite_utils.Database, profile_id: int) -> None:
     """Drop a deleted profile's settings (a later profile may get its id)."""
     with transaction(db):
-        db.conn.execute("DELETE FROM app_settings WHERE key = ?",
-                        (f"{_TRENDS_PREFIX}{int(profile_id)}",))
+        db.conn.executemany("DELETE FROM app_settings WHERE key = ?", [
+            (f"{prefix}{int(profile_id)}",) for prefix in (_TRENDS_PREFIX, _SKIP_INTROS_PREFIX)])

@@ -44,15 +44,27 @@ def credits_window_ms(duration_ms: int) -> int:
     return int(min(window, CREDITS_MAX_FRACTION * duration_ms))
 
 
-def is_watched_position(position_ms: int, duration_ms: int | None) -> bool:
+FOUND_CREDITS_MAX_FRACTION: Final = 0.35
+"""Credits found in the file (mediacenter.segments) count as the end when they start in the last
+35 % of the duration: a wrong find in the middle must not mark a title watched."""
+
+
+def is_watched_position(position_ms: int, duration_ms: int | None,
+                        credits_start_ms: int | None = None) -> bool:
     """Whether having played up to ``position_ms`` (ms) makes a title watched.
 
-    True at or past :data:`WATCHED_FRACTION` of the duration, or inside the credits window
-    (:func:`credits_window_ms`). Always False while the duration is unknown (None or 0): then
-    only :meth:`WatchRecorder.finish` marks a title watched.
+    True at or past :data:`WATCHED_FRACTION` of the duration, inside the credits window
+    (:func:`credits_window_ms`), or at the start of the credits found in the file
+    (``credits_start_ms``, when they start in the last :data:`FOUND_CREDITS_MAX_FRACTION`).
+    Always False while the duration is unknown (None or 0): then only
+    :meth:`WatchRecorder.finish` marks a title watched.
     """
     if not duration_ms or duration_ms <= 0:
         return False
+    if (credits_start_ms is not None and credits_start_ms > 0
+            and duration_ms - credits_start_ms <= FOUND_CREDITS_MAX_FRACTION * duration_ms
+            and position_ms >= credits_start_ms):
+        return True
     return (
         position_ms >= WATCHED_FRACTION * duration_ms
         or duration_ms - position_ms <= credits_window_ms(duration_ms)

@@ -148,6 +148,7 @@ class WatchRecorder:
         self._events: list[tuple[int, float, str, int, str | None]] = []
         self._last_flush_at = 0.0
         self._closed = False
+        self._credits_ms: int | None = None
         if private:
             return
         db = open_db(self.db_path)
@@ -260,6 +261,12 @@ class WatchRecorder:
             s.last_progress_event_at = now
         if s.count_pending or not 0 <= now - self._last_flush_at < self.flush_interval_s:
             self.flush()
+
+    def set_credits_start(self, position_ms: int | None) -> None:
+        """Where the end credits found in the file start (ms), or None: reaching them counts
+        as reaching the end (:func:`is_watched_position`). Call once known, before or after
+        :meth:`start` (a recorder records one title: it holds for every session)."""
+        self._credits_ms = None if position_ms is None else _ms(position_ms)
 
     def pause(self, position_ms: int) -> None:
         """Playback paused at ``position_ms``; played time stops counting. Flushes."""
@@ -438,7 +445,7 @@ class WatchRecorder:
         return position
 
     def _check_watched(self, s: _Session, position_ms: int, now: float) -> None:
-        if not s.watched and is_watched_position(position_ms, s.duration_ms):
+        if not s.watched and is_watched_position(position_ms, s.duration_ms, self._credits_ms):
             self._mark_watched(s, now)
 
     @staticmethod

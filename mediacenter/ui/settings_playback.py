@@ -1,4 +1,5 @@
-"""Settings ▸ Playback: the current profile's languages and the app-wide playback choices.
+"""Settings ▸ Playback: the current profile's languages and intro skipping, and the app-wide
+playback choices.
 
 Changes are saved the moment they are made (no Save button to forget): languages on the profile
 (:func:`~mediacenter.db.admin.set_languages`: the profile's own, no grown-up needed), the rest
@@ -28,7 +29,8 @@ def _label(text: str) -> QLabel:
 
 
 class PlaybackSection(QWidget):
-    """Per-profile audio/subtitle languages; resume, autoplay and Up Next for everyone."""
+    """Per-profile audio/subtitle languages and intro skipping; resume, autoplay and Up Next
+    for everyone."""
 
     def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +45,10 @@ class PlaybackSection(QWidget):
         self.profile_note.setWordWrap(True)
         self.audio_combo = language_combo("As the file says")
         self.subtitle_combo = language_combo("Off")
+        self.skip_intros_toggle = ToggleSwitch(
+            "Skip intros automatically", "Recaps too, where they were found")
+        self.skip_intros_toggle.setObjectName("formToggle")
+        self.skip_intros_toggle.toggled.connect(self._save_skip_intros)
         self.audio_combo.currentIndexChanged.connect(self._save_languages)
         self.subtitle_combo.currentIndexChanged.connect(self._save_languages)
 
@@ -75,14 +81,16 @@ class PlaybackSection(QWidget):
         grid.addWidget(self.audio_combo, 2, 1, left)
         grid.addWidget(_label("Subtitles"), 3, 0)
         grid.addWidget(self.subtitle_combo, 3, 1, left)
-        grid.setRowMinimumHeight(4, 30)
-        grid.addWidget(group_title("For everyone on this computer"), 5, 0, 1, 2)
-        grid.addWidget(_label("Resume"), 6, 0)
-        grid.addWidget(self.resume_combo, 6, 1, left)
-        grid.addWidget(_label("Next episode"), 7, 0)
-        grid.addWidget(self.autoplay_toggle, 7, 1, left)
-        grid.addWidget(_label("Up Next countdown"), 8, 0)
-        grid.addWidget(self.upnext_combo, 8, 1, left)
+        grid.addWidget(_label("Intros"), 4, 0)
+        grid.addWidget(self.skip_intros_toggle, 4, 1, left)
+        grid.setRowMinimumHeight(5, 30)
+        grid.addWidget(group_title("For everyone on this computer"), 6, 0, 1, 2)
+        grid.addWidget(_label("Resume"), 7, 0)
+        grid.addWidget(self.resume_combo, 7, 1, left)
+        grid.addWidget(_label("Next episode"), 8, 0)
+        grid.addWidget(self.autoplay_toggle, 8, 1, left)
+        grid.addWidget(_label("Up Next countdown"), 9, 0)
+        grid.addWidget(self.upnext_combo, 9, 1, left)
         grid.setColumnStretch(1, 1)
         for combo in (self.audio_combo, self.subtitle_combo, self.resume_combo,
                       self.upnext_combo):
@@ -100,7 +108,8 @@ class PlaybackSection(QWidget):
         lay.addStretch(1)
 
         self.nav = ArrowNavigator(self, [
-            [self.audio_combo], [self.subtitle_combo], [self.resume_combo],
+            [self.audio_combo], [self.subtitle_combo], [self.skip_intros_toggle],
+            [self.resume_combo],
             [self.autoplay_toggle], [self.upnext_combo],
         ])
 
@@ -115,15 +124,18 @@ class PlaybackSection(QWidget):
             has = profile is not None
             self.audio_combo.setEnabled(has)
             self.subtitle_combo.setEnabled(has)
+            self.skip_intros_toggle.setEnabled(has)
+            self.skip_intros_toggle.setChecked(
+                has and app_settings.skips_intros(self.db, self.profile_id or 0))
             if profile is None:
                 self.profile_title.setText("Languages")
                 self.profile_note.setText("Choose a profile to set its languages.")
                 select_data(self.audio_combo, None)
                 select_data(self.subtitle_combo, None)
             else:
-                self.profile_title.setText(f"Languages for {profile.name}")
+                self.profile_title.setText(f"For {profile.name}")
                 self.profile_note.setText(
-                    "Used when a video has several audio or subtitle tracks.")
+                    "Languages are used when a video has several audio or subtitle tracks.")
                 select_data(self.audio_combo, profile.audio_language)
                 select_data(self.subtitle_combo, profile.subtitle_language)
             select_data(self.resume_combo, app_settings.resume_mode(self.db))
@@ -157,6 +169,11 @@ class PlaybackSection(QWidget):
             self._show_error(str(exc))
             return
         self._show_error("")
+
+    def _save_skip_intros(self, enabled: bool) -> None:
+        if self._loading or self.profile_id is None:
+            return
+        app_settings.set_skips_intros(self.db, self.profile_id, enabled)
 
     def _save_app(self) -> None:
         if self._loading:

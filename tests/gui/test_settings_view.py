@@ -221,7 +221,7 @@ def test_playback_preferences_are_saved(shell, cat, qtbot):
     press(qtbot, Qt.Key.Key_Right)
     pb = view.playback
     assert focused() is pb.audio_combo
-    assert pb.audio_combo.currentData() == "en" and pb.profile_title.text() == "Languages for Sam"
+    assert pb.audio_combo.currentData() == "en" and pb.profile_title.text() == "For Sam"
     press(qtbot, Qt.Key.Key_Return)  # opens the list; pick the next language with the keys
     qtbot.waitUntil(pb.audio_combo.view().isVisible, timeout=2000)
     qtbot.keyClick(pb.audio_combo.view(), Qt.Key.Key_Down)
@@ -231,6 +231,11 @@ def test_playback_preferences_are_saved(shell, cat, qtbot):
     assert get_profile(db, sam.id).subtitle_language == "de"
     pb.subtitle_combo.setCurrentIndex(0)  # Off
     assert get_profile(db, sam.id).subtitle_language is None
+    pb.subtitle_combo.setFocus()
+    press(qtbot, Qt.Key.Key_Down)  # the profile's own intro skipping
+    assert focused() is pb.skip_intros_toggle and not pb.skip_intros_toggle.isChecked()
+    press(qtbot, Qt.Key.Key_Space)
+    assert app_settings.skips_intros(db, sam.id) and not app_settings.skips_intros(db, kim.id)
     pb.resume_combo.setCurrentIndex(pb.resume_combo.findData("ask"))
     pb.autoplay_toggle.setFocus()
     press(qtbot, Qt.Key.Key_Space)
@@ -244,11 +249,13 @@ def test_playback_preferences_are_saved(shell, cat, qtbot):
     qtbot.addWidget(again)
     again.set_profile(kim.id)
     assert again.playback.audio_combo.currentData() == ""
+    assert not again.playback.skip_intros_toggle.isChecked()  # Kim's own choice
     assert again.playback.resume_combo.currentData() == "ask"
     assert again.playback.autoplay_toggle.isChecked()
     assert again.playback.upnext_combo.currentData() == 20
     again.set_profile(sam.id)
     assert again.playback.audio_combo.currentData() == "fr"
+    assert again.playback.skip_intros_toggle.isChecked()
     again.set_profile(None)
     assert not again.playback.audio_combo.isEnabled()
     again.db.conn.close()

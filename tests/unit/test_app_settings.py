@@ -78,3 +78,16 @@ def test_last_profile_is_forgotten_with_its_profile(db):
     s.set_last_profile_id(db, sam.id)
     s.set_last_profile_id(db, None)
     assert s.last_profile_id(db) is None
+
+
+def test_skipping_intros_is_a_profile_s_own_choice(db):
+    sam = create_profile(db, "Sam")
+    kim = create_profile(db, "Kim")
+    assert not s.skips_intros(db, sam.id)
+    s.set_skips_intros(db, sam.id, True)
+    assert s.skips_intros(db, sam.id) and not s.skips_intros(db, kim.id)
+    s.set_skips_intros(db, sam.id, False)
+    assert not s.skips_intros(db, sam.id)
+    s.set_skips_intros(db, kim.id, True)
+    s.forget_profile_settings(db, kim.id)  # what deleting the profile does (db/admin.py)
+    assert s.get_setting(db, f"profile.skip_intros.{kim.id}") is None

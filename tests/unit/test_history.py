@@ -598,3 +598,30 @@ def test_marking_a_show_watched_marks_its_episodes_and_unwatched_clears(tmp_path
     set_watched(db, pid, e2, False)
     assert not is_watched(db, pid, show) and is_watched(db, pid, e1)
     assert next_episode(db, pid, show) == e2
+
+
+def test_found_credits_count_as_the_end():
+    from mediacenter.db.watch import is_watched_position
+
+    hour = 3_600_000
+    credits = hour - 8 * 60_000  # 8 minutes of credits: before 90 % and the 3-minute window
+    assert not is_watched_position(credits, hour)
+    assert is_watched_position(credits, hour, credits)
+    assert not is_watched_position(credits - 1000, hour, credits)
+    # credits "found" in the middle are not trusted to mean the end
+    assert not is_watched_position(hour // 2, hour, hour // 2)
+    assert not is_watched_position(credits, None, credits)
+
+
+def test_stopping_at_the_found_credits_is_watched(cat, clock, recorder):
+    movie = cat.title()
+    credits = int(0.85 * MOVIE_MS)  # long credits: before 90 % and the credits window
+    recorder.set_credits_start(credits)
+    recorder.start(movie, None, None, 0, MOVIE_MS)
+    play(recorder, clock, 0, credits - 5000)
+    assert cat.state(movie)["watched"] == 0
+    clock.advance(5)
+    recorder.progress(credits)
+    assert cat.state(movie)["watched"] == 1
+    recorder.stop(credits + 1000)
+    assert cat.one("SELECT end_reason FROM watch_sessions")[0] == "finished"
