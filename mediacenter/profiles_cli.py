@@ -181,16 +181,22 @@ def cmd_profiles_edit(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def cmd_profiles_delete(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.db import admin
-
+def _on_one_profile(args: argparse.Namespace, paths: Paths, action) -> tuple[object, object]:
+    """(profile, what ``action(db, grant, profile_id)`` returned), with a grown-up's permission;
+    a refusal or bad input becomes the command's one-line error."""
     db = _open(paths)
     target = find_profile(db, args.profile)
     grant = grant_for(db, args)
     try:
-        admin.delete_profile(db, grant, target.id)
+        return target, action(db, grant, target.id)
     except ValueError as exc:
         raise _user_error(str(exc)) from exc
+
+
+def cmd_profiles_delete(args: argparse.Namespace, paths: Paths) -> int:
+    from mediacenter.db import admin
+
+    target, _ = _on_one_profile(args, paths, admin.delete_profile)
     print(f"Deleted profile {target.name} and its history.")
     return 0
 
@@ -198,13 +204,7 @@ def cmd_profiles_delete(args: argparse.Namespace, paths: Paths) -> int:
 def cmd_profiles_erase(args: argparse.Namespace, paths: Paths) -> int:
     from mediacenter.db import admin
 
-    db = _open(paths)
-    target = find_profile(db, args.profile)
-    grant = grant_for(db, args)
-    try:
-        removed = admin.erase_history(db, grant, target.id)
-    except ValueError as exc:
-        raise _user_error(str(exc)) from exc
+    target, removed = _on_one_profile(args, paths, admin.erase_history)
     print(f"Erased {target.name}'s watch history ({removed['watch_sessions']} viewings).")
     return 0
 

@@ -12,22 +12,7 @@ from pathlib import Path
 
 from mediacenter.cli_common import UserError, open_catalog
 from mediacenter.config import Paths
-
-
-def _find_profile(db, name: str):
-    from mediacenter.db.profiles import list_profiles
-
-    profiles = list_profiles(db)
-    wanted = " ".join(name.split()).casefold()
-    for p in profiles:
-        if p.name.casefold() == wanted:
-            return p
-    if wanted.isdigit():
-        for p in profiles:
-            if p.id == int(wanted):
-                return p
-    known = ", ".join(p.name for p in profiles) or "none yet"
-    raise UserError(f"No profile named {name!r} (profiles: {known})")
+from mediacenter.profiles_cli import find_profile as _find_profile
 
 
 def _labels(db, ids: list[int]) -> dict[int, dict]:

@@ -85,3 +85,12 @@ def _previous_windows_gone(qapp):
 
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     yield
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's theme on the application, for screenshots that look like the app."""
+    from mediacenter.ui.app import load_theme
+
+    load_theme(qapp)
+    return qapp

@@ -24,11 +24,7 @@ SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 T = 15_000
 
 
-@pytest.fixture(autouse=True)
-def _theme(qapp):
-    from mediacenter.ui.app import load_theme
-
-    load_theme(qapp)
+pytestmark = pytest.mark.usefixtures("themed")
 
 
 @pytest.fixture

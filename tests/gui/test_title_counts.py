@@ -34,11 +34,7 @@ FILES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _theme(qapp):
-    from mediacenter.ui.app import load_theme
-
-    load_theme(qapp)
+pytestmark = pytest.mark.usefixtures("themed")
 
 
 @pytest.fixture

@@ -51,11 +51,8 @@ def test_a_smaller_copy_is_offered_only_below_the_source():
 
 
 @pytest.mark.skipif(not libvlc_info(try_instance=False)["loaded"], reason="libVLC missing")
-def test_the_details_page_names_versions_by_their_measured_picture(qtbot, qapp, tmp_path,
+def test_the_details_page_names_versions_by_their_measured_picture(qtbot, themed, tmp_path,
                                                                    clip_factory):
-    from mediacenter.ui.app import load_theme
-
-    load_theme(qapp)
     lib = tmp_path / "lib"
     clip_factory(lib / "Flower (2019)" / "Flower (2019) - 1080p.mp4", duration_s=1.0,
                  size=(960, 540))

@@ -15,10 +15,7 @@ from tests.gui.conftest import open_window
 SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 
 
-def test_why_this_image_is_written_for_a_person(qtbot, qapp, tmp_path, clip_factory, capsys):
-    from mediacenter.ui.app import load_theme
-
-    load_theme(qapp)
+def test_why_this_image_is_written_for_a_person(qtbot, themed, tmp_path, clip_factory, capsys):
     lib = tmp_path / "lib"
     clip_factory(lib / "Harbour Lights (2011).mp4", duration_s=8.0, size=(640, 360))
     for w in open_window(qtbot, lib, screen="home"):

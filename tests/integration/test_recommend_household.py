@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from mediacenter.db import open_db, transaction
+from mediacenter.db import transaction
 from mediacenter.db.app_settings import set_shares_household_trends, shares_household_trends
 from mediacenter.db.profiles import create_profile, list_profiles
 from mediacenter.playback.history import WatchRecorder
@@ -18,22 +18,14 @@ from mediacenter.recommend.page import build_page, catalog_index, household
 from mediacenter.recommend.synthetic import generate_catalog, generate_household, record_watch
 from mediacenter.recommend.train import model_path_for_db, train_model
 
+pytestmark = pytest.mark.usefixtures("fresh_page_caches")
 NOW = 1_700_000_000.0
 DAY = 86400.0
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    page_mod.clear_caches()
-    yield
-    page_mod.clear_caches()
-
-
 @pytest.fixture
-def db(tmp_path):
-    db = open_db(tmp_path / "c.sqlite3")
-    yield db
-    db.conn.close()
+def db(catalog_db):
+    return catalog_db
 
 
 @pytest.fixture

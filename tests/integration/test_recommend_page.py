@@ -30,18 +30,12 @@ NOW = 1_700_000_000.0
 DAY = 86400.0
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    page_mod.clear_caches()
-    yield
-    page_mod.clear_caches()
+pytestmark = pytest.mark.usefixtures("fresh_page_caches")
 
 
 @pytest.fixture
-def db(tmp_path):
-    db = open_db(tmp_path / "c.sqlite3")
-    yield db
-    db.conn.close()
+def db(catalog_db):
+    return catalog_db
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from mediacenter.home.rows import Row, RowItem, dedupe_rows
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
 from mediacenter.playback.history import WatchRecorder
-from mediacenter.recommend import page as page_mod
 from mediacenter.recommend.page import build_page
+
+pytestmark = pytest.mark.usefixtures("fresh_page_caches")
 
 # Names as they sit on people's disks: years in brackets or after dots, release tags, case.
 FILES = (
@@ -32,13 +33,6 @@ FILES = (
     "Movies/Harbour.Lights.2011.mp4",
     "Movies/Old Mill (1994).mp4",
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    page_mod.clear_caches()
-    yield
-    page_mod.clear_caches()
 
 
 @pytest.fixture
