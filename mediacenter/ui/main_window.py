@@ -35,7 +35,12 @@ from mediacenter import offload
 from mediacenter.config import Paths
 from mediacenter.db import open_db
 from mediacenter.db.admin import AdminGrant, ensure_first_profile
-from mediacenter.db.app_settings import autoplay_next, resume_mode, upnext_seconds
+from mediacenter.db.app_settings import (
+    autoplay_next,
+    resume_mode,
+    skips_intros,
+    upnext_seconds,
+)
 from mediacenter.db.catalog import (
     PlayableFile,
     best_version_file,
@@ -65,6 +70,7 @@ from mediacenter.ui.player_view import PlayerView, PlayRequest
 from mediacenter.ui.profiles_view import ProfilesView
 from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
+from mediacenter.ui.segment_offers import SegmentPlan
 from mediacenter.ui.settings_view import SettingsView
 
 log = logging.getLogger(__name__)
@@ -107,7 +113,8 @@ class MainWindow(QMainWindow):
         self.private = False
         self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
         self.library = LibraryScreen(self.db, self.events, self.scans)
-        self.player_view = PlayerView(next_title=self._next_title)
+        self.player_view = PlayerView(next_title=self._next_title,
+                                      segments=self._segment_plan)
         self.home = HomeView(self.db, self.artwork)
         self.details_view = DetailsView(self.db, self.artwork, self.events)
         self.search_view = SearchView(self.db, self.artwork)
@@ -304,6 +311,16 @@ class MainWindow(QMainWindow):
         nxt = episode_after(self.db, title_id)
         info = get_title(self.db, nxt) if nxt is not None else None
         return (info.id, info.label) if info else None
+
+    def _segment_plan(self, request: PlayRequest) -> SegmentPlan:
+        """The intro, credits... found in the file that plays, and whether this profile has
+        intros skipped by itself."""
+        if request.file_id is None:
+            return SegmentPlan()
+        from mediacenter.segments.analyse import segments_for_file  # numpy: not at start-up
+
+        return SegmentPlan(segments_for_file(self.db, request.file_id, request.path),
+                           skips_intros(self.db, self.current_profile_id()))
 
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
         # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a
