@@ -51,11 +51,11 @@ def window(qtbot, tmp_path, clip_factory):
 
 
 def _play_show(qtbot, window: MainWindow):
+    pv = window.player_view
     for r in range(window.library.model.rowCount()):
         index = window.library.model.index(r, 0)
         if index.data() == "Show":
             assert window.play_title(int(index.data(IdRole)))  # the details page's Play
-            pv = window.player_view
             pv.setFocus()
             qtbot.waitUntil(lambda: pv.player is not None and pv.player.state() == "playing",
                             timeout=T)
