@@ -16,6 +16,7 @@ import getpass
 import json
 import sys
 from collections.abc import Iterator
+from math import ceil
 
 from mediacenter.cli_common import UserError
 from mediacenter.cli_common import open_catalog as _open
@@ -75,6 +76,7 @@ def find_profile(db, ref: str):
 def grant_for(db, args: argparse.Namespace, pins: _Pins | None = None):
     """Permission to manage for this command, asking the PIN when the household has one."""
     from mediacenter.db.admin import NotAllowedError, access, unlock
+    from mediacenter.db.profiles import PinThrottle
 
     pins = pins or _Pins(getattr(args, "pin_stdin", False))
     ref = getattr(args, "as_profile", None)
@@ -82,11 +84,24 @@ def grant_for(db, args: argparse.Namespace, pins: _Pins | None = None):
     rule = access(db, actor)
     if not rule.allowed:
         raise _user_error(rule.reason)
-    pin = pins.read(f"{rule.reason}: ") if rule.pin_needed else None
+    if not rule.pin_needed or rule.throttle_key is None:
+        return unlock(db, actor)
+    # The same persisted count as the app's PIN pad: a script trying PINs one command at a
+    # time is slowed down exactly like fingers on the keypad.
+    throttle = PinThrottle(db=db)
+    left = throttle.seconds_left(rule.throttle_key)
+    if left > 0:
+        raise _user_error(f"Too many wrong PINs: try again in {ceil(left)} s")
+    pin = pins.read(f"{rule.reason}: ")
     try:
-        return unlock(db, actor, pin)
+        grant = unlock(db, actor, pin)
     except NotAllowedError as exc:
-        raise _user_error(str(exc)) from exc
+        lockout = throttle.record_failure(rule.throttle_key)
+        message = str(exc) + (f"; too many wrong PINs: try again in {ceil(lockout)} s"
+                              if lockout else "")
+        raise _user_error(message) from exc
+    throttle.record_success(rule.throttle_key)
+    return grant
 
 
 def _new_pin(pins: _Pins, name: str) -> str:
