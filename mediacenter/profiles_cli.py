@@ -17,10 +17,14 @@ import json
 import sys
 from collections.abc import Iterator
 from math import ceil
+from typing import TYPE_CHECKING, Any
 
 from mediacenter.cli_common import UserError
 from mediacenter.cli_common import open_catalog as _open
 from mediacenter.config import Paths
+
+if TYPE_CHECKING:
+    from mediacenter.db.profiles import Profile
 
 
 def _user_error(message: str) -> Exception:
@@ -196,7 +200,7 @@ def cmd_profiles_edit(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _on_one_profile(args: argparse.Namespace, paths: Paths, action) -> tuple[object, object]:
+def _on_one_profile(args: argparse.Namespace, paths: Paths, action) -> tuple[Profile, Any]:
     """(profile, what ``action(db, grant, profile_id)`` returned), with a grown-up's permission;
     a refusal or bad input becomes the command's one-line error."""
     db = _open(paths)
