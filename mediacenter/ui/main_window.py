@@ -114,7 +114,8 @@ class MainWindow(QMainWindow):
         self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
         self.library = LibraryScreen(self.db, self.events, self.scans)
         self.player_view = PlayerView(next_title=self._next_title,
-                                      segments=self._segment_plan)
+                                      segments=self._segment_plan,
+                                      thumbnails=self._thumbnails)
         self.home = HomeView(self.db, self.artwork)
         self.details_view = DetailsView(self.db, self.artwork, self.events)
         self.search_view = SearchView(self.db, self.artwork)
@@ -321,6 +322,12 @@ class MainWindow(QMainWindow):
 
         return SegmentPlan(segments_for_file(self.db, request.file_id, request.path),
                            skips_intros(self.db, self.current_profile_id()))
+
+    def _thumbnails(self, path: str):
+        """The seek thumbnails the background job made for ``path`` (or None)."""
+        from mediacenter.segments.trickplay import index_for
+
+        return index_for(self.paths.cache_dir, path)
 
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
         # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a

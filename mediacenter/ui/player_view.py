@@ -38,6 +38,7 @@ from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
 from mediacenter.ui.player_cards import ResumePrompt, card_html
+from mediacenter.ui.seek_preview import IndexSource, SeekPreview
 from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
 
 SEEK_STEP_MS = 10_000
@@ -164,10 +165,12 @@ class PlayerView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *,
                  next_title: Callable[[int], tuple[int, str] | None] | None = None,
-                 segments: PlanSource | None = None) -> None:
+                 segments: PlanSource | None = None,
+                 thumbnails: IndexSource | None = None) -> None:
         """``next_title(title_id)`` names the title after it ((id, label) or None), for Up
         Next and N; ``segments(request)`` gives the intro, credits... of what plays
-        (:class:`~mediacenter.ui.segment_offers.SegmentOffers`)."""
+        (:class:`~mediacenter.ui.segment_offers.SegmentOffers`); ``thumbnails(path)`` its
+        seek thumbnails (:class:`~mediacenter.ui.seek_preview.SeekPreview`)."""
         super().__init__(parent)
         self.setObjectName("playerView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -261,6 +264,8 @@ class PlayerView(QWidget):
         self.controls = QFrame(objectName="playerControls")
         bar = QVBoxLayout(self.controls)
         bar.addWidget(self.title_label)
+        self.preview = SeekPreview(self.slider, thumbnails)  # over the seek bar while seeking
+        bar.addWidget(self.preview)
         row = QHBoxLayout()
         row.addWidget(self.play_button)
         row.addWidget(self.elapsed)
@@ -397,6 +402,7 @@ class PlayerView(QWidget):
         self.screen_stack.setCurrentWidget(self.surface)
         self.banner.hide()
         self.offers.start(request)
+        self.preview.start(request.path)
         self.show_controls()
         try:
             player = self._ensure_player()
@@ -458,6 +464,7 @@ class PlayerView(QWidget):
         """Stop playback, writing the stop into the watch history."""
         self._upnext_timer.stop()
         self.offers.stop()
+        self.preview.stop()
         self._end_recording()
         if self.quality is not None:
             self.quality.stop()
@@ -508,7 +515,9 @@ class PlayerView(QWidget):
 
     def seek_relative(self, delta_ms: int) -> None:
         if self.player is not None:
-            self.seek(self.player.position_ms() + int(delta_ms))
+            target = self.player.position_ms() + int(delta_ms)
+            self.seek(target)
+            self.preview.show_at(min(max(0, target), self._duration_ms or target))
 
     def change_volume(self, delta: int) -> None:
         self.volume.setValue(max(0, min(100, self.volume.value() + int(delta))))

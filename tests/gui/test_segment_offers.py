@@ -146,3 +146,42 @@ def test_watch_credits_stays_and_tab_moves_between_the_choices(window, qtbot):
     qtbot.wait(1200)
     assert not offers.bar.isVisible()  # not offered again while the credits play
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
+
+
+def test_a_thumbnail_shows_over_the_seek_bar_while_seeking(window, qtbot):
+    import time
+
+    from PySide6.QtCore import QPoint
+
+    from mediacenter.segments.trickplay import make_trickplay
+
+    for g in store.analysis_groups(window.db):
+        for f in g:
+            make_trickplay(f.path, window.paths.cache_dir, interval_s=2.0, width=160)
+    pv, _tid = _play_show(qtbot, window)
+    preview = pv.preview
+    assert preview.available() and not preview.isVisible()
+    t0 = time.perf_counter()
+    qtbot.keyClick(pv, Qt.Key.Key_Right)
+    took = time.perf_counter() - t0
+    assert preview.isVisible() and not preview.picture.pixmap().isNull()
+    assert preview.picture.pixmap().width() == 160
+    assert 9_000 <= preview.shown_ms <= 12_000 and preview.time.text().startswith("0:1")
+    assert took < 0.5  # generous here; benchmarks/segments.py measures it
+    window.grab().save(str(SHOTS / "player-seek-thumbnail.png"))
+    qtbot.waitUntil(lambda: not preview.isVisible(), timeout=T)  # goes after the seeking
+    # The mouse over the seek bar shows where a click would land.
+    pv.show_controls()
+    s = pv.slider
+    qtbot.mouseMove(s, QPoint(int(s.width() * 0.8), s.height() // 2))
+    qtbot.waitUntil(preview.isVisible, timeout=T)
+    assert preview.shown_ms > 20_000
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
+
+
+def test_without_thumbnails_seeking_shows_none(window, qtbot):
+    pv, _tid = _play_show(qtbot, window)
+    assert not pv.preview.available()
+    qtbot.keyClick(pv, Qt.Key.Key_Right)
+    assert not pv.preview.isVisible()
+    qtbot.keyClick(pv, Qt.Key.Key_Escape)
