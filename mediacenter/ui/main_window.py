@@ -64,6 +64,7 @@ from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.details_view import DetailsView
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_view import HomeView
+from mediacenter.ui.insights_view import InsightsScreen
 from mediacenter.ui.library_page import LibraryScreen
 from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
@@ -126,12 +127,13 @@ class MainWindow(QMainWindow):
         self._settings_layout = QVBoxLayout(self.settings_page)
         self._settings_layout.setContentsMargins(0, 0, 0, 0)
         self.profiles_view = ProfilesView(self.db, runner=self.runner)
+        self.insights = InsightsScreen(paths.db_path, self.runner, self.events)
         #: a grown-up's permission to manage profiles and folders, for the profile watching
         self.admin_gate = AdminGate(self.db, self)
         self.admin_gate.denied.connect(self._show_status)
         self.pages = QStackedWidget()
         for page in (self.library, self.player_view, self.home, self.details_view,
-                     self.search_view, self.settings_page, self.profiles_view):
+                     self.search_view, self.settings_page, self.profiles_view, self.insights):
             self.pages.addWidget(page)
         self.nav = NavBar()
         self._history: list[QWidget] = []
@@ -458,6 +460,7 @@ class MainWindow(QMainWindow):
         self._set_allowed(visible_title_ids(self.db, profile))
         if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
+        self.insights.set_profile(profile_id)
         if not self.scans.running:
             self._show_status("")  # the count this profile may see
         self._history.clear()
@@ -482,7 +485,7 @@ class MainWindow(QMainWindow):
         self.nav.setVisible(not full)
         self.statusBar().setVisible(not full)
         names = {self.home: "home", self.search_view: "search", self.library: "library",
-                 self.settings_page: "settings"}
+                 self.settings_page: "settings", self.insights: "insights"}
         self.nav.set_current(names.get(page))
         if page is self.home and self._home_dirty:
             self.refresh_home()
@@ -509,12 +512,12 @@ class MainWindow(QMainWindow):
             self._focus_page()
 
     def go(self, key: str) -> None:
-        """Open a main screen by name: home, search, library, settings, profiles."""
+        """Open a main screen by name: home, search, library, insights, settings, profiles."""
         if key == "profiles":
             self.show_profiles()
             return
         page = {"home": self.home, "search": self.search_view, "library": self.library,
-                "settings": self.settings_page}[key]
+                "settings": self.settings_page, "insights": self.insights}[key]
         if page is self.home:
             self._history.clear()
             self._show(self.home)
@@ -522,6 +525,8 @@ class MainWindow(QMainWindow):
             self._push(page)
         if page is self.settings_page:
             self._ensure_settings().reload()
+        if page is self.insights:
+            self.insights.open()
         self._focus_page()
 
     def _focus_page(self) -> None:
@@ -537,6 +542,8 @@ class MainWindow(QMainWindow):
             self.library.view.setFocus()
         elif page is self.details_view:
             self.details_view.play_button.setFocus()
+        elif page is self.insights:
+            self.insights.focus_nav()
         elif page is self.settings_page and self.settings_view is not None:
             self.settings_view.setFocus()
             self.settings_view.focusNextChild()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
-DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments")
+DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights")
 
 
 def _imports(path: Path) -> set[str]:
