@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -107,6 +108,8 @@ class InsightsCache(QObject):
                 db.conn.close()
 
         def done(insights: Insights) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window closed while it was read
             if self._reading.get(key) == generation:
                 del self._reading[key]
             if generation == self._generation:
@@ -114,6 +117,8 @@ class InsightsCache(QObject):
                 self.ready.emit(profile_id, household, insights)
 
         def failed(message: str, _tb: str) -> None:
+            if not shiboken6.isValid(self):
+                return
             if self._reading.get(key) == generation:
                 del self._reading[key]
             self.failed.emit(profile_id, household, message)
