@@ -65,10 +65,13 @@ EVIDENCE_REWARDS = 5  # rewarded impressions in the household before Thompson sa
 SWITCH_MARGIN = 0.03
 
 
-def art_vector(features: Mapping[str, float]) -> np.ndarray:
-    """[1, quality, close-up, brightness - 0.5, colourful, action] from a candidate's features."""
-    v = np.ones(N_ART)
-    for i, name in enumerate(ART_FEATURES, start=1):
+def art_vector(features: Mapping[str, float],
+               names: Sequence[str] = ART_FEATURES) -> np.ndarray:
+    """[1, quality, close-up, brightness - 0.5, colourful, action] from a candidate's features
+    (another feature set's ``names`` for what is not a picture: previews use the same,
+    descriptions their own; the first name is the one the prior favours)."""
+    v = np.ones(1 + len(names))
+    for i, name in enumerate(names, start=1):
         x = float(features.get(name, 0.5 if name == "brightness" else 0.0) or 0.0)
         v[i] = min(1.0, max(0.0, x)) - (0.5 if name == "brightness" else 0.0)
     return v
@@ -136,8 +139,8 @@ class BayesLinear:
         return float(np.sqrt(max(0.0, x @ np.linalg.solve(self.A, x))))
 
 
-def _personal_prior() -> np.ndarray:
-    m = np.zeros(N_ART)
+def _personal_prior(n_features: int = len(ART_FEATURES)) -> np.ndarray:
+    m = np.zeros(1 + n_features)
     m[1] = PRIOR_QUALITY
     return m
 
@@ -156,9 +159,11 @@ class Observation:
 class HybridModel:
     """Shared (tastes ⊗ features) + personal (features) click-rate model for one profile."""
 
-    def __init__(self) -> None:
-        self.shared = BayesLinear(np.zeros(N_SHARED), PRIOR_VAR_SHARED)
-        self.personal = BayesLinear(_personal_prior(), PRIOR_VAR_PERSONAL)
+    def __init__(self, features: Sequence[str] = ART_FEATURES) -> None:
+        self.features = tuple(features)
+        n = len(self.features)
+        self.shared = BayesLinear(np.zeros(len(TASTE_GROUPS) * n), PRIOR_VAR_SHARED)
+        self.personal = BayesLinear(_personal_prior(n), PRIOR_VAR_PERSONAL)
         # Per image, over the household: (impressions, summed residual). Two pictures with
         # the same features can still differ (one is simply a better picture); this term
         # learns that, shrunk toward zero until an image has been shown enough.
@@ -172,43 +177,46 @@ class HybridModel:
         return (s / NOISE_VAR) / precision, 1.0 / precision
 
     @classmethod
-    def fit(cls, everyone: Iterable[Observation], profile_id: int | None) -> HybridModel:
+    def fit(cls, everyone: Iterable[Observation], profile_id: int | None,
+            features: Sequence[str] = ART_FEATURES) -> HybridModel:
         """Fit the shared part on all impressions, the personal part on this profile's own
         impressions against what the shared part does not explain."""
-        return cls.fit_many(list(everyone), [profile_id])[profile_id]
+        return cls.fit_many(list(everyone), [profile_id], features)[profile_id]
 
     @classmethod
-    def fit_many(cls, obs: Sequence[Observation], profile_ids: Iterable[int | None]
-                 ) -> dict[int | None, HybridModel]:
+    def fit_many(cls, obs: Sequence[Observation], profile_ids: Iterable[int | None],
+                 features: Sequence[str] = ART_FEATURES) -> dict[int | None, HybridModel]:
         """:meth:`fit` for several profiles at once: the shared part is fitted once."""
         ids = list(profile_ids)
         if not obs:
-            return {pid: cls() for pid in ids}
+            return {pid: cls(features) for pid in ids}
         X = np.array([o.art for o in obs])
         T = np.array([o.taste for o in obs])
         r = np.array([o.reward for o in obs], dtype=float)
         who = np.array([o.profile_id if o.profile_id is not None else -1 for o in obs])
         cand = np.array([o.candidate_id if o.candidate_id is not None else -1 for o in obs])
-        return cls.fit_arrays(X, T, r, who, ids, cand)
+        return cls.fit_arrays(X, T, r, who, ids, cand, features)
 
     @classmethod
     def fit_arrays(cls, X: np.ndarray, T: np.ndarray, r: np.ndarray, who: np.ndarray,
-                   profile_ids: Iterable[int | None], cand: np.ndarray | None = None
-                   ) -> dict[int | None, HybridModel]:
+                   profile_ids: Iterable[int | None], cand: np.ndarray | None = None,
+                   features: Sequence[str] = ART_FEATURES) -> dict[int | None, HybridModel]:
         """The same from arrays: art vectors, taste vectors, rewards, profile ids and
         candidate ids (-1: unknown) per row."""
+        n = len(features)
+        prior = _personal_prior(n)
         # Row-wise kron(taste, features): (n, groups, features) flattened.
         Z = (T[:, :, None] * X[:, None, 1:]).reshape(len(X), -1)
-        shared = BayesLinear(np.zeros(N_SHARED), PRIOR_VAR_SHARED)
+        shared = BayesLinear(np.zeros(len(TASTE_GROUPS) * n), PRIOR_VAR_SHARED)
         # The shared part explains differences between tastes, not the overall click rate or
         # the quality prior: centre its target on the personal prior's prediction.
-        target = r - X @ _personal_prior()
+        target = r - X @ prior
         shared.update_many(Z, target - target.mean())
         pred = Z @ shared.mean
         rewarded = int((r > 0).sum())
         out: dict[int | None, HybridModel] = {}
         for pid in profile_ids:
-            m = cls()
+            m = cls(features)
             m.shared = shared
             m.rewarded = rewarded
             mask = who == (pid if pid is not None else -1)
@@ -226,7 +234,7 @@ class HybridModel:
                     resid_p[mask] -= X[mask] @ m.personal.mean
                 others = ~mask
                 if others.any():
-                    resid_p[others] -= X[others] @ _personal_prior()
+                    resid_p[others] -= X[others] @ prior
                 ok = cand >= 0
                 ids, inv = np.unique(cand[ok], return_inverse=True)
                 sums = np.bincount(inv, weights=resid_p[ok] - resid_p[ok].mean())
@@ -249,9 +257,9 @@ class HybridModel:
     def weights(self, taste: np.ndarray) -> dict[str, float]:
         """Effective weight of each image feature for a profile with ``taste``: the part
         of "why" a person can read ("you respond to close-ups")."""
-        shared = self.shared.mean.reshape(len(TASTE_GROUPS), len(ART_FEATURES))
+        shared = self.shared.mean.reshape(len(TASTE_GROUPS), len(self.features))
         eff = taste @ shared + self.personal.mean[1:]
-        return {name: round(float(w), 4) for name, w in zip(ART_FEATURES, eff, strict=True)}
+        return {name: round(float(w), 4) for name, w in zip(self.features, eff, strict=True)}
 
 
 @dataclass

@@ -104,8 +104,14 @@ class CacheUsage:
 
 
 def usage(cache_dir: Path) -> CacheUsage:
+    return usage_of(artwork_root(cache_dir))
+
+
+def usage_of(root: Path) -> CacheUsage:
+    """Files and bytes under ``root`` (``root/<title>/<file>``, the layout every cache of
+    per-title files here shares)."""
     files = size = 0
-    for _path, st in _walk(artwork_root(cache_dir)):
+    for _path, st in _walk(root):
         files += 1
         size += st.st_size
     return CacheUsage(files, size)
@@ -137,7 +143,14 @@ def enforce_limit(cache_dir: Path, max_bytes: int = DEFAULT_LIMIT_BYTES) -> Cach
     Crops go before frames of the same age (a crop is redrawn from its frame in a moment, a
     frame needs the video). Returns what was removed.
     """
-    files = list(_walk(artwork_root(cache_dir)))
+    return enforce_limit_of(artwork_root(cache_dir), max_bytes)
+
+
+def enforce_limit_of(root: Path, max_bytes: int) -> CacheUsage:
+    """:func:`enforce_limit` for any folder laid out as ``root/<title>/<file>`` (the preview
+    clips share the rule); least recently used (mtime) first, ``.webp`` before others of the
+    same age."""
+    files = list(_walk(root))
     total = sum(st.st_size for _, st in files)
     if total <= max_bytes:
         return CacheUsage(0, 0)

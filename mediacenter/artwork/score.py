@@ -426,6 +426,37 @@ def text_likelihood(y: np.ndarray, colorfulness: float) -> float:
     return float(np.clip(s, 0.0, 1.0))
 
 
+def rejection_flags(brightness: float, black_share: float, luma_range: float, sharpness: float,
+                    text: float) -> list[str]:
+    """Why a frame is no picture to show (empty: it may be shown); the measures as in
+    :class:`FrameScore`."""
+    flags: list[str] = []
+    if brightness < BLACK_MEAN or black_share > BLACK_SHARE:
+        flags.append("black")
+    elif brightness > WHITE_MEAN:
+        flags.append("white")
+    if luma_range < FLAT_RANGE or (
+        luma_range < FADE_RANGE and (brightness < FADE_DIM_MEAN or brightness > FADE_WASHED_MEAN)
+    ):
+        flags.append("fade")
+    if sharpness < BLUR_LAPLACIAN and "black" not in flags:
+        flags.append("blurred")
+    if text >= CREDITS_REJECT:
+        flags.append("text")
+    return flags
+
+
+def quick_flags(img: Image.Image) -> list[str]:
+    """:func:`score_image`'s rejection flags alone (no saliency, no score): a few ms a frame,
+    for checking every frame of a stretch of video."""
+    rgb = _analysis_copy(img, ANALYSIS_WIDTH)
+    y = _luma(rgb)
+    p2, p98 = np.percentile(y, [2, 98])
+    colorfulness = _colorfulness(rgb * 255.0)
+    return rejection_flags(float(y.mean()), float((y < 0.07).mean()), float(p98 - p2),
+                           _laplacian_var(y * 255.0), text_likelihood(y, colorfulness))
+
+
 def score_image(img: Image.Image) -> FrameScore:
     """Measure one frame (any size, any mode). Pure: same picture, same numbers."""
     rgb = _analysis_copy(img, ANALYSIS_WIDTH)
@@ -451,19 +482,7 @@ def score_image(img: Image.Image) -> FrameScore:
     small = _analysis_copy(img, SALIENCY_WIDTH)
     subject, attention, face, sal = locate_subject(small)
 
-    flags: list[str] = []
-    if brightness < BLACK_MEAN or black_share > BLACK_SHARE:
-        flags.append("black")
-    elif brightness > WHITE_MEAN:
-        flags.append("white")
-    if luma_range < FLAT_RANGE or (
-        luma_range < FADE_RANGE and (brightness < FADE_DIM_MEAN or brightness > FADE_WASHED_MEAN)
-    ):
-        flags.append("fade")
-    if sharpness < BLUR_LAPLACIAN and "black" not in flags:
-        flags.append("blurred")
-    if text >= CREDITS_REJECT:
-        flags.append("text")
+    flags = rejection_flags(brightness, black_share, luma_range, sharpness, text)
 
     # Quality in 0..1 from the parts; each is a soft curve, not a cliff.
     sharp_q = float(np.clip((np.log10(max(sharpness, 1.0)) - 1.5) / 1.5, 0, 1))

@@ -167,8 +167,40 @@ def set_skips_intros(db: sqlite_utils.Database, profile_id: int, enabled: bool) 
     set_setting(db, f"{_SKIP_INTROS_PREFIX}{int(profile_id)}", "1" if enabled else None)
 
 
+_PREVIEWS_PREFIX: Final = "profile.autoplay_previews."
+_SPOILERS_PREFIX: Final = "profile.hide_spoilers."
+
+
+def autoplay_previews(db: sqlite_utils.Database, profile_id: int) -> bool:
+    """Whether resting on a title plays its silent preview for this profile: on unless the
+    profile turned it off, off by default for a kids profile (moving pictures that start by
+    themselves are a grown-up's choice)."""
+    value = get_setting(db, f"{_PREVIEWS_PREFIX}{int(profile_id)}")
+    if value in ("0", "1"):
+        return value == "1"
+    row = db.conn.execute("SELECT is_kids FROM profiles WHERE id = ?",
+                          (int(profile_id),)).fetchone()
+    return not (row and row[0])
+
+
+def set_autoplay_previews(db: sqlite_utils.Database, profile_id: int, enabled: bool) -> None:
+    set_setting(db, f"{_PREVIEWS_PREFIX}{int(profile_id)}", "1" if enabled else "0")
+
+
+def hides_spoilers(db: sqlite_utils.Database, profile_id: int) -> bool:
+    """Whether descriptions of episodes the profile has not reached are hidden (off unless
+    the profile turned it on)."""
+    return get_setting(db, f"{_SPOILERS_PREFIX}{int(profile_id)}") == "1"
+
+
+def set_hides_spoilers(db: sqlite_utils.Database, profile_id: int, hidden: bool) -> None:
+    set_setting(db, f"{_SPOILERS_PREFIX}{int(profile_id)}", "1" if hidden else None)
+
+
 def forget_profile_settings(db: sqlite_utils.Database, profile_id: int) -> None:
     """Drop a deleted profile's settings (a later profile may get its id)."""
     with transaction(db):
         db.conn.executemany("DELETE FROM app_settings WHERE key = ?", [
-            (f"{prefix}{int(profile_id)}",) for prefix in (_TRENDS_PREFIX, _SKIP_INTROS_PREFIX)])
+            (f"{prefix}{int(profile_id)}",)
+            for prefix in (_TRENDS_PREFIX, _SKIP_INTROS_PREFIX, _PREVIEWS_PREFIX,
+                           _SPOILERS_PREFIX)])

@@ -237,6 +237,7 @@ class ArtworkLoader(QObject):
     def _write_impressions(self, items: list[tuple]) -> None:
         try:
             from mediacenter.artwork.select import record_impression, record_reward
+            from mediacenter.previews.feedback import record_reward as record_choice_reward
         except ImportError:
             return
         db = self._db()
@@ -244,6 +245,8 @@ class ArtworkLoader(QObject):
             with contextlib.suppress(Exception):
                 if row and row.startswith("\0"):
                     record_reward(db, profile_id, title_id, row[1:])
+                    # The same signal rewards the preview and the description shown.
+                    record_choice_reward(db, profile_id, title_id, row[1:])
                 else:
                     record_impression(db, profile_id, title_id, candidate, row)
 

@@ -8,7 +8,7 @@ row in view; Up from the first row reaches the billboard's buttons.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter
 from PySide6.QtWidgets import (
     QFrame,
@@ -59,6 +59,7 @@ class HeroBanner(QWidget):
     more = Signal(int)
     leave_down = Signal()
     leave_up = Signal()
+    item_changed = Signal(int)  # the title shown (its description is asked for)
 
     def __init__(self, db, loader: ArtworkLoader | None, parent=None) -> None:
         super().__init__(parent)
@@ -80,6 +81,8 @@ class HeroBanner(QWidget):
         self.more_button = QPushButton("More info", objectName="heroMore")
         for label in (self.title, self.meta, self.reason, self.plot):
             label.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+            # One text column: a preview's native video plays right of it (video_rect).
+            label.setMaximumWidth(self.plot.maximumWidth())
         buttons = QHBoxLayout()
         buttons.setSpacing(14)
         buttons.addWidget(self.play_button)
@@ -116,6 +119,24 @@ class HeroBanner(QWidget):
         self.play_button.setText("▶  Resume" if item.progress else "▶  Play")
         self.show()
         self.update()
+        self.item_changed.emit(item.title_id)
+
+    def set_description(self, title_id: int, text: str) -> None:
+        """The words chosen for the profile (:mod:`mediacenter.describe`) replace the plot."""
+        if self.item is not None and self.item.title_id == title_id and text:
+            self.plot.setText(text)
+
+    def video_rect(self) -> QRect:
+        """Where a preview plays: right of the words, inset, 16:9 (native video cannot sit
+        under the text or the gradient that keeps it readable)."""
+        margin = 24
+        h = self.height() - 2 * margin
+        w = round(h * 16 / 9)
+        text_right = 48 + self.plot.maximumWidth() + 24
+        if self.width() - margin - w < text_right:
+            w = max(160, self.width() - margin - text_right)
+            h = round(w * 9 / 16)
+        return QRect(self.width() - margin - w, (self.height() - h) // 2, w, h)
 
     def _on_art(self, title_id: int, shape: str) -> None:
         if self.item is not None and title_id in (-1, self.item.title_id) and shape == "hero":

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 SCREENS = (("home", "Home"), ("search", "Search"), ("library", "Library"),
-           ("insights", "Insights"), ("settings", "Settings"))
+           ("settings", "Settings"))
 
 
 class NavBar(QFrame):

@@ -132,6 +132,12 @@ class TitleListModel(QAbstractListModel):
         return QModelIndex()
 
 
+def art_rect(cell, art: QSize = QSize(TILE_W, TILE_H)) -> QRectF:  # noqa: B008
+    """Where a tile's art lies in its cell (the focus ring is drawn just outside it, the text
+    below): also where a preview's native video goes, which nothing can be drawn over."""
+    return QRectF(cell.x() + GAP / 2 + 3, cell.y() + 5, art.width() - 6, art.height() - 6)
+
+
 class TileDelegate(QStyledItemDelegate):
     """Art (or a placeholder) with rounded corners, a progress bar, the title and a subtitle
     (the reason, when the row gives one) under it, a white ring around the focused tile."""
@@ -179,9 +185,7 @@ class TileDelegate(QStyledItemDelegate):
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        r = option.rect
-        art = QRectF(r.x() + GAP / 2 + 3, r.y() + 5, self.art.width() - 6,
-                     self.art.height() - 6)
+        art = art_rect(option.rect, self.art)
         title = index.data(Qt.ItemDataRole.DisplayRole) or ""
         tid = index.data(IdRole)
         focused = bool(option.state & QStyle.StateFlag.State_Selected) and bool(

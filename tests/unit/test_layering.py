@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
-DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights")
+DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "previews",
+          "describe")
 
 
 def _imports(path: Path) -> set[str]:

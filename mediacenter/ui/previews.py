@@ -1,0 +1,270 @@
+"""The home screen's silent previews: after focus rests on the billboard or a tile for about a
+second, the art gives way to the title's preview clip in the same place.
+
+One :class:`PreviewController` per window owns the one preview player there is (a
+:class:`~mediacenter.playback.vlc_backend.Player` on the app's libVLC instance, made on first
+use) and one :class:`PreviewSurface`, a native child window that is moved into the focused
+tile's art rectangle or the billboard's video area. Native video cannot be drawn over, so the
+screens lay themselves out around it: the tile's focus ring and text sit outside the art, the
+billboard's words stay left of its video area.
+
+Rules: the preview starts muted (M unmutes), moving focus stops it at once (the old clip
+stops on a libVLC worker thread, see the backend), and nothing plays while the profile turned
+previews off (off by default for kids), while something else plays, or while the window is
+elsewhere. Which clip plays is the profile's pick (:func:`mediacenter.previews.select
+.preview_for`), looked up on the runner's ``quick`` lane with a connection of its own; the
+impression is written there too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QWidget
+
+from mediacenter.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+DWELL_MS = 1000
+_NO_EMBED_PLATFORMS = ("offscreen", "minimal", "wayland")
+
+
+class PreviewSurface(QFrame):
+    """The black native window libVLC draws a preview into; mouse and keys go to the page."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("previewSurface")
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(self.backgroundRole(), Qt.GlobalColor.black)
+        self.setPalette(pal)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        if QGuiApplication.platformName() not in _NO_EMBED_PLATFORMS:
+            self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+            self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
+        self.hide()
+
+
+class PreviewController(QObject):
+    """Dwell, look-up, play, stop: the one preview player of a window (UI thread)."""
+
+    started = Signal(int)  # title id: its preview is on screen
+    stopped = Signal()
+
+    def __init__(self, db_path: Path, runner: TaskRunner, *, vlc_backend: Any = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self.runner = runner
+        self._backend = vlc_backend
+        self.profile_id: int | None = None
+        self.allowed = False  # the profile's setting
+        self.learn = True
+        self.suspended = False  # something else plays, or the home screen is not shown
+        self.session = f"p{int(time.time())}"
+        self.surface: PreviewSurface | None = None
+        self.player: Any = None
+        self.muted = True
+        self.title_id: int | None = None  # focused (waiting or playing)
+        self.playing_title: int | None = None
+        self.first_frame_at: float | None = None  # monotonic time the clip started playing
+        self.focused_at: float | None = None
+        self._token = 0
+        self._pending: tuple[QWidget, QRect | Callable[[], QRect], int] | None = None
+        self._pick: Any = None
+        self._local = threading.local()
+        self._dwell = QTimer(self, singleShot=True, interval=DWELL_MS)
+        self._dwell.timeout.connect(self._on_dwell)
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def set_profile(self, profile_id: int | None, autoplay: bool, *, learn: bool = True
+                    ) -> None:
+        """Previews for ``profile_id`` (None: none at all) as its setting says; ``learn``
+        False (a private session): the best-scored clip, no impressions."""
+        if profile_id != self.profile_id:
+            self.session = f"p{int(time.time())}-{profile_id}"
+        self.profile_id = profile_id
+        self.learn = learn
+        self.allowed = bool(autoplay and profile_id is not None)
+        if not self.allowed:
+            self.stop()
+
+    def set_suspended(self, suspended: bool) -> None:
+        """Nothing plays while something else does (the player) or the page is hidden."""
+        self.suspended = suspended
+        if suspended:
+            self.stop()
+
+    @property
+    def enabled(self) -> bool:
+        return self.allowed and not self.suspended
+
+    # -- focus --------------------------------------------------------------------------------
+
+    def focus(self, host: QWidget, rect: QRect | Callable[[], QRect], title_id: int) -> None:
+        """Focus now rests on ``title_id``, whose art fills ``rect`` of ``host`` (or a function
+        that says where, asked when the clip starts: the page may still scroll to the tile):
+        stop what plays, and play its preview there after the dwell."""
+        self.stop()
+        if not self.enabled:
+            return
+        self.title_id = title_id
+        self.focused_at = time.monotonic()
+        self._pending = (host, rect, title_id)
+        self._dwell.start()
+
+    def stop(self) -> None:
+        """Stop at once (focus moved on); the art shows again. Cheap when nothing plays."""
+        self._token += 1
+        self._dwell.stop()
+        self._pending = None
+        was = self.playing_title is not None or self.title_id is not None
+        self.title_id = self.playing_title = None
+        self.first_frame_at = None
+        if self._surface_ok() and self.surface is not None:
+            self.surface.hide()
+        if self.player is not None and self.player.state() not in ("idle", "stopped"):
+            self.player.stop()
+        if was:
+            self.stopped.emit()
+
+    def toggle_mute(self) -> bool:
+        """M: sound on or off for the preview that plays; returns True when now muted."""
+        if self.playing_title is None:
+            return self.muted
+        self.muted = not self.muted
+        if self.player is not None:
+            self.player.set_muted(self.muted)
+        return self.muted
+
+    @property
+    def is_playing(self) -> bool:
+        return self.playing_title is not None
+
+    @property
+    def host(self) -> QWidget | None:
+        """The widget the preview plays in (or will, after the dwell)."""
+        if self._pending is not None:
+            return self._pending[0]
+        return None
+
+    def move_to(self, rect: QRect | Callable[[], QRect]) -> None:
+        """The same title's art moved (the page was rebuilt, scrolled): follow it."""
+        if self._pending is not None:
+            self._pending = (self._pending[0], rect, self._pending[2])
+        if self._surface_ok() and self.surface is not None:
+            self.surface.setGeometry(rect() if callable(rect) else rect)
+
+    def _surface_ok(self) -> bool:
+        return self.surface is not None and shiboken6.isValid(self.surface)
+
+    # -- dwell, look-up, play -----------------------------------------------------------------
+
+    def _on_dwell(self) -> None:
+        if self._pending is None or not self.enabled:
+            return
+        token = self._token
+        _host, _rect, title_id = self._pending
+        profile_id = self.profile_id if self.learn else None
+        session = self.session
+        self.runner.run(lambda _ctx: (token, self._lookup(profile_id, title_id, session)),
+                        name="preview lookup", lane="quick", on_done=self._on_found,
+                        on_failed=self._on_lookup_failed)
+
+    def _on_lookup_failed(self, message: str, tb: str) -> None:
+        log.error("preview lookup: %s\n%s", message, tb)
+
+    def _db(self) -> Any:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            from mediacenter.db import open_db
+
+            db = self._local.db = open_db(self.db_path, migrate_schema=False)
+        return db
+
+    def _lookup(self, profile_id: int | None, title_id: int, session: str) -> Any:
+        from mediacenter.previews.select import preview_for
+
+        return preview_for(self._db(), profile_id, title_id, session=session)
+
+    def _ensure_player(self) -> Any:
+        if self.player is None:
+            from mediacenter.playback.vlc_backend import Player, backend
+
+            be = self._backend or backend()
+            self._backend = be
+            p = Player(self, vlc_backend=be)
+            p.state_changed.connect(self._on_state)
+            p.error.connect(lambda m: log.info("preview: %s", m))
+            self.player = p
+        return self.player
+
+    def _on_found(self, found: tuple[int, Any]) -> None:
+        token, pick = found
+        if not shiboken6.isValid(self) or token != self._token or self._pending is None \
+                or pick is None or not self.enabled:
+            return
+        host, rect, title_id = self._pending
+        self._pick = pick
+        if self.surface is None or not self._surface_ok():
+            self.surface = PreviewSurface(host)
+        elif self.surface.parentWidget() is not host:
+            self.surface.setParent(host)  # a native window follows its new parent
+        assert self.surface is not None
+        self.surface.setGeometry(rect() if callable(rect) else rect)
+        player = self._ensure_player()
+        if self.surface.testAttribute(Qt.WidgetAttribute.WA_NativeWindow) and not getattr(
+                self._backend, "headless", False):
+            player.set_window(int(self.surface.winId()))
+        self.muted = True
+        player.set_muted(True)
+        # Looped: a clip shorter than the dwell on it starts again, silently.
+        player.open(str(pick.path), options=(":input-repeat=65535",))
+        self.title_id = title_id
+
+    def _on_state(self, state: str) -> None:
+        if state != "playing" or self._pending is None or self.playing_title is not None:
+            return
+        _host, _rect, title_id = self._pending
+        if self.title_id != title_id:
+            return
+        self.playing_title = title_id
+        self.first_frame_at = time.monotonic()
+        if self._surface_ok() and self.surface is not None:
+            self.surface.show()
+            self.surface.raise_()
+        self.started.emit(title_id)
+        self._log_impression(title_id)
+
+    def _log_impression(self, title_id: int) -> None:
+        pick, profile_id = self._pick, self.profile_id
+        if pick is None or profile_id is None or not self.learn:
+            return
+
+        def write(_ctx) -> None:
+            from mediacenter.previews.select import record_preview_shown
+
+            with contextlib.suppress(Exception):  # a lost impression costs a little learning
+                record_preview_shown(self._db(), profile_id, title_id, pick)
+
+        self.runner.run(write, name="preview impression", lane="quick")
+
+    def release(self) -> None:
+        """Free the player (the window closes)."""
+        self.stop()
+        if self.player is not None:
+            self.player.release()
+            self.player = None
