@@ -6,8 +6,9 @@ the model holds the GIL for milliseconds at a time, and the UI thread stutters. 
 
 * :func:`home_page` builds a profile's page in one long-lived child process (its caches, the
   model and the content index, stay warm between pages);
-* :func:`run_job` runs a long job (artwork for the library, model training) in a fresh child
-  process, forwarding its progress and passing on a cancel request.
+* :func:`run_job` runs a long job (artwork for the library, model training, intros and seek
+  thumbnails) in a fresh child process, forwarding its progress and passing on a cancel
+  request.
 
 Children are started with ``spawn`` on every platform (a forked Qt process is not safe), open
 their own catalog connection, and return plain data. No Qt here.
@@ -128,6 +129,12 @@ def _train_job(db_path: str, progress, cancel) -> Any:
         db.conn.close()
 
 
+def _segments_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
+    from mediacenter.segments.job import run_library_job
+
+    return run_library_job(db_path, cache_dir, progress=progress, cancel=cancel)
+
+
 def _previews_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
     from mediacenter.previews.pipeline import generate_library
 
@@ -135,7 +142,7 @@ def _previews_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
 
 
 JOBS: dict[str, Callable[..., Any]] = {"artwork": _artwork_job, "train": _train_job,
-                                       "previews": _previews_job}
+                                       "segments": _segments_job, "previews": _previews_job}
 
 
 def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:

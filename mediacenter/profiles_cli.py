@@ -16,10 +16,15 @@ import getpass
 import json
 import sys
 from collections.abc import Iterator
+from math import ceil
+from typing import TYPE_CHECKING, Any
 
 from mediacenter.cli_common import UserError
 from mediacenter.cli_common import open_catalog as _open
 from mediacenter.config import Paths
+
+if TYPE_CHECKING:
+    from mediacenter.db.profiles import Profile
 
 
 def _user_error(message: str) -> Exception:
@@ -75,6 +80,7 @@ def find_profile(db, ref: str):
 def grant_for(db, args: argparse.Namespace, pins: _Pins | None = None):
     """Permission to manage for this command, asking the PIN when the household has one."""
     from mediacenter.db.admin import NotAllowedError, access, unlock
+    from mediacenter.db.profiles import PinThrottle
 
     pins = pins or _Pins(getattr(args, "pin_stdin", False))
     ref = getattr(args, "as_profile", None)
@@ -82,11 +88,24 @@ def grant_for(db, args: argparse.Namespace, pins: _Pins | None = None):
     rule = access(db, actor)
     if not rule.allowed:
         raise _user_error(rule.reason)
-    pin = pins.read(f"{rule.reason}: ") if rule.pin_needed else None
+    if not rule.pin_needed or rule.throttle_key is None:
+        return unlock(db, actor)
+    # The same persisted count as the app's PIN pad: a script trying PINs one command at a
+    # time is slowed down exactly like fingers on the keypad.
+    throttle = PinThrottle(db=db)
+    left = throttle.seconds_left(rule.throttle_key)
+    if left > 0:
+        raise _user_error(f"Too many wrong PINs: try again in {ceil(left)} s")
+    pin = pins.read(f"{rule.reason}: ")
     try:
-        return unlock(db, actor, pin)
+        grant = unlock(db, actor, pin)
     except NotAllowedError as exc:
-        raise _user_error(str(exc)) from exc
+        lockout = throttle.record_failure(rule.throttle_key)
+        message = str(exc) + (f"; too many wrong PINs: try again in {ceil(lockout)} s"
+                              if lockout else "")
+        raise _user_error(message) from exc
+    throttle.record_success(rule.throttle_key)
+    return grant
 
 
 def _new_pin(pins: _Pins, name: str) -> str:
@@ -181,7 +200,7 @@ def cmd_profiles_edit(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _on_one_profile(args: argparse.Namespace, paths: Paths, action) -> tuple[object, object]:
+def _on_one_profile(args: argparse.Namespace, paths: Paths, action) -> tuple[Profile, Any]:
     """(profile, what ``action(db, grant, profile_id)`` returned), with a grown-up's permission;
     a refusal or bad input becomes the command's one-line error."""
     db = _open(paths)

@@ -19,6 +19,7 @@ hostile files raise :class:`ExtractError` with a readable reason, never anything
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -322,10 +323,11 @@ def keyframes(
     cancel: threading.Event | None = None,
 ) -> Iterator[tuple[float, float, Image.Image]]:
     """For each of ``times_s`` (ascending), the keyframe at or before it, ``width`` pixels wide:
-    yields (target, keyframe time, image); a keyframe is decoded once even when several
-    targets share it. Only keyframes are decoded (the decoder skips the others), and the file
-    is read only around each target (a seek per target whose keyframe lies past the last one
-    read), so a thumbnail every 10 s of a film costs a fraction of decoding it.
+    yields (target, keyframe time, image). The keyframe is chosen by its packet's timestamp
+    before anything is decoded, so only the keyframes that are shown are decoded (once, even
+    when several targets share one); the file is read on from one target to the next, or
+    sought when the next lies far ahead. A thumbnail every 10 s of a film decodes a fraction
+    of what ``ffmpeg -skip_frame nokey`` decodes for the same pictures.
 
     Used by the seek thumbnails and the credits search (:mod:`mediacenter.segments`). Raises
     :class:`ExtractError` when the file cannot be opened; a target that cannot be reached is
@@ -352,53 +354,93 @@ def keyframes(
             raise ExtractError(f"cannot read {name}: {_reason(exc)}") from exc
         height = max(2, round(display[1] * width / max(1, display[0])))
         height -= height % 2
-        tb = stream.time_base
-        last: tuple[float, Image.Image] | None = None
-        packets: Iterator | None = None
+        reader = _KeyReader(container, stream, start, errors)
+        shown: tuple[float, Image.Image] | None = None
         for target in times_s:
             if cancel is not None and cancel.is_set():
                 return
-            if last is not None and packets is not None and last[0] <= target:
-                # The next keyframe may still be at or before this target: read on.
-                got = _next_key(cc, packets, errors, start)
-                while got is not None and got[0] <= target:
-                    last = (got[0], _small(got[1], width, height, errors))
-                    got = _next_key(cc, packets, errors, start)
-                if got is not None:
-                    # Past the target: what we hold is the keyframe before it.
-                    yield target, last[0], last[1]
-                    last = (got[0], _small(got[1], width, height, errors))
-                    continue
-            try:
-                container.seek(max(0, int((start + target) / tb)) if tb else 0, stream=stream,
-                               backward=True, any_frame=False)
-                cc.flush_buffers()
-            except errors:
-                continue
-            packets = container.demux(stream)
-            got = _next_key(cc, packets, errors, start)
+            got = reader.key_before(target)
             if got is None:
                 continue
-            last = (got[0], _small(got[1], width, height, errors))
-            yield target, last[0], last[1]
+            t, packet = got
+            if shown is None or abs(shown[0] - t) > 1e-6:
+                frame = _decode_key(cc, packet, errors)
+                if frame is None:
+                    continue
+                shown = (t, Image.fromarray(frame.to_ndarray(format="rgb24", width=width,
+                                                             height=height)))
+            yield target, shown[0], shown[1]
     finally:
         container.close()
 
 
-def _next_key(cc, packets: Iterator, errors, start_s: float):
-    """The next decoded keyframe from ``packets``: (time, frame) or None at the end."""
-    for packet in packets:
-        if packet.size and not packet.is_keyframe:
-            continue  # never sent: the decoder would only drop it
+SEEK_AHEAD_S = 60.0  # read on to a target closer than this; seek to one further away
+
+
+class _KeyReader:
+    """Keyframe packets in time order, by reading on or seeking."""
+
+    def __init__(self, container, stream, start_s: float, errors) -> None:
+        self.container = container
+        self.stream = stream
+        self.start_s = start_s
+        self.errors = errors
+        self.packets: Iterator | None = None
+        self.last: tuple[float, object] | None = None  # the last keyframe at or before
+        self.ahead: tuple[float, object] | None = None  # the first keyframe past a target
+
+    def _time(self, packet) -> float | None:
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is None or not packet.time_base:
+            return None
+        return float(ts * packet.time_base) - self.start_s
+
+    def _seek(self, target: float) -> None:
+        tb = self.stream.time_base
+        with contextlib.suppress(self.errors):
+            self.container.seek(max(0, int((self.start_s + target) / tb)) if tb else 0,
+                                stream=self.stream, backward=True, any_frame=False)
+        self.packets = self.container.demux(self.stream)
+        self.last = self.ahead = None
+
+    def key_before(self, target: float) -> tuple[float, object] | None:
+        if self.ahead is not None and self.ahead[0] <= target:
+            self.last, self.ahead = self.ahead, None
+        known = self.ahead or self.last
+        if self.packets is None or (known is not None and target - known[0] > SEEK_AHEAD_S) \
+                or (self.last is None and self.ahead is not None):
+            self._seek(target)
+        elif self.ahead is not None:
+            return self.last  # the next keyframe is past this target too
+        assert self.packets is not None
         try:
-            frames = cc.decode(packet if packet.size else None)
-        except errors:
-            continue
-        for frame in frames:
-            if frame.time is not None:
-                return float(frame.time) - start_s, frame
-    return None
+            for packet in self.packets:
+                if not packet.is_keyframe or not packet.size:
+                    continue
+                t = self._time(packet)
+                if t is None:
+                    continue
+                if t <= target + 1e-6 or self.last is None:
+                    self.last = (t, packet)
+                    if t > target:  # the first keyframe after a seek lies past it
+                        return self.last
+                    continue
+                self.ahead = (t, packet)
+                return self.last
+        except self.errors:
+            pass
+        self.packets = None  # the end: the next target seeks (and finds this one again)
+        return self.last
 
 
-def _small(frame, width: int, height: int, errors) -> Image.Image:
-    return Image.fromarray(frame.to_ndarray(format="rgb24", width=width, height=height))
+def _decode_key(cc, packet, errors):
+    """The picture of one keyframe packet (the decoder drained, so it holds nothing back)."""
+    try:
+        cc.flush_buffers()
+        frames = list(cc.decode(packet))
+        if not frames:
+            frames = list(cc.decode(None))
+        cc.flush_buffers()
+    except errors:
+        return None
+    return frames[0] if frames else None

@@ -143,7 +143,11 @@ class ArrowNavigator(QObject):
     # -- the keys ------------------------------------------------------------------------------
 
     def _keeps(self, w: QWidget, key: int) -> bool:
-        """Whether the widget needs this arrow for itself."""
+        """Whether the widget needs this arrow for itself (a widget may say so itself with a
+        ``keeps_arrow(key) -> bool`` method: a chart walking its months)."""
+        asks = getattr(w, "keeps_arrow", None)
+        if callable(asks):
+            return bool(asks(key))
         if key in _HORIZONTAL:
             if isinstance(w, QLineEdit):
                 return bool(w.text())  # an empty field gives Left/Right to the screen

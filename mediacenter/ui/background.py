@@ -1,7 +1,8 @@
 """Background work after start-up and after changes: :class:`BackgroundJobs`.
 
-Artwork for new titles, the recommender's model when enough new signals arrived, and 720p
-copies for the quality menu. Each runs in a child process (:mod:`mediacenter.offload`,
+Artwork for new titles, intros, credits and seek thumbnails for new files
+(:mod:`mediacenter.segments.job`), the recommender's model when enough new signals arrived, and
+720p copies for the quality menu. Each runs in a child process (:mod:`mediacenter.offload`,
 :mod:`mediacenter.playback.optimize`) started from the runner's niced ``background`` lane, one
 of each kind at a time. It listens to :class:`~mediacenter.ui.events.CatalogEvents` (a scan
 brought titles: artwork; history or feedback changed: maybe retrain) and announces what it made
@@ -45,13 +46,16 @@ class BackgroundJobs(QObject):
         self.jobs: dict[str, Task] = {}
         self.enabled = False  # after start-up (start()): nothing delays the first rows
         self._art_news_at = 0.0
+        self._segments_again = False
         events.changed.connect(self._on_changes)
 
     def start(self) -> None:
-        """After start-up: artwork for new titles, then the model when it is due."""
+        """After start-up: artwork for new titles, then the model when it is due, then
+        intros, credits and seek thumbnails."""
         self.enabled = True
         self.start_artwork()
         self.start_training()
+        self.start_segments()
 
     def _on_changes(self, changes: Changes) -> None:
         if not self.enabled or changes.source is self:
@@ -60,6 +64,8 @@ class BackgroundJobs(QObject):
             self.start_artwork()
         if changes.any("history", "feedback", "titles") and not self.scan_running():
             self.start_training()  # retrains only when enough new signals arrived
+        if changes.titles and not self.scan_running():
+            self.start_segments()
 
     # -- artwork --------------------------------------------------------------------------
 
@@ -90,6 +96,46 @@ class BackgroundJobs(QObject):
         self.events.notify(Changes(artwork=True, source=self))
         if not self.scan_running():
             self.message.emit("")
+
+    # -- intros, credits, seek thumbnails --------------------------------------------------
+
+    def start_segments(self) -> None:
+        """Find intros and credits and make seek thumbnails for the files that need them (a
+        child process on the niced lane; files done are kept, so a cancelled run resumes)."""
+        if "segments" in self.jobs:
+            self._segments_again = True  # titles changed meanwhile: one more pass after
+            return
+        self._segments_again = False
+        args = (str(self.paths.db_path), str(self.paths.cache_dir))
+
+        def job(ctx: TaskContext):
+            return offload.run_job("segments", args, progress=ctx.progress, cancel=ctx.cancel)
+
+        self.jobs["segments"] = self.runner.run(
+            job, name="segments", lane="background", on_progress=self._on_segments_progress,
+            on_done=lambda _r: self._segments_done(),
+            on_failed=lambda m, tb: self._failed("segments", m, tb))
+
+    def cancel_segments(self) -> None:
+        """Stop the segments job between two files (the next start carries on)."""
+        task = self.jobs.get("segments")
+        if task is not None:
+            task.cancel()
+
+    def _on_segments_progress(self, p) -> None:  # a JobProgress from the child
+        if self.scan_running() or not getattr(p, "total", 0):
+            return
+        what = ("Finding intros and credits" if p.phase == "segments"
+                else "Making seek thumbnails")
+        self.message.emit(f"{what}: {p.done} of {p.total}")
+
+    def _segments_done(self) -> None:
+        self.jobs.pop("segments", None)
+        self.events.notify(Changes(segments=True, source=self))
+        if not self.scan_running():
+            self.message.emit("")
+        if self._segments_again:
+            self.start_segments()
 
     # -- the recommender's model ----------------------------------------------------------
 

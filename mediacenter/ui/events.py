@@ -26,6 +26,7 @@ class Changes:
     roots: bool = False  # library folders added, removed, reachable again
     settings: bool = False  # app settings (playback preferences)
     artwork: bool = False  # new artwork generated
+    segments: bool = False  # intros, credits or seek thumbnails found for some files
     model: bool = False  # the recommender's model retrained
     backup: bool = False  # a backup of the catalog was taken
     profile_id: int | None = None

@@ -39,6 +39,7 @@ from mediacenter.db.app_settings import (
     autoplay_next,
     autoplay_previews,
     resume_mode,
+    skips_intros,
     upnext_seconds,
 )
 from mediacenter.db.catalog import (
@@ -65,6 +66,7 @@ from mediacenter.ui.details_view import DetailsView
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_previews import HomePreviews
 from mediacenter.ui.home_view import HomeView
+from mediacenter.ui.insights_view import InsightsScreen
 from mediacenter.ui.library_page import LibraryScreen
 from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
@@ -72,6 +74,7 @@ from mediacenter.ui.previews import PreviewController
 from mediacenter.ui.profiles_view import ProfilesView
 from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
+from mediacenter.ui.segment_offers import SegmentPlan
 from mediacenter.ui.settings_view import SettingsView
 
 log = logging.getLogger(__name__)
@@ -114,7 +117,9 @@ class MainWindow(QMainWindow):
         self.private = False
         self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
         self.library = LibraryScreen(self.db, self.events, self.scans)
-        self.player_view = PlayerView(next_title=self._next_title)
+        self.player_view = PlayerView(next_title=self._next_title,
+                                      segments=self._segment_plan,
+                                      thumbnails=self._thumbnails)
         self.home = HomeView(self.db, self.artwork)
         # One preview player for the window; the home screen says where focus rests.
         self.previews = PreviewController(paths.db_path, self.runner, parent=self)
@@ -129,12 +134,13 @@ class MainWindow(QMainWindow):
         self._settings_layout = QVBoxLayout(self.settings_page)
         self._settings_layout.setContentsMargins(0, 0, 0, 0)
         self.profiles_view = ProfilesView(self.db, runner=self.runner)
+        self.insights = InsightsScreen(paths.db_path, self.runner, self.events)
         #: a grown-up's permission to manage profiles and folders, for the profile watching
         self.admin_gate = AdminGate(self.db, self)
         self.admin_gate.denied.connect(self._show_status)
         self.pages = QStackedWidget()
         for page in (self.library, self.player_view, self.home, self.details_view,
-                     self.search_view, self.settings_page, self.profiles_view):
+                     self.search_view, self.settings_page, self.profiles_view, self.insights):
             self.pages.addWidget(page)
         self.nav = NavBar()
         self._history: list[QWidget] = []
@@ -316,6 +322,22 @@ class MainWindow(QMainWindow):
         info = get_title(self.db, nxt) if nxt is not None else None
         return (info.id, info.label) if info else None
 
+    def _segment_plan(self, request: PlayRequest) -> SegmentPlan:
+        """The intro, credits... found in the file that plays, and whether this profile has
+        intros skipped by itself."""
+        if request.file_id is None:
+            return SegmentPlan()
+        from mediacenter.segments.analyse import segments_for_file  # numpy: not at start-up
+
+        return SegmentPlan(segments_for_file(self.db, request.file_id, request.path),
+                           skips_intros(self.db, self.current_profile_id()))
+
+    def _thumbnails(self, path: str):
+        """The seek thumbnails the background job made for ``path`` (or None)."""
+        from mediacenter.segments.trickplay import index_for
+
+        return index_for(self.paths.cache_dir, path)
+
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
         # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a
         # position: pressing one is the viewer's answer already. An episode picked from its
@@ -446,6 +468,7 @@ class MainWindow(QMainWindow):
         self._set_allowed(visible_title_ids(self.db, profile))
         if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
+        self.insights.set_profile(profile_id)
         if not self.scans.running:
             self._show_status("")  # the count this profile may see
         self._history.clear()
@@ -470,7 +493,7 @@ class MainWindow(QMainWindow):
         self.nav.setVisible(not full)
         self.statusBar().setVisible(not full)
         names = {self.home: "home", self.search_view: "search", self.library: "library",
-                 self.settings_page: "settings"}
+                 self.settings_page: "settings", self.insights: "insights"}
         self.nav.set_current(names.get(page))
         if page is self.home:
             self._update_previews()  # Settings may have turned them on or off meanwhile
@@ -500,12 +523,12 @@ class MainWindow(QMainWindow):
             self._focus_page()
 
     def go(self, key: str) -> None:
-        """Open a main screen by name: home, search, library, settings, profiles."""
+        """Open a main screen by name: home, search, library, insights, settings, profiles."""
         if key == "profiles":
             self.show_profiles()
             return
         page = {"home": self.home, "search": self.search_view, "library": self.library,
-                "settings": self.settings_page}[key]
+                "settings": self.settings_page, "insights": self.insights}[key]
         if page is self.home:
             self._history.clear()
             self._show(self.home)
@@ -513,6 +536,8 @@ class MainWindow(QMainWindow):
             self._push(page)
         if page is self.settings_page:
             self._ensure_settings().reload()
+        if page is self.insights:
+            self.insights.open()
         self._focus_page()
 
     def _focus_page(self) -> None:
@@ -528,6 +553,8 @@ class MainWindow(QMainWindow):
             self.library.view.setFocus()
         elif page is self.details_view:
             self.details_view.play_button.setFocus()
+        elif page is self.insights:
+            self.insights.focus_nav()
         elif page is self.settings_page and self.settings_view is not None:
             self.settings_view.setFocus()
             self.settings_view.focusNextChild()

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 SCREENS = (("home", "Home"), ("search", "Search"), ("library", "Library"),
-           ("settings", "Settings"))
+           ("insights", "Insights"), ("settings", "Settings"))
 
 
 class NavBar(QFrame):

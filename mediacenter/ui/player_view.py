@@ -38,6 +38,8 @@ from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
 from mediacenter.ui.player_cards import ResumePrompt, card_html
+from mediacenter.ui.seek_preview import IndexSource, SeekPreview
+from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
 
 SEEK_STEP_MS = 10_000
 VOLUME_STEP = 5
@@ -72,6 +74,7 @@ SHORTCUTS = (
     ("F / double-click", "Full screen"),
     ("S / A", "Next subtitle / audio track"),
     ("C", "Chapters"),
+    ("Enter / S", "Skip the intro or recap (while it plays)"),
     ("N", "Next episode"),
     ("Q / I", "Quality menu / playback statistics"),
     ("Home", "Start over"),
@@ -161,9 +164,13 @@ class PlayerView(QWidget):
     autoplay = True  #: whether it starts by itself at all (else Up Next waits for Enter)
 
     def __init__(self, parent: QWidget | None = None, *,
-                 next_title: Callable[[int], tuple[int, str] | None] | None = None) -> None:
+                 next_title: Callable[[int], tuple[int, str] | None] | None = None,
+                 segments: PlanSource | None = None,
+                 thumbnails: IndexSource | None = None) -> None:
         """``next_title(title_id)`` names the title after it ((id, label) or None), for Up
-        Next and N."""
+        Next and N; ``segments(request)`` gives the intro, credits... of what plays
+        (:class:`~mediacenter.ui.segment_offers.SegmentOffers`); ``thumbnails(path)`` its
+        seek thumbnails (:class:`~mediacenter.ui.seek_preview.SeekPreview`)."""
         super().__init__(parent)
         self.setObjectName("playerView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -257,6 +264,8 @@ class PlayerView(QWidget):
         self.controls = QFrame(objectName="playerControls")
         bar = QVBoxLayout(self.controls)
         bar.addWidget(self.title_label)
+        self.preview = SeekPreview(self.slider, thumbnails)  # over the seek bar while seeking
+        bar.addWidget(self.preview)
         row = QHBoxLayout()
         row.addWidget(self.play_button)
         row.addWidget(self.elapsed)
@@ -271,6 +280,9 @@ class PlayerView(QWidget):
                   self.quality_button):
             menus.addWidget(b)
         menus.addStretch(1)
+        #: "Skip intro", "Next episode" at the credits... (a strip over the control bar)
+        self.offers = SegmentOffers(self, segments)
+        menus.addWidget(self.offers.control_button)
         menus.addWidget(self.next_button)
         menus.addWidget(self.help_button)
         bar.addLayout(menus)
@@ -280,6 +292,7 @@ class PlayerView(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.banner)
         layout.addLayout(self.screen_stack, 1)
+        layout.addWidget(self.offers.bar)
         layout.addWidget(self.controls)
 
         self._hide_timer = QTimer(self, singleShot=True)
@@ -388,6 +401,8 @@ class PlayerView(QWidget):
         self.total.setText("0:00")
         self.screen_stack.setCurrentWidget(self.surface)
         self.banner.hide()
+        self.offers.start(request)
+        self.preview.start(request.path)
         self.show_controls()
         try:
             player = self._ensure_player()
@@ -448,6 +463,8 @@ class PlayerView(QWidget):
     def stop(self) -> None:
         """Stop playback, writing the stop into the watch history."""
         self._upnext_timer.stop()
+        self.offers.stop()
+        self.preview.stop()
         self._end_recording()
         if self.quality is not None:
             self.quality.stop()
@@ -498,7 +515,9 @@ class PlayerView(QWidget):
 
     def seek_relative(self, delta_ms: int) -> None:
         if self.player is not None:
-            self.seek(self.player.position_ms() + int(delta_ms))
+            target = self.player.position_ms() + int(delta_ms)
+            self.seek(target)
+            self.preview.show_at(min(max(0, target), self._duration_ms or target))
 
     def change_volume(self, delta: int) -> None:
         self.volume.setValue(max(0, min(100, self.volume.value() + int(delta))))
@@ -597,6 +616,7 @@ class PlayerView(QWidget):
             self.show_controls()
 
     def _on_position(self, ms: int) -> None:
+        self.offers.on_position(ms)
         if not self.slider.isSliderDown():
             self.slider.setValue(ms)
             self.elapsed.setText(format_clock(ms))
@@ -851,6 +871,9 @@ class PlayerView(QWidget):
                 self._upnext_now()
             elif key in (k.Key_Escape, k.Key_Backspace, k.Key_MediaStop):
                 self.leave()
+            event.accept()
+            return
+        if self.offers.handle_key(event):
             event.accept()
             return
         if key in (k.Key_Space, k.Key_K, k.Key_MediaTogglePlayPause, k.Key_MediaPlay,

@@ -50,9 +50,10 @@ def _select(window: MainWindow, title: str) -> int:
     raise AssertionError(f"{title} is not listed")
 
 
-def _play_with_enter(qtbot, window: MainWindow, title: str) -> int:
+def _play_with_key(qtbot, window: MainWindow, title: str) -> int:
+    """P (the Play key) plays the current title at once; Enter opens its details."""
     tid = _select(window, title)
-    qtbot.keyClick(window.library.view, Qt.Key.Key_Return)
+    qtbot.keyClick(window.library.view, Qt.Key.Key_P)
     assert window.pages.currentWidget() is window.player_view
     return tid
 
@@ -63,7 +64,7 @@ def _playing(qtbot, pv: PlayerView) -> None:
 
 def test_play_pause_seek_back_and_resume(window, qtbot):
     pv = window.player_view
-    tid = _play_with_enter(qtbot, window, "Long Film")
+    tid = _play_with_key(qtbot, window, "Long Film")
     _playing(qtbot, pv)
     p = pv.player
     assert pv.title_label.text() == "Long Film (2001)"
@@ -95,7 +96,7 @@ def test_play_pause_seek_back_and_resume(window, qtbot):
     resume = row[0]
 
     # Again: it resumes there, says so, and Home starts over.
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_key(qtbot, window, "Long Film")
     _playing(qtbot, pv)
     assert pv.banner.isVisible()
     assert f"Resumed at {format_clock(resume)}" in pv.banner.text()
@@ -116,7 +117,7 @@ def test_play_pause_seek_back_and_resume(window, qtbot):
 def test_a_missing_file_says_so_and_esc_goes_back(window, qtbot, tmp_path):
     (tmp_path / "lib" / "Gone (1999)" / "Gone (1999).mp4").unlink()
     pv = window.player_view
-    _play_with_enter(qtbot, window, "Gone")
+    _play_with_key(qtbot, window, "Gone")
     qtbot.waitUntil(lambda: pv.message.isVisible(), timeout=T)
     assert "The file is missing" in pv.message.text()
     assert "Gone (1999).mp4" in pv.message.text()
@@ -128,7 +129,7 @@ def test_a_missing_file_says_so_and_esc_goes_back(window, qtbot, tmp_path):
 def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monkeypatch):
     monkeypatch.setattr(PlayerView, "controls_hide_ms", 300)
     pv = window.player_view
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_key(qtbot, window, "Long Film")
     _playing(qtbot, pv)
     assert pv.controls.isVisible()
     qtbot.waitUntil(lambda: not pv.controls.isVisible(), timeout=T)
@@ -144,7 +145,7 @@ def test_the_control_bar_hides_while_playing_and_comes_back(window, qtbot, monke
 
 def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
     pv = window.player_view
-    _play_with_enter(qtbot, window, "Show")
+    _play_with_key(qtbot, window, "Show")
     _playing(qtbot, pv)
     assert "S01E01" in pv.title_label.text()
     assert pv.next_button.isVisible()
@@ -156,7 +157,7 @@ def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
     window.grab().save(str(SHOTS / "player-up-next.png"))
     qtbot.keyClick(pv, Qt.Key.Key_Escape)  # not now: back to the catalog
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.library, timeout=T)
-    _play_with_enter(qtbot, window, "Show")  # the show goes on where it was left
+    _play_with_key(qtbot, window, "Show")  # the show goes on where it was left
     _playing(qtbot, pv)
     assert "S01E02" in pv.title_label.text()
     assert not pv.next_button.isVisible()  # the last episode
@@ -168,7 +169,7 @@ def test_up_next_counts_down_and_plays_by_itself(window, qtbot):
 
     pv = window.player_view
     set_upnext_seconds(window.db, 1)  # Settings → Playback
-    _play_with_enter(qtbot, window, "Show")
+    _play_with_key(qtbot, window, "Show")
     _playing(qtbot, pv)
     qtbot.waitUntil(lambda: pv.player.duration_ms() > 0, timeout=T)
     pv.seek(pv.player.duration_ms())
@@ -179,7 +180,7 @@ def test_up_next_counts_down_and_plays_by_itself(window, qtbot):
 
 def test_n_plays_the_next_episode_and_question_mark_lists_shortcuts(window, qtbot):
     pv = window.player_view
-    _play_with_enter(qtbot, window, "Show")
+    _play_with_key(qtbot, window, "Show")
     _playing(qtbot, pv)
     qtbot.keyClick(pv, Qt.Key.Key_Question)
     assert pv.help_visible()
@@ -197,7 +198,7 @@ def test_n_plays_the_next_episode_and_question_mark_lists_shortcuts(window, qtbo
 
 def test_a_click_toggles_pause(window, qtbot):
     pv = window.player_view
-    _play_with_enter(qtbot, window, "Long Film")
+    _play_with_key(qtbot, window, "Long Film")
     _playing(qtbot, pv)
     qtbot.mouseClick(pv.surface, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pv.player.state() == "paused", timeout=T)

@@ -122,3 +122,23 @@ def test_a_grownups_pin_is_asked_for_every_managing_command(capsys, monkeypatch,
 def test_the_demo_command_is_managing_too(capsys, monkeypatch, db, family):
     rc, _, err = run(capsys, monkeypatch, "demo", "--no-scan", "--as", "Kim")
     refused(rc, err, "kids profile")
+
+
+def test_wrong_pins_from_the_command_line_are_throttled_like_the_keypad(capsys, monkeypatch,
+                                                                         family):
+    # Five wrong PINs, one command each: the sixth try is refused before any PIN is read,
+    # even the right one, and the count is the one the app's PIN pad keeps.
+    for _ in range(5):
+        rc, _out, err = run(capsys, monkeypatch, "profiles", "add", "Eve", "--as", "Mum",
+                            "--pin-stdin", stdin="0000\n")
+        refused(rc, err, "Wrong PIN")
+    rc, _out, err = run(capsys, monkeypatch, "profiles", "add", "Eve", "--as", "Mum",
+                        "--pin-stdin", stdin="1357\n")
+    refused(rc, err, "Too many wrong PINs")
+    from mediacenter.db.profiles import PinThrottle
+
+    db = open_db(app_paths().db_path)
+    try:
+        assert PinThrottle(db=db).seconds_left(family[0].id) > 0
+    finally:
+        db.conn.close()

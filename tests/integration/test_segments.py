@@ -221,3 +221,68 @@ def test_segments_command_by_title_and_bad_input(capsys, tmp_path, season):
     rc = main(["segments", "Harbour Lights"])
     out, _ = capsys.readouterr()
     assert "intro" in out and "credits" in out and "S01E04" in out
+
+
+def test_seek_thumbnails_are_keyframes_in_sprite_sheets(tmp_path, clip_factory):
+    from PIL import Image
+
+    from mediacenter.artwork.extract import keyframes
+    from mediacenter.segments.trickplay import index_for, make_trickplay, prune
+
+    clip = clip_factory(tmp_path / "a.mp4", duration_s=25.0, size=(320, 240), fps=10)
+    got = list(keyframes(clip, [0.0, 3.0, 10.0, 10.5, 24.0], width=160))
+    # keyframes every second (-g 10 at 10 fps): each target gets the one at or before it
+    assert [(target, round(t, 1)) for target, t, _img in got] == [
+        (0.0, 0.0), (3.0, 3.0), (10.0, 10.0), (10.5, 10.0), (24.0, 24.0)]
+    assert got[0][2].size == (160, 120)
+    cache = tmp_path / "cache"
+    assert index_for(cache, clip) is None
+    ix = make_trickplay(clip, cache, interval_s=2.0, width=96)
+    assert ix is not None and ix.count == 13 and (ix.width, ix.height) == (96, 72)
+    assert index_for(cache, clip) == ix
+    sheet, box = ix.locate(21.0)
+    assert box == (0, 72, 96, 72)  # thumbnail 10: second row, first column
+    with Image.open(sheet) as im:
+        assert im.size == (96 * 10, 72 * 2)
+        tile = im.crop((box[0], box[1], box[0] + box[2], box[1] + box[3]))
+        assert tile.getextrema()[0][1] > 0  # a picture, not an empty tile
+    assert ix.locate(999.0)[1] == ix.locate(24.9)[1]  # past the end: the last one
+    st = clip.stat()
+    import os
+
+    os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert index_for(cache, clip) is None  # a changed file has none until made again
+    assert prune(cache, set()) == 1 and not any((cache / "trickplay").iterdir())
+
+
+def test_the_library_job_finds_segments_then_thumbnails_and_resumes(tmp_path, season):
+    import threading
+
+    from mediacenter.segments.job import run_library_job
+    from mediacenter.segments.trickplay import index_for
+
+    root, _truths = season
+    lib = tmp_path / "lib"
+    shutil.copytree(root, lib)
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    Scanner(db).scan_root(add_root(db, lib).id)
+    db.conn.close()
+    cancel = threading.Event()
+    seen = []
+
+    def progress(p):
+        seen.append((p.phase, p.done, p.total))
+        if p.phase == "thumbnails" and p.done == 1:
+            cancel.set()  # stop after the first thumbnails
+
+    first = run_library_job(paths.db_path, paths.cache_dir, progress=progress, cancel=cancel)
+    assert first["analysed"] == 4 and first["thumbnails"] == 1
+    assert ("segments", 0, 4) in seen and ("thumbnails", 0, 4) in seen
+    seen.clear()
+    again = run_library_job(paths.db_path, paths.cache_dir, progress=progress)
+    assert again["analysed"] == 0 and again["thumbnails"] == 3  # carried on
+    db = open_db(paths.db_path)
+    assert all(index_for(paths.cache_dir, f.path) for g in store.analysis_groups(db)
+               for f in g)
+    db.conn.close()

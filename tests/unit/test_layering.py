@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
-DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "previews",
+DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights", "previews",
           "describe")
 
 

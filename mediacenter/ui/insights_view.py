@@ -1,0 +1,469 @@
+"""The Insights screen: your viewing as pictures, your household's, what the recommender
+believes about you, and an honest audit of what it shows you.
+
+A list of sections on the left (like Settings), the chosen section on the right. The viewing
+sections read history on the runner's ``work`` lane (:func:`mediacenter.insights.viewing.
+compute_insights`, a connection of their own) and add one chart per turn of the event loop, so
+the window never stalls while they appear. Sections are built when first shown and read again
+when shown after a change (history, feedback, profiles, titles).
+
+Keys: Up/Down choose a section, Right or Enter goes into it, Up/Down move between charts, Left
+from a section's left edge comes back. Esc and Backspace are the shell's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediacenter.db import open_db
+from mediacenter.insights.export import write_chart_csv
+from mediacenter.insights.viewing import Insights, compute_insights
+from mediacenter.tasks import TaskRunner
+from mediacenter.ui.arrow_nav import ArrowNavigator
+from mediacenter.ui.charts import ChartCard
+from mediacenter.ui.events import CatalogEvents, Changes
+from mediacenter.ui.list_delegates import NavDelegate
+from mediacenter.ui.settings_library import button
+
+log = logging.getLogger(__name__)
+
+_INTO = (Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
+# What the viewing charts are made of: history, titles (genres), profiles and who shares
+# with the household (a setting).
+_STALE_ON = ("history", "profiles", "titles", "settings")
+
+# (parent, caption, suggested path, filter) -> chosen path or "" (tests answer it themselves)
+AskPath = Callable[[QWidget, str, str, str], str]
+
+
+def ask_save_path(parent: QWidget, caption: str, suggested: str, filters: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
+    return path
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-") or "x"
+
+
+class InsightsCache(QObject):
+    """The charts' data per (profile, household?), read on the runner and kept until history
+    changes; after a change the views already looked at are read again a moment later (a
+    playback's end first rebuilds Home), so opening the screen draws at once instead of
+    reading years of history first. Always on the ``work`` lane: a niced thread that holds the
+    GIL while the machine is busy would hold the UI thread with it (measured: seconds)."""
+
+    ready = Signal(int, bool, object)  # profile id, household, Insights
+    failed = Signal(int, bool, str)
+
+    PREFETCH_DELAY_MS = 1500
+
+    def __init__(self, db_path: Path, runner: TaskRunner, parent: QObject | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self.runner = runner
+        self._fresh: dict[tuple[int, bool], Insights] = {}
+        self._wanted: set[tuple[int, bool]] = set()  # views looked at: kept fresh
+        self._reading: dict[tuple[int, bool], int] = {}  # key -> generation being read
+        self._generation = 0
+        self._prefetch = QTimer(self)
+        self._prefetch.setSingleShot(True)
+        self._prefetch.timeout.connect(self._read_wanted)
+
+    def get(self, profile_id: int, household: bool) -> Insights | None:
+        return self._fresh.get((profile_id, household))
+
+    def read(self, profile_id: int, household: bool) -> None:
+        """Read one view (unless that reading is already on its way); ``ready`` follows."""
+        key = (profile_id, household)
+        self._wanted.add(key)
+        if self._reading.get(key) == self._generation:
+            return
+        generation = self._reading[key] = self._generation
+        db_path = self.db_path
+
+        def work(_ctx) -> Insights:
+            db = open_db(db_path, migrate_schema=False)
+            try:
+                return compute_insights(db, profile_id, household=household)
+            finally:
+                db.conn.close()
+
+        def done(insights: Insights) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window closed while it was read
+            if self._reading.get(key) == generation:
+                del self._reading[key]
+            if generation == self._generation:
+                self._fresh[key] = insights
+                self.ready.emit(profile_id, household, insights)
+
+        def failed(message: str, _tb: str) -> None:
+            if not shiboken6.isValid(self):
+                return
+            if self._reading.get(key) == generation:
+                del self._reading[key]
+            self.failed.emit(profile_id, household, message)
+
+        self.runner.run(work, name="insights", lane="work", on_done=done, on_failed=failed)
+
+    def want(self, profile_id: int, household: bool = False, *, delay_ms: int = 4000) -> None:
+        """Keep this view fresh from now on, reading it a while from now (the profile just
+        chosen: its Home comes first)."""
+        key = (profile_id, household)
+        if key not in self._wanted:
+            self._wanted.add(key)
+            if not self._prefetch.isActive():
+                self._prefetch.start(delay_ms)
+
+    def invalidate(self) -> None:
+        """History changed: forget every view, read the ones looked at again shortly."""
+        self._generation += 1
+        self._fresh.clear()
+        self._reading.clear()
+        if self._wanted:
+            self._prefetch.start(self.PREFETCH_DELAY_MS)
+
+    def _read_wanted(self) -> None:
+        for pid, household in sorted(self._wanted):
+            if (pid, household) not in self._fresh:
+                self.read(pid, household)
+
+
+class ViewingSection(QWidget):
+    """A profile's (or the household's) charts; one card per chart."""
+
+    charts_shown = Signal()  # every chart of the latest reading is drawn
+
+    def __init__(self, cache: InsightsCache, *, household: bool,
+                 ask_path: AskPath = ask_save_path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sectionPage")
+        self.cache = cache
+        self.household = household
+        self.ask_path = ask_path
+        self.profile_id: int | None = None
+        self.insights: Insights | None = None
+        self.cards: list[ChartCard] = []
+        self._generation = 0
+        self.stale = True
+        self.heading = QLabel("Your household" if household else "Your viewing")
+        self.heading.setObjectName("groupTitle")
+        self.intro = QLabel("Reading your history…")
+        self.intro.setObjectName("sectionIntro")
+        self.intro.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setObjectName("statusOk")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.cards_box = QVBoxLayout()
+        self.cards_box.setSpacing(18)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(12)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.intro)
+        lay.addWidget(self.status)
+        lay.addLayout(self.cards_box)
+        lay.addStretch(1)
+        self.nav = ArrowNavigator(self, self._rows)
+
+    # -- data --------------------------------------------------------------------------------
+
+    def set_profile(self, profile_id: int | None) -> None:
+        if profile_id != self.profile_id:
+            self.profile_id = profile_id
+            self.stale = True
+
+    def reload(self) -> None:
+        """Show the profile's charts: at once when the cache holds them, else when read."""
+        self.stale = False
+        self._generation += 1
+        pid = self.profile_id
+        if pid is None:
+            self._set_intro("Choose a profile to see its viewing.")
+            return
+        have = self.cache.get(pid, self.household)
+        if have is not None:
+            self._on_read(self._generation, have)
+            return
+        self._set_intro("Reading your history…" if not self.cards else self.intro.text())
+        self.cache.read(pid, self.household)
+
+    def on_ready(self, profile_id: int, household: bool, insights: Insights) -> None:
+        """The cache read a view; this section shows it if it is this section's."""
+        if profile_id == self.profile_id and household == self.household and \
+                self.insights is not insights and not self.stale and self.isVisible():
+            self._on_read(self._generation, insights)
+
+    def on_failed(self, profile_id: int, household: bool, message: str) -> None:
+        if profile_id == self.profile_id and household == self.household:
+            self._set_intro(f"Your history could not be read: {message}")
+
+    def _set_intro(self, text: str) -> None:
+        self.intro.setText(text)
+
+    def _on_read(self, generation: int, insights: Insights) -> None:
+        if generation != self._generation:
+            return  # a newer reading is on its way
+        self.insights = insights
+        if insights.viewings:
+            since = time.strftime("%B %Y", time.localtime(insights.first_at or 0))
+            who = "the household" if self.household else insights.name
+            text = (f"{insights.viewings:,} viewings by {who} since {since}. Use ← → on a chart "
+                    "to read its values.")
+        else:
+            text = ("Nothing watched yet. These pictures fill in as you watch: when, what, "
+                    "how much you finish, your binges and how your taste moves.")
+        self._set_intro(text)
+        self.heading.setText("Your household" if self.household else f"{insights.name}'s viewing")
+        for card in self.cards:
+            card.deleteLater()
+        self.cards = []
+        # Every card's frame at once (one layout), then the pictures one per turn of the
+        # event loop, those in view first.
+        for chart in insights.charts:
+            card = ChartCard(chart, self, make_button=button)
+            card.export_png.connect(self._save_png)
+            card.export_csv.connect(self._save_csv)
+            self.cards_box.addWidget(card)
+            self.cards.append(card)
+        self.nav.refresh()
+        QTimer.singleShot(0, lambda g=generation: self._draw_next(g))
+
+    def _draw_next(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        waiting = [c for c in self.cards if not c.realized]
+        if not waiting:
+            self.charts_shown.emit()
+            return
+        waiting[0].realize()
+        self.nav.refresh()
+        QTimer.singleShot(0, lambda: self._draw_next(generation))
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _rows(self) -> list[list[QWidget]]:
+        rows: list[list[QWidget]] = []
+        for card in self.cards:
+            if card.view is not None:
+                rows.append([card.view])
+            rows.append([card.png_button, card.csv_button])
+        return rows
+
+    def focus_first(self) -> None:
+        if not self.nav.focus_first():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def _suggest(self, card: ChartCard, ext: str) -> str:
+        who = "household" if self.household else (self.insights.name if self.insights else "")
+        return str(Path.home() / f"{_safe(who)}-{card.data.key}.{ext}")
+
+    def _save_png(self, card: ChartCard) -> None:
+        path = self.ask_path(self, f"Save “{card.data.title}” as a picture",
+                             self._suggest(card, "png"), "PNG images (*.png)")
+        if path:
+            ok = card.save_png(path)
+            self.show_status(f"Saved to {path}" if ok else f"Could not write {path}",
+                             error=not ok)
+
+    def _save_csv(self, card: ChartCard) -> None:
+        path = self.ask_path(self, f"Save “{card.data.title}” as a table",
+                             self._suggest(card, "csv"), "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            written = write_chart_csv(card.data, path)
+        except (OSError, ValueError) as exc:
+            self.show_status(f"Could not write {path}: {getattr(exc, 'strerror', None) or exc}",
+                             error=True)
+            return
+        self.show_status(f"Saved to {written}")
+
+    def show_status(self, message: str, *, error: bool = False) -> None:
+        self.status.setObjectName("statusError" if error else "statusOk")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.setText(message)
+        self.status.setVisible(bool(message))
+
+
+class InsightsScreen(QWidget):
+    """The screen; sections are built when first shown (see the module docstring)."""
+
+    def __init__(self, db_path: Path, runner: TaskRunner, events: CatalogEvents | None = None,
+                 *, sections: dict[str, Callable[[QWidget], QWidget]] | None = None,
+                 ask_path: AskPath = ask_save_path, parent: QWidget | None = None) -> None:
+        """``sections``: name -> factory of the extra sections (Your taste, the audit), after
+        the two viewing sections."""
+        super().__init__(parent)
+        self.setObjectName("insightsView")
+        self.db_path = db_path
+        self.runner = runner
+        self.ask_path = ask_path
+        self.profile_id: int | None = None
+        self.cache = InsightsCache(db_path, runner, self)
+        self._factories: dict[str, Callable[[QWidget], QWidget]] = {
+            "Your viewing": lambda parent: self._viewing(parent, household=False),
+            "Household": lambda parent: self._viewing(parent, household=True),
+            **(sections or {}),
+        }
+        self.names = list(self._factories)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        sidebar = QWidget(self)
+        sidebar.setObjectName("settingsSidebar")
+        sidebar.setFixedWidth(330)
+        self.stack = QStackedWidget(self)
+        lay.addWidget(sidebar)
+        lay.addWidget(self.stack, 1)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(32, 48, 24, 32)
+        side.setSpacing(28)
+        heading = QLabel("Insights", sidebar)
+        heading.setObjectName("settingsHeading")
+        self.nav_list = QListWidget(sidebar)
+        self.nav_list.setObjectName("settingsNav")
+        self.nav_list.addItems(self.names)
+        self.nav_list.setItemDelegate(NavDelegate(self.nav_list))
+        self.nav_list.installEventFilter(self)
+        side.addWidget(heading)
+        side.addWidget(self.nav_list, 1)
+        self._holders: dict[str, QWidget] = {}
+        self.scrolls: list[QScrollArea] = []
+        for _name in self.names:
+            scroll = QScrollArea(self.stack)
+            scroll.setObjectName("sectionScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            # Always there: a scroll bar appearing as cards arrive would narrow (and so
+            # redraw) every chart already drawn.
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+            holder = QWidget()
+            holder.setObjectName("sectionPage")
+            scroll.setWidget(holder)
+            self.stack.addWidget(scroll)
+            self.scrolls.append(scroll)
+            self._holders[_name] = holder
+        self.sections: dict[str, QWidget] = {}
+        if events is not None:
+            events.changed.connect(self._on_changes)
+        self.nav_list.currentRowChanged.connect(self._show_row)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_visible)
+
+    # -- sections ------------------------------------------------------------------------------
+
+    def _viewing(self, parent: QWidget, *, household: bool) -> ViewingSection:
+        section = ViewingSection(self.cache, household=household, ask_path=self.ask_path,
+                                 parent=parent)
+        self.cache.ready.connect(section.on_ready)
+        self.cache.failed.connect(section.on_failed)
+        return section
+
+    def section(self, name: str) -> QWidget:
+        built = self.sections.get(name)
+        if built is not None:
+            return built
+        holder = self._holders[name]
+        section = self._factories[name](holder)
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(56, 44, 56, 40)
+        hl.addWidget(section)
+        section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
+        self.sections[name] = section
+        section.set_profile(self.profile_id)  # type: ignore[attr-defined]
+        return section
+
+    def show_section(self, name: str) -> None:
+        self.nav_list.setCurrentRow(self.names.index(name))
+
+    def current_section(self) -> str:
+        return self.names[max(0, self.nav_list.currentRow())]
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        section = self.section(self.names[row])
+        self.stack.setCurrentIndex(row)
+        if section.stale and self.isVisible():  # type: ignore[attr-defined]
+            section.reload()  # type: ignore[attr-defined]
+
+    # -- the shell's interface -----------------------------------------------------------------
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.profile_id = profile_id
+        if profile_id is not None:
+            self.cache.want(profile_id)
+        for section in self.sections.values():
+            section.set_profile(profile_id)  # type: ignore[attr-defined]
+
+    def open(self) -> None:
+        """Shown by the shell: the current section (the first one the first time), read again
+        when its data changed."""
+        if self.nav_list.currentRow() < 0:
+            self.nav_list.setCurrentRow(0)  # builds and reads it
+        section = self.section(self.current_section())
+        if section.stale:  # type: ignore[attr-defined]
+            section.reload()  # type: ignore[attr-defined]
+
+    def _on_changes(self, changes: Changes) -> None:
+        if not changes.any(*_STALE_ON):
+            return
+        self.cache.invalidate()
+        for name, section in self.sections.items():
+            section.stale = True  # type: ignore[attr-defined]
+            if self.isVisible() and name == self.current_section():
+                section.reload()  # type: ignore[attr-defined]
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def focus_nav(self) -> None:
+        self.nav_list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def enter_section(self) -> None:
+        self.section(self.current_section()).focus_first()  # type: ignore[attr-defined]
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.nav_list and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in _INTO and not event.modifiers():
+                self.enter_section()
+                return True
+        return False
+
+    def _section_edge(self, key: int) -> None:
+        if key == Qt.Key.Key_Left:
+            self.focus_nav()
+
+    def _keep_focus_visible(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None:
+            return
+        for scroll in self.scrolls:
+            inner = scroll.widget()
+            if inner is not None and inner.isAncestorOf(new):
+                scroll.ensureWidgetVisible(new, 40, 40)
+                return
