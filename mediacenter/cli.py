@@ -468,9 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
     from mediacenter.previews import cli as previews_cli
     from mediacenter.recommend import cli as recommend_cli
     from mediacenter.segments import cli as segments_cli
+    from mediacenter.story import cli as story_cli
 
     for module in (artwork_cli, recommend_cli, quality_cli, profiles_cli, segments_cli,
-                   previews_cli, describe_cli):
+                   previews_cli, describe_cli, story_cli):
         module.register(sub)
     return p
 

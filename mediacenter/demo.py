@@ -7,6 +7,7 @@ genres, plots and people. Everything is invented here; nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from mediacenter.config import Paths
 if TYPE_CHECKING:
     from mediacenter.db.admin import AdminGrant
 
-DEMO_VERSION = "2"
+DEMO_VERSION = "3"  # 3: the interactive title
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,61 @@ _SOURCES = (
 )
 
 
+# An interactive title (README: "Interactive titles"): a folder of segment videos and its
+# story.json. Four choice points, a lamp that changes two later choices, three endings.
+STORY_TITLE = "The Keeper's Choice"
+STORY_YEAR = 2024
+STORY_PLOT = ("You arrive at a lighthouse the night its lamp goes out. What you take, and "
+              "where you go, decides how the night ends. An interactive film: you choose.")
+# (file, seconds, source index, hue)
+_STORY_CLIPS = (
+    ("01 Arrival.mp4", 8.0, 1, 200), ("02 Stairs.mp4", 8.0, 3, 40),
+    ("03 Tower.mp4", 8.0, 4, 120), ("04 Cellar.mp4", 8.0, 0, 300),
+    ("05 The light returns.mp4", 6.0, 5, 60), ("06 Morning.mp4", 6.0, 2, 180),
+    ("07 The keeper's secret.mp4", 6.0, 7, 260), ("08 Credits.mp4", 4.0, 6, 0),
+)
+
+
+def story_json() -> dict:
+    """The demo's story file (also the README's worked example of the format)."""
+    def cp(prompt: str, default: str, *choices: dict) -> dict:
+        return {"prompt": prompt, "opens": 2.5, "default": default, "choices": list(choices)}
+
+    lamp = {"var": "lamp"}
+    return {
+        "format": "mediacenter-story", "version": 1, "title": STORY_TITLE, "start": "arrival",
+        "variables": {"lamp": False, "visits": 0},
+        "segments": {
+            "arrival": {"file": "01 Arrival.mp4", "choice": cp(
+                "The old keeper holds out a brass lamp.", "refuse",
+                {"id": "take", "text": "Take the lamp", "goto": "stairs", "set": {"lamp": True}},
+                {"id": "refuse", "text": "Go in without it", "goto": "stairs"})},
+            "stairs": {"file": "02 Stairs.mp4", "choice": cp(
+                "The stairs split in the dark.", "up",
+                {"id": "up", "text": "Climb to the light", "goto": "tower"},
+                {"id": "down", "text": "Go down to the cellar", "goto": "cellar"})},
+            "tower": {"file": "03 Tower.mp4", "set": {"visits": {"add": 1}}, "choice": cp(
+                "The great lamp is dead.", "wait",
+                {"id": "light", "text": "Light it with your lamp", "goto": "light", "if": lamp},
+                {"id": "wait", "text": "Wait for dawn", "goto": "morning"},
+                {"id": "cellar", "text": "Search the cellar", "goto": "cellar",
+                 "if": {"var": "visits", "lt": 2}})},
+            "cellar": {"file": "04 Cellar.mp4", "choice": cp(
+                "A locked iron door.", "back",
+                {"id": "open", "text": "Open it by lamplight", "goto": "secret", "if": lamp},
+                {"id": "back", "text": "Go back up", "goto": "tower"},
+                {"id": "sleep", "text": "Sleep until morning", "goto": "morning"})},
+            "light": {"file": "05 The light returns.mp4",
+                      "ending": {"name": "The light returns", "kind": "good"}},
+            "morning": {"file": "06 Morning.mp4",
+                        "ending": {"name": "Morning, and a wreck on the rocks", "kind": "bad"}},
+            "secret": {"file": "07 The keeper's secret.mp4",
+                       "ending": {"name": "The keeper's secret", "kind": "good"}},
+        },
+        "credits": {"file": "08 Credits.mp4"},
+    }
+
+
 def _encode(source: str, hue: int, out: Path, seconds: float, freq: int) -> None:
     w, h, fps = 480, 270, 24
     tmp = out.with_name(out.stem + ".partial" + out.suffix)
@@ -182,6 +238,16 @@ def ensure_demo_library(
             jobs.append((_SOURCES[(season + ep) % len(_SOURCES)], (season * 90 + ep * 20) % 360,
                          sdir / f"{SHOW_TITLE} - S{season:02d}E{ep:02d} - {name}.mp4", 8.0,
                          300 + 40 * ep))
+    story = root / "Movies" / f"{STORY_TITLE} ({STORY_YEAR})"
+    story.mkdir(parents=True, exist_ok=True)
+    story_movie = DemoMovie(STORY_TITLE, STORY_YEAR, ("Mystery", "Drama"), STORY_PLOT,
+                            "Ada Marsh", ("Tomas Reyes", "Ingrid Volk"), rating=7.7)
+    (story / f"{STORY_TITLE} ({STORY_YEAR}).nfo").write_text(_nfo_movie(story_movie),
+                                                               encoding="utf-8")
+    (story / "story.json").write_text(json.dumps(story_json(), indent=2) + "\n",
+                                      encoding="utf-8")
+    for i, (name, seconds, src, hue) in enumerate(_STORY_CLIPS):
+        jobs.append((_SOURCES[src], hue, story / name, seconds, 260 + 30 * i))
     home = root / "Home Videos"
     home.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(HOME_VIDEOS):

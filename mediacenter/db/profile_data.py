@@ -32,6 +32,7 @@ HISTORY_TABLES: Final = (
     "rec_impressions",
     "artwork_impressions",
     "artwork_choice",
+    "story_paths",  # the ways taken through interactive titles
 )
 
 
@@ -112,6 +113,18 @@ def export_profile_data(
         "WHERE q.profile_id = ? ORDER BY q.at, q.title_id",
         (profile_id,),
     ), "at")
+    story_paths = _with_iso_times(_rows(
+        db,
+        f"SELECT p.title_id, {title_cols}, p.started_at, p.updated_at, p.ended_at, p.ending, "
+        "p.steps_json FROM story_paths p LEFT JOIN titles t ON t.id = p.title_id "
+        "WHERE p.profile_id = ? ORDER BY p.started_at, p.id",
+        (profile_id,),
+    ), "started_at", "updated_at", "ended_at")
+    for row in story_paths:
+        try:
+            row["steps"] = json.loads(row.pop("steps_json"))
+        except ValueError:
+            row["steps"] = []
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -133,6 +146,7 @@ def export_profile_data(
         "watch_state": state,
         "ratings": ratings,
         "quality_prefs": quality,
+        "story_paths": story_paths,
     }
 
 

@@ -22,6 +22,7 @@ from mediacenter.library.sidecars import (
     find_show_sidecars,
     find_sidecars,
 )
+from mediacenter.library.story_scan import StoryFinder, StoryRef
 from mediacenter.library.walk import WalkedDir, WalkedFile
 
 _SEASON_DIR = re.compile(
@@ -113,6 +114,7 @@ class FilePlan:
     part: int | None
     extra: str | None
     problems: list[tuple[str, str]] = field(default_factory=list)
+    story: StoryRef | None = None  # the version is an interactive title
 
 
 class NfoCache:
@@ -200,6 +202,7 @@ class Resolver:
         self._shows: dict[str, TitleSpec] = {}
         self._seasons: dict[tuple[str, int], TitleSpec] = {}
         self._indexes: dict[str, NameIndex] = {}
+        self.stories = StoryFinder(root)
 
     def names(self, dir_rel: str) -> NameIndex:
         """The folder's listing, indexed once for the many sidecar look-ups made in it."""
@@ -240,9 +243,46 @@ class Resolver:
         self._single[dir_rel] = key
         return key
 
+    def _main_videos(self, dir_rel: str) -> list[str]:
+        """The folder's videos that are not extras, in name order."""
+        wdir = self.dirs.get(dir_rel)
+        names = wdir.videos if wdir is not None else []
+        prefix = f"{dir_rel}/" if dir_rel else ""
+        return sorted((n for n in names if not self.parse(prefix + n).extra), key=str.lower)
+
+    def _story(self, f: WalkedFile, parsed: ParsedName) -> StoryRef | None:
+        if parsed.extra:
+            return None
+        names = self.names(f.dir_rel)
+        if not any(n.lower().endswith("story.json") for n in names):
+            return None  # the common case, without listing the folder's videos
+        ref = self.stories.find(f.dir_rel, f.name, names, self._main_videos(f.dir_rel))
+        if ref is not None and ref.layout == "folder" and not f.dir_rel:
+            return None  # the library folder itself is never one title
+        return ref
+
+    def _story_folder_plan(self, f: WalkedFile, parsed: ParsedName, story: StoryRef,
+                           problems: list[tuple[str, str]]) -> FilePlan:
+        """A segment video of a story folder: a part of the one version of the title the
+        folder is (named after the folder, its .nfo and artwork the folder's)."""
+        folder = _basename(f.dir_rel) or f.name
+        named = parse_path(f"{folder}.mkv")
+        # One title, whatever the segments' names say: the folder's .nfo and art are its own.
+        self._single[f.dir_rel] = f"story:{f.dir_rel}"
+        pseudo = WalkedFile(rel=f"{f.dir_rel}/{folder}.mkv", dir_rel=f.dir_rel,
+                            name=f"{folder}.mkv", size=0, mtime_ns=0, kind="video")
+        title = self._movie(pseudo, ParsedName(kind="movie", title=named.title or folder,
+                                               year=named.year), problems)
+        part = self._main_videos(f.dir_rel).index(f.name) + 1
+        return FilePlan(f, parsed, title, f"{self.root_id}:{f.dir_rel}:story", "", part, None,
+                        problems, story)
+
     def plan(self, f: WalkedFile) -> FilePlan:
         parsed = self.parse(f.rel)
         problems: list[tuple[str, str]] = []
+        story = self._story(f, parsed)
+        if story is not None and story.layout == "folder":
+            return self._story_folder_plan(f, parsed, story, problems)
         if parsed.extra:
             title = self._extra_owner(f, parsed)
         elif parsed.kind == "episode":
@@ -260,7 +300,8 @@ class Resolver:
                 version_key = f"{self.root_id}:{f.dir_rel}:{label.casefold()}"
             else:
                 version_key = f"{self.root_id}:{f.rel}"
-        return FilePlan(f, parsed, title, version_key, label, parsed.part, parsed.extra, problems)
+        return FilePlan(f, parsed, title, version_key, label, parsed.part, parsed.extra, problems,
+                        story)
 
     def _movie(self, f: WalkedFile, parsed: ParsedName, problems: list) -> TitleSpec:
         single = self._folder_movie_key(f.dir_rel) is not None

@@ -27,6 +27,7 @@ from mediacenter.library.naming import NAMING_VERSION
 from mediacenter.library.probe import ProbeError, Prober, ProbeResult
 from mediacenter.library.resolve import FilePlan, Resolver, is_season_dir
 from mediacenter.library.sniff import ogg_has_video
+from mediacenter.library.story_scan import recheck_stories
 from mediacenter.library.walk import WalkedDir, WalkedFile, WalkResult, walk_root
 from mediacenter.library.writer import (
     CatalogWriter,
@@ -392,6 +393,7 @@ class Scanner:
             report.timings_s["probe"] = round(time.monotonic() - probe_started, 3)
             with transaction(self.db):
                 relink_history(self.db)  # probing filled in fingerprints: moved files match
+                recheck_stories(self.db, root, root_id)  # now the videos' lengths are known
             if self.cancel.is_set():
                 return self._finish_cancelled(report, scan_id, started)
         report.problems = self.problems(root_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mediacenter.library.sidecars import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from mediacenter.story.files import is_story_name
 
 SIDECAR_EXTENSIONS = frozenset({".nfo", *IMAGE_EXTENSIONS})
 MANIFEST_EXTENSIONS = frozenset({".m3u8", ".mpd"})
@@ -44,6 +45,7 @@ _S_IFMT = stat_mod.S_IFMT(0o177777)
 _S_IFREG = stat_mod.S_IFREG
 _S_IFDIR = stat_mod.S_IFDIR
 _STAT_EXTENSIONS = VIDEO_EXTENSIONS | {".nfo"}
+_SIDECAR_STAT = frozenset({".nfo", ".json"})  # stat'ed, summed apart from the videos
 
 
 @dataclass(slots=True)
@@ -69,7 +71,8 @@ class WalkedDir:
                  raw: list[tuple[str, int, int, str]]) -> None:
         self.rel = rel
         self.names = names
-        # Changes whenever a video or .nfo in the folder is added, removed or modified.
+        # Changes whenever a video, .nfo or story file in the folder is added, removed or
+        # modified.
         self.sig = sig
         self.raw = raw
         self._files: list[WalkedFile] | None = None
@@ -166,7 +169,9 @@ def walk_root(
             ext = name[name.rfind("."):].lower()
             # Videos and .nfo files are stat'ed; artwork and anything else count by name only
             # (in the folder signature below): their content never changes the catalog.
-            if ext in _STAT_EXTENSIONS:
+            # Story files (interactive titles) count like .nfo files: editing one changes how
+            # the folder's videos resolve.
+            if ext in _STAT_EXTENSIONS or (ext == ".json" and is_story_name(name)):
                 if name[0] == "." and name.startswith("._"):
                     continue  # macOS resource forks copied to foreign file systems
                 try:
@@ -185,7 +190,7 @@ def walk_root(
                 mode = st.st_mode & _S_IFMT
                 if mode == _S_IFREG:
                     size = st.st_size
-                    if ext == ".nfo":
+                    if ext in _SIDECAR_STAT:
                         nfo_size += size
                         nfo_mtime += st.st_mtime_ns
                         continue
@@ -201,7 +206,7 @@ def walk_root(
                 if mode != _S_IFDIR:
                     # FIFOs, sockets, devices: never media, and reading may block. Said so,
                     # since the name promises a video.
-                    if ext != ".nfo":
+                    if ext not in _SIDECAR_STAT:
                         problems.append(Problem(prefix + name, "not-a-file",
                                                 "not a regular file (a pipe, socket or device)"))
                     continue

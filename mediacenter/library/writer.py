@@ -12,13 +12,15 @@ import time
 
 import sqlite_utils
 
+from mediacenter.db.stories import clear_version_story, set_version_story
 from mediacenter.db.tx import inserted_id
 from mediacenter.library.resolve import FilePlan, TitleSpec, sort_title
 
 # Tables that make up the catalog itself (rewritten by every scan): a merge of two titles
 # leaves them alone and moves everything else that refers to a title.
 _CATALOG_TABLES = frozenset(
-    {"titles", "files", "versions", "title_people", "title_genres", "title_tags", "artwork"}
+    {"titles", "files", "versions", "title_people", "title_genres", "title_tags", "artwork",
+     "stories"}
 )
 # Titles that hold files themselves (shows and seasons hold them through their episodes).
 _LEAF_KINDS = frozenset({"movie", "episode", "other"})
@@ -325,6 +327,16 @@ class CatalogWriter:
         self._version_ids[(title_id, cache_key)] = int(row[0])
         return int(row[0])
 
+    def _write_story(self, version_id: int, title_id: int, plan: FilePlan) -> None:
+        """The version is an interactive title when its file has a story (the parts of a
+        story folder all carry the same one), else it is not (any more)."""
+        ref = plan.story
+        if ref is None:
+            clear_version_story(self.db, version_id)
+        else:
+            set_version_story(self.db, version_id, title_id, path_key(ref.rel),
+                              path_display(ref.rel), ref.layout, ref.problems, ref.problem)
+
     def write_file(self, root_id: int, plan: FilePlan, existing_id: int | None) -> int:
         """Insert or update the file row of ``plan``; returns its id."""
         f = plan.file
@@ -334,6 +346,7 @@ class CatalogWriter:
             if plan.extra is None:
                 version_id = self.version_id(title_id, plan.version_key, plan.version_label,
                                              existing_id)
+                self._write_story(version_id, title_id, plan)
         now = time.time()
         parsed = db_text(json.dumps(plan.parsed.to_json_dict(), ensure_ascii=False))
         values = (

@@ -427,6 +427,7 @@ class Player(QObject):
 
         # Written on libVLC threads, read here; plain attributes are safe under the GIL.
         self._vlc_time_ms = 0
+        self._vlc_time_at = 0.0  # time.monotonic() when libVLC last reported the time
         self._vlc_max_time_ms = 0
         self._vlc_time_seen = False
         self._seek_from: int | None = None
@@ -454,9 +455,15 @@ class Player(QObject):
 
     def _new_mp(self) -> None:
         """Take a fresh libVLC player, its events stamped with a new generation; UI thread."""
+        self._attach(self._backend.media_player())
+        self._mp_used = False  # no media given to it yet: open() may take it as it is
+        if self._window_id is not None:
+            self._apply_window()
+
+    def _attach(self, mp: Any) -> None:
+        """Make ``mp`` this player's libVLC player: its events, with a new generation."""
         self._gen += 1
         gen = self._gen
-        mp = self._backend.media_player()
         et = self._vlc.EventType
         handlers = {
             et.MediaPlayerOpening: self._cb_simple(_EV_OPENING),
@@ -478,9 +485,6 @@ class Player(QObject):
         for event_type, handler in handlers.items():
             em.event_attach(event_type, handler, gen)
         self._mp, self._em, self._handlers = mp, em, handlers
-        self._mp_used = False  # no media given to it yet: open() may take it as it is
-        if self._window_id is not None:
-            self._apply_window()
 
     def _retire_mp(self) -> None:
         """Hand the libVLC player (and its media) to a worker thread that stops and releases
@@ -522,6 +526,7 @@ class Player(QObject):
             return
         t = int(event.u.new_time)
         self._vlc_time_ms = t
+        self._vlc_time_at = time.monotonic()
         self._vlc_time_seen = True
         if t > self._vlc_max_time_ms:
             self._vlc_max_time_ms = t
@@ -974,6 +979,48 @@ class Player(QObject):
             if t >= 0:
                 self._position_ms = t
         return self._position_ms
+
+    def clock_ms(self) -> int:
+        """The position of the picture on screen to within a few milliseconds: libVLC reports
+        the time as frames are shown but only every ~250 ms, so this adds the time since its
+        last report (at the playing rate, for at most a second). UI thread."""
+        if self._state != "playing" or not self._vlc_time_seen or self._seek_from is not None \
+                or self._pending_seek_ms is not None:
+            return self.position_ms()
+        elapsed_ms = (time.monotonic() - self._vlc_time_at) * 1000.0 * self._rate
+        return self._vlc_time_ms + int(min(max(0.0, elapsed_ms), 1000.0))
+
+    def adopt(self, prepared: Any) -> bool:
+        """Play what :class:`mediacenter.playback.preload.PreparedMedia` made ready, now: its
+        libVLC player (paused on the first picture, drawing into its own window) becomes this
+        player's and plays on; the one that played stops on a worker. Signals continue as for
+        any media (the state goes to "playing"). False (nothing changes) when it is not ready.
+        UI thread."""
+        if self._released or not prepared.is_ready():
+            return False
+        mp, media, source, start_ms, window_id, options = prepared.hand_over()
+        self._retire_mp()
+        self._attach(mp)
+        self._mp_used = True
+        self._reset_media_state()
+        self._media, self._source, self._options = media, source, tuple(options)
+        self._window_id = window_id
+        self._start_paused = False
+        self._input_started = True
+        self._position_ms = self._vlc_time_ms = self._vlc_max_time_ms = int(start_ms)
+        self._vlc_time_at = time.monotonic()
+        self._vlc_time_seen = True
+        length = int(mp.get_length())
+        self._duration_ms = self._vlc_length_ms = max(0, length)
+        self._apply_audio()
+        if self._rate != 1.0:
+            mp.set_rate(self._rate)
+        mp.set_pause(False)
+        self._set_state("playing")
+        if length > 0:
+            self.duration_changed.emit(length)
+        self._emit_position()
+        return True
 
     def duration_ms(self) -> int:
         """Media length in milliseconds; 0 while unknown. UI thread."""

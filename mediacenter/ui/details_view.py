@@ -34,6 +34,7 @@ from mediacenter.db.catalog import (
     title_details,
     version_audio,
 )
+from mediacenter.db.stories import interactive_note, title_story
 from mediacenter.db.watch import (
     is_watched,
     next_episode,
@@ -212,6 +213,9 @@ class DetailsView(QWidget):
                          "reachable</span>")
         if facts:
             html.append(f"<p>{' · '.join(facts)}</p>")
+        story = interactive_note(self.db, d.row.id, self.profile_id)
+        if story:
+            html.append(f"<p style='color:#e5e5e5'>◆ {escape(story)}</p>")
         directors = [n for n, role, _ in d.people if role == "director"]
         cast = [n for n, role, _ in d.people if role == "actor"][:8]
         if cast:
@@ -306,6 +310,8 @@ class DetailsView(QWidget):
             code = episode_code(self.db, target)
             verb = "Resume" if resume else "Play"
             self.play_button.setText(f"▶  {verb} {code}".rstrip())
+        elif resume and title_story(self.db, tid) is not None:
+            self.play_button.setText("▶  Resume from your last choice")
         else:
             self.play_button.setText(f"▶  Resume from {format_clock(resume)}" if resume
                                      else "▶  Play")

@@ -51,6 +51,7 @@ from mediacenter.db.catalog import (
 )
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import get_profile, list_profiles
+from mediacenter.db.stories import version_story
 from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.humanize import plural
@@ -376,6 +377,7 @@ class MainWindow(QMainWindow):
         self._push(self.player_view)  # the player gets the whole window
         self.player_view.setFocus()
         parts = self._parts(file)
+        story = version_story(self.db, file.version_id) if file.version_id else None
         self.player_view.play(
             PlayRequest(path=file.path, title=row.label, title_id=row.id,
                         version_id=file.version_id, file_id=file.file_id, start_ms=start,
@@ -383,7 +385,9 @@ class MainWindow(QMainWindow):
                         profile_id=None if self.private else profile_id,
                         audio_language=profile.audio_language if profile else None,
                         subtitle_language=profile.subtitle_language if profile else None,
-                        ask_resume=start > 0 and not chosen and resume_mode(self.db) == "ask"),
+                        ask_resume=start > 0 and not chosen and resume_mode(self.db) == "ask",
+                        story=story.path if story else None,
+                        story_resume=not start_over and resume_mode(self.db) != "never"),
             recorder,
         )
         return True

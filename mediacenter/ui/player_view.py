@@ -9,7 +9,11 @@ when leaving, finish at the end, error).
 The video surface is a native child window handed to libVLC (``Player.set_window``), so no Qt
 widget is drawn over it: the banner sits above it and the control bar below it in the layout,
 and hiding the bar gives its room to the video. Help, Up Next and the resume question
-(Settings → Playback → Resume: ask) replace the surface while they are up.
+(Settings → Playback → Resume: ask) replace the surface while they are up. The surface is a
+:class:`~mediacenter.ui.video_deck.VideoDeck` (a second window underneath, where the next
+segment of an interactive title is made ready); interactive titles are played by
+:class:`~mediacenter.ui.interactive.InteractivePlayback`, which adds its choice bar under the
+video.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -37,9 +40,11 @@ from PySide6.QtWidgets import (
 from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
+from mediacenter.ui.interactive import InteractivePlayback
 from mediacenter.ui.player_cards import ResumePrompt, card_html
 from mediacenter.ui.seek_preview import IndexSource, SeekPreview
 from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
+from mediacenter.ui.video_deck import VideoDeck
 
 SEEK_STEP_MS = 10_000
 VOLUME_STEP = 5
@@ -64,6 +69,10 @@ class PlayRequest:
     #: Ask "Resume from start_ms or start from the beginning?" before anything plays
     #: (Settings → Playback → Resume: ask, and the viewer has not answered elsewhere).
     ask_resume: bool = False
+    #: An interactive title's story file (played as a story when it checks clean), and
+    #: whether to continue the profile's path through it (else it starts over).
+    story: str | None = None
+    story_resume: bool = True
 
 
 SHORTCUTS = (
@@ -78,6 +87,7 @@ SHORTCUTS = (
     ("N", "Next episode"),
     ("Q / I", "Quality menu / playback statistics"),
     ("Home", "Start over"),
+    ("B", "Interactive titles: back to the previous choice"),
     ("?", "This help"),
     ("Esc / Backspace", "Stop and go back"),
 )
@@ -100,41 +110,6 @@ def track_matches_language(name: str, code: str | None) -> bool:
     words = {w for w in re.split(r"[^\w]+", name.lower()) if w}
     base = code.lower().split("-")[0]
     return bool(words & set(_LANGUAGE_NAMES.get(base, (base,))))
-
-
-class _VideoSurface(QFrame):
-    """The black native window libVLC draws into; clicks go to the view."""
-
-    clicked = Signal()
-    double_clicked = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("videoSurface")
-        self.setAutoFillBackground(True)
-        pal = self.palette()
-        pal.setColor(self.backgroundRole(), Qt.GlobalColor.black)
-        self.setPalette(pal)
-        self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if QGuiApplication.platformName() not in _NO_EMBED_PLATFORMS:
-            self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
-            self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
-        # A single click waits for the double-click interval: a double click must not also
-        # pause and resume.
-        self._click = QTimer(self, singleShot=True)
-        self._click.timeout.connect(self.clicked.emit)
-
-    def mouseReleaseEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._click.start(QApplication.doubleClickInterval())
-        super().mouseReleaseEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._click.stop()
-            self.double_clicked.emit()
-        super().mouseDoubleClickEvent(event)
 
 
 class PlayerView(QWidget):
@@ -199,7 +174,7 @@ class PlayerView(QWidget):
         self.banner = QLabel(objectName="playerBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.hide()
-        self.surface = _VideoSurface()
+        self.surface = VideoDeck()
         self.message = QLabel(objectName="playerMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -323,6 +298,8 @@ class PlayerView(QWidget):
                   self.play_button, self.banner):
             w.installEventFilter(self)
         self._update_volume_label()
+        #: Plays interactive titles (their choices, segments and path).
+        self.interactive = InteractivePlayback(self)
 
     # -- playing -----------------------------------------------------------------------------
 
@@ -338,7 +315,7 @@ class PlayerView(QWidget):
             p.set_volume(self.volume.value())
             if not backend().headless and QGuiApplication.platformName() not in \
                     _NO_EMBED_PLATFORMS:
-                p.set_window(int(self.surface.winId()))
+                p.set_window(self.surface.front_window_id())
             self.player = p
             if self._quality_db is not None:
                 self._make_quality(p)
@@ -409,6 +386,11 @@ class PlayerView(QWidget):
         except PlaybackUnavailable as exc:
             self._show_message(f"Playback is not available: {exc}")
             return
+        if request.story and self.interactive.start(request, recorder, player):
+            self.recorder = None  # the story feeds it: its clock is the path, not one file
+            self.offers.stop()  # no intro or credits to skip in a story's segments
+            self.playback_started.emit(request.title_id)
+            return
         if request.ask_resume and request.start_ms > 0:
             self._ask_resume(player, request)
         else:
@@ -462,6 +444,7 @@ class PlayerView(QWidget):
 
     def stop(self) -> None:
         """Stop playback, writing the stop into the watch history."""
+        self.interactive.stop()
         self._upnext_timer.stop()
         self.offers.stop()
         self.preview.stop()
@@ -502,7 +485,7 @@ class PlayerView(QWidget):
 
     def seek(self, ms: int) -> None:
         p = self.player
-        if p is None or p.state() in ("idle", "error"):
+        if p is None or p.state() in ("idle", "error") or self.interactive.active:
             return
         origin = p.position_ms()
         target = max(0, int(ms))
@@ -638,6 +621,8 @@ class PlayerView(QWidget):
             self._show_message(f"This file cannot be played: {message}")
 
     def _on_ended(self) -> None:
+        if self.interactive.active:
+            return  # the story decides what follows
         req = self.request
         if req is not None and self._part + 1 < len(req.parts) and self.player is not None:
             # the next part of a multi-part version: one viewing, one session
@@ -857,6 +842,9 @@ class PlayerView(QWidget):
         k = Qt.Key
         if self.help_visible():
             self.toggle_help()  # any key closes the help
+            event.accept()
+            return
+        if self.interactive.handle_key(event):
             event.accept()
             return
         if self.resume_prompt_visible():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
 DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights", "previews",
-          "describe")
+          "describe", "story")
 
 
 def _imports(path: Path) -> set[str]:

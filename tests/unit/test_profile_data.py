@@ -49,6 +49,10 @@ def cat(tmp_path):
                         (sam.id, movie))
         db.conn.execute("INSERT INTO rec_impressions (profile_id, title_id, row, at) "
                         "VALUES (?, ?, 'Because you watched', 1700000800)", (sam.id, other))
+        db.conn.execute("INSERT INTO story_paths (profile_id, title_id, story_hash, started_at,"
+                        " updated_at, ended_at, ending, steps_json) VALUES (?, ?, 'h', "
+                        "1700000000, 1700000100, 1700000100, 'lit', ?)",
+                        (sam.id, movie, '[{"point": "intro", "choice": "take"}]'))
     yield db, sam, kim, movie
     db.conn.close()
 
@@ -71,6 +75,9 @@ def test_export_holds_everything_of_the_profile_and_nothing_else(cat):
                                 "title_kind": "movie", "title_year": 2019,
                                 "source": "explicit", "value": 2.0,
                                 "at": "2023-11-14T22:25:00+00:00"}]
+    assert [(p["title"], p["ending"], p["ended_at"], p["steps"]) for p in data["story_paths"]] \
+        == [("Orbit of Glass", "lit", "2023-11-14T22:15:00+00:00",
+             [{"point": "intro", "choice": "take"}])]
     kim_data = export_profile_data(db, kim.id)
     assert len(kim_data["watch_sessions"]) == 1 and kim_data["ratings"] == []
     with pytest.raises(ProfileNotFoundError):
@@ -94,7 +101,7 @@ def test_erase_removes_the_history_of_one_profile_only(cat):
     db, sam, kim, _movie = cat
     assert history_counts(db, sam.id) == {
         "watch_sessions": 2, "watch_state": 2, "rec_impressions": 1,
-        "artwork_impressions": 0, "artwork_choice": 0,
+        "artwork_impressions": 0, "artwork_choice": 0, "story_paths": 1,
     }
     removed = erase_history(db, sam.id)
     assert removed["watch_sessions"] == 2 and removed["watch_state"] == 2

@@ -1,0 +1,587 @@
+#!/usr/bin/env python3
+"""Interactive titles (issue 14): the gap between segments, and the choice bar's timing,
+measured on the screen beside cvlc playing the same segments joined into one file.
+
+The story: ``--transitions`` + 1 segments of ``--segment-s`` seconds cut (as time ranges, in
+the story file) from the real clips in ``--videos`` (each readable clip of at least 4 s and 10
+frames per second whose frames change from one to the next, one clip per film: flower.mp4
+and flower.webm are one), one after the other from different clips, every fourth from the
+same clip further on (the "same file already seeked" case). Each segment has a choice point
+opening 0.35 s into it with two choices; on even segments nobody chooses and time-out takes
+the default (the next segment), on odd ones the default is a detour and the harness chooses
+the next segment early (← then Enter, 0.15 s after the bar shows), so what was made ready for
+the default is dropped and the chosen segment made ready instead.
+
+The app: a fresh process on a private X server showing the app's PlayerView (the real one:
+its video windows, choice bar, :class:`InteractivePlayback`, libVLC with the app's options)
+playing that story. The reference: ``cvlc`` playing the same segments in the same order
+joined into one file (ffmpeg: each range cut, scaled and padded to 960x540, concatenated at
+their own frame rates), on the same X server, in the same run. (VLC refuses to run as root:
+as root cvlc runs as "nobody" on an X server open to local users.)
+
+Measured the same way for both, from the pixels: a sampler process grabs the middle 320x180
+of the video area as fast as it can (~1 ms a grab) and notes every change with a 32x18
+grey thumbnail. A cut from one segment to the next is the first picture that differs from the
+one before by more than CUT (mean absolute grey difference) near the switch (the app: the
+moment it switched, from its log; cvlc: where the joined file's boundary falls). The gap is
+the time from the previous real picture (a black one does not count: a blank window is a gap)
+to the cut's picture, less one frame of the segment before (the time its last picture stays on
+screen in any seamless player): 0 is seamless, and a frozen or black stretch counts in full.
+
+- gap_median_ms / gap_max_ms: over the app's transitions (targets ≤ 100 / ≤ 250);
+  gap_timeout_median_ms / gap_early_median_ms split them; reference_gap_median_ms /
+  reference_gap_max_ms: cvlc's at the same boundaries (the floor of this measure).
+- choice_bar_delay_ms_median / _max: from the moment the picture on screen reached the
+  choice point's time (the app's display clock, :meth:`Player.clock_ms`, read when the bar
+  was shown, less what it had passed) to the bar's new prompt showing in the screen's pixels
+  (target ≤ 50).
+- switches: how each transition was made (``prepared``: the window underneath brought up;
+  ``opened``: nothing was ready, the slow way).
+
+Usage: benchmarks/interactive.py [--videos ../shared/data/video] [--transitions 50]
+                                 [--segment-s 2.0] [--keep DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CUT = 14.0  # mean |grey difference| (0-255) of 32x18 thumbnails: a cut, not the next frame
+BLACK_MEAN = 10.0  # a thumbnail darker than this on average...
+BLACK_MAX = 40  # ...and nowhere brighter than this is a blank window, not a picture
+REGION = (320, 180)  # the sampled middle of the video area
+THUMB = (32, 18)
+GAP_TARGET_MEDIAN_MS = 100
+GAP_TARGET_MAX_MS = 250
+BAR_TARGET_MS = 50
+CHOICE_OPENS_S = 0.35
+EARLY_AFTER_MS = 150
+WINDOW = (960, 900)  # the app's window: its video area is about 960x540 with the bar up
+
+
+# -- the story and the joined reference ---------------------------------------------------------
+
+
+def _clips(videos: Path) -> list[dict[str, Any]]:
+    """The real clips a story can be cut from: readable by PyAV, ≥ 4 s, ≥ 10 fps, moving."""
+    import av
+
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for path in sorted(videos.iterdir()):
+        if path.suffix.lower() not in (".mp4", ".mkv", ".webm", ".avi", ".mov"):
+            continue
+        try:
+            with av.open(str(path)) as c:
+                v = c.streams.video[0]
+                fps = float(v.average_rate or 0)
+                dur = float(c.duration or 0) / 1e6
+        except Exception:
+            continue
+        stem = path.stem.lower()
+        if dur >= 4.0 and fps >= 10 and stem not in seen and _moves(path):
+            seen.add(stem)  # flower.mp4 and flower.webm are one film: a cut would not show
+            out.append({"path": str(path), "name": path.name, "fps": fps, "duration_s": dur})
+    return out
+
+
+def _moves(path: Path) -> bool:
+    """Whether nearly every frame differs from the one before (a clip whose frames repeat
+    would hide when the next picture came)."""
+    import av
+
+    same = total = 0
+    prev = None
+    try:
+        with av.open(str(path)) as c:
+            for i, frame in enumerate(c.decode(video=0)):
+                if i >= 300:
+                    break
+                data = frame.to_ndarray(format="gray").tobytes()
+                if prev is not None:
+                    total += 1
+                    same += data == prev
+                prev = data
+    except Exception:
+        return False
+    return total > 0 and same <= total // 10
+
+
+def _plan(clips: list[dict[str, Any]], n: int, length_s: float) -> list[dict[str, Any]]:
+    """n + 1 segments: a different clip each time, every fourth a jump within the same clip."""
+    segs: list[dict[str, Any]] = []
+    cursor = {c["name"]: 0.2 for c in clips}
+    ci = 0
+    for k in range(n + 1):
+        if k % 4 == 3:
+            clip = clips[(ci - 1) % len(clips)]
+            last = segs[-1]["start"]
+            start = last + length_s + 0.6  # further on, never where the last one ended
+            if start + length_s > clip["duration_s"] - 0.2:
+                start = 0.2 if last > length_s + 0.5 else clip["duration_s"] - length_s - 0.3
+        else:
+            clip = clips[ci % len(clips)]
+            ci += 1
+            start = cursor[clip["name"]]
+            if start + length_s > clip["duration_s"] - 0.2:
+                start = 0.2
+            cursor[clip["name"]] = start + 0.7
+        segs.append({"id": f"s{k}", "clip": clip["name"], "start": round(start, 3),
+                     "end": round(start + length_s, 3), "fps": clip["fps"]})
+    return segs
+
+
+def _story(segs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, s in enumerate(segs):
+        seg: dict[str, Any] = {"file": s["clip"], "start": s["start"], "end": s["end"]}
+        if k + 1 < len(segs):
+            nxt = {"id": "next", "text": f"Go on to {k + 2}", "goto": segs[k + 1]["id"]}
+            detour = {"id": "detour", "text": "Take the detour", "goto": "detour"}
+            seg["choice"] = {"prompt": f"Choice {k + 1} of {len(segs) - 1}",
+                             "opens": round(s["start"] + CHOICE_OPENS_S, 3),
+                             "default": "next" if k % 2 == 0 else "detour",
+                             "choices": [nxt, detour]}
+        else:
+            seg["ending"] = {"name": "The end"}
+        out[s["id"]] = seg
+    first = segs[0]
+    out["detour"] = {"file": first["clip"], "start": 0, "end": 1,
+                     "ending": {"name": "A detour"}}
+    return {"format": "mediacenter-story", "version": 1, "title": "Benchmark",
+            "start": segs[0]["id"], "segments": out}
+
+
+def _join(segs: list[dict[str, Any]], folder: Path, out: Path) -> None:
+    """The same ranges, in the same order, in one file (960x540, each at its own rate)."""
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
+    parts = []
+    for i, s in enumerate(segs):
+        cmd += ["-ss", f"{s['start']:.3f}", "-t", f"{s['end'] - s['start']:.3f}",
+                "-i", str(folder / s["clip"])]
+        parts.append(f"[{i}:v:0]scale=960:540:force_original_aspect_ratio=decrease,"
+                     "pad=960:540:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+                     f"setpts=PTS-STARTPTS[v{i}]")
+    graph = ";".join(parts) + ";" + "".join(f"[v{i}]" for i in range(len(segs))) + \
+        f"concat=n={len(segs)}:v=1:a=0[out]"
+    cmd += ["-filter_complex", graph, "-map", "[out]", "-fps_mode", "vfr", "-c:v", "libx264",
+            "-preset", "veryfast", "-crf", "20", "-an", str(out)]
+    subprocess.run(cmd, check=True, timeout=900)
+
+
+# -- the X server, the sampler, the two players ------------------------------------------------
+
+
+class _PrivateX:
+    """An Xvfb any local user may draw on (cvlc as "nobody" when we are root)."""
+
+    def __init__(self) -> None:
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-ac", "-nolisten", "tcp", "-screen", "0",
+             "1600x1000x24"], pass_fds=(w,), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            number = f.readline().strip()
+        if not number:
+            self.close()
+            raise RuntimeError("Xvfb did not start")
+        self.display = f":{number}"
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def child_sampler(args: list[str]) -> int:
+    """Grab the video region (and the bar's) until told to stop (stdin closes); write an
+    .npz of every change: time, thumbnail, and the bar region's changes."""
+    import numpy as np
+    from PySide6.QtGui import QGuiApplication, QImage
+
+    x, y, w, h, bx, by, bw, bh = (int(a) for a in args[:8])
+    out = args[8]
+    app = QGuiApplication(sys.argv[:1])
+    screen = app.primaryScreen()
+    os.set_blocking(sys.stdin.fileno(), False)
+    times: list[float] = []
+    thumbs: list[bytes] = []
+    bar_times: list[float] = []
+    last = bar_last = None
+    n = 0
+    print("ready", flush=True)
+    while True:
+        t0 = time.monotonic()
+        img = screen.grabWindow(0, x, y, w, h).toImage()
+        t1 = time.monotonic()
+        crc = zlib.crc32(bytes(img.constBits()))
+        if crc != last:
+            last = crc
+            small = img.convertToFormat(QImage.Format.Format_Grayscale8).scaled(
+                *THUMB).convertToFormat(QImage.Format.Format_Grayscale8)
+            row = small.bytesPerLine()
+            raw = bytes(small.constBits())
+            thumbs.append(b"".join(raw[i * row: i * row + THUMB[0]] for i in range(THUMB[1])))
+            times.append((t0 + t1) / 2)
+        if bw > 0:
+            bimg = screen.grabWindow(0, bx, by, bw, bh).toImage()
+            bcrc = zlib.crc32(bytes(bimg.constBits()))
+            if bcrc != bar_last:
+                bar_last = bcrc
+                bar_times.append(time.monotonic())
+        n += 1
+        time.sleep(0.001)  # leave the players a core: a grab every ~2 ms is plenty
+        if n % 50 == 0:
+            try:
+                if os.read(sys.stdin.fileno(), 1) == b"":
+                    break  # the parent closed our stdin: stop
+            except BlockingIOError:
+                pass
+    np.savez(out, times=np.array(times), thumbs=np.frombuffer(b"".join(thumbs), np.uint8)
+             .reshape(len(thumbs), THUMB[1] * THUMB[0]), bar_times=np.array(bar_times),
+             samples=np.array([n]))
+    return 0
+
+
+class _Sampler:
+    def __init__(self, env: dict[str, str], region: tuple[int, int, int, int],
+                 bar: tuple[int, int, int, int], out: Path) -> None:
+        self.out = out
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--child-sampler", *map(str, region), *map(str, bar),
+             str(out)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()  # "ready"
+
+    def stop(self) -> Any:
+        import numpy as np
+
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        self.proc.wait(60)
+        self.proc.stdout.close()
+        with np.load(self.out) as data:
+            return {k: data[k] for k in data.files}
+
+
+def child_app(args: list[str]) -> int:
+    """The app's PlayerView playing the story; the sampler is started once the choice bar
+    has its place (the video area no longer changes size). Writes a JSON log."""
+    story, out = args[0], args[1]
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from mediacenter.ui.app import load_theme
+    from mediacenter.ui.player_view import PlayerView, PlayRequest
+
+    app = QApplication(sys.argv[:1])
+    load_theme(app)
+    pv = PlayerView()
+    pv.controls_hide_ms = 10**9  # the control bar stays: the video area keeps its size
+    pv.setGeometry(0, 0, *WINDOW)
+    pv.show()
+    data = json.loads(Path(story).read_text())
+    first = data["segments"][data["start"]]
+    video = str(Path(story).parent / first["file"])
+    ic = pv.interactive
+    state: dict[str, Any] = {"seen": 0, "sampler": None, "region": None, "t_end": None}
+
+    def region() -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+        deck = pv.surface
+        g = deck.mapToGlobal(deck.rect().center())
+        r = (g.x() - REGION[0] // 2, g.y() - REGION[1] // 2, *REGION)
+        p = ic.bar.prompt
+        pg = p.mapToGlobal(p.rect().topLeft())
+        return r, (pg.x(), pg.y(), p.width(), p.height())
+
+    def poll() -> None:
+        n = len(ic.choice_log)
+        if n > state["seen"]:
+            k = n - 1
+            state["seen"] = n
+            if state["sampler"] is None:
+                QTimer.singleShot(100, start_sampler)
+            if k % 2 == 1:  # the default is the detour: choose "next" early, by keyboard
+                def choose() -> None:
+                    QTest.keyClick(pv, Qt.Key.Key_Left)
+                    QTest.keyClick(pv, Qt.Key.Key_Return)
+                QTimer.singleShot(EARLY_AFTER_MS, choose)
+        if pv.screen_stack.currentWidget() is ic.end_card and state["t_end"] is None:
+            state["t_end"] = time.monotonic()
+            QTimer.singleShot(300, finish)
+
+    def start_sampler() -> None:
+        r, bar = region()
+        state["region"], state["bar_region"] = r, bar
+        state["sampler"] = _Sampler(dict(os.environ), r, bar, Path(out + ".npz"))
+        state["t_sampler"] = time.monotonic()
+
+    def finish() -> None:
+        timer.stop()
+        sampler = state["sampler"]
+        if sampler is not None:
+            sampler.stop()
+        Path(out).write_text(json.dumps({
+            "switch_log": ic.switch_log, "choice_log": ic.choice_log,
+            "region": state["region"], "bar_region": state.get("bar_region"),
+            "t_sampler": state.get("t_sampler"), "t_end": state["t_end"]}))
+        pv.release()
+        app.quit()
+
+    timer = QTimer(interval=5)
+    timer.timeout.connect(poll)
+    timer.start()
+    QTimer.singleShot(3 * 60 * 60 * 1000, finish)  # never hangs for ever
+    QTimer.singleShot(500, lambda: pv.play(PlayRequest(
+        path=video, title="Benchmark", title_id=1, story=story, story_resume=False)))
+    app.exec()
+    return 0
+
+
+def _run_app(env: dict[str, str], story: Path, work: Path) -> dict[str, Any]:
+    log = work / "app.json"
+    subprocess.run([sys.executable, __file__, "--child-app", str(story), str(log)],
+                   env=env, check=True, timeout=3 * 60 * 60)
+    import numpy as np
+
+    got = json.loads(log.read_text())
+    with np.load(str(log) + ".npz") as data:
+        got["samples"] = {k: data[k] for k in data.files}
+    return got
+
+
+def _run_cvlc(env: dict[str, str], joined: Path, work: Path, as_nobody: bool,
+              length_s: float) -> dict[str, Any]:
+    from mediacenter.playback.vlc_backend import instance_args
+
+    cvlc = shutil.which("cvlc")
+    assert cvlc is not None
+    cmd = [cvlc, *instance_args(False), "--play-and-exit", "--no-video-deco", "--video-x=0",
+           "--video-y=0", str(joined)]
+    vlc_env = dict(env)
+    if as_nobody:  # VLC refuses to run as root
+        home = work / "vlc-home"
+        home.mkdir(exist_ok=True)
+        os.chown(home, 65534, 65534)
+        os.chmod(work, 0o755)
+        os.chmod(joined, 0o644)
+        vlc_env["HOME"] = str(home)
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    region = (480 - REGION[0] // 2, 270 - REGION[1] // 2, *REGION)
+    sampler = _Sampler(env, region, (0, 0, 0, 0), work / "cvlc.npz")
+    t_spawn = time.monotonic()
+    subprocess.run(cmd, env=vlc_env, check=False, timeout=3 * 60 * 60,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = sampler.stop()
+    return {"samples": samples, "t_spawn": t_spawn}
+
+
+# -- reading the pixels ------------------------------------------------------------------------
+
+
+def _frames(samples: dict[str, Any]) -> list[tuple[float, Any, bool]]:
+    """(time, thumbnail, is_black) of every change seen."""
+    import numpy as np
+
+    out = []
+    for t, th in zip(samples["times"], samples["thumbs"], strict=True):
+        a = th.astype(np.int16)
+        out.append((float(t), a, bool(a.mean() < BLACK_MEAN and a.max() < BLACK_MAX)))
+    return out
+
+
+def _dist(a: Any, b: Any) -> float:
+    return float(abs(a - b).mean())
+
+
+def _gap_at(frames: list[tuple[float, Any, bool]], lo: float, hi: float,
+            frame_ms: float, first_cut_after: float | None = None) -> dict[str, Any] | None:
+    """The cut in [lo, hi] (the first after ``first_cut_after`` when given, else the
+    sharpest) and the gap before it."""
+    best = None
+    prev = None  # the last real picture before the one looked at
+    for i, (t, th, black) in enumerate(frames):
+        if t > hi:
+            break
+        if black:
+            continue
+        if prev is not None and t >= lo:
+            d = _dist(th, frames[prev][1])
+            if d > CUT and (first_cut_after is None or t >= first_cut_after):
+                cand = (i, prev, d)
+                if first_cut_after is not None:
+                    best = cand
+                    break
+                if best is None or d > best[2]:
+                    best = cand
+        prev = i
+    if best is None:
+        return None
+    i, p, d = best
+    blank = any(frames[j][2] for j in range(p + 1, i))
+    gap = (frames[i][0] - frames[p][0]) * 1000 - frame_ms
+    return {"gap_ms": round(max(0.0, gap), 1), "cut_at": frames[i][0], "difference": round(d, 1),
+            "blank_between": blank}
+
+
+def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]]) -> dict[str, Any]:
+    frames = _frames(got["samples"])
+    fps = {s["id"]: s["fps"] for s in segs}
+    gaps, kinds, misses = [], {}, 0
+    start = got.get("t_sampler") or 0
+    for before, after, at, how in got["switch_log"]:
+        kinds[how] = kinds.get(how, 0) + 1
+        if at < start + 0.05 or after == "detour":
+            continue
+        k = int(before[1:])
+        g = _gap_at(frames, at - 0.08, at + 0.8, 1000 / fps[before], first_cut_after=at - 0.03)
+        if g is None:
+            misses += 1
+            continue
+        g.update(transition=k, how=how, kind="early" if k % 2 == 1 else "time-out")
+        gaps.append(g)
+    delays = []
+    bar_times = list(got["samples"]["bar_times"])
+    for _seg, opens, clock, t_show in got["choice_log"]:
+        if t_show < start + 0.05:
+            continue
+        t_reached = t_show - (clock - opens) / 1000
+        shown = next((b for b in bar_times if b >= t_show - 0.002), None)
+        if shown is not None:
+            delays.append(round((shown - t_reached) * 1000, 1))
+    return {"gaps": gaps, "switches": kinds, "unmeasured": misses, "bar_delays_ms": delays}
+
+
+def _analyse_cvlc(got: dict[str, Any], segs: list[dict[str, Any]],
+                  length_s: float) -> dict[str, Any]:
+    frames = _frames(got["samples"])
+    first = next((t for t, _th, black in frames if not black), None)
+    gaps, misses = [], 0
+    if first is None:
+        return {"gaps": [], "unmeasured": len(segs) - 1}
+    for k in range(1, len(segs)):
+        expected = first + k * length_s
+        g = _gap_at(frames, expected - 0.4, expected + 0.4, 1000 / segs[k - 1]["fps"])
+        if g is None:
+            misses += 1
+            continue
+        g.update(transition=k - 1)
+        gaps.append(g)
+        first += g["cut_at"] - expected  # follow cvlc's own clock from cut to cut
+    return {"gaps": gaps, "unmeasured": misses}
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    return round(statistics.median(values), 1), round(max(values), 1)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-sampler":
+        return child_sampler(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-app":
+        return child_app(sys.argv[2:])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--videos", type=Path, default=ROOT.parent / "shared" / "data" / "video")
+    ap.add_argument("--transitions", type=int, default=50)
+    ap.add_argument("--segment-s", type=float, default=2.0)
+    ap.add_argument("--keep", type=Path, help="keep the work folder (story, logs) here")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    for tool in ("Xvfb", "ffmpeg", "cvlc"):
+        if shutil.which(tool) is None:
+            sys.exit(f"benchmarks/interactive.py needs {tool}")
+    clips = _clips(args.videos)
+    if len(clips) < 2:
+        sys.exit(f"need at least two real clips of 4 s or more in {args.videos}")
+    work = Path(tempfile.mkdtemp(prefix="mc-interactive-"))
+    try:
+        folder = work / "Benchmark"
+        folder.mkdir()
+        for c in clips:
+            (folder / c["name"]).symlink_to(c["path"])
+        segs = _plan(clips, args.transitions, args.segment_s)
+        story = folder / "story.json"
+        story.write_text(json.dumps(_story(segs), indent=1))
+        joined = work / "joined.mp4"
+        _join(segs, folder, joined)
+        x = _PrivateX()
+        try:
+            env = dict(os.environ, DISPLAY=x.display, QT_QPA_PLATFORM="xcb",
+                       PYTHONPATH=str(ROOT))
+            env.pop("MEDIACENTER_VLC_HEADLESS", None)
+            load0 = os.getloadavg()[0]
+            app = _run_app(env, story, work)
+            ref = _run_cvlc(env, joined, work, os.geteuid() == 0, args.segment_s)
+            load1 = os.getloadavg()[0]
+        finally:
+            x.close()
+        a = _analyse_app(app, segs)
+        r = _analyse_cvlc(ref, segs, args.segment_s)
+        gaps = [g["gap_ms"] for g in a["gaps"]]
+        med, worst = _stats(gaps)
+        rmed, rworst = _stats([g["gap_ms"] for g in r["gaps"]])
+        bmed, bworst = _stats(a["bar_delays_ms"])
+        out = {
+            "gap_median_ms": med, "gap_max_ms": worst,
+            "gap_timeout_median_ms": _stats([g["gap_ms"] for g in a["gaps"]
+                                             if g["kind"] == "time-out"])[0],
+            "gap_early_median_ms": _stats([g["gap_ms"] for g in a["gaps"]
+                                           if g["kind"] == "early"])[0],
+            "transitions_measured": len(gaps), "transitions_unmeasured": a["unmeasured"],
+            "blank_between": sum(1 for g in a["gaps"] if g["blank_between"]),
+            "reference": "cvlc, the same segments joined into one file (960x540)",
+            "reference_gap_median_ms": rmed, "reference_gap_max_ms": rworst,
+            "reference_transitions_measured": len(r["gaps"]),
+            "choice_bar_delay_ms_median": bmed, "choice_bar_delay_ms_max": bworst,
+            "choice_bars_measured": len(a["bar_delays_ms"]),
+            "switches": a["switches"],
+            "clips": [c["name"] for c in clips], "segment_s": args.segment_s,
+            "load_average": [round(load0, 2), round(load1, 2)],
+            "targets": {"gap_median_ms": f"<= {GAP_TARGET_MEDIAN_MS}",
+                        "gap_max_ms": f"<= {GAP_TARGET_MAX_MS}",
+                        "choice_bar_delay_ms_max": f"<= {BAR_TARGET_MS}"},
+            "met": {"gap_median_ms": bool(med is not None and med <= GAP_TARGET_MEDIAN_MS),
+                    "gap_max_ms": bool(worst is not None and worst <= GAP_TARGET_MAX_MS),
+                    "choice_bar_delay_ms_max": bool(bworst is not None
+                                                    and bworst <= BAR_TARGET_MS)},
+        }
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            (args.keep / "gaps.json").write_text(json.dumps(
+                {"app": a, "cvlc": r, "segments": segs}, indent=1, default=float))
+            shutil.copy(story, args.keep / "story.json")
+            for name in ("app.json", "app.json.npz", "cvlc.npz"):
+                if (work / name).exists():
+                    shutil.copy(work / name, args.keep / name)
+        print(json.dumps(out, indent=2 if args.json else None))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,626 @@
+"""Playing an interactive title in the player: the story's clock, its choices, its segments.
+
+:class:`InteractivePlayback` belongs to a :class:`mediacenter.ui.player_view.PlayerView` and
+takes over when a request names a story file that checks clean (else the title plays straight
+through, as any other). It follows the state machine of :mod:`mediacenter.story.engine`:
+
+* a timer every :data:`TICK_MS` reads the position of the picture on screen
+  (:meth:`Player.clock_ms`, exact to a few ms) and opens the choice bar when the choice point's
+  time comes, counts down, takes the default when time runs out;
+* the next segment is made ready before it is needed, in the video window underneath
+  (:class:`mediacenter.playback.preload.PreparedMedia`): when a choice opens (its default;
+  the chosen one if the viewer picks another) or a few seconds before a segment with a fixed
+  way on ends. A next segment that simply continues the same video needs nothing;
+* at the segment's end that window comes up and plays on (:meth:`Player.adopt`): measured by
+  ``benchmarks/interactive.py``;
+* B goes back to the previous choice, Home starts over (also buttons in the control bar);
+  ←/→ do not seek (they move in the choice bar while it is open);
+* the path is saved per profile at every choice point (:class:`mediacenter.db.stories.
+  PathRecorder`) so resume returns to the last one with its state; the watch history gets
+  the time played, and reaching an ending (its segment played to the end) finishes the
+  session: the title counts as watched.
+
+UI thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QVBoxLayout
+
+from mediacenter.db.stories import PathRecorder
+from mediacenter.playback.preload import PreparedMedia
+from mediacenter.playback.vlc_backend import Player, backend
+from mediacenter.story.check import CheckReport, check_file
+from mediacenter.story.engine import StoryRun
+from mediacenter.story.model import Segment
+from mediacenter.ui.choice_bar import ChoiceBar, StoryActions, StoryEndCard
+
+if TYPE_CHECKING:
+    from mediacenter.playback.history import WatchRecorder
+    from mediacenter.ui.player_view import PlayerView, PlayRequest
+
+log = logging.getLogger(__name__)
+
+TICK_MS: Final = 20
+"""How often the story's clock is read while a segment plays."""
+SWITCH_LEAD_MS: Final = 10
+"""The window underneath is brought up this long before a segment's end: resuming its player
+takes about that long before the next picture."""
+PREPARE_AHEAD_MS: Final = 4_000
+"""A fixed next segment is made ready this long before the current one ends."""
+CHOSEN_SHOWN_MS: Final = 1_500
+"""The bar keeps showing what was chosen this long into the next segment."""
+_NO_EMBED_PLATFORMS: Final = ("offscreen", "minimal")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a segment plays from: a video file and a position in it."""
+
+    segment: str
+    video: str
+    start_ms: int
+
+
+class InteractivePlayback(QObject):
+    """Plays interactive titles in ``view``; idle (``active`` False) for any other title."""
+
+    def __init__(self, view: PlayerView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.active = False
+        self.bar = ChoiceBar()
+        self.actions = StoryActions()
+        self.actions.hide()
+        self.end_card = StoryEndCard()
+        view.screen_stack.addWidget(self.end_card)
+        # The bar gets its own strip between the video and the control bar.
+        outer = view.layout()
+        assert isinstance(outer, QVBoxLayout)
+        outer.insertWidget(outer.indexOf(view.controls), self.bar)
+        bar = view.controls.layout()
+        assert bar is not None
+        bar.addWidget(self.actions)
+        self.bar.chosen.connect(self.choose)
+        self.actions.back_requested.connect(self.go_back)
+        self.actions.restart_requested.connect(self.start_over)
+        self.end_card.back_requested.connect(self.go_back)
+        self.end_card.restart_requested.connect(self.start_over)
+        self.end_card.leave_requested.connect(view.leave)
+        self._tick = QTimer(self, interval=TICK_MS, timerType=Qt.TimerType.PreciseTimer)
+        self._tick.timeout.connect(self._on_tick)
+        self._switch = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
+        self._switch.timeout.connect(self._end_of_segment)
+        self._hide_chosen = QTimer(self, singleShot=True, interval=CHOSEN_SHOWN_MS)
+        self._hide_chosen.timeout.connect(self.bar.hide)
+        self.player: Player | None = None
+        self.report: CheckReport | None = None
+        self.run: StoryRun | None = None
+        self.request: PlayRequest | None = None
+        self.recorder: WatchRecorder | None = None
+        self.paths: PathRecorder | None = None
+        #: What is being made ready (every choice shown while a choice is open; then the one
+        #: chosen, or the fixed way on), each in a window of the deck of its own.
+        self._prepared: dict[_Target, PreparedMedia] = {}
+        self._waiting_for: _Target | None = None  # the segment ended before it was ready
+        self._late = False  # the switch waited for the next segment to be ready
+        self._playing: _Target | None = None
+        self._choice_open = False
+        self._in_credits = False
+        self._recording = False
+        self._was_paused = False
+        self._finished = False  # an ending was reached: no watch session until a new start
+        self._ending_segment = ""
+        self._played_ms = 0
+        self._base_ms = 0
+        self._last_tick = 0.0
+        #: (segment, opens_ms, clock when the bar was shown, time.monotonic() then): what
+        #: benchmarks/interactive.py reads to time the bar.
+        self.choice_log: list[tuple[str, int, int, float]] = []
+        #: (from segment, to segment, time.monotonic() of the switch, how): "prepared",
+        #: "late" (prepared, but it had to be waited for), "continued" (the same video goes
+        #: on) or "opened" (nothing was ready: the slow way).
+        self.switch_log: list[tuple[str, str, float, str]] = []
+
+    # -- starting and stopping --------------------------------------------------------------
+
+    def start(self, request: PlayRequest, recorder: WatchRecorder | None,
+              player: Player) -> bool:
+        """Play ``request`` as a story. False (and a banner) when its story does not check
+        clean: the caller then plays the title straight through."""
+        self.stop()
+        assert request.story is not None
+        report = check_file(request.story)
+        if not report.playable or report.story is None:
+            first = report.errors[0] if report.errors else None
+            self.view.show_banner("This title's story file has problems, so it plays straight "
+                                  "through" + (f" ({first})" if first else ""))
+            log.warning("story %s: %s", request.story, [str(p) for p in report.errors])
+            return False
+        self.active = True
+        self.request, self.report, self.player, self.recorder = request, report, player, \
+            recorder
+        self.paths = None
+        if recorder is not None and not recorder.private:
+            try:
+                self.paths = PathRecorder(recorder.db_path, recorder.profile_id,
+                                          request.title_id, report.digest)
+            except Exception:  # the path is a nicety: never a reason not to play
+                log.exception("story path: cannot record")
+        run = StoryRun(report.story)
+        resumed = self.paths.resumed if self.paths is not None and request.story_resume \
+            else []
+        if resumed:
+            run = StoryRun.restore(report.story, resumed)
+        else:
+            run.begin()
+            if self.paths is not None:
+                self.paths.restart()
+        self.run = run
+        self._base_ms = request.start_ms if resumed else 0
+        self._played_ms = 0
+        self._recording = self._was_paused = self._in_credits = self._finished = False
+        self.choice_log.clear()
+        self.switch_log.clear()
+        player.state_changed.connect(self._on_state)
+        player.ended.connect(self._on_ended)
+        player.error.connect(self._on_error)
+        for w in (self.view.slider, self.view.elapsed, self.view.total):
+            w.hide()  # a story has no one timeline to seek in
+        self.actions.show()
+        if resumed and run.steps:
+            self.view.show_banner("Back at your last choice — B: previous choice, "
+                                  "Home: start over")
+        self._play_current()
+        return True
+
+    def stop(self) -> None:
+        """Leave the story (the view stops playing): record where it was. Idempotent."""
+        if not self.active:
+            return
+        self.active = False
+        self._tick.stop()
+        self._switch.stop()
+        self._hide_chosen.stop()
+        self._release_prepared()
+        self._waiting_for = None
+        p = self.player
+        if p is not None:
+            for signal, slot in ((p.state_changed, self._on_state), (p.ended, self._on_ended),
+                                 (p.error, self._on_error)):
+                signal.disconnect(slot)
+        self._save()
+        self._end_recording()
+        if self.paths is not None:
+            self.paths.close()
+            self.paths = None
+        self.bar.hide()
+        self.actions.hide()
+        for w in (self.view.slider, self.view.elapsed, self.view.total):
+            w.show()
+        if self.view.screen_stack.currentWidget() is self.end_card:
+            self.view.screen_stack.setCurrentWidget(self.view.surface)
+
+    # -- the story's moves (keys, buttons, the clock) ----------------------------------------
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """The keys an interactive title takes from the player; False for the others."""
+        if not self.active:
+            return False
+        key = event.key()
+        k = Qt.Key
+        if self.view.screen_stack.currentWidget() is self.end_card:
+            return self.end_card.handle_key(event)
+        if self._choice_open and self.bar.handle_key(event):
+            return True
+        if key == k.Key_B:
+            self.go_back()
+        elif key == k.Key_Home:
+            self.start_over()
+        elif key in (k.Key_Left, k.Key_Right):
+            self.view.show_banner("Seeking is off in an interactive title — B: previous "
+                                  "choice, Home: start over")
+        else:
+            return False
+        return True
+
+    def choose(self, choice_id: str) -> None:
+        """The viewer chose ``choice_id`` at the open choice point."""
+        run = self.run
+        if not self.active or run is None or not self._choice_open or run.chosen() is not None:
+            return
+        self._take(run.choose(choice_id, at=time.time()).id, timed_out=False)
+
+    def _take(self, choice_id: str, timed_out: bool) -> None:
+        self._choice_open = False
+        self.bar.show_chosen(choice_id, timed_out)
+        self._save()
+        self._prepare_next()  # keeps the chosen segment, lets the others go
+
+    def go_back(self) -> None:
+        """Back to the previous choice point, with the state it had (or to the start)."""
+        if not self.active or self.run is None:
+            return
+        step = self.run.go_back()
+        self.view.show_banner("Back to the previous choice" if step is not None
+                              else "Back to the start")
+        self._restart_playback()
+
+    def start_over(self) -> None:
+        if not self.active or self.run is None:
+            return
+        self.run.start_over()
+        if self.paths is not None:
+            self.paths.restart()
+        self.view.show_banner("Starting over")
+        self._restart_playback()
+
+    def _restart_playback(self) -> None:
+        self._in_credits = self._finished = False
+        if self.view.screen_stack.currentWidget() is self.end_card:
+            self.view.screen_stack.setCurrentWidget(self.view.surface)
+            self.view.setFocus()
+        self._save()
+        self._play_current()
+
+    # -- segments ------------------------------------------------------------------------------
+
+    def _target(self, sid: str, start_ms: int | None = None) -> _Target | None:
+        assert self.run is not None and self.report is not None
+        seg = self.run.story.segments[sid]
+        video = self.report.video_path(seg.file)
+        if video is None:
+            return None
+        return _Target(sid, str(video), seg.start_ms if start_ms is None else start_ms)
+
+    def _play_current(self) -> None:
+        """Open the current segment the plain way (start, go back, resume, a fallback)."""
+        run, player = self.run, self.player
+        assert run is not None and player is not None
+        self._release_prepared()
+        self._waiting_for = None
+        target = self._target(run.segment, run.play_from_ms)
+        if target is None:
+            return
+        player.open(target.video, start_ms=target.start_ms)
+        self._enter(target)
+
+    def _enter(self, target: _Target) -> None:
+        self._playing = target
+        self._choice_open = False
+        self._switch.stop()
+        self._last_tick = time.monotonic()
+        if not self._hide_chosen.isActive():
+            self.bar.hide()
+        self._tick.start()
+        self._save()
+
+    def _end_ms(self, seg: Segment) -> int | None:
+        if seg.end_ms is not None:
+            return seg.end_ms
+        length = self.player.duration_ms() if self.player is not None else 0
+        return length or None
+
+    def _on_tick(self) -> None:
+        run, player = self.run, self.player
+        if not self.active or run is None or player is None or self._waiting_for is not None:
+            return
+        now = time.monotonic()
+        if player.state() != "playing":
+            self._last_tick = now
+            return
+        self._played_ms += int((now - self._last_tick) * 1000 * player.rate())
+        self._last_tick = now
+        if self.recorder is not None and self._recording:
+            self.recorder.progress(self._base_ms + self._played_ms)
+        t = player.clock_ms()
+        if self._in_credits:
+            end_credits = self._credits_end_ms() or player.duration_ms()
+            if end_credits and t >= end_credits - SWITCH_LEAD_MS and not self._switch.isActive():
+                self._switch.start(0)
+            return
+        seg = run.current
+        end = self._end_ms(seg)
+        cp = seg.choice
+        if cp is not None:
+            if not self._choice_open and run.chosen() is None and t >= cp.opens_ms:
+                self._open_choice(t)
+            if self._choice_open:
+                closes = cp.closes_ms if cp.closes_ms is not None else end
+                if closes is not None:
+                    self.bar.set_remaining(closes - t)
+                    if t >= closes:
+                        self._take(run.choose(timed_out=True, at=time.time()).id,
+                                   timed_out=True)
+        if end is None:
+            return
+        if not self._prepared and cp is None and t >= end - PREPARE_AHEAD_MS:
+            self._prepare_next()
+        left = end - SWITCH_LEAD_MS - t
+        if left <= 2 * TICK_MS and not self._switch.isActive():
+            self._switch.start(max(0, left))
+
+    def _open_choice(self, clock_ms: int) -> None:
+        run = self.run
+        assert run is not None
+        cp = run.current.choice
+        assert cp is not None
+        run.reach_choice(at=time.time())
+        self._choice_open = True
+        self._hide_chosen.stop()
+        end = self._end_ms(run.current)
+        closes = cp.closes_ms if cp.closes_ms is not None else end
+        visible = run.visible_choices()
+        self.bar.ask(cp.prompt, [(c.id, c.text) for c in visible], run.default_choice().id,
+                     (closes or cp.opens_ms) - cp.opens_ms)
+        self.choice_log.append((run.segment, cp.opens_ms, clock_ms, time.monotonic()))
+        self._save()
+        self._prepare_next()  # every choice shown: any may be taken
+
+    def _upcoming(self) -> list[_Target]:
+        """What may follow the current segment, as far as it is known now: every choice shown
+        while a choice is open (any may be taken), else the one way on."""
+        run = self.run
+        assert run is not None
+        seg = run.current
+        if seg.ending is not None:
+            credits = self._upcoming_credits()
+            return [credits] if credits is not None else []
+        if seg.choice is not None:
+            chosen = run.chosen()
+            if chosen is not None:
+                ids = [chosen.goto]
+            elif self._choice_open:
+                ids = list(dict.fromkeys(c.goto for c in run.visible_choices()))
+            else:
+                ids = []
+        else:
+            nxt = run.next_segment()
+            ids = [nxt] if nxt else []
+        return [t for t in (self._target(i) for i in ids) if t is not None]
+
+    def _continues(self, target: _Target, end_ms: int | None) -> bool:
+        """Whether ``target`` starts where the playing segment ends (``end_ms``), in the same
+        video."""
+        playing = self._playing
+        if playing is None or target.video != playing.video:
+            return False
+        return end_ms is not None and abs(target.start_ms - end_ms) <= 1
+
+    def _prepare_next(self) -> None:
+        """Make ready what may follow (a segment that continues the same video needs nothing),
+        and let go of what no longer may."""
+        run = self.run
+        assert run is not None
+        end = self._end_ms(run.current)
+        wanted = [t for t in self._upcoming() if not self._continues(t, end)]
+        for target in [t for t in self._prepared if t not in wanted]:
+            self._release(target)
+        embed = not backend().headless and \
+            QGuiApplication.platformName() not in _NO_EMBED_PLATFORMS
+        deck = self.view.surface
+        for target in wanted:
+            if target in self._prepared:
+                continue
+            taken = {p.window_id for p in self._prepared.values()}
+            prepared = PreparedMedia(backend(), target.video, target.start_ms,
+                                     deck.spare_window_id(taken) if embed else 0, parent=self)
+            prepared.ready.connect(lambda t=target: self._on_prepared_ready(t))
+            prepared.failed.connect(lambda m, t=target: self._on_prepared_failed(t, m))
+            self._prepared[target] = prepared
+
+    def preparing(self) -> list[str]:
+        """The segments being made ready now (tests, diagnostics)."""
+        return sorted(t.segment for t in self._prepared)
+
+    def _release(self, target: _Target) -> None:
+        prepared = self._prepared.pop(target, None)
+        if prepared is not None:
+            prepared.release()
+            prepared.deleteLater()
+
+    def _release_prepared(self) -> None:
+        for target in list(self._prepared):
+            self._release(target)
+
+    def _on_prepared_ready(self, target: _Target) -> None:
+        if self._waiting_for == target:
+            self._switch_to(target)
+
+    def _on_prepared_failed(self, target: _Target, message: str) -> None:
+        log.info("story: could not prepare %s (%s)", target, message)
+        self._release(target)
+        if self._waiting_for == target:
+            self._waiting_for = None
+            self._play_current()
+
+    # -- the end of a segment ------------------------------------------------------------------
+
+    def _end_of_segment(self) -> None:
+        run, player = self.run, self.player
+        if not self.active or run is None or player is None or self._waiting_for is not None:
+            return
+        if self._in_credits:
+            self._in_credits = False
+            self._show_end_card()
+            return
+        before, ended_at = run.segment, self._end_ms(run.current)
+        if run.current.choice is not None and run.chosen() is None:
+            self._take(run.choose(timed_out=True, at=time.time()).id, timed_out=True)
+        nxt = run.advance()
+        if nxt is None:
+            self._reach_ending(before)
+            return
+        target = self._target(nxt)
+        if target is None:
+            return
+        if self._continues(target, ended_at):
+            self.switch_log.append((before, nxt, time.monotonic(), "continued"))
+            self._enter(target)
+            return
+        prepared = self._prepared.get(target)
+        if prepared is not None:
+            if prepared.is_ready():
+                self._switch_to(target)
+            else:
+                player.pause()  # hold the last picture until the next one is ready
+                self._waiting_for = target
+                self._late = True
+            return
+        self.switch_log.append((before, nxt, time.monotonic(), "opened"))
+        self._play_current()
+
+    def _switch_to(self, target: _Target) -> None:
+        prepared, player = self._prepared.pop(target, None), self.player
+        assert prepared is not None and player is not None
+        self._release_prepared()  # the ways not taken
+        self._waiting_for = None
+        self.view.surface.bring_forward(prepared.window_id)
+        before = self._playing.segment if self._playing is not None else ""
+        if not player.adopt(prepared):
+            prepared.release()
+            self._play_current()
+            return
+        prepared.deleteLater()
+        late = self._late
+        self._late = False
+        self.switch_log.append((before, target.segment, time.monotonic(),
+                                "late" if late else "prepared"))
+        if self.bar.isVisible() and not self._choice_open:
+            self._hide_chosen.start()
+        self._enter(target)
+
+    def _reach_ending(self, segment: str) -> None:
+        run = self.run
+        assert run is not None
+        self._finished = True
+        if self.recorder is not None and self._recording:
+            self.recorder.finish()  # watched: for history and recommendations
+            self._recording = False
+        if self.paths is not None:
+            try:
+                self.paths.end(run.to_json(), segment)
+            except Exception:
+                log.exception("story path: cannot record the ending")
+        self._ending_segment = segment
+        credits = self._upcoming_credits()
+        if credits is not None:
+            self._in_credits = True
+            self._tick.start()
+            prepared = self._prepared.get(credits)
+            if prepared is not None and prepared.is_ready():
+                self._switch_credits(credits)
+            else:
+                self._release_prepared()
+                assert self.player is not None
+                self.player.open(credits.video, start_ms=credits.start_ms)
+                self._playing = credits
+            return
+        self._show_end_card()
+
+    def _upcoming_credits(self) -> _Target | None:
+        run = self.run
+        if run is None or run.story.credits is None or self.report is None:
+            return None
+        video = self.report.video_path(run.story.credits.file)
+        return _Target("", str(video), run.story.credits.start_ms) if video else None
+
+    def _switch_credits(self, credits: _Target) -> None:
+        prepared, player = self._prepared.pop(credits, None), self.player
+        assert prepared is not None and player is not None
+        self._release_prepared()
+        self._playing = credits
+        self.view.surface.bring_forward(prepared.window_id)
+        if player.adopt(prepared):
+            prepared.deleteLater()
+        else:
+            prepared.release()
+
+    def _credits_end_ms(self) -> int | None:
+        run = self.run
+        return run.story.credits.end_ms if run is not None and run.story.credits else None
+
+    def _show_end_card(self) -> None:
+        run, player = self.run, self.player
+        assert run is not None and player is not None
+        self._tick.stop()
+        self._switch.stop()
+        player.stop()
+        self.bar.hide()
+        seg = run.story.segments[self._ending_segment or run.segment]
+        ending = seg.ending
+        found = self.paths.endings_found() if self.paths is not None else {seg.id}
+        total = len(run.story.endings())
+        title = self.request.title if self.request is not None else ""
+        self.end_card.show_ending(title, ending.name if ending else "The End",
+                                  ending.kind if ending else "neutral",
+                                  len(found | {seg.id}), total)
+        self.view.screen_stack.setCurrentWidget(self.end_card)
+        self.view.controls.hide()
+
+    # -- the player's news ---------------------------------------------------------------------
+
+    def _on_state(self, state: str) -> None:
+        rec, req, player = self.recorder, self.request, self.player
+        if rec is None or req is None or player is None:
+            return
+        position = self._base_ms + self._played_ms
+        try:
+            if state == "playing":
+                if not self._recording and not self._finished:
+                    rec.start(req.title_id, req.version_id, req.file_id, position, None)
+                    self._recording = True
+                elif self._was_paused:
+                    rec.resume(position)
+                self._was_paused = False
+            elif state == "paused" and self._recording and self._waiting_for is None:
+                rec.pause(position)
+                self._was_paused = True
+        except Exception:  # history must never stop playback
+            log.exception("story: watch history")
+
+    def _on_ended(self) -> None:
+        # A file segment (or the credits) played to the end of its file before the clock
+        # said so: the segment is over all the same.
+        if self.active and self._waiting_for is None and not self._switch.isActive():
+            if self._in_credits and self._credits_end_ms() is None:
+                self._in_credits = False
+                self._show_end_card()
+            elif not self._in_credits:
+                self._end_of_segment()
+
+    def _on_error(self, message: str) -> None:
+        self._tick.stop()
+        self._switch.stop()
+        if self.recorder is not None and self._recording:
+            self.recorder.error(message)
+            self._recording = False
+
+    # -- keeping -------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if self.paths is None or self.run is None or self.run.ended:
+            return
+        try:
+            self.paths.save(self.run.to_json())
+        except Exception:
+            log.exception("story path: cannot save")
+
+    def _end_recording(self) -> None:
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return
+        try:
+            if self._recording:
+                rec.stop(self._base_ms + self._played_ms)
+        finally:
+            self._recording = False
+            rec.close()
+
