@@ -34,7 +34,13 @@ from mediacenter.segments.audio import Audio, decode_audio, media_facts
 from mediacenter.segments.chapters import chapter_segments, override, sidecar_segments
 from mediacenter.segments.model import AnalysisError, Segment, sort_segments
 from mediacenter.segments.prints import Print, fingerprint, prints_from_bytes, to_bytes
-from mediacenter.segments.season import Episode, head_print_span, season_segments, tail_span
+from mediacenter.segments.season import (
+    CREDITS_END_SLACK_S,
+    Episode,
+    head_print_span,
+    season_segments,
+    tail_span,
+)
 from mediacenter.segments.visual import credits_from_pictures
 
 log = logging.getLogger(__name__)
@@ -130,6 +136,8 @@ def analyse_group(paths: list[str], *, cached: dict[str, tuple[float, Print, Pri
         r = reads[path]
         t0 = time.perf_counter()
         segs = list(found.get(path, []))
+        if path not in cached:
+            segs = _settle_credits_end(path, segs, r, cancel)
         if not any(s.kind == "credits" for s in segs):
             if path in cached:
                 segs += old_pictures.get(path, [])
@@ -146,6 +154,35 @@ def analyse_group(paths: list[str], *, cached: dict[str, tuple[float, Print, Pri
     if progress is not None:
         progress(len(paths), len(paths), "")
     return [results[p] for p in paths if p in results]
+
+
+def _settle_credits_end(path: str, segs: list[Segment], r: _Read,
+                        cancel: threading.Event | None) -> list[Segment]:
+    """Where the recurring end stretch stopped before the end, the episode's end song may
+    simply be longer than its peers', or a scene follows. The pictures from the credits on
+    decide (and place the scene's start); without credits in the pictures, the sound's verdict
+    stands (a scene where sound follows, else credits to the end)."""
+    credits = next((s for s in segs if s.kind == "credits" and s.how == "fingerprint"), None)
+    if credits is None or r.duration_s - credits.end_s <= CREDITS_END_SLACK_S:
+        return segs
+    rest = [s for s in segs if s.kind not in ("credits", "post_credits")]
+    to_end = [*rest, Segment("credits", credits.start_s, r.duration_s, credits.confidence,
+                             "fingerprint")]
+    sound_says = segs if any(s.kind == "post_credits" for s in segs) else to_end
+    try:
+        seen = credits_from_pictures(path, r.duration_s, (credits.start_s, r.duration_s),
+                                     audio=r.tail_audio, cancel=cancel)
+    except AnalysisError:
+        return sound_says
+    if not any(s.kind == "credits" for s in seen):
+        return sound_says
+    post = next((s for s in seen if s.kind == "post_credits"), None)
+    if post is None:
+        return to_end
+    return [*rest, Segment("credits", credits.start_s, post.start_s, credits.confidence,
+                           "fingerprint"),
+            Segment("post_credits", post.start_s, r.duration_s, post.confidence,
+                    "fingerprint+pictures")]
 
 
 def with_sidecar(path: str, segments: list[Segment], duration_s: float) -> list[Segment]:

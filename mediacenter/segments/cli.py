@@ -5,8 +5,9 @@ outside it are analysed as given: those in one folder and season (read from thei
 together, as a season, the others alone. A title (its catalog id or its name) stands for its
 files: a show for all its episodes. ``--json`` prints ``{"<path>": [{"kind", "start_s",
 "end_s", "confidence", "how"}, ...]}`` for every file asked about; a file that could not be
-analysed is named on stderr and the exit status is 1. ``--library`` analyses the whole catalog
-(what the app does in the background; Ctrl+C stops, the next run continues).
+analysed is named on stderr and the exit status is 1. ``--library`` analyses the whole catalog and
+makes its seek thumbnails (what the app does in the background; Ctrl+C stops, the next run
+continues).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("targets", nargs="*", metavar="FILE_OR_TITLE",
                    help="video files, or catalog titles by id or name")
     s.add_argument("--library", action="store_true",
-                   help="analyse every file of the catalog that needs it")
+                   help="analyse every file of the catalog that needs it and make its seek "
+                   "thumbnails")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_segments)
 
@@ -75,7 +77,6 @@ def cmd_segments(args: argparse.Namespace, paths) -> int:
     from mediacenter.segments.analyse import (
         analyse_catalog_group,
         analyse_group,
-        analyse_pending,
         segments_for_file,
         with_sidecar,
     )
@@ -112,13 +113,16 @@ def cmd_segments(args: argparse.Namespace, paths) -> int:
     out: dict[str, list[dict]] = {}
     failed: list[str] = []
     if args.library and db is not None:
-        summary = analyse_pending(db, cancel=cancel, progress=_progress)
+        from mediacenter.segments.job import run_library_job
+
+        summary = run_library_job(paths.db_path, paths.cache_dir, cancel=cancel,
+                                  progress=lambda p: _progress(p.done, p.total, p.name))
         if sys.stderr.isatty():
             print(file=sys.stderr)
         if not args.targets:
             print(json.dumps(summary) if args.json else
                   f"Analysed {summary['analysed']} files ({summary['failed']} could not be "
-                  "read).")
+                  f"read); seek thumbnails for {summary['thumbnails']}.")
             return 0
     wanted: set[str] = set(files)
     catalog_groups = []

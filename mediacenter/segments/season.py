@@ -167,9 +167,13 @@ def season_segments(episodes: list[Episode]) -> dict[str, list[Segment]]:
                 out[ep.key].append(Segment("credits", start, ep.duration_s, conf,
                                            "fingerprint"))
             elif after >= POST_CREDITS_MIN_S and _has_sound(ep.tail, end, ep.duration_s):
+                # Sound after the recurring end: a scene, or a longer cut of the end song
+                # (the analysis asks the pictures: analyse._settle_credits_end).
                 out[ep.key].append(Segment("credits", start, end, conf, "fingerprint"))
                 out[ep.key].append(Segment("post_credits", end, ep.duration_s,
                                            round(conf * 0.8, 3), "fingerprint"))
+            else:  # silence after it: the credits end quietly (the analysis checks)
+                out[ep.key].append(Segment("credits", start, end, conf, "fingerprint"))
         if intro is not None and i > 0:
             recap = _recap(ep, intro[0], [episodes[j] for j in range(i)])
             if recap is not None:

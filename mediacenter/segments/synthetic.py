@@ -193,8 +193,16 @@ def make_episode(path: Path, *, duration_s: float, seed: int, intro_at: float | 
             n += 2
             parts.append("[cred]")
         if post_credits_s > 0:
-            cmd += ["-f", "lavfi", "-i", f"mandelbrot=size={w}x{h}:rate={fps}"]
-            filters.append(f"[{n}:v]trim=duration={post_credits_s:.3f},format=yuv420p[post]")
+            if body:  # the scene after the credits: more of the show's own pictures
+                clip, start, _length = body[0]
+                cmd += ["-ss", f"{start:.3f}", "-stream_loop", "-1", "-i", str(clip)]
+                filters.append(f"[{n}:v]scale={w}:{h}:force_original_aspect_ratio=decrease,"
+                               f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={fps},"
+                               f"trim=duration={post_credits_s:.3f},format=yuv420p[post]")
+            else:
+                cmd += ["-f", "lavfi", "-i", f"testsrc=size={w}x{h}:rate={fps}"]
+                filters.append(f"[{n}:v]trim=duration={post_credits_s:.3f},"
+                               "format=yuv420p[post]")
             n += 1
             parts.append("[post]")
         filters.append(f"{''.join(parts)}concat=n={len(parts)}:v=1:a=0[v]")

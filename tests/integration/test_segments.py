@@ -286,3 +286,17 @@ def test_the_library_job_finds_segments_then_thumbnails_and_resumes(tmp_path, se
     assert all(index_for(paths.cache_dir, f.path) for g in store.analysis_groups(db)
                for f in g)
     db.conn.close()
+
+
+def test_segments_library_command_analyses_and_makes_thumbnails(capsys, tmp_path, season):
+    root, truths = season
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    Scanner(db).scan_root(add_root(db, root).id)
+    db.conn.close()
+    rc = main(["segments", "--library", "--json"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert json.loads(out) == {"groups": 1, "analysed": 4, "failed": 0, "thumbnails": 4}
+    assert main(["segments", "--library"]) == 0
+    assert "Analysed 0 files" in capsys.readouterr().out
