@@ -289,7 +289,7 @@ def test_the_library_job_finds_segments_then_thumbnails_and_resumes(tmp_path, se
 
 
 def test_segments_library_command_analyses_and_makes_thumbnails(capsys, tmp_path, season):
-    root, truths = season
+    root, _truths = season
     paths = app_paths().ensure()
     db = open_db(paths.db_path)
     Scanner(db).scan_root(add_root(db, root).id)
