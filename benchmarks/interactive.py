@@ -3,14 +3,14 @@
 measured on the screen beside cvlc playing the same segments joined into one file.
 
 The story: ``--transitions`` + 1 segments of ``--segment-s`` seconds cut (as time ranges, in
-the story file) from the real clips in ``--videos`` (each readable clip of at least 4 s and 10
-frames per second whose frames change from one to the next, one clip per film: flower.mp4
-and flower.webm are one), one after the other from different clips, every fourth from the
-same clip further on (the "same file already seeked" case). Each segment has a choice point
-opening 0.35 s into it with two choices; on even segments nobody chooses and time-out takes
-the default (the next segment), on odd ones the default is a detour and the harness chooses
-the next segment early (← then Enter, 0.15 s after the bar shows), so what was made ready for
-the default is dropped and the chosen segment made ready instead.
+the story file) from the real clips in ``--videos`` (each readable clip of at least 4 s whose
+middle changes from frame to frame, at 20 or more pictures a second: a still stretch would
+hide when a picture came; one clip per film: flower.mp4 and flower.webm are one), one after
+the other from different clips, every fourth from the same clip further on (the "same file
+already seeked" case). Each segment has a choice point opening 0.35 s into it with two
+choices; on even segments nobody chooses and time-out takes the default (the next segment),
+on odd ones the default is a detour and the harness chooses the next segment early (← then
+Enter, 0.15 s after the bar shows), so the detour made ready for the default is let go.
 
 The app: a fresh process on a private X server showing the app's PlayerView (the real one:
 its video windows, choice bar, :class:`InteractivePlayback`, libVLC with the app's options)
@@ -78,7 +78,7 @@ WINDOW = (960, 900)  # the app's window: its video area is about 960x540 with th
 
 
 def _clips(videos: Path) -> list[dict[str, Any]]:
-    """The real clips a story can be cut from: readable by PyAV, ≥ 4 s, ≥ 10 fps, moving."""
+    """The real clips a story can be cut from: readable by PyAV, ≥ 4 s, moving (_moves)."""
     import av
 
     out: list[dict[str, Any]] = []
@@ -94,32 +94,38 @@ def _clips(videos: Path) -> list[dict[str, Any]]:
         except Exception:
             continue
         stem = path.stem.lower()
-        if dur >= 4.0 and fps >= 10 and stem not in seen and _moves(path):
+        if dur >= 4.0 and stem not in seen and _moves(path, dur):
             seen.add(stem)  # flower.mp4 and flower.webm are one film: a cut would not show
             out.append({"path": str(path), "name": path.name, "fps": fps, "duration_s": dur})
     return out
 
 
-def _moves(path: Path) -> bool:
-    """Whether nearly every frame differs from the one before (a clip whose frames repeat
-    would hide when the next picture came)."""
+def _moves(path: Path, duration_s: float) -> bool:
+    """Whether the middle of the picture (what the sampler sees) changes from frame to frame:
+    at least 20 pictures a second, at most a fifth of them like the one before, never more
+    than 6 in a row (a still stretch at a segment's end would hide when its last picture
+    came)."""
     import av
+    import numpy as np
 
-    same = total = 0
+    still = total = run = longest = 0
     prev = None
     try:
         with av.open(str(path)) as c:
-            for i, frame in enumerate(c.decode(video=0)):
-                if i >= 300:
-                    break
-                data = frame.to_ndarray(format="gray").tobytes()
+            for frame in c.decode(video=0):
+                a = frame.to_ndarray(format="gray")
+                h, w = a.shape
+                crop = a[h // 3: 2 * h // 3, w // 3: 2 * w // 3].astype(np.int16)
                 if prev is not None:
                     total += 1
-                    same += data == prev
-                prev = data
+                    same = float(np.abs(crop - prev).mean()) < 0.5
+                    still += same
+                    run = run + 1 if same else 0
+                    longest = max(longest, run)
+                prev = crop
     except Exception:
         return False
-    return total > 0 and same <= total // 10
+    return total >= 20 * duration_s * 0.95 and still <= total / 5 and longest <= 6
 
 
 def _plan(clips: list[dict[str, Any]], n: int, length_s: float) -> list[dict[str, Any]]:

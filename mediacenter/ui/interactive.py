@@ -55,6 +55,11 @@ SWITCH_LEAD_MS: Final = 10
 takes about that long before the next picture."""
 PREPARE_AHEAD_MS: Final = 4_000
 """A fixed next segment is made ready this long before the current one ends."""
+AFTER_SWITCH_MS: Final = 60
+"""What can wait at a switch (saving the path, letting go of the ways not taken) waits this
+long, so the event loop first sends the new picture's window up."""
+BAR_FIRST_MS: Final = 30
+"""The choice bar paints first; the choices' segments are made ready this long after."""
 CHOSEN_SHOWN_MS: Final = 1_500
 """The bar keeps showing what was chosen this long into the next segment."""
 _NO_EMBED_PLATFORMS: Final = ("offscreen", "minimal")
@@ -300,7 +305,9 @@ class InteractivePlayback(QObject):
         if not self._hide_chosen.isActive():
             self.bar.hide()
         self._tick.start()
-        self._save()
+        # Written once the event loop has sent the new picture's window up to the X server
+        # (a transaction here would hold back that request).
+        QTimer.singleShot(AFTER_SWITCH_MS, self._save)
 
     def _end_ms(self, seg: Segment) -> int | None:
         if seg.end_ms is not None:
@@ -362,7 +369,13 @@ class InteractivePlayback(QObject):
                      (closes or cp.opens_ms) - cp.opens_ms)
         self.choice_log.append((run.segment, cp.opens_ms, clock_ms, time.monotonic()))
         self._save()
-        self._prepare_next()  # every choice shown: any may be taken
+        # Every choice shown may be taken: all are made ready, once the bar is on screen
+        # (opening libVLC players on this thread would hold back its first paint).
+        QTimer.singleShot(BAR_FIRST_MS, self._prepare_choices)
+
+    def _prepare_choices(self) -> None:
+        if self.active and self._choice_open:
+            self._prepare_next()
 
     def _upcoming(self) -> list[_Target]:
         """What may follow the current segment, as far as it is known now: every choice shown
@@ -378,7 +391,12 @@ class InteractivePlayback(QObject):
             if chosen is not None:
                 ids = [chosen.goto]
             elif self._choice_open:
-                ids = list(dict.fromkeys(c.goto for c in run.visible_choices()))
+                # The default first (time-out takes it), then the one highlighted, the rest.
+                visible = run.visible_choices()
+                focused = self.bar.focused_id()
+                order = [run.default_choice()] + [c for c in visible if c.id == focused] + \
+                    visible
+                ids = list(dict.fromkeys(c.goto for c in order))
             else:
                 ids = []
         else:
@@ -396,7 +414,7 @@ class InteractivePlayback(QObject):
 
     def _prepare_next(self) -> None:
         """Make ready what may follow (a segment that continues the same video needs nothing),
-        and let go of what no longer may."""
+        one after the other, and let go of what no longer may."""
         run = self.run
         assert run is not None
         end = self._end_ms(run.current)
@@ -406,15 +424,21 @@ class InteractivePlayback(QObject):
         embed = not backend().headless and \
             QGuiApplication.platformName() not in _NO_EMBED_PLATFORMS
         deck = self.view.surface
+        # One at a time, in that order: two warming up at once would each take twice as long
+        # on a busy machine, and the default might not be ready when time runs out.
         for target in wanted:
-            if target in self._prepared:
-                continue
+            current = self._prepared.get(target)
+            if current is not None:
+                if current.is_ready():
+                    continue
+                return
             taken = {p.window_id for p in self._prepared.values()}
             prepared = PreparedMedia(backend(), target.video, target.start_ms,
                                      deck.spare_window_id(taken) if embed else 0, parent=self)
             prepared.ready.connect(lambda t=target: self._on_prepared_ready(t))
             prepared.failed.connect(lambda m, t=target: self._on_prepared_failed(t, m))
             self._prepared[target] = prepared
+            return
 
     def preparing(self) -> list[str]:
         """The segments being made ready now (tests, diagnostics)."""
@@ -426,6 +450,15 @@ class InteractivePlayback(QObject):
             prepared.release()
             prepared.deleteLater()
 
+    def _release_later(self, prepared: list[PreparedMedia]) -> None:
+        def release() -> None:
+            for p in prepared:
+                p.release()
+                p.deleteLater()
+
+        if prepared:
+            QTimer.singleShot(AFTER_SWITCH_MS, release)
+
     def _release_prepared(self) -> None:
         for target in list(self._prepared):
             self._release(target)
@@ -433,6 +466,8 @@ class InteractivePlayback(QObject):
     def _on_prepared_ready(self, target: _Target) -> None:
         if self._waiting_for == target:
             self._switch_to(target)
+        elif self.active and self._waiting_for is None:
+            self._prepare_next()  # the next in line
 
     def _on_prepared_failed(self, target: _Target, message: str) -> None:
         log.info("story: could not prepare %s (%s)", target, message)
@@ -453,7 +488,9 @@ class InteractivePlayback(QObject):
             return
         before, ended_at = run.segment, self._end_ms(run.current)
         if run.current.choice is not None and run.chosen() is None:
-            self._take(run.choose(timed_out=True, at=time.time()).id, timed_out=True)
+            # Time ran out: the default (made ready with the others, let go after the switch).
+            self._choice_open = False
+            self.bar.show_chosen(run.choose(timed_out=True, at=time.time()).id, True)
         nxt = run.advance()
         if nxt is None:
             self._reach_ending(before)
@@ -480,15 +517,17 @@ class InteractivePlayback(QObject):
     def _switch_to(self, target: _Target) -> None:
         prepared, player = self._prepared.pop(target, None), self.player
         assert prepared is not None and player is not None
-        self._release_prepared()  # the ways not taken
+        others, self._prepared = list(self._prepared.values()), {}
         self._waiting_for = None
         self.view.surface.bring_forward(prepared.window_id)
         before = self._playing.segment if self._playing is not None else ""
         if not player.adopt(prepared):
             prepared.release()
+            self._release_later(others)
             self._play_current()
             return
         prepared.deleteLater()
+        self._release_later(others)  # the ways not taken, once the new picture is up
         late = self._late
         self._late = False
         self.switch_log.append((before, target.segment, time.monotonic(),

@@ -103,6 +103,13 @@ def _at(qtbot, ic, segment: str) -> None:
     qtbot.waitUntil(lambda: ic.run is not None and ic.run.segment == segment, timeout=T)
 
 
+def _switched(qtbot, ic, segment: str) -> str:
+    """Wait for the switch to ``segment``; how it was made."""
+    qtbot.waitUntil(lambda: bool(ic.switch_log) and ic.switch_log[-1][1] == segment,
+                    timeout=T)
+    return ic.switch_log[-1][3]
+
+
 def _paths(window):
     return story_paths(window.db, window.current_profile_id(), _tid(window, "Crossroads"))
 
@@ -112,14 +119,15 @@ def test_choose_with_the_keyboard_go_back_and_reach_an_ending(window, qtbot):
     _choice_open(qtbot, ic)
     assert [b.text() for b in ic.bar.choices.buttons] == ["Left", "Right"]
     assert ic.bar.focused_id() == "r"  # the default is highlighted
-    assert ic.preparing() == ["b", "c"]  # whichever is chosen follows at once
+    # whichever is chosen follows at once: both are made ready (once the bar is painted)
+    qtbot.waitUntil(lambda: ic.preparing() == ["b", "c"], timeout=T)
     qtbot.keyClick(pv, Qt.Key.Key_Left)
     assert ic.bar.focused_id() == "l"
     qtbot.keyClick(pv, Qt.Key.Key_Return)
     assert ic.run.state == {"brave": True}
     assert ic.preparing() == ["b"]  # the way not taken is let go
-    _at(qtbot, ic, "b")  # at the end of Dawn, the prepared Left road plays on
-    assert ic.switch_log[-1][1] == "b" and ic.switch_log[-1][3] in ("prepared", "late")
+    # at the end of Dawn, the prepared Left road plays on
+    assert _switched(qtbot, ic, "b") in ("prepared", "late")
     _choice_open(qtbot, ic)
     # brave: "Turn back" is hidden
     assert [b.text() for b in ic.bar.choices.buttons] == ["Cross"]
@@ -163,16 +171,15 @@ def test_time_runs_out_and_the_mouse_chooses_too(window, qtbot):
 def test_time_ranges_of_one_video_continue_or_jump(window, qtbot):
     pv, ic = _play(qtbot, window, "River")
     _choice_open(qtbot, ic)
-    _at(qtbot, ic, "ford")  # the default follows on in the file: nothing to switch
-    assert ic.switch_log[-1][1] == "ford" and ic.switch_log[-1][3] == "continued"
+    # the default follows on in the file: nothing to switch
+    assert _switched(qtbot, ic, "ford") == "continued"
     qtbot.waitUntil(lambda: pv.screen_stack.currentWidget() is ic.end_card, timeout=T)
     qtbot.keyClick(pv, Qt.Key.Key_Return)  # Go back to the last choice
     _at(qtbot, ic, "bank")
     _choice_open(qtbot, ic)
     qtbot.keyClick(pv, Qt.Key.Key_Right)
     qtbot.keyClick(pv, Qt.Key.Key_Return)
-    _at(qtbot, ic, "falls")
-    assert ic.switch_log[-1][1] == "falls" and ic.switch_log[-1][3] in ("prepared", "late")
+    assert _switched(qtbot, ic, "falls") in ("prepared", "late")
     # it plays from the falls' start, not from where the bank ended
     assert 6_900 <= pv.player.clock_ms() <= 9_200
 
