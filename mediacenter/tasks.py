@@ -123,6 +123,7 @@ class TaskRunner(QObject):
                 pool.setExpiryTimeout(-1)
             self.pools[lane] = pool
         self._running: set[Task] = set()
+        self._closed = False  # after shutdown() no callback runs: its screen is going away
 
     @property
     def pool(self) -> QThreadPool:
@@ -149,18 +150,29 @@ class TaskRunner(QObject):
         ``on_failed`` a failure is logged with its traceback."""
         task = Task(fn, name, lane=lane)
         if on_progress is not None:
-            task.signals.progress.connect(on_progress)
+            task.signals.progress.connect(self._unless_closed(on_progress))
         if on_done is not None:
-            task.signals.finished.connect(on_done)
-        task.signals.failed.connect(on_failed or (
-            lambda message, tb, n=name: log.error("%s failed: %s\n%s", n, message, tb)))
+            task.signals.finished.connect(self._unless_closed(on_done))
+        task.signals.failed.connect(self._unless_closed(on_failed or (
+            lambda message, tb, n=name: log.error("%s failed: %s\n%s", n, message, tb))))
         return self.start(task)
+
+    def _unless_closed(self, callback: Callable[..., Any]) -> Callable[..., None]:
+        # A result that arrives while or after the window closes (the work outlived the
+        # shutdown's wait, or its signal was already queued) has nobody left to tell.
+        def call(*args: Any) -> None:
+            if not self._closed:
+                callback(*args)
+
+        return call
 
     def busy(self) -> bool:
         return bool(self._running)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Cancel everything and wait for the workers (called when the app quits)."""
+        """Cancel everything and wait for the workers (called when the app quits); callbacks
+        of :meth:`run` no longer run from now on."""
+        self._closed = True
         for task in list(self._running):
             task.cancel()
         for pool in self.pools.values():
