@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import queue as queue_mod
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,10 @@ _child_dbs: dict[str, Any] = {}
 
 
 def _page_in_child(db_path: str, profile_id: int) -> Page:
+    return _with_db(db_path, build_home_page, (profile_id,))
+
+
+def _with_db(db_path: str, fn: Callable[..., Any], args: tuple) -> Any:
     from mediacenter.db import open_db
 
     # One connection per catalog for the process's life: the recommender's caches are keyed
@@ -64,13 +70,37 @@ def _page_in_child(db_path: str, profile_id: int) -> Page:
     if mp.parent_process() is None:  # the in-process fallback: any thread, own connection
         db = open_db(db_path, migrate_schema=False)
         try:
-            return build_home_page(db, profile_id)
+            return fn(db, *args)
         finally:
             db.conn.close()
     kept = _child_dbs.get(db_path)
     if kept is None:
         kept = _child_dbs[db_path] = open_db(db_path, migrate_schema=False)
-    return build_home_page(kept, profile_id)
+    return fn(kept, *args)
+
+
+def _call_in_child(target: str, db_path: str, args: tuple) -> Any:
+    module, _, name = target.rpartition(".")
+    if not module.startswith("mediacenter."):
+        raise ValueError(f"not a mediacenter function: {target}")
+    return _with_db(db_path, getattr(importlib.import_module(module), name), args)
+
+
+def page_process_call(target: str, db_path: str | Path, *args: Any) -> Any:
+    """``module.function(db, *args)`` in the page process, where the content index and the
+    model are warm (what "Your taste" and the recommendation audit read); the result must be
+    plain data. Blocks the calling thread (a worker), not the GIL. A dead page process: the
+    call is made here, as for :func:`home_page`."""
+    try:
+        return _page_pool().submit(_call_in_child, target, str(db_path), args).result()
+    except (BrokenProcessPool, OSError) as exc:
+        global _pool
+        log.warning("page process failed (%s); calling %s here", exc, target)
+        with _pool_lock:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+        return _call_in_child(target, str(db_path), args)
 
 
 def _page_pool() -> ProcessPoolExecutor:

@@ -44,6 +44,7 @@ import sqlite_utils
 from mediacenter.db.app_settings import trend_opt_outs
 from mediacenter.db.content_rating import visible_title_ids
 from mediacenter.db.profiles import Profile, ProfileNotFoundError, get_profile
+from mediacenter.db.taste_adjustments import adjustments
 from mediacenter.db.watch import continue_watching, next_episode
 from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
 from mediacenter.humanize import format_clock, time_left
@@ -52,7 +53,12 @@ from mediacenter.recommend.content import load_catalog_items as _load_items
 from mediacenter.recommend.explain import Explainer, because_phrase, genre_shares
 from mediacenter.recommend.model import ModelFileError, RecModel
 from mediacenter.recommend.scoring import HistoryItem, Ranker, Scores
-from mediacenter.recommend.signals import Signal, profile_signals, recency_weight
+from mediacenter.recommend.signals import (
+    Signal,
+    apply_adjustments,
+    profile_signals,
+    recency_weight,
+)
 from mediacenter.recommend.train import model_path_for_db
 
 ROW_LENGTH = 20
@@ -647,23 +653,34 @@ def _prepare(db: sqlite_utils.Database, profile_id: int, now: float, model: Mode
     if visible_ids is not None:
         visible = np.isin(index.ids, np.fromiter(visible_ids, dtype=np.int64))
 
-    signals = profile_signals(db, profile_id, now)
+    # Seen, rated or refused: never a recommendation, even where "Your taste" says not to
+    # count it (:mod:`mediacenter.db.taste_adjustments`).
+    everything = profile_signals(db, profile_id, now, adjusted=False)
+    adj = adjustments(db, profile_id)
+    signals = apply_adjustments(everything, adj)
     history: list[HistoryItem] = []
     history_signals: dict[int, Signal] = {}
     exclude = ~visible
+    for tid in everything:
+        r = index.pos.get(tid)
+        if r is not None:
+            exclude[r] = True
     for tid, s in signals.items():
         r = index.pos.get(tid)
         if r is None:
             continue
         history.append(HistoryItem(r, s.strength, recency_weight(s.at, now)))
         history_signals[r] = s
-        exclude[r] = True  # seen, rated or refused: not a recommendation any more
+    avoid = [index.feature_col[f] for f in sorted(adj.less_like) if f in index.feature_col]
     hh = household(db, index, profile_id, now)
     boost, context_reason = context_boost(db, index, profile_id, now)
-    scores = ranker.score(history, boost, hh.popularity)
+    scores = ranker.score(history, boost, hh.popularity, avoid)
     liked = [(r, s.strength * recency_weight(s.at, now)) for r, s in history_signals.items()
              if s.liked]
     share, count = genre_shares(index, liked)
+    for feature in adj.less_like:  # Top picks is not calibrated back toward it
+        if feature.startswith("genre:"):
+            share.pop(feature.removeprefix("genre:"), None)
     explainer = Explainer(index, scores, history_signals, share, count, hh.others_played,
                           boost, context_reason, now)
     # A third of what can be recommended per row: a small library still fills several rows.

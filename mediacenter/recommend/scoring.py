@@ -35,6 +35,10 @@ from mediacenter.recommend.model import RecModel
 FOLD_ALPHA = 0.05  # weight of "every unseen title is a 0" in fold-in (Weights.fold_alpha)
 FOLD_LAMBDA = 1.0  # ridge on the folded-in vector
 CF_FULL_CONFIDENCE_USERS = 20  # a model trained on this many users is fully trusted
+# "Less like this": the feature's weight in the (unit-length) taste vector, and what a title
+# that has it loses in the total (a few standard deviations: out of the top rows).
+LESS_LIKE_TASTE = 0.5
+LESS_LIKE_PENALTY = 1.5
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Scores:
     _h: np.ndarray | None = None
     _h_rows: np.ndarray | None = None  # history rows behind _h
     _q: np.ndarray | None = None
+    adjust: np.ndarray | None = None  # "Less like this" (negative where it applies)
 
     def cf_contributions(self, row: int, top: int = 3) -> list[tuple[int, float]]:
         """The ``top`` (history row, contribution to the collaborative score) for ``row``,
@@ -187,22 +192,37 @@ class Ranker:
     def usable_model(self) -> bool:
         return self.q is not None and self.cf_confidence > 0 and bool(self.known.any())
 
+    def taste_of(self, history: Sequence[HistoryItem], avoid: Sequence[int] = ()
+                 ) -> np.ndarray:
+        """The content taste vector over features (what :meth:`score` uses and the reasons
+        and "Your taste" read): the signed, recency-weighted sum of the history's vectors;
+        features in ``avoid`` ("Less like this") weigh :data:`LESS_LIKE_TASTE` against."""
+        history = tuple(h for h in history if 0 <= h.row < len(self.index))
+        rows = np.array([h.row for h in history], dtype=np.int64)
+        signed = np.array([h.target * h.weight for h in history], dtype=np.float64)
+        taste = self.index.taste(rows, signed)
+        if len(avoid):
+            taste = taste.copy()
+            taste[np.asarray(avoid, dtype=np.int64)] = -LESS_LIKE_TASTE
+        return taste
+
     def score(self, history: Sequence[HistoryItem], context: np.ndarray | None = None,
-              popularity: np.ndarray | None = None) -> Scores:
+              popularity: np.ndarray | None = None, avoid: Sequence[int] = ()) -> Scores:
         """Scores of every title of the index for a profile with ``history``.
 
         ``context`` (optional, per title) is added as it is: the page's time-of-day boost.
         ``popularity`` (per title) replaces the one given to the constructor, so one ranker
         (and its alignment with the model) serves pages whose household counts change.
+        ``avoid``: feature columns the profile asked for less of: they weigh against a title
+        in the content part, and a title that has one loses :data:`LESS_LIKE_PENALTY` (the
+        ``adjust`` part, never quoted as a reason).
         """
         pop_z = self.pop_z if popularity is None else self.popularity_z(popularity)
         history = tuple(h for h in history if 0 <= h.row < len(self.index))
         n_pos = sum(1 for h in history if h.target > 0)
         w_cf, w_ct, w_pop = self.weights.mix(n_pos, self.cf_confidence)
 
-        rows = np.array([h.row for h in history], dtype=np.int64)
-        signed = np.array([h.target * h.weight for h in history], dtype=np.float64)
-        taste = self.index.taste(rows, signed)
+        taste = self.taste_of(history, avoid)
         content_raw = np.asarray(self.index.features @ taste).ravel()
         content = _z(content_raw)
 
@@ -233,5 +253,12 @@ class Ranker:
         total = w_cf * cf + w_ct * content + w_pop * pop_z
         if context is not None:
             total = total + context
+        adjust = None
+        if len(avoid):
+            marks = np.zeros(self.index.features.shape[1])
+            marks[np.asarray(avoid, dtype=np.int64)] = 1.0
+            has = np.asarray(self.index.features @ marks).ravel() > 0
+            adjust = np.where(has, -LESS_LIKE_PENALTY, 0.0)
+            total = total + adjust
         return Scores(total, cf, content, pop_z, (w_cf, w_ct, w_pop), taste, history,
-                      m, h_mat, h_rows, self.q)
+                      m, h_mat, h_rows, self.q, adjust)

@@ -12,6 +12,10 @@ Sources, strongest first (a stronger source replaces a weaker one for the same t
    abandoned early (the first minutes): -0.4. Episodes count for their show
    (:func:`show_strength`).
 
+What the profile set aside on its "Your taste" page (:mod:`mediacenter.db.taste_adjustments`:
+titles not to count, a date before which nothing counts) is left out here, so the page, the
+reasons and the training all follow it at once.
+
 Positive signals fade with age (:func:`recency_weight`): what a profile watched last month says
 more about tonight than what it watched three years ago. The numbers are the SVD's training
 targets and the weights of the fold-in and of the content taste vector.
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from mediacenter.db.taste_adjustments import Adjustments, adjustments
 from mediacenter.db.watch import completion_signals
 
 STRENGTH_NOT_INTERESTED = -1.0
@@ -121,8 +126,10 @@ def show_strength(episode_strengths: Iterable[tuple[float, str]]) -> tuple[float
 
 
 def profile_signals(db: sqlite_utils.Database, profile_id: int,
-                    now: float | None = None) -> dict[int, Signal]:
-    """Every signal of one profile, by movie/show id (episodes folded into their show)."""
+                    now: float | None = None, *, adjusted: bool = True) -> dict[int, Signal]:
+    """Every signal of one profile, by movie/show id (episodes folded into their show); with
+    ``adjusted`` (the default) without what the profile set aside (:func:`apply_adjustments`).
+    """
     now = time.time() if now is None else now
     c = db.conn
     kinds = {}
@@ -183,7 +190,19 @@ def profile_signals(db: sqlite_utils.Database, profile_id: int,
                 stars = float(value)
                 out[tid] = Signal(profile_id, tid, rating_strength(stars), at, source,
                                   f"rated {stars:g}/5")
-    return out
+    return apply_adjustments(out, adjustments(db, profile_id)) if adjusted else out
+
+
+def apply_adjustments(signals: dict[int, Signal], adj: Adjustments) -> dict[int, Signal]:
+    """The signals the profile still wants counted ("Your taste"): titles it said not to
+    count and what it gave before its "forget before" date are left out; a refusal ("not
+    interested", thumbs down) stays whatever its date: it keeps the title away."""
+    if not adj.any:
+        return signals
+    before = adj.forget_before
+    return {tid: s for tid, s in signals.items()
+            if tid not in adj.ignored
+            and (before is None or s.excluded or (s.at is not None and s.at >= before))}
 
 
 def household_signals(db: sqlite_utils.Database, now: float | None = None

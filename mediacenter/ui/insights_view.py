@@ -151,6 +151,8 @@ class InsightsCache(QObject):
 class ViewingSection(QWidget):
     """A profile's (or the household's) charts; one card per chart."""
 
+    stale_on = _STALE_ON
+
     charts_shown = Signal()  # every chart of the latest reading is drawn
 
     def __init__(self, cache: InsightsCache, *, household: bool,
@@ -431,10 +433,12 @@ class InsightsScreen(QWidget):
             section.reload()  # type: ignore[attr-defined]
 
     def _on_changes(self, changes: Changes) -> None:
-        if not changes.any(*_STALE_ON):
-            return
-        self.cache.invalidate()
+        if changes.any(*_STALE_ON):
+            self.cache.invalidate()
         for name, section in self.sections.items():
+            if section is changes.source or \
+                    not changes.any(*section.stale_on):  # type: ignore[attr-defined]
+                continue
             section.stale = True  # type: ignore[attr-defined]
             if self.isVisible() and name == self.current_section():
                 section.reload()  # type: ignore[attr-defined]

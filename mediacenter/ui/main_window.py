@@ -77,6 +77,7 @@ from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
 from mediacenter.ui.segment_offers import SegmentPlan
 from mediacenter.ui.settings_view import SettingsView
+from mediacenter.ui.taste_view import TasteSection
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,9 @@ class MainWindow(QMainWindow):
         self._settings_layout = QVBoxLayout(self.settings_page)
         self._settings_layout.setContentsMargins(0, 0, 0, 0)
         self.profiles_view = ProfilesView(self.db, runner=self.runner)
-        self.insights = InsightsScreen(paths.db_path, self.runner, self.events)
+        self.insights = InsightsScreen(paths.db_path, self.runner, self.events, sections={
+            "Your taste": lambda parent: TasteSection(self.db, paths.db_path, self.runner,
+                                                      self.events, parent=parent)})
         #: a grown-up's permission to manage profiles and folders, for the profile watching
         self.admin_gate = AdminGate(self.db, self)
         self.admin_gate.denied.connect(self._show_status)

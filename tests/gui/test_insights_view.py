@@ -191,3 +191,72 @@ def test_new_viewing_refreshes_the_open_section(qtbot, household):
                     and section.cards[0].view is not None, timeout=10_000)
     assert section.insights is not None and section.insights.viewings == 6
     w.close()
+
+
+def test_your_taste_controls_change_home_at_once(qtbot, tmp_path):
+    from mediacenter.db.taste_adjustments import adjustments
+    from mediacenter.recommend.synthetic import add_title
+    from mediacenter.ui.taste_view import TasteSection
+
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    now = 1_700_000_000.0
+    ids = {}
+    for k in range(10):
+        ids[f"sf{k}"] = add_title(db, f"Star {k}", genres=("Sci-Fi",), year=1985,
+                                  added_at=now - 90 * 86400, rating=7.0)
+        ids[f"co{k}"] = add_title(db, f"Laugh {k}", genres=("Comedy",), year=2015,
+                                  added_at=now - 90 * 86400, rating=7.0)
+    sam = create_profile(db, "Sam").id
+    import time as _t
+
+    for k in range(3):
+        record = _t.time() - (k + 1) * 86400
+        from mediacenter.recommend.synthetic import record_watch
+
+        record_watch(db, sam, ids[f"sf{k}"], at=record)
+    db.conn.close()
+    w = _open(qtbot, paths, sam)
+    w.go("insights")
+    w.insights.show_section("Your taste")
+    taste = w.insights.section("Your taste")
+    assert isinstance(taste, TasteSection)
+    qtbot.waitUntil(lambda: taste.taste is not None, timeout=20_000)
+    assert "Sam" in taste.heading.text()
+    genres = dict(taste.taste.groups)["Genres"]
+    assert genres[0].label == "Sci-Fi"
+    assert {c.title for c in genres[0].causes} == {"Star 0", "Star 1", "Star 2"}
+    qtbot.wait(200)  # the rows laid out
+    SHOTS.mkdir(exist_ok=True)
+    w.grab().save(str(SHOTS / "insights-taste.png"))
+    # "Less like this" on Sci-Fi: stored, announced, and Home's top picks follow.
+    qtbot.waitUntil(lambda: w._home_task is None, timeout=20_000)
+    less = next(b for b in taste.buttons() if b.accessibleName() == "Less like Sci-Fi")
+    less.click()
+    assert adjustments(w.db, sam).less_like == {"genre:Sci-Fi"}
+    assert "Less like Sci-Fi" in taste.status.text()
+    w.go("home")
+
+    def top_has_no_scifi() -> bool:
+        page = w.home.page
+        if page is None or w._home_task is not None:
+            return False
+        top = next((r for r in page.rows if r.key == "top"), None)
+        return top is not None and all(
+            it.title_id not in {ids[f"sf{k}"] for k in range(10)} for it in top.items)
+
+    qtbot.waitUntil(top_has_no_scifi, timeout=20_000)
+    # Don't count a title, then reset everything.
+    w.go("insights")
+    qtbot.waitUntil(lambda: taste.taste is not None and bool(taste.taste.adjustments),
+                    timeout=20_000)
+    dont = next(b for b in taste.buttons() if b.accessibleName() == "Don't count Star 0")
+    dont.click()
+    qtbot.waitUntil(lambda: taste.taste is not None and taste.taste.set_aside == 1,
+                    timeout=20_000)
+    assert adjustments(w.db, sam).ignored == {ids["sf0"]}
+    taste.reset_button.click()
+    assert not adjustments(w.db, sam).any
+    qtbot.waitUntil(lambda: taste.taste is not None and not taste.taste.adjustments,
+                    timeout=20_000)
+    w.close()
