@@ -463,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     # ``func(args, paths) -> int`` runs the command (raising UserError for a user's mistake).
     from mediacenter import profiles_cli
     from mediacenter.artwork import cli as artwork_cli
+    from mediacenter.audit import cli as audit_cli
     from mediacenter.describe import cli as describe_cli
     from mediacenter.playback import quality_cli
     from mediacenter.previews import cli as previews_cli
@@ -470,8 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     from mediacenter.segments import cli as segments_cli
     from mediacenter.story import cli as story_cli
 
-    for module in (artwork_cli, recommend_cli, quality_cli, profiles_cli, segments_cli,
-                   previews_cli, describe_cli, story_cli):
+    for module in (artwork_cli, audit_cli, recommend_cli, quality_cli, profiles_cli,
+                   segments_cli, previews_cli, describe_cli, story_cli):
         module.register(sub)
     return p
 

@@ -220,6 +220,13 @@ def _render(db, cache_dir: Path, art_title: int, cand: _Cand, shape: str) -> Pat
     return path
 
 
+def art_source_title(db, title_id: int) -> int | None:
+    """The title whose pictures ``title_id`` is shown with (its own, else its season's or
+    show's), None when there are none yet; reads only (the audit's kids check)."""
+    art_title, cands = _art_source(db, title_id)
+    return art_title if cands else None
+
+
 def artwork_for(db, cache_dir: Path, profile_id: int | None, title_id: int, shape: str, *,
                 session: str) -> ArtworkPick | None:
     """The image ``profile_id`` sees for ``title_id`` as ``shape``, or None (placeholder).

@@ -197,10 +197,24 @@ def set_hides_spoilers(db: sqlite_utils.Database, profile_id: int, hidden: bool)
     set_setting(db, f"{_SPOILERS_PREFIX}{int(profile_id)}", "1" if hidden else None)
 
 
+_CALIBRATED_PREFIX: Final = "profile.recs_calibrated."
+
+
+def calibrated_recs(db: sqlite_utils.Database, profile_id: int) -> bool:
+    """Whether the profile chose "calibrated / more diverse" recommendations (Top picks held
+    closer to the mix of genres it watches; off by default: it costs some accuracy, see
+    benchmarks/recs.py)."""
+    return get_setting(db, f"{_CALIBRATED_PREFIX}{int(profile_id)}") == "1"
+
+
+def set_calibrated_recs(db: sqlite_utils.Database, profile_id: int, enabled: bool) -> None:
+    set_setting(db, f"{_CALIBRATED_PREFIX}{int(profile_id)}", "1" if enabled else None)
+
+
 def forget_profile_settings(db: sqlite_utils.Database, profile_id: int) -> None:
     """Drop a deleted profile's settings (a later profile may get its id)."""
     with transaction(db):
         db.conn.executemany("DELETE FROM app_settings WHERE key = ?", [
             (f"{prefix}{int(profile_id)}",)
             for prefix in (_TRENDS_PREFIX, _SKIP_INTROS_PREFIX, _PREVIEWS_PREFIX,
-                           _SPOILERS_PREFIX)])
+                           _SPOILERS_PREFIX, _CALIBRATED_PREFIX)])

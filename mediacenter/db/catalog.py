@@ -102,6 +102,23 @@ def search(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[Search
     return [SearchHit(_row(r[:9]), -float(r[9]), r[10] or "") for r in rows]
 
 
+def search_visible(db: sqlite_utils.Database, text: str, allowed: Collection[int] | None,
+                   limit: int = 20) -> list[SearchHit]:
+    """:func:`search` as a profile sees it: only titles in ``allowed`` (a kids profile's,
+    :func:`mediacenter.db.content_rating.visible_title_ids`; None: everything), each once."""
+    out: list[SearchHit] = []
+    seen: set[int] = set()
+    for hit in search(db, text, limit=limit * 2 if allowed is not None else limit):
+        tid = hit.row.id
+        if (allowed is not None and tid not in allowed) or tid in seen:
+            continue
+        seen.add(tid)
+        out.append(hit)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def list_titles(
     db: sqlite_utils.Database,
     kinds: tuple[str, ...] = ("movie", "show", "other"),

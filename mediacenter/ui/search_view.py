@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediacenter.db.catalog import search
+from mediacenter.db.catalog import search_visible
 from mediacenter.home.rows import RowItem
 from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader
@@ -132,18 +132,8 @@ class SearchView(QWidget):
             self.model.set_items([])
             self.status.setText("Type to search your library: titles, people, genres, plots.")
             return
-        shown: list[RowItem] = []
-        seen: set[int] = set()
-        for hit in search(self.db, text, limit=RESULTS * 2):
-            row = hit.row
-            if self.allowed is not None and row.id not in self.allowed:
-                continue
-            if row.id in seen:
-                continue
-            seen.add(row.id)
-            shown.append(RowItem(row.id, _clean(hit.snippet) or None))
-            if len(shown) >= RESULTS:
-                break
+        shown = [RowItem(hit.row.id, _clean(hit.snippet) or None)
+                 for hit in search_visible(self.db, text, self.allowed, RESULTS)]
         self.model.set_items(shown, "search")
         n = self.model.rowCount()
         self.status.setText(f"{n} result{'s' if n != 1 else ''} for “{text}”" if n

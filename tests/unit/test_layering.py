@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "mediacenter"
-DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights", "previews",
-          "describe", "story")
+DOMAIN = ("db", "library", "recommend", "artwork", "home", "segments", "insights", "audit",
+          "previews", "describe", "story")
 
 
 def _imports(path: Path) -> set[str]:
