@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from mediacenter.db.stories import PathRecorder
 from mediacenter.playback.preload import PreparedMedia
@@ -90,9 +90,17 @@ class InteractivePlayback(QObject):
         outer = view.layout()
         assert isinstance(outer, QVBoxLayout)
         outer.insertWidget(outer.indexOf(view.controls), self.bar)
+        # "Previous choice" and "Start over" open the row of the control bar's menu buttons.
         bar = view.controls.layout()
         assert bar is not None
-        bar.addWidget(self.actions)
+        items = [bar.itemAt(i) for i in range(bar.count())]
+        rows = [item.layout() for item in items if item is not None]
+        menus = next((r for r in rows if isinstance(r, QHBoxLayout)
+                      and r.indexOf(view.help_button) >= 0), None)
+        if menus is not None:
+            menus.insertWidget(0, self.actions)
+        else:
+            bar.addWidget(self.actions)
         self.bar.chosen.connect(self.choose)
         self.actions.back_requested.connect(self.go_back)
         self.actions.restart_requested.connect(self.start_over)
@@ -177,8 +185,11 @@ class InteractivePlayback(QObject):
         player.state_changed.connect(self._on_state)
         player.ended.connect(self._on_ended)
         player.error.connect(self._on_error)
-        for w in (self.view.slider, self.view.elapsed, self.view.total):
-            w.hide()  # a story has no one timeline to seek in
+        player.duration_changed.connect(self._show_progress)
+        # A story has no one timeline to seek in: the bar shows how far into the segment.
+        for w in (self.view.elapsed, self.view.total):
+            w.hide()
+        self.view.slider.setEnabled(False)
         self.actions.show()
         if resumed and run.steps:
             self.view.show_banner("Back at your last choice — B: previous choice, "
@@ -198,9 +209,10 @@ class InteractivePlayback(QObject):
         self._waiting_for = None
         p = self.player
         if p is not None:
-            for signal, slot in ((p.state_changed, self._on_state), (p.ended, self._on_ended),
-                                 (p.error, self._on_error)):
-                signal.disconnect(slot)
+            p.state_changed.disconnect(self._on_state)
+            p.ended.disconnect(self._on_ended)
+            p.error.disconnect(self._on_error)
+            p.duration_changed.disconnect(self._show_progress)
         self._save()
         self._end_recording()
         if self.paths is not None:
@@ -208,8 +220,9 @@ class InteractivePlayback(QObject):
             self.paths = None
         self.bar.hide()
         self.actions.hide()
-        for w in (self.view.slider, self.view.elapsed, self.view.total):
+        for w in (self.view.elapsed, self.view.total):
             w.show()
+        self.view.slider.setEnabled(True)
         if self.view.screen_stack.currentWidget() is self.end_card:
             self.view.screen_stack.setCurrentWidget(self.view.surface)
 
@@ -305,9 +318,20 @@ class InteractivePlayback(QObject):
         if not self._hide_chosen.isActive():
             self.bar.hide()
         self._tick.start()
+        self._show_progress()
         # Written once the event loop has sent the new picture's window up to the X server
         # (a transaction here would hold back that request).
         QTimer.singleShot(AFTER_SWITCH_MS, self._save)
+
+    def _show_progress(self, _duration_ms: int = 0) -> None:
+        """The control bar's slider spans the segment playing (after the view set the file's
+        length)."""
+        playing, run = self._playing, self.run
+        if not self.active or playing is None or run is None or self._in_credits:
+            return
+        end = self._end_ms(run.current)
+        if end:
+            self.view.slider.setRange(run.current.start_ms, end)
 
     def _end_ms(self, seg: Segment) -> int | None:
         if seg.end_ms is not None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QStackedLayout,
     QVBoxLayout,
@@ -181,6 +182,9 @@ class PlayerView(QWidget):
         self.help = QLabel(objectName="playerHelp")
         self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.help.setTextFormat(Qt.TextFormat.RichText)
+        # The list is tall: its height must not be what the video's page asks at least, or the
+        # bars under the video (an interactive title's choices) lose their room.
+        self.help.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         rows = "".join(f"<tr><td align='right' style='padding:6px 24px;color:#fff'><b>{k}</b>"
                        f"</td><td style='padding:6px 24px;color:#ccc'>{v}</td></tr>"
                        for k, v in SHORTCUTS)

@@ -39,6 +39,9 @@ class VideoDeck(QWidget):
         self.setPalette(pal)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Black under the video, also where the theme paints widgets grey: a window that is
+        # resized shows this until libVLC draws its next picture.
+        self.setStyleSheet("QWidget { background: black; }")
         native = QGuiApplication.platformName() not in _NO_EMBED_PLATFORMS
         self.windows: list[QFrame] = []
         for i in range(WINDOWS):
