@@ -19,8 +19,8 @@ the script re-runs itself under ``xvfb-run``).
   shown, the first home rows set (the catalog's own rows, shown at once), the first row
   painted, and the event loop idle once after that (a 0 ms timer fired). Target < 1.5 s.
 - home_personal_s: the same clock to the personal page being usable: the page the
-  recommender builds in the page process replacing those rows (MainWindow._on_home_page with
-  final=True), its first row painted, the loop idle after it. Target <= 3 s.
+  recommender builds in the page process replacing those rows (MainWindow._on_home_page),
+  its first row painted, the loop idle after it. Target <= 3 s.
   Reference for both, same run, same harness: a bare PySide6 QApplication + QMainWindow
   showing a QLabel (qt_hello_s); home_vs_hello_ratio is the cost of the app over Qt's own
   start. Median of --runs runs each, after one unmeasured run of each (the OS file cache and
@@ -591,7 +591,7 @@ def child_home(args: argparse.Namespace) -> int:
         if not self.rows:
             return
         # The first page set is the catalog's quick rows; the one the home task delivers
-        # (MainWindow._on_home_page with final=True) is the personal page.
+        # (MainWindow._on_home_page) is the personal page.
         final = arriving["final"]
         prefixes = [p for p, due in (("", "rows" not in marks),
                                      ("personal_", final and "personal_rows" not in marks))
@@ -610,10 +610,10 @@ def child_home(args: argparse.Namespace) -> int:
     arriving = {"final": False}
     on_home_page = MainWindow._on_home_page
 
-    def on_home_page_marked(self, page, final: bool = True) -> None:
-        arriving["final"] = final
+    def on_home_page_marked(self, page) -> None:
+        arriving["final"] = True  # only the home task's page comes this way
         try:
-            on_home_page(self, page, final)
+            on_home_page(self, page)
         finally:
             arriving["final"] = False
 

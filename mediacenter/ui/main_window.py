@@ -61,6 +61,7 @@ from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.audit_view import AuditSection
 from mediacenter.ui.background import BackgroundJobs
 from mediacenter.ui.controls import ConfirmDialog
 from mediacenter.ui.details_view import DetailsView
@@ -138,7 +139,9 @@ class MainWindow(QMainWindow):
         self.profiles_view = ProfilesView(self.db, runner=self.runner)
         self.insights = InsightsScreen(paths.db_path, self.runner, self.events, sections={
             "Your taste": lambda parent: TasteSection(self.db, paths.db_path, self.runner,
-                                                      self.events, parent=parent)})
+                                                      self.events, parent=parent),
+            "Audit": lambda parent: AuditSection(self.db, paths.db_path, self.runner,
+                                                 self.events, parent=parent)})
         #: a grown-up's permission to manage profiles and folders, for the profile watching
         self.admin_gate = AdminGate(self.db, self)
         self.admin_gate.denied.connect(self._show_status)
@@ -159,7 +162,8 @@ class MainWindow(QMainWindow):
         #: Builds a profile's home page on a worker thread (tests may pin the catalog rows).
         self.page_builder: PageBuilder = build_home_page
         self._home_task: Task | None = None
-        self._quick_page_for: int | None = None
+        self._home_task_for: int | None = None  # the profile the running build is for
+        self._shown_for: int | None = None  # the profile whose page Home shows
         self._home_dirty = False
 
         self.progress = QProgressBar()
@@ -470,7 +474,6 @@ class MainWindow(QMainWindow):
         self.home.can_manage = self.admin_gate.allowed()
         self.library.add_button.setVisible(self.home.can_manage)
         self.artwork.set_profile(None if private else profile_id)
-        self._update_previews()
         self.nav.set_profile(profile.name, profile.color, self.private)
         self._set_allowed(visible_title_ids(self.db, profile))
         if self.settings_view is not None:
@@ -479,8 +482,8 @@ class MainWindow(QMainWindow):
         if not self.scans.running:
             self._show_status("")  # the count this profile may see
         self._history.clear()
-        self._show(self.home)
-        self.refresh_home()
+        self._home_dirty = True  # built afresh for who is watching now
+        self._show(self.home)  # this profile's rows replace the last one's, then previews
         self.home.focus_first()
 
     def _on_profiles_changed(self) -> None:
@@ -502,11 +505,11 @@ class MainWindow(QMainWindow):
         names = {self.home: "home", self.search_view: "search", self.library: "library",
                  self.settings_page: "settings", self.insights: "insights"}
         self.nav.set_current(names.get(page))
+        if page is self.home and (self._home_dirty or self._shown_for != self.profile_id):
+            self.refresh_home()  # first: another profile's hero is never described as ours
         if page is self.home:
             self._update_previews()  # Settings may have turned them on or off meanwhile
         self.previews.set_suspended(page is not self.home)
-        if page is self.home and self._home_dirty:
-            self.refresh_home()
         if page is self.library:
             self.library.on_shown()
 
@@ -621,29 +624,38 @@ class MainWindow(QMainWindow):
         if self.profile_id is None:
             return
         self._home_dirty = False
-        if self._home_task is not None:
-            self._home_dirty = True  # one more when this one ends
-            return
-        if self.page_builder is build_home_page and self._quick_page_for != self.profile_id \
-                and self.home.page is None:
-            # The first page of a session: the catalog's rows now (tens of ms), the
-            # personal page when the recommender has loaded (seconds on a large library).
-            self._quick_page_for = self.profile_id
+        if self._shown_for != self.profile_id:
+            # Home shows nobody's page yet, or another profile's (a switch: a kids profile
+            # must not see a grown-up's rows, nor have them described or logged as its own):
+            # the catalog's rows for this profile now (tens of ms), the personal page when
+            # the recommender has it (seconds on a large library).
             from mediacenter.home.catalog_rows import catalog_page
 
             try:
-                self._on_home_page(catalog_page(self.db, self.profile_id), final=False)
+                self._show_page(catalog_page(self.db, self.profile_id), self.profile_id)
             except Exception:
                 log.exception("catalog rows failed")
+        if self._home_task is not None:
+            self._home_dirty = True  # one more when this one ends
+            return
         task = Task(_home_job(self.paths, self.profile_id, self.page_builder), name="home")
         task.signals.finished.connect(self._on_home_page)
         task.signals.failed.connect(self._on_home_failed)
         self._home_task = task
+        self._home_task_for = self.profile_id
         self.runner.start(task)
 
-    def _on_home_page(self, page: Page, final: bool = True) -> None:
-        if final:
-            self._home_task = None
+    def _on_home_page(self, page: Page) -> None:
+        """A page built on a worker arrived; one for a profile no longer watching is dropped."""
+        built_for = self._home_task_for
+        self._home_task = None
+        if built_for == self.profile_id:
+            self._show_page(page, built_for)
+        if self._home_dirty or built_for != self.profile_id:
+            self.refresh_home()
+
+    def _show_page(self, page: Page, profile_id: int | None) -> None:
+        self._shown_for = profile_id
         had_focus = self.home.focused_tile() is not None
         empty = ("Your library is empty.\n\nChoose “Add folder…” and pick the folder where "
                  "your movies, shows or home videos live. You can add more in Settings."
@@ -652,8 +664,6 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.home and not had_focus and \
                 not self.nav.isAncestorOf(QApplication.focusWidget() or self.nav):
             self.home.focus_first()
-        if final and self._home_dirty:
-            self.refresh_home()
 
     def _on_home_failed(self, message: str, tb: str) -> None:
         self._home_task = None

@@ -260,3 +260,40 @@ def test_your_taste_controls_change_home_at_once(qtbot, tmp_path):
     qtbot.waitUntil(lambda: taste.taste is not None and not taste.taste.adjustments,
                     timeout=20_000)
     w.close()
+
+
+def test_audit_section_shows_the_numbers_and_the_option_changes_the_page(qtbot):
+    from mediacenter.db.app_settings import calibrated_recs
+    from mediacenter.recommend.synthetic import generate_household
+    from mediacenter.ui.audit_view import AuditSection
+
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    cat = generate_catalog(db, 400, seed=4)
+    (ana,) = generate_household(db, cat, ["Ana"], watches=30)
+    kid = create_profile(db, "Kid", is_kids=True, max_rating="PG").id
+    db.conn.close()
+    w = _open(qtbot, paths, ana)
+    w.go("insights")
+    w.insights.show_section("Audit")
+    section = w.insights.section("Audit")
+    assert isinstance(section, AuditSection)
+    qtbot.waitUntil(lambda: section.audit is not None, timeout=30_000)
+    audit = section.audit
+    assert audit.profile == "Ana" and audit.app.titles > 0 and not audit.kids
+    assert f"{audit.app.titles} titles out of {audit.candidates}" in section.intro.text()
+    assert section.kids.isHidden()
+    qtbot.wait(100)
+    SHOTS.mkdir(exist_ok=True)
+    w.grab().save(str(SHOTS / "insights-audit.png"))
+    section.option.click()
+    assert calibrated_recs(w.db, ana)
+    qtbot.waitUntil(lambda: section.audit is not None and section.audit.calibrated_option,
+                    timeout=30_000)
+    w.choose_profile(kid)
+    w.go("insights")
+    qtbot.waitUntil(lambda: section.audit is not None and section.audit.kids, timeout=30_000)
+    assert not section.kids.isHidden()
+    # Nothing of Ana's page was shown, described or logged as the kid's when it switched.
+    assert "no title above it anywhere" in section.kids.text()
+    w.close()
