@@ -221,10 +221,28 @@ def cmd_profiles_delete(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_profiles_erase(args: argparse.Namespace, paths: Paths) -> int:
-    from mediacenter.db import admin
+    from mediacenter.privacy import erase_profile
 
-    target, removed = _on_one_profile(args, paths, admin.erase_history)
-    print(f"Erased {target.name}'s watch history ({removed['watch_sessions']} viewings).")
+    target, removed = _on_one_profile(args, paths, erase_profile)
+    print(f"Erased everything stored about {target.name}: "
+          f"{removed.get('watch_sessions', 0)} viewings, {sum(removed.values())} records in "
+          "all, and the recommendation model (it is trained again on what is left).")
+    return 0
+
+
+def cmd_profiles_export(args: argparse.Namespace, paths: Paths) -> int:
+    from mediacenter.db import admin
+    from mediacenter.db.profile_data import write_profile_export_folder
+
+    def export(db, grant, profile_id: int):
+        admin.require(db, grant)  # another profile's data: a grown-up's to take
+        try:
+            return write_profile_export_folder(db, profile_id, args.to)
+        except OSError as exc:
+            raise ValueError(f"Could not write into {args.to}: {exc.strerror or exc}") from exc
+
+    target, folder = _on_one_profile(args, paths, export)
+    print(f"Exported everything stored about {target.name} to {folder}")
     return 0
 
 
@@ -271,7 +289,16 @@ def register(sub) -> None:
     add_manage_arguments(d)
     d.set_defaults(func=cmd_profiles_delete)
 
-    er = psub.add_parser("erase-history", help="erase a profile's watch history")
+    ex = psub.add_parser("export", help="export everything stored about a profile",
+                         description="Write a new folder inside DIR: manifest.json, "
+                         "profile.json and every table's rows of the profile as JSON and CSV.")
+    ex.add_argument("profile", help="the profile (name or id)")
+    ex.add_argument("--to", required=True, metavar="DIR", help="the folder to export into")
+    add_manage_arguments(ex)
+    ex.set_defaults(func=cmd_profiles_export)
+
+    er = psub.add_parser("erase-history", help="erase everything stored about a profile "
+                         "(history, ratings, choices; the profile itself stays)")
     er.add_argument("profile", help="the profile (name or id)")
     add_manage_arguments(er)
     er.set_defaults(func=cmd_profiles_erase)

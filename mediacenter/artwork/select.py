@@ -122,6 +122,15 @@ _models_lock = threading.Lock()
 _last_decisions: dict[tuple[str, int, int], dict] = {}
 
 
+def forget_cached_models() -> None:
+    """Drop every fitted model and remembered decision of this process: after a profile's data
+    is erased, nothing learned from it (the shared part of the bandit learns from everyone)
+    may stay in memory until a refit."""
+    with _models_lock:
+        _models.clear()
+        _last_decisions.clear()
+
+
 def _db_key(db) -> str:
     row = db.conn.execute("PRAGMA database_list").fetchone()
     return str(row[2]) if row else ""

@@ -1,14 +1,27 @@
-"""A profile's own data: export it as JSON, or erase its watch history.
+"""A profile's own data: export all of it, or erase all of it.
 
 Privacy promise of the app: everything stays on this computer, and each person can take their
-data with them or wipe what they watched. These functions are the whole of that promise, kept
-away from the UI so they can be tested (and reused by a command) on a real catalog.
+data with them or wipe it. "All of it" is not a list someone keeps up to date: it is every row
+of every table that refers to the profile through the schema's foreign keys
+(:mod:`mediacenter.db.profile_tables`), so a table a later version adds is exported and erased
+too. The export is a folder: ``manifest.json`` (what is in it, row counts, SHA-256 of each
+file), ``profile.json`` (the readable summary of :func:`export_profile_data`, titles named) and
+``tables/<table>.json`` + ``tables/<table>.csv`` for every table; the PIN's hash never leaves
+the catalog. Erasing keeps the profile itself (name, avatar, PIN, kids limit, languages, its
+settings) and removes every row that refers to it, in one transaction. These functions are the
+whole of that promise, kept away from the UI so they can be tested (and reused by a command) on
+a real catalog; :mod:`mediacenter.privacy` adds what lives outside the catalog (the model).
 """
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
 import json
 import os
+import shutil
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -18,22 +31,13 @@ from typing import Any, Final
 import sqlite_utils
 
 from mediacenter import __version__
+from mediacenter.db.profile_tables import ProfileTable, count_rows, profile_tables, rows_of
 from mediacenter.db.profiles import ProfileNotFoundError, get_profile
 from mediacenter.db.tx import transaction
 
 EXPORT_FORMAT: Final = "mediacenter-profile-export"
-EXPORT_VERSION: Final = 1
-
-# What "Erase my history" removes: everything recorded by watching or being shown titles.
-# Explicit choices (thumbs ratings, a quality picked by hand) are preferences, not history: kept.
-HISTORY_TABLES: Final = (
-    "watch_sessions",  # watch_events go with them (ON DELETE CASCADE)
-    "watch_state",
-    "rec_impressions",
-    "artwork_impressions",
-    "artwork_choice",
-    "story_paths",  # the ways taken through interactive titles
-)
+EXPORT_VERSION: Final = 1  # profile.json (the readable summary)
+FOLDER_EXPORT_VERSION: Final = 2  # the folder: manifest + every table as JSON and CSV
 
 
 def _iso(ts: float | None) -> str | None:
@@ -176,27 +180,113 @@ def write_profile_export(
 
 
 def history_counts(db: sqlite_utils.Database, profile_id: int) -> dict[str, int]:
-    """Rows of history a profile has, per table (what an erase would remove)."""
-    return {
-        table: int(db.conn.execute(
-            f"SELECT count(*) FROM {table} WHERE profile_id = ?", (profile_id,)
-        ).fetchone()[0])
-        for table in HISTORY_TABLES
-    }
+    """Rows the profile has, per table that refers to it (what an erase removes)."""
+    return {t.name: count_rows(db, t, profile_id) for t in profile_tables(db)}
 
 
 def erase_history(db: sqlite_utils.Database, profile_id: int) -> dict[str, int]:
-    """Remove the profile's watch history (sessions, events, resume points, impressions).
-
-    Ratings and hand-picked qualities stay: they are choices, not a record of viewing. One
-    transaction: either everything listed goes, or nothing. Returns the rows removed per table.
-    Raises :class:`ProfileNotFoundError`.
+    """Remove every row that refers to the profile, in every table (its watch history,
+    ratings, "not interested", quality choices, impressions, artwork and preview choices,
+    taste adjustments, story paths...), in one transaction: all or nothing. The profile itself
+    stays. Returns the rows removed per table. Raises :class:`ProfileNotFoundError`.
     """
     removed: dict[str, int] = {}
     with transaction(db):
         if get_profile(db, profile_id) is None:
             raise ProfileNotFoundError(f"There is no profile with id {profile_id}")
-        for table in HISTORY_TABLES:
-            cur = db.conn.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))
-            removed[table] = cur.rowcount
+        tables = profile_tables(db)
+        # children first: a child's condition reads its parent's rows
+        for t in sorted(tables, key=_depth, reverse=True):
+            removed[t.name] = db.conn.execute(
+                f'DELETE FROM "{t.name}" WHERE {t.where()}', (profile_id,)).rowcount
     return removed
+
+
+def _depth(t: ProfileTable) -> int:
+    return 0 if t.via is None else 1 + _depth(t.via)
+
+
+def _settings_of(db: sqlite_utils.Database, profile_id: int) -> dict[str, str]:
+    """The profile's own app settings (keys ``profile.<what>.<id>``)."""
+    return {k: v for k, v in db.conn.execute(
+        "SELECT key, value FROM app_settings WHERE key LIKE 'profile.%' ORDER BY key")
+        if k.rsplit(".", 1)[-1] == str(int(profile_id))}
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, bytes | memoryview):
+        return {"base64": base64.b64encode(bytes(v)).decode("ascii")}
+    return v
+
+
+def _csv_value(v: Any) -> Any:
+    if isinstance(v, bytes | memoryview):
+        return "base64:" + base64.b64encode(bytes(v)).decode("ascii")
+    return "" if v is None else v
+
+
+def write_profile_export_folder(db: sqlite_utils.Database, profile_id: int,
+                                parent: str | os.PathLike[str], *, now: float | None = None
+                                ) -> Path:
+    """Export every row of the profile into a new folder under ``parent`` (see the module
+    doc); returns it. Written into a hidden temporary folder renamed when complete, so a full
+    disk or a crash never leaves a half export. Raises OSError or ProfileNotFoundError."""
+    now = time.time() if now is None else now
+    profile = get_profile(db, profile_id)
+    if profile is None:
+        raise ProfileNotFoundError(f"There is no profile with id {profile_id}")
+    base = Path(parent).expanduser()
+    if not base.is_dir():
+        raise NotADirectoryError(f"{base} is not a folder")
+    stamp = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in profile.name).strip("-")
+    target = base / f"mediacenter-{safe or 'profile'}-{stamp}"
+    if target.exists():
+        raise FileExistsError(f"{target} exists already")
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=base))
+    try:
+        (tmp / "tables").mkdir()
+        files: list[dict[str, Any]] = []
+
+        def write(rel: str, text: str) -> str:
+            data = text.encode("utf-8")
+            (tmp / rel).write_bytes(data)
+            return hashlib.sha256(data).hexdigest()
+
+        summary = export_profile_data(db, profile_id, now=now)
+        summary_sha = write("profile.json", json.dumps(summary, indent=2, ensure_ascii=False))
+        for t in profile_tables(db):
+            names, rows = rows_of(db, t, profile_id)
+            as_json = [{n: _json_value(v) for n, v in zip(names, r, strict=True)} for r in rows]
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(names)
+            w.writerows([[_csv_value(v) for v in r] for r in rows])
+            files.append({
+                "table": t.name, "rows": len(rows), "columns": names,
+                "refers_to_profile_by": t.column if t.via is None else
+                f"{t.column} -> {t.via.name}.{t.parent_key}",
+                "json": f"tables/{t.name}.json",
+                "json_sha256": write(f"tables/{t.name}.json",
+                                     json.dumps(as_json, indent=1, ensure_ascii=False)),
+                "csv": f"tables/{t.name}.csv",
+                "csv_sha256": write(f"tables/{t.name}.csv", buf.getvalue()),
+            })
+        manifest = {
+            "format": EXPORT_FORMAT,
+            "version": FOLDER_EXPORT_VERSION,
+            "app_version": __version__,
+            "exported_at": _iso(now),
+            "profile": summary["profile"],
+            "settings": _settings_of(db, profile_id),
+            "summary": {"file": "profile.json", "sha256": summary_sha},
+            "tables": files,
+            "not_included": ["the PIN's hash (it never leaves the catalog)"],
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -44,6 +44,13 @@ _models: dict[tuple[str, str, int], tuple[int, float, HybridModel, np.ndarray]] 
 _lock = threading.Lock()
 
 
+def forget_cached_models() -> None:
+    """Drop every fitted model of this process (a profile's data was erased: the shared part
+    learned from it too)."""
+    with _lock:
+        _models.clear()
+
+
 def _db_key(db) -> str:
     row = db.conn.execute("PRAGMA database_list").fetchone()
     return str(row[2]) if row else ""

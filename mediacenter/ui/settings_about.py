@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QVB
 
 from mediacenter import __version__
 from mediacenter.config import Paths
-from mediacenter.db import admin
 from mediacenter.db.admin import AdminGrant, NotAllowedError
 from mediacenter.db.app_settings import set_shares_household_trends, shares_household_trends
 from mediacenter.db.backups import list_backups
-from mediacenter.db.profile_data import history_counts, write_profile_export
+from mediacenter.db.profile_data import history_counts, write_profile_export_folder
 from mediacenter.db.profiles import ProfileNotFoundError, get_profile
 from mediacenter.humanize import format_size, plural, relative_time
+from mediacenter.privacy import erase_profile
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ConfirmDialog, ToggleSwitch
@@ -172,16 +172,17 @@ class AboutSection(QWidget):
             return
         counts = history_counts(self.db, profile.id)
         self.data_title.setText(f"{profile.name}'s data")
-        history = (f"{plural(counts['watch_sessions'], 'viewing')}, "
-                   f"{plural(counts['watch_state'], 'title')} in progress or watched")
+        rows, tables = sum(counts.values()), sum(1 for n in counts.values() if n)
+        history = (f"{plural(counts.get('watch_sessions', 0), 'viewing')}, "
+                   f"{plural(rows, 'record')} in {plural(tables, 'table')}")
+        copy = (f"Take a copy of everything stored about {profile.name} (a folder: every "
+                "table as JSON and CSV, with a manifest)")
         if can_manage:
             self.data_note.setText(
-                f"Take a copy of everything {profile.name} watched and rated as a JSON file, "
-                f"or erase {profile.name}'s watch history ({history}).")
+                f"{copy}, or erase it all: history, ratings, choices and what the "
+                f"recommender learned from them ({history}).")
         else:
-            self.data_note.setText(
-                f"Take a copy of everything {profile.name} watched and rated as a JSON file "
-                f"({history}). A grown-up can erase it.")
+            self.data_note.setText(f"{copy} ({history}). A grown-up can erase it.")
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -204,18 +205,18 @@ class AboutSection(QWidget):
         profile = get_profile(self.db, self.profile_id) if self.profile_id else None
         if profile is None:
             return
-        default = Path.home() / f"mediacenter-{_safe_file_name(profile.name)}.json"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export my data", str(default), "JSON files (*.json)")
+        path = QFileDialog.getExistingDirectory(
+            self, "Export my data into a folder", str(Path.home()))
         if path:
             self.export_to(path)
 
     def export_to(self, path: str) -> bool:
-        """Write the current profile's data to ``path``; the outcome is shown under the buttons."""
+        """Export the current profile's data into a new folder inside ``path``; the outcome
+        is shown under the buttons."""
         if self.profile_id is None:
             return False
         try:
-            written = write_profile_export(self.db, self.profile_id, path)
+            written = write_profile_export_folder(self.db, self.profile_id, path)
         except ProfileNotFoundError as exc:
             self.show_status(str(exc), error=True)
             return False
@@ -233,11 +234,12 @@ class AboutSection(QWidget):
 
     def _confirm_erase(self, profile_id: int, name: str, grant: AdminGrant) -> None:
         self.confirm = ConfirmDialog(
-            f"Erase {name}'s watch history?",
-            f"Continue watching, resume points and the record of everything {name} watched "
-            "are removed, and recommendations start afresh. Ratings are kept. "
-            "This cannot be undone.",
-            "Erase history", parent=self,
+            f"Erase everything stored about {name}?",
+            f"Continue watching, resume points, the record of everything {name} watched, "
+            "ratings, \u201cnot interested\u201d, quality and artwork choices, taste "
+            "settings, and what the recommender learned from them are removed; "
+            "recommendations start afresh. The profile itself stays. This cannot be undone.",
+            "Erase everything", parent=self,
         )
         self.confirm.accepted.connect(lambda: self.erase(profile_id, grant))
         self.confirm.open()
@@ -248,12 +250,13 @@ class AboutSection(QWidget):
 
     def erase(self, profile_id: int, grant: AdminGrant) -> None:
         try:
-            removed = admin.erase_history(self.db, grant, profile_id)
+            removed = erase_profile(self.db, grant, profile_id)
         except (ProfileNotFoundError, NotAllowedError) as exc:
             self.show_status(str(exc), error=True)
             return
         self.reload()
         self.show_status(
-            f"Watch history erased ({plural(removed['watch_sessions'], 'viewing')} removed).")
+            f"Erased: {plural(removed.get('watch_sessions', 0), 'viewing')} and "
+            f"{plural(sum(removed.values()), 'record')} in all removed.")
         self.erase_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self.history_erased.emit(profile_id)

@@ -320,14 +320,20 @@ def test_about_export_and_erase(shell, cat, qtbot, tmp_path, monkeypatch):
                         (sam.id, tid))
     about.reload()
     assert "1 viewing" in about.data_note.text()
-    target = tmp_path / "sam.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))
+    out = tmp_path / "exports"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(out)))
     about.export_button.click()
-    data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["profile"]["name"] == "Sam" and len(data["watch_sessions"]) == 1
+    (target,) = out.iterdir()
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["profile"]["name"] == "Sam"
+    tables = {t["table"]: t["rows"] for t in manifest["tables"]}
+    assert tables["watch_sessions"] == 1 and tables["watch_state"] == 1
+    data = json.loads((target / "profile.json").read_text(encoding="utf-8"))
+    assert len(data["watch_sessions"]) == 1
     assert about.status.text() == f"Saved to {target}"
-    assert not about.export_to(str(tmp_path / "no-such-dir" / "x.json"))
+    assert not about.export_to(str(tmp_path / "no-such-dir"))
     assert "Could not write" in about.status.text()
     about.erase_button.setFocus()
     with qtbot.waitSignal(view.history_erased) as erased:

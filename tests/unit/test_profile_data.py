@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import time
 
@@ -14,6 +16,7 @@ from mediacenter.db.profile_data import (
     export_profile_data,
     history_counts,
     write_profile_export,
+    write_profile_export_folder,
 )
 from mediacenter.db.profiles import ProfileNotFoundError, create_profile
 
@@ -97,19 +100,77 @@ def test_export_file_is_written_whole(cat, tmp_path):
         write_profile_export(db, sam.id, tmp_path / "missing-folder" / "x.json")
 
 
-def test_erase_removes_the_history_of_one_profile_only(cat):
-    db, sam, kim, _movie = cat
-    assert history_counts(db, sam.id) == {
-        "watch_sessions": 2, "watch_state": 2, "rec_impressions": 1,
-        "artwork_impressions": 0, "artwork_choice": 0, "story_paths": 1,
-    }
+def test_erase_removes_every_row_of_one_profile_only(cat):
+    db, sam, kim, movie = cat
+    with transaction(db):
+        db.conn.execute("INSERT INTO ratings VALUES (?, ?, 'not_interested', 1, 1700000900)",
+                        (sam.id, movie + 1))
+        db.conn.execute("INSERT INTO quality_prefs VALUES (?, ?, '720p', 1700000900)",
+                        (sam.id, movie))
+        db.conn.execute("INSERT INTO taste_adjustments (profile_id, kind, feature, at) "
+                        "VALUES (?, 'less_like', 'genre:Drama', 1)", (sam.id,))
+    counts = history_counts(db, sam.id)
+    assert counts["watch_sessions"] == 2 and counts["watch_events"] == 4
+    assert counts["ratings"] == 2 and counts["quality_prefs"] == 1
+    assert counts["story_paths"] == 1 and counts["taste_adjustments"] == 1
+    kim_before = history_counts(db, kim.id)
     removed = erase_history(db, sam.id)
-    assert removed["watch_sessions"] == 2 and removed["watch_state"] == 2
+    assert removed["watch_sessions"] == 2 and removed["ratings"] == 2
+    # No row of any table refers to Sam any more (the tables come from the foreign keys,
+    # checked here against the schema itself: every column referring to profiles(id)).
     assert set(history_counts(db, sam.id).values()) == {0}
-    # events went with their sessions; Kim's history and Sam's ratings stay
-    assert db.conn.execute("SELECT count(*) FROM watch_events").fetchone() == (2,)
-    assert history_counts(db, kim.id)["watch_sessions"] == 1
-    assert db.conn.execute("SELECT count(*) FROM ratings WHERE profile_id = ?",
-                           (sam.id,)).fetchone() == (1,)
+    for (table,) in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for fk in db.conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+            if fk[2] == "profiles":
+                (n,) = db.conn.execute(f'SELECT count(*) FROM "{table}" WHERE "{fk[3]}" = ?',
+                                       (sam.id,)).fetchone()
+                assert n == 0, table
+    assert db.conn.execute("SELECT count(*) FROM watch_events").fetchone() == (2,)  # Kim's
+    assert history_counts(db, kim.id) == kim_before
+    assert db.conn.execute("SELECT name FROM profiles WHERE id = ?", (sam.id,)).fetchone() \
+        == ("Sam",)  # the profile itself stays
     with pytest.raises(ProfileNotFoundError):
         erase_history(db, 999)
+
+
+def test_folder_export_holds_every_table_as_json_and_csv(cat, tmp_path):
+    db, sam, kim, movie = cat
+    with transaction(db):
+        db.conn.execute("INSERT INTO artwork_impressions (profile_id, title_id, row, at) "
+                        "VALUES (?, ?, 'top', 1700000950)", (sam.id, movie))
+        db.conn.execute("INSERT INTO app_settings VALUES (?, '0')",
+                        (f"profile.household_trends.{sam.id}",))
+    out = tmp_path / "out"
+    out.mkdir()
+    folder = write_profile_export_folder(db, sam.id, out, now=1700001000)
+    assert folder.name == "mediacenter-Sam-20231114-223000"
+    assert sorted(p.name for p in out.iterdir()) == [folder.name]  # no temp left
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == 2 and manifest["profile"]["has_pin"] is True
+    assert manifest["settings"] == {f"profile.household_trends.{sam.id}": "0"}
+    by_table = {t["table"]: t for t in manifest["tables"]}
+    # every table that refers to a profile is there, even empty ones
+    assert set(by_table) == set(history_counts(db, sam.id))
+    assert by_table["artwork_impressions"]["rows"] == 1  # the export used to miss these
+    assert by_table["watch_events"]["refers_to_profile_by"] == \
+        "session_id -> watch_sessions.id"
+    for t in manifest["tables"]:
+        rows = json.loads((folder / t["json"]).read_text(encoding="utf-8"))
+        lines = list(csv.reader((folder / t["csv"]).read_text(encoding="utf-8")
+                                .splitlines()))
+        assert len(rows) == len(lines) - 1 == t["rows"]
+        assert lines[0] == t["columns"]
+        assert hashlib.sha256((folder / t["csv"]).read_bytes()).hexdigest() == \
+            t["csv_sha256"]
+        if rows:
+            assert all(r.get("profile_id", sam.id) == sam.id for r in rows)
+    pin_hash = db.conn.execute("SELECT pin_hash FROM profiles WHERE id = ?",
+                               (sam.id,)).fetchone()[0]
+    for f in folder.rglob("*"):
+        if f.is_file():
+            assert pin_hash not in f.read_text(encoding="utf-8")
+            assert pin_hash.split("$")[-1] not in f.read_text(encoding="utf-8")
+    with pytest.raises(NotADirectoryError):
+        write_profile_export_folder(db, sam.id, tmp_path / "missing")
+    with pytest.raises(ProfileNotFoundError):
+        write_profile_export_folder(db, 999, tmp_path)
