@@ -134,7 +134,7 @@ def test_erase_removes_every_row_of_one_profile_only(cat):
 
 
 def test_folder_export_holds_every_table_as_json_and_csv(cat, tmp_path):
-    db, sam, kim, movie = cat
+    db, sam, _kim, movie = cat
     with transaction(db):
         db.conn.execute("INSERT INTO artwork_impressions (profile_id, title_id, row, at) "
                         "VALUES (?, ?, 'top', 1700000950)", (sam.id, movie))
