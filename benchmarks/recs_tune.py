@@ -14,8 +14,8 @@ scored on dev-validation against most-popular on the same data:
 
 Candidates: the SVD's regularisation (SvdParams.reg, one fit each) times the scoring settings
 (Weights: fold_alpha, pop_half, cf_half, content_thin; no refit). A first run with reg 0.05
-and fold_alpha 0.2 as well scored them below the others on every dev split (full-history
-ratio 1.19 and 1.46 against 1.50-1.52): they are left out to halve the run.
+and fold_alpha 0.2 as well scored them lowest on the mean full-history ratio: they are left
+out to halve the run.
 
 The choice: the highest mean full-history ratio among the candidates whose thin-history
 ratio is at least --thin-floor on *every* dev split (a margin above 1.0, since the test
