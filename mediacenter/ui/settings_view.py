@@ -1,4 +1,5 @@
-"""The Settings screen: a list of sections on the left (Library, Playback, Profiles, About),
+"""The Settings screen: a list of sections on the left (Library, Playback, Profiles, Stored
+data, About),
 the chosen section on the right.
 
 Remote-style keys: Up/Down choose a section (shown at once), Right or Enter goes into it, Left
@@ -32,8 +33,9 @@ from mediacenter.ui.settings_about import AboutSection
 from mediacenter.ui.settings_library import LibrarySection
 from mediacenter.ui.settings_playback import PlaybackSection
 from mediacenter.ui.settings_profiles import ProfilesSection
+from mediacenter.ui.settings_stored import StoredSection
 
-SECTIONS = ("Library", "Playback", "Profiles", "About")
+SECTIONS = ("Library", "Playback", "Profiles", "Stored data", "About")
 _INTO = (Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 
 
@@ -143,6 +145,8 @@ class SettingsView(QWidget):
         elif name == "Profiles":
             section = ProfilesSection(self.db, holder, gate=self.gate, runner=self.runner)
             section.profiles_changed.connect(self._profiles_changed)
+        elif name == "Stored data":
+            section = StoredSection(self.paths, holder, runner=self.runner)
         else:
             section = AboutSection(self.db, self.paths, holder, gate=self.gate)
             section.history_erased.connect(self.history_erased)

@@ -100,8 +100,8 @@ def test_sections_with_the_arrow_keys(shell, qtbot):
         press(qtbot, Qt.Key.Key_Down)
         shown.append(view.current_section())
         assert view.stack.currentIndex() == SECTIONS.index(view.current_section())
-    assert shown == ["Playback", "Profiles", "About"]
-    press(qtbot, Qt.Key.Key_Up, 2)
+    assert shown == ["Playback", "Profiles", "Stored data", "About"]
+    press(qtbot, Qt.Key.Key_Up, 3)
     assert view.current_section() == "Playback"
     press(qtbot, Qt.Key.Key_Right)  # into the section
     assert focused() is view.playback.audio_combo
