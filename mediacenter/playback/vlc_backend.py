@@ -102,6 +102,10 @@ _HEADLESS_ARGS: tuple[str, ...] = (
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 _POSITION_INTERVAL_S = 0.25  # position_changed at most ~4 times a second
+SEEK_LANDED_MS = 1500
+"""A clock reading this close to a seek's target means the seek has landed."""
+SEEK_SETTLE_S = 3.0
+"""Longer than any seek of a local file or a share takes to land; then the clock is right."""
 
 
 class PlaybackUnavailable(RuntimeError):
@@ -431,6 +435,7 @@ class Player(QObject):
         self._vlc_max_time_ms = 0
         self._vlc_time_seen = False
         self._seek_from: int | None = None
+        self._seek_at = 0.0  # monotonic time of the last seek
         self._vlc_length_ms = 0
         self._vlc_cache = 0.0
         self._time_pending = False
@@ -838,6 +843,7 @@ class Player(QObject):
             self._pending_seek_ms = ms
         else:
             self._seek_from = int(self._mp.get_time())
+            self._seek_at = time.monotonic()
             self._mp.set_time(ms)
         self._position_ms = ms
         self._position_timer.stop()
@@ -973,7 +979,11 @@ class Player(QObject):
         ):
             t = int(self._mp.get_time())
             if self._seek_from is not None:
-                if t == self._seek_from:
+                # libVLC's clock keeps reading (and, busy, even advancing) the old time until
+                # the seek lands: the target stays the answer until the clock comes near it,
+                # or the seek had ample time to land (a keyframe far from the target).
+                landed = t != self._seek_from and abs(t - self._position_ms) <= SEEK_LANDED_MS
+                if not landed and time.monotonic() - self._seek_at < SEEK_SETTLE_S:
                     return self._position_ms
                 self._seek_from = None
             if t >= 0:

@@ -127,7 +127,7 @@ class HomePreviews(QObject):
             return
         if self.controller.title_id == hero.item.title_id and self.controller.host is hero:
             return  # Play <-> More info: the same title keeps playing
-        self.controller.focus(hero, hero.video_rect(), hero.item.title_id)
+        self.controller.focus(hero, hero.video_rect, hero.item.title_id)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.home and event.type() == QEvent.Type.KeyPress and \

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QWidget
 
@@ -168,6 +168,14 @@ class PreviewController(QObject):
         if self._surface_ok() and self.surface is not None:
             self.surface.setGeometry(rect() if callable(rect) else rect)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self._pending is not None \
+                and watched is self._pending[0] and self._surface_ok():
+            rect = self._pending[1]
+            if callable(rect) and self.surface is not None:
+                self.surface.setGeometry(rect())
+        return False
+
     def _surface_ok(self) -> bool:
         return self.surface is not None and shiboken6.isValid(self.surface)
 
@@ -225,6 +233,8 @@ class PreviewController(QObject):
             self.surface.setParent(host)  # a native window follows its new parent
         assert self.surface is not None
         self.surface.setGeometry(rect() if callable(rect) else rect)
+        host.removeEventFilter(self)
+        host.installEventFilter(self)  # the host resized (a row loaded): the video follows
         player = self._ensure_player()
         if self.surface.testAttribute(Qt.WidgetAttribute.WA_NativeWindow) and not getattr(
                 self._backend, "headless", False):

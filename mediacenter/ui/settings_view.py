@@ -36,6 +36,8 @@ from mediacenter.ui.settings_profiles import ProfilesSection
 from mediacenter.ui.settings_stored import StoredSection
 
 SECTIONS = ("Library", "Playback", "Profiles", "Stored data", "About")
+MANAGING = ("Profiles", "Stored data")
+"""Sections only a grown-up sees."""
 _INTO = (Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 
 
@@ -188,9 +190,11 @@ class SettingsView(QWidget):
         self.profile_id = profile_id
         self.gate.set_actor(profile_id)
         can_manage = self.gate.allowed()
-        # A kids profile never sees the controls that manage the household.
-        self.nav_list.setRowHidden(SECTIONS.index("Profiles"), not can_manage)
-        if not can_manage and self.current_section() == "Profiles":
+        # A kids profile never sees the controls that manage the household (nor the
+        # buttons opening the folders where the catalog and its backups live).
+        for managing in MANAGING:
+            self.nav_list.setRowHidden(SECTIONS.index(managing), not can_manage)
+        if not can_manage and self.current_section() in MANAGING:
             self.show_section("Library")
         self.library.set_can_manage(can_manage)
         for name in ("Playback", "Profiles", "About"):  # the others get it when built
