@@ -136,7 +136,7 @@ class BayesLinear:
 
     def std(self, x: np.ndarray) -> float:
         """Posterior standard deviation of x·theta."""
-        return float(np.sqrt(max(0.0, x @ np.linalg.solve(self.A, x))))
+        return float(np.sqrt(max(0.0, float(x @ np.linalg.solve(self.A, x)))))
 
 
 def _personal_prior(n_features: int = len(ART_FEATURES)) -> np.ndarray:

@@ -19,7 +19,7 @@ REWARD_WINDOW_S = 30 * 60
 REWARDS = {"play": 1.0, "details": 0.5}
 MAX_OBSERVATIONS = 20_000
 
-_feature_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+_feature_cache: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
 _FEATURE_CACHE_SIZE = 50_000
 
 
@@ -101,7 +101,7 @@ def candidate_art(db, candidate_id: int, features_json: str | None = None) -> np
         r = db.conn.execute("SELECT features_json FROM artwork_candidates WHERE id = ?",
                             (candidate_id,)).fetchone()
         features_json = r[0] if r else "{}"
-    key = (_db_key(db), int(candidate_id), features_json)
+    key = (_db_key(db), int(candidate_id), str(features_json))
     hit = _feature_cache.get(key)
     if hit is not None:
         _feature_cache.move_to_end(key)

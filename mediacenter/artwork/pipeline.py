@@ -27,10 +27,11 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -201,7 +202,7 @@ def process_video(
     out_dir: Path,
     *,
     title_text: str | None,
-    sidecars: list[tuple[str, str]] = (),
+    sidecars: Sequence[tuple[str, str]] = (),
     samples: int = SAMPLES,
     keep: int = KEEP,
     duration_s: float | None = None,
@@ -585,9 +586,10 @@ def generate_library(
                 jobs.append(job)
             if progress is not None and i % 200 == 0:
                 progress(ArtworkProgress("planning", i, len(ids), 0))
-        summary = {"titles": len(ids), "planned": len(jobs), "up_to_date": nothing, "done": 0,
-                   "candidates": 0, "failed": [], "cancelled": False,
-                   "workers": max(1, min(workers, len(jobs) or 1)), "extract_s": 0.0}
+        summary: dict[str, Any] = {
+            "titles": len(ids), "planned": len(jobs), "up_to_date": nothing, "done": 0,
+            "candidates": 0, "failed": [], "cancelled": False,
+            "workers": max(1, min(workers, len(jobs) or 1)), "extract_s": 0.0}
         labels = {j.title_id: j.title_text for j in jobs}
 
         def on_result(job: TitleJob, result: TitleResult) -> None:

@@ -104,6 +104,8 @@ def _layout(size: tuple[int, int], text: str, shape: str, font_px: int, placemen
     line_h = round((asc + desc) * 1.05)
     block_w = max(draw.textlength(line, font=fnt) for line in lines)
     block_h = line_h * len(lines)
+    x: float
+    y: float
     if shape == "poster":
         x = (W - block_w) / 2
         y = H - margin - block_h if placement == "bottom" else margin

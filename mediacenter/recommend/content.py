@@ -124,7 +124,8 @@ class CatalogIndex:
         vec[cols] = vals
         return self.features @ vec
 
-    def taste(self, rows: Sequence[int], weights: Sequence[float]) -> np.ndarray:
+    def taste(self, rows: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray
+              ) -> np.ndarray:
         """A taste vector over features: the weighted sum of the titles' vectors.
 
         Negative weights (a thumbs down, "not interested") subtract what those titles share.

@@ -18,7 +18,7 @@ import dataclasses
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def read_movies(path: str | Path) -> list[ItemMeta]:
 # -- metrics ---------------------------------------------------------------------------------
 
 
-def ranking_metrics(recs: dict[int, Sequence[int]], relevant: dict[int, set[int]], k: int,
+def ranking_metrics(recs: Mapping[int, Sequence[int]], relevant: Mapping[int, set[int]], k: int,
                     catalog_size: int) -> dict[str, float]:
     """Mean P@k, R@k, NDCG@k (binary gains), HR@k over the users of ``relevant``, and catalog
     coverage: distinct titles recommended / ``catalog_size``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
@@ -141,7 +142,7 @@ def generate_catalog(db: sqlite_utils.Database, n_titles: int, *, seed: int = 1,
                 (name, "actor", k) for k, name in enumerate(rng.sample(cast[c], 4))]
             words = rng.sample(WORDS, 6)
             plot = "A story about " + ", ".join(words) + "."
-            kw = dict(year=rng.randint(1960, 2024), genres=genres,
+            kw: dict[str, Any] = dict(year=rng.randint(1960, 2024), genres=genres,
                       tags=tuple(rng.sample(TAGS, rng.randint(0, 2))), people=people, plot=plot,
                       added_at=now - rng.uniform(0, 3 * 365 * 86400),
                       rating=round(rng.uniform(4.0, 9.0), 1), votes=rng.randint(10, 50_000),

@@ -3,7 +3,9 @@ dialog, both sized and drawn for a screen read from the sofa."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -187,3 +189,13 @@ class ConfirmDialog(QDialog):
             w.setFocus(Qt.FocusReason.OtherFocusReason)
         except RuntimeError:  # the control was deleted meanwhile (its list reloaded)
             return
+
+
+W = TypeVar("W", bound=QObject)
+
+
+def named(widget: W, name: str) -> W:
+    """``widget`` with its object name set (the style sheet and tests find it by name).
+    PySide6 takes ``objectName=`` as a keyword at run time, but its type stubs do not know it."""
+    widget.setObjectName(name)
+    return widget

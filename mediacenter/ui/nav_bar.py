@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
+from mediacenter.ui.controls import named
+
 SCREENS = (("home", "Home"), ("search", "Search"), ("library", "Library"),
            ("insights", "Insights"), ("settings", "Settings"))
 
@@ -18,7 +20,7 @@ class NavBar(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("navBar")
-        self.brand = QLabel("mediacenter", objectName="brand")
+        self.brand = named(QLabel("mediacenter"), "brand")
         self.buttons: dict[str, QPushButton] = {}
         lay = QHBoxLayout(self)
         lay.setContentsMargins(40, 10, 28, 10)
@@ -26,7 +28,7 @@ class NavBar(QFrame):
         lay.addWidget(self.brand)
         lay.addSpacing(28)
         for key, label in SCREENS:
-            b = QPushButton(label, objectName="navButton")
+            b = named(QPushButton(label), "navButton")
             b.setCheckable(True)
             b.setProperty("screen", key)
             b.clicked.connect(lambda _c=False, k=key: self.navigate.emit(k))
@@ -34,10 +36,10 @@ class NavBar(QFrame):
             self.buttons[key] = b
             lay.addWidget(b)
         lay.addStretch(1)
-        self.private = QLabel("Private session", objectName="privateBadge")
+        self.private = named(QLabel("Private session"), "privateBadge")
         self.private.setToolTip("Nothing you watch now is recorded")
         self.private.hide()
-        self.profile = QPushButton(objectName="profileButton")
+        self.profile = named(QPushButton(), "profileButton")
         self.profile.setToolTip("Switch profile")
         self.profile.clicked.connect(lambda: self.navigate.emit("profiles"))
         self.profile.installEventFilter(self)

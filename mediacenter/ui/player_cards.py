@@ -16,6 +16,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from mediacenter.ui.controls import named
+
 __all__ = ["ResumePrompt", "card_hint_html", "card_html"]
 
 # Keys a remote or a keyboard uses to move between a card's buttons.
@@ -77,16 +79,15 @@ class ResumePrompt(QWidget):
             " border-radius: 12px; }"
             "#resumeCard QLabel { background: transparent; }"
         )
-        self.card = QFrame(objectName="resumeCard")
-        self.label = QLabel(objectName="resumePromptText")
+        self.card = named(QFrame(), "resumeCard")
+        self.label = named(QLabel(), "resumePromptText")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.resume_button = QPushButton(objectName=_PRIMARY)
-        self.restart_button = QPushButton("↺  Start from the beginning",
-                                          objectName=_SECONDARY)
-        self.hint = QLabel(card_hint_html("Enter to choose  ·  ← → to switch  ·  Esc to go back"),
-                           objectName="resumePromptHint")
+        self.resume_button = named(QPushButton(), _PRIMARY)
+        self.restart_button = named(QPushButton("↺  Start from the beginning"), _SECONDARY)
+        self.hint = named(QLabel(card_hint_html(
+            "Enter to choose  ·  ← → to switch  ·  Esc to go back")), "resumePromptHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.buttons = (self.resume_button, self.restart_button)
         for b in self.buttons:
@@ -147,7 +148,7 @@ class ResumePrompt(QWidget):
     def focused_button(self) -> QPushButton:
         """The button Enter would choose (Resume unless the viewer moved)."""
         focus = self.focusWidget()
-        return focus if focus in self.buttons else self.resume_button  # type: ignore[return-value]
+        return focus if focus in self.buttons else self.resume_button
 
     def handle_key(self, event: QKeyEvent) -> bool:
         """Act on a key meant for the card (also the player's, when it holds the focus).
@@ -176,7 +177,7 @@ class ResumePrompt(QWidget):
         if obj in self.buttons and event.type() == QEvent.Type.KeyPress:
             return self.handle_key(event)  # type: ignore[arg-type]
         if obj in self.buttons and event.type() == QEvent.Type.FocusIn:
-            self._highlight(obj)  # type: ignore[arg-type]  # a click, or the window's return
+            self._highlight(obj)  # a click, or the window's return
         return super().eventFilter(obj, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

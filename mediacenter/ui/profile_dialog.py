@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -242,9 +243,9 @@ class ProfileDialog(QDialog):
         self.glyph_buttons = [GlyphButton(g) for g in AVATAR_SYMBOLS]
         glyph_row = QHBoxLayout()
         glyph_row.setSpacing(2)
-        for b in self.glyph_buttons:
-            self.glyph_group.addButton(b)
-            glyph_row.addWidget(b)
+        for g in self.glyph_buttons:
+            self.glyph_group.addButton(g)
+            glyph_row.addWidget(g)
         glyph_row.addStretch(1)
         self.glyph_group.buttonToggled.connect(self._update_preview)
 
@@ -302,7 +303,7 @@ class ProfileDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
-        rows = [
+        rows: list[tuple[str, QWidget | QLayout]] = [
             ("Name", self.name_edit),
             ("Colour", swatch_row),
             ("Avatar", glyph_row),

@@ -10,7 +10,7 @@ recorded, not even which profile was used last.
 from __future__ import annotations
 
 import sqlite_utils
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -112,8 +112,8 @@ class ProfileTile(QAbstractButton):
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
             c, arm = box.center(), _AVATAR * 0.2
-            p.drawLine(c.x() - arm, c.y(), c.x() + arm, c.y())
-            p.drawLine(c.x(), c.y() - arm, c.x(), c.y() + arm)
+            p.drawLine(QPointF(c.x() - arm, c.y()), QPointF(c.x() + arm, c.y()))
+            p.drawLine(QPointF(c.x(), c.y() - arm), QPointF(c.x(), c.y() + arm))
         else:
             prof = self.profile
             paint_avatar(p, box, avatar_color(prof.id, prof.color),

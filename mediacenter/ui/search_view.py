@@ -6,7 +6,7 @@ the first line of results returns to the box; Enter on a tile opens its details.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from mediacenter.db.catalog import search_visible
 from mediacenter.home.rows import RowItem
 from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.controls import named
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.tiles import TEXT_H, TileDelegate, TitleListModel
 
@@ -51,8 +52,11 @@ class _Grid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setObjectName("searchGrid")
-        self.clicked.connect(lambda i: i.data(IdRole) is not None
-                             and self.chosen.emit(int(i.data(IdRole))))
+        self.clicked.connect(self._clicked)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if index.data(IdRole) is not None:
+            self.chosen.emit(int(index.data(IdRole)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -92,7 +96,7 @@ class SearchView(QWidget):
         self.box = QLineEdit(placeholderText="Titles, people, genres…")
         self.box.setObjectName("searchBox")
         self.box.setClearButtonEnabled(True)
-        self.status = QLabel(objectName="searchStatus")
+        self.status = named(QLabel(), "searchStatus")
         self.model = TitleListModel(db, self)
         self.grid = _Grid()
         self.grid.setModel(self.model)

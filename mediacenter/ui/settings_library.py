@@ -154,7 +154,7 @@ class ProblemsModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._root_names: dict[str, str] = {}
+        self._root_names = {}
         self.total = count_problems(self.db)
         self.rows = list_problems(self.db, limit=self.PAGE)
         self.endResetModel()

@@ -47,6 +47,7 @@ from mediacenter.home.rows import KIND_CONTINUE, Row, RowItem
 from mediacenter.humanize import format_runtime, plural
 from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder, rounded_pixmap
+from mediacenter.ui.controls import named
 from mediacenter.ui.roles import IdRole, ProgressRole, ReasonRole, SubtitleRole
 
 TILE_W, TILE_H = 288, 162  # 16:9 art
@@ -158,7 +159,8 @@ class TileDelegate(QStyledItemDelegate):
         if hit is not None:
             self._tiles.move_to_end(key)
             return hit
-        ratio = 2.0 if (self.parent() and self.parent().devicePixelRatioF() > 1.5) else 1.0
+        parent = self.parent()
+        ratio = 2.0 if isinstance(parent, QWidget) and parent.devicePixelRatioF() > 1.5 else 1.0
         out = QPixmap(int(art.width() * ratio), int(art.height() * ratio))
         out.setDevicePixelRatio(ratio)
         out.fill(Qt.GlobalColor.transparent)
@@ -316,7 +318,7 @@ class RowWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("homeRow")
         self.row = row
-        self.heading = QLabel(row.title, objectName="rowHeading")
+        self.heading = named(QLabel(row.title), "rowHeading")
         if row.reason:
             self.heading.setToolTip(row.reason)
         self.model = TitleListModel(db, self)
