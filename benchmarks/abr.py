@@ -547,18 +547,20 @@ def run_jobs(todo: list[dict], workers: int, verbose: bool) -> tuple[list[dict],
 
     A worker that dies (a crash inside libVLC or Qt) breaks the pool and fails everything
     still pending: those jobs are run again on a fresh pool (up to three times), so one crash
-    costs a restart, not the run. Workers are replaced every 20 jobs.
+    costs a restart, not the run. Workers are replaced every 20 jobs or so: each pool runs
+    ``workers`` x 20 jobs. (WORKAROUND: not ``max_tasks_per_child``, with which Python 3.11's
+    pool stopped starting workers once the first ones retired and hung the run.)
     """
     ctx = multiprocessing.get_context("spawn")
     fault_dir = tempfile.mkdtemp(prefix="abr-faults-")
     results: list[dict] = []
     pending = list(range(len(todo)))
     crashes = 0
+    batch = max(1, workers) * 20
     while pending and crashes <= 3:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx,
-                                    initializer=_init_worker, initargs=(fault_dir,),
-                                    max_tasks_per_child=20) as pool:
-            futures = {pool.submit(play_job, todo[i]): i for i in pending}
+                                    initializer=_init_worker, initargs=(fault_dir,)) as pool:
+            futures = {pool.submit(play_job, todo[i]): i for i in pending[:batch]}
             broken = False
             for fut in cf.as_completed(futures):
                 try:
@@ -573,6 +575,7 @@ def run_jobs(todo: list[dict], workers: int, verbose: bool) -> tuple[list[dict],
                           f"stall_s={r['stall_s']:6.1f} kbps={r['avg_kbps']:7.1f} "
                           f"switches={r['switches']:2} startup={r['startup_s']:.1f}",
                           file=sys.stderr, flush=True)
+        print(f"abr.py: {len(results)} of {len(todo)} played", file=sys.stderr, flush=True)
         if broken:
             crashes += 1
             print(f"abr.py: a player process died; running {len(pending)} jobs again",

@@ -704,11 +704,9 @@ class QualityController(QObject):
         remaining_s, pending_bits = self._ahead(pos)
         d = auto.tick(now, self._buffer_s, rate, remaining_s=remaining_s,
                       pending_bits=pending_bits)
-        plan = auto.policy.plan
-        if plan is not None:
-            then = auto.policy.allowed()[plan.then].key
-            if not self.plans or self.plans[-1][1] != then:
-                self.plans.append((now, then))
+        planned = auto.policy.planned
+        if planned is not None and (not self.plans or self.plans[-1][1] != planned[1].key):
+            self.plans.append((now, planned[1].key))
         if d.changed and self._manual is None:
             self._switch_to(d.rendition, d.reason)
         if now - self._last_save >= _SAVE_EVERY_S:
@@ -767,10 +765,8 @@ class QualityController(QObject):
                                   if self._stall_since is not None else 0.0)
         plan = ""
         policy = self._policy
-        if policy is not None and policy.plan is not None:
-            ladder = policy.allowed()
-            plan = (f"{ladder[policy.plan.index].describe()}, then "
-                    f"{ladder[policy.plan.then].describe()}; "
+        if policy is not None and policy.plan is not None and policy.planned is not None:
+            plan = (f"{policy.planned[0].describe()}, then {policy.planned[1].describe()}; "
                     f"{policy.plan.end_buffer_s:.0f} s buffered at the end")
         return ControllerStats(
             rendition=cur.describe() if cur else "—",

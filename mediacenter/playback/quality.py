@@ -437,6 +437,8 @@ class AutoPolicy:
         self.switches = 0
         self.stalls = 0
         self.plan: HorizonPlan | None = None  # the latest plan, when planning
+        #: The renditions of the latest plan: the next segment's, then the one it heads for.
+        self.planned: tuple[Rendition, Rendition] | None = None
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -601,6 +603,7 @@ class AutoPolicy:
             target_s=cfg.target_s, beyond_value=cfg.beyond_value,
             floor_ratio=cfg.floor_ratio)
         self.plan = plan
+        self.planned = (allowed[plan.index], allowed[plan.then])
         target = allowed[plan.index]
         if target.key == cur.key:
             return Decision(cur, self.reason, False)

@@ -242,3 +242,15 @@ def test_reopen_config_gets_no_buffer_boost():
     p = AutoPolicy(LADDER, REOPEN_CONFIG)
     assert p.margins(30.0, 0.5) == p.margins(None, 0.5)
     assert p.margins(30.0, None) == (0.65, 0.9)
+
+
+def test_planning_ahead_keeps_to_the_decode_cap():
+    p = AutoPolicy(LADDER, PolicyConfig(), segment_s=2.0, max_buffer_s=30.0)
+    p.start(None)
+    for t in range(4):
+        p.decide(float(t), 10e6, buffer_s=20.0, plan_bps=10e6)
+    assert p.current == HIGH and p.planned == (HIGH, HIGH)
+    assert p.on_pictures(20, 20)  # this computer cannot decode 720p
+    assert p.decide(5.0, 10e6, buffer_s=20.0, plan_bps=10e6).rendition == MID
+    p.decide(6.0, 10e6, buffer_s=20.0, plan_bps=10e6)
+    assert p.current == MID and p.planned == (MID, MID)

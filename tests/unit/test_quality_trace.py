@@ -112,8 +112,8 @@ def simulate(link: Callable[[float], float], duration_s: float, *, fixed: str | 
             d = session.tick(t, buf, pending_bits=8 * download[1] if download else 0.0)
             if d.changed:
                 res.decisions.append((t, d.rendition.key))
-            if pol.plan is not None:
-                then = pol.allowed()[pol.plan.then].key
+            if pol.planned is not None:
+                then = pol.planned[1].key
                 if not res.plans or res.plans[-1][1] != then:
                     res.plans.append((t, then))
         t += dt
