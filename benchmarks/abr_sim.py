@@ -16,8 +16,11 @@ Policies (each sees only what a real client sees: its buffer, its past downloads
 - ``auto``: the app's own policy and estimator (``mediacenter.playback.quality.AutoSession``,
   the object the player's ``QualityController`` runs), fed as the player feeds it: a transfer
   sample every 0.5 s of each download (as the app's proxy reports them), a tick every 0.5 s
-  with the buffer (media downloaded ahead of the play position), stalls when playback stops;
-  the chunk requested is the rendition the session holds at that moment.
+  with the buffer (media downloaded ahead of the play position), what is still to come of the
+  chunk on its way and how much of the video is left after it, stalls once playback stopped
+  for 1 s; the chunk requested is the rendition the session holds at that moment. Under
+  Pensieve's scoring its first chunk is 750 kbit/s like everyone's; with start-up counted it
+  chooses its own (with nothing measured: the lowest).
 - ``lowest`` / ``highest``: a fixed rung.
 - ``rb``: the highest rung under the harmonic mean of the last 5 chunk throughputs.
 - ``bba``: BBA-0 (Huang et al.): 5 s reservoir, 10 s cushion, the paper's rate map with its
@@ -30,10 +33,14 @@ Policies (each sees only what a real client sees: its buffer, its past downloads
   each chunk are (rung, buffer, wall time); two states whose buffer and wall time fall in the
   same bin (``--dp-step``, 0.05 s by default) are merged, keeping the better score, but every
   state carries its *exact* buffer and time, so the value reported is the exact score of a
-  schedule that can really be played (a lower bound of the optimum). How close it is to the
-  true optimum is printed: ``optimal_resolution_gap`` compares it with the programme run at
-  twice the bin size (the gap shrinks as bins shrink); any policy beating it on a trace would
-  be reported in ``optimal_beaten``. Pensieve's convention: its first chunk is 750 kbit/s.
+  schedule that can really be played (a lower bound of the optimum). States that cannot
+  beat a schedule already found even with every bit the link carries before the buffer runs
+  out are dropped (branch and bound: exact). How close it is to the true optimum: on 4-chunk
+  videos it equals the best of all 6^4 schedules (tests/unit/test_abr_sim.py);
+  ``optimal_resolution_gap_max`` compares it with the programme at twice the bin size; any
+  policy beating it on a trace is counted in ``optimal_beaten``. Pensieve's convention: its
+  first chunk is 750 kbit/s (with start-up counted it chooses). It optimises QoE_lin; the
+  QoE_log and QoE_hd figures given for it are those of the same schedule.
 
 Scores per chunk (``qoe_lin``: R in Mbit/s - 4.3 x rebuffer s - |R - R_prev|; ``qoe_log``:
 q = ln(R / 300 kbit/s), 2.66 per rebuffer second; ``qoe_hd``: 1/2/3/12/15/20 per rung, 8 per
