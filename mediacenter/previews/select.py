@@ -59,6 +59,13 @@ def preview_for(db, profile_id: int | None, title_id: int, *, session: str
     return None
 
 
+def has_preview(db, title_id: int | None) -> bool:
+    """Whether the title (or, for an episode, its show) has a clip to show."""
+    if title_id is None:
+        return False
+    return any(c.path for c in store.candidates(db, store.preview_source_title(db, title_id)))
+
+
 def record_preview_shown(db, profile_id: int, title_id: int, chosen: PreviewPick,
                          *, at: float | None = None) -> int:
     """Log that the preview played for the profile (after the dwell, not on every focus)."""

@@ -1,13 +1,13 @@
 """Background work after start-up and after changes: :class:`BackgroundJobs`.
 
-Artwork for new titles, intros, credits and seek thumbnails for new files
-(:mod:`mediacenter.segments.job`), the recommender's model when enough new signals arrived, and
-720p copies for the quality menu. Each runs in a child process (:mod:`mediacenter.offload`,
-:mod:`mediacenter.playback.optimize`) started from the runner's niced ``background`` lane, one
-of each kind at a time. It listens to :class:`~mediacenter.ui.events.CatalogEvents` (a scan
-brought titles: artwork; history or feedback changed: maybe retrain) and announces what it made
-(new artwork, a new model) the same way. No widgets: lines for the status bar go out through
-:attr:`BackgroundJobs.message`.
+Artwork for new titles (then their preview clips), intros, credits and seek thumbnails for
+new files (:mod:`mediacenter.segments.job`), the recommender's model when enough new signals
+arrived, and 720p copies for the quality menu. Each runs in a child process
+(:mod:`mediacenter.offload`, :mod:`mediacenter.playback.optimize`) started from the runner's
+niced ``background`` lane, one of each kind at a time. It listens to
+:class:`~mediacenter.ui.events.CatalogEvents` (a scan brought titles: artwork; history or
+feedback changed: maybe retrain) and announces what it made (new artwork, a new model) the
+same way. No widgets: lines for the status bar go out through :attr:`BackgroundJobs.message`.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class BackgroundJobs(QObject):
     def _artwork_done(self) -> None:
         self.jobs.pop("artwork", None)
         self.events.notify(Changes(artwork=True, source=self))
+        self.start_previews()  # after the artwork: a picture first, moving pictures later
         if not self.scan_running():
             self.message.emit("")
 
@@ -136,6 +137,35 @@ class BackgroundJobs(QObject):
             self.message.emit("")
         if self._segments_again:
             self.start_segments()
+
+    # -- previews ---------------------------------------------------------------------------
+
+    def start_previews(self) -> None:
+        """Preview clips for titles that need them, in a child process (niced)."""
+        if "previews" in self.jobs or self.scan_running():
+            return
+        args = (str(self.paths.db_path), str(self.paths.cache_dir))
+
+        def job(ctx: TaskContext):
+            return offload.run_job("previews", args, progress=ctx.progress, cancel=ctx.cancel)
+
+        self.jobs["previews"] = self.runner.run(
+            job, name="previews", lane="background", on_progress=self._on_previews_progress,
+            on_done=self._previews_done, on_failed=self._previews_failed)
+
+    def _on_previews_progress(self, p) -> None:  # a PreviewProgress from the child
+        if getattr(p, "phase", "") == "working" and p.total and not self.scan_running():
+            self.message.emit(f"Making previews from your videos: {p.done} of {p.total}")
+
+    # Bound methods, not lambdas: a child still running when the window closes reports to
+    # nobody (Qt drops a queued call to a deleted receiver).
+    def _previews_done(self, _summary=None) -> None:
+        self.jobs.pop("previews", None)
+        if not self.scan_running():
+            self.message.emit("")
+
+    def _previews_failed(self, message: str, tb: str) -> None:
+        self._failed("previews", message, tb)
 
     # -- the recommender's model ----------------------------------------------------------
 

@@ -94,13 +94,15 @@ class DetailsView(QWidget):
             self.thumb_buttons[value] = b
         self.not_interested = QPushButton("Not interested", objectName="detailsButton")
         self.why_button = QPushButton("Why this image?", objectName="linkButton")
+        self.why_preview_button = QPushButton("Why this preview?", objectName="linkButton")
         self.buttons = [self.play_button, self.restart_button, self.version_box,
                         self.watched_button, *self.thumb_buttons.values(),
-                        self.not_interested, self.why_button]
+                        self.not_interested, self.why_button, self.why_preview_button]
         # Two rows: what to do with the title, then what you think of it.
         self.primary = [self.play_button, self.restart_button, self.version_box,
                         self.watched_button]
-        self.secondary = [*self.thumb_buttons.values(), self.not_interested, self.why_button]
+        self.secondary = [*self.thumb_buttons.values(), self.not_interested, self.why_button,
+                          self.why_preview_button]
         bar = QVBoxLayout()
         bar.setSpacing(12)
         for group in (self.primary, self.secondary):
@@ -165,6 +167,7 @@ class DetailsView(QWidget):
         self.watched_button.clicked.connect(self.toggle_watched)
         self.not_interested.clicked.connect(self.mark_not_interested)
         self.why_button.clicked.connect(self.toggle_why)
+        self.why_preview_button.clicked.connect(self.toggle_why_preview)
         self.season_box.currentIndexChanged.connect(self._fill_episodes)
         self.episodes.itemActivated.connect(self._play_episode)
         self._seasons: list[tuple[int, list[int]]] = []
@@ -324,6 +327,9 @@ class DetailsView(QWidget):
         for b in (*self.thumb_buttons.values(), self.not_interested):
             b.setVisible(pid is not None)
         self.why_button.setVisible(self.loader is not None)
+        from mediacenter.previews.select import has_preview  # numpy: not at start-up
+
+        self.why_preview_button.setVisible(has_preview(self.db, tid))
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -375,6 +381,21 @@ class DetailsView(QWidget):
         if changes.source is not self and self.title_id is not None and \
                 changes.any("history", "feedback", "titles"):
             self.show_title(self.title_id, self.profile_id, self.reason)
+
+    def toggle_why_preview(self) -> None:
+        """"Why this preview?": which clip, why it was cut there, why this profile gets it."""
+        if self.why.isVisible():
+            self.why.hide()
+            return
+        try:
+            from mediacenter.previews.select import explain_preview
+
+            lines = explain_preview(self.db, self.profile_id, self.title_id)["summary"]
+        except Exception:  # transparency view: never fail the page
+            log.exception("explain_preview failed")
+            lines = ["No preview for this title yet."]
+        self.why.setText("<br>".join(escape(line) for line in lines))
+        self.why.show()
 
     def toggle_why(self) -> None:
         if self.why.isVisible():

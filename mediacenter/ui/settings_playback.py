@@ -1,5 +1,5 @@
-"""Settings ▸ Playback: the current profile's languages and intro skipping, and the app-wide
-playback choices.
+"""Settings ▸ Playback: the current profile's languages, intro skipping, previews and spoilers,
+and the app-wide playback choices.
 
 Changes are saved the moment they are made (no Save button to forget): languages on the profile
 (:func:`~mediacenter.db.admin.set_languages`: the profile's own, no grown-up needed), the rest
@@ -49,6 +49,13 @@ class PlaybackSection(QWidget):
             "Skip intros automatically", "Recaps too, where they were found")
         self.skip_intros_toggle.setObjectName("formToggle")
         self.skip_intros_toggle.toggled.connect(self._save_skip_intros)
+        self.previews_toggle = ToggleSwitch(
+            "Play previews on the home screen", "Silent; M turns the sound on")
+        self.spoilers_toggle = ToggleSwitch(
+            "Hide descriptions of episodes you haven't reached", "No spoilers")
+        for t in (self.previews_toggle, self.spoilers_toggle):
+            t.setObjectName("formToggle")
+            t.toggled.connect(self._save_previews)
         self.audio_combo.currentIndexChanged.connect(self._save_languages)
         self.subtitle_combo.currentIndexChanged.connect(self._save_languages)
 
@@ -83,14 +90,18 @@ class PlaybackSection(QWidget):
         grid.addWidget(self.subtitle_combo, 3, 1, left)
         grid.addWidget(_label("Intros"), 4, 0)
         grid.addWidget(self.skip_intros_toggle, 4, 1, left)
-        grid.setRowMinimumHeight(5, 30)
-        grid.addWidget(group_title("For everyone on this computer"), 6, 0, 1, 2)
-        grid.addWidget(_label("Resume"), 7, 0)
-        grid.addWidget(self.resume_combo, 7, 1, left)
-        grid.addWidget(_label("Next episode"), 8, 0)
-        grid.addWidget(self.autoplay_toggle, 8, 1, left)
-        grid.addWidget(_label("Up Next countdown"), 9, 0)
-        grid.addWidget(self.upnext_combo, 9, 1, left)
+        grid.addWidget(_label("Previews"), 5, 0)
+        grid.addWidget(self.previews_toggle, 5, 1, left)
+        grid.addWidget(_label("Spoilers"), 6, 0)
+        grid.addWidget(self.spoilers_toggle, 6, 1, left)
+        grid.setRowMinimumHeight(7, 30)
+        grid.addWidget(group_title("For everyone on this computer"), 8, 0, 1, 2)
+        grid.addWidget(_label("Resume"), 9, 0)
+        grid.addWidget(self.resume_combo, 9, 1, left)
+        grid.addWidget(_label("Next episode"), 10, 0)
+        grid.addWidget(self.autoplay_toggle, 10, 1, left)
+        grid.addWidget(_label("Up Next countdown"), 11, 0)
+        grid.addWidget(self.upnext_combo, 11, 1, left)
         grid.setColumnStretch(1, 1)
         for combo in (self.audio_combo, self.subtitle_combo, self.resume_combo,
                       self.upnext_combo):
@@ -109,7 +120,7 @@ class PlaybackSection(QWidget):
 
         self.nav = ArrowNavigator(self, [
             [self.audio_combo], [self.subtitle_combo], [self.skip_intros_toggle],
-            [self.resume_combo],
+            [self.previews_toggle], [self.spoilers_toggle], [self.resume_combo],
             [self.autoplay_toggle], [self.upnext_combo],
         ])
 
@@ -127,6 +138,12 @@ class PlaybackSection(QWidget):
             self.skip_intros_toggle.setEnabled(has)
             self.skip_intros_toggle.setChecked(
                 has and app_settings.skips_intros(self.db, self.profile_id or 0))
+            for t in (self.previews_toggle, self.spoilers_toggle):
+                t.setEnabled(has)
+            self.previews_toggle.setChecked(
+                has and app_settings.autoplay_previews(self.db, self.profile_id or 0))
+            self.spoilers_toggle.setChecked(
+                has and app_settings.hides_spoilers(self.db, self.profile_id or 0))
             if profile is None:
                 self.profile_title.setText("Languages")
                 self.profile_note.setText("Choose a profile to set its languages.")
@@ -169,6 +186,14 @@ class PlaybackSection(QWidget):
             self._show_error(str(exc))
             return
         self._show_error("")
+
+    def _save_previews(self) -> None:
+        if self._loading or self.profile_id is None:
+            return
+        app_settings.set_autoplay_previews(self.db, self.profile_id,
+                                           self.previews_toggle.isChecked())
+        app_settings.set_hides_spoilers(self.db, self.profile_id,
+                                        self.spoilers_toggle.isChecked())
 
     def _save_skip_intros(self, enabled: bool) -> None:
         if self._loading or self.profile_id is None:
