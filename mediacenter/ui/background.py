@@ -80,8 +80,7 @@ class BackgroundJobs(QObject):
         self._art_news_at = time.monotonic()
         self.jobs["artwork"] = self.runner.run(
             job, name="artwork", lane="background", on_progress=self._on_artwork_progress,
-            on_done=lambda _r: self._artwork_done(),
-            on_failed=lambda m, tb: self._failed("artwork", m, tb))
+            on_done=self._artwork_done, on_failed=self._artwork_failed)
 
     def _on_artwork_progress(self, p) -> None:  # an ArtworkProgress from the child
         now = time.monotonic()
@@ -91,7 +90,12 @@ class BackgroundJobs(QObject):
         if getattr(p, "total", 0) and not self.scan_running():
             self.message.emit(f"Making artwork from your videos: {p.done} of {p.total}")
 
-    def _artwork_done(self) -> None:
+    def _artwork_failed(self, message: str, tb: str) -> None:
+        self._failed("artwork", message, tb)
+
+    # Bound methods, not lambdas: a child still running when the window closes reports to
+    # nobody (Qt drops a queued call to a deleted receiver).
+    def _artwork_done(self, _result=None) -> None:
         self.jobs.pop("artwork", None)
         self.events.notify(Changes(artwork=True, source=self))
         self.start_previews()  # after the artwork: a picture first, moving pictures later
@@ -114,8 +118,7 @@ class BackgroundJobs(QObject):
 
         self.jobs["segments"] = self.runner.run(
             job, name="segments", lane="background", on_progress=self._on_segments_progress,
-            on_done=lambda _r: self._segments_done(),
-            on_failed=lambda m, tb: self._failed("segments", m, tb))
+            on_done=self._segments_done, on_failed=self._segments_failed)
 
     def cancel_segments(self) -> None:
         """Stop the segments job between two files (the next start carries on)."""
@@ -130,7 +133,10 @@ class BackgroundJobs(QObject):
                 else "Making seek thumbnails")
         self.message.emit(f"{what}: {p.done} of {p.total}")
 
-    def _segments_done(self) -> None:
+    def _segments_failed(self, message: str, tb: str) -> None:
+        self._failed("segments", message, tb)
+
+    def _segments_done(self, _result=None) -> None:
         self.jobs.pop("segments", None)
         self.events.notify(Changes(segments=True, source=self))
         if not self.scan_running():
@@ -157,8 +163,6 @@ class BackgroundJobs(QObject):
         if getattr(p, "phase", "") == "working" and p.total and not self.scan_running():
             self.message.emit(f"Making previews from your videos: {p.done} of {p.total}")
 
-    # Bound methods, not lambdas: a child still running when the window closes reports to
-    # nobody (Qt drops a queued call to a deleted receiver).
     def _previews_done(self, _summary=None) -> None:
         self.jobs.pop("previews", None)
         if not self.scan_running():
