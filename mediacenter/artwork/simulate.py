@@ -18,6 +18,7 @@ from the household's clicks with a Beta-Bernoulli Thompson sampler per title), a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,47 +52,56 @@ class World:
     base: np.ndarray  # (titles,) base click rate
     art: list[list[dict]]  # per title, per candidate: features
     art_vecs: list[np.ndarray]  # per title: (candidates, N_ART)
+    names: tuple[str, ...] = ART_FEATURES  # the features (previews and descriptions: theirs)
 
     def click_prob(self, profile: int, title: int, cand: int) -> float:
         feats = self.art_vecs[title][cand][1:].copy()
-        feats[2] += 0.5  # art_vector centres brightness; the hidden model uses 0..1
+        if "brightness" in self.names:
+            # art_vector centres brightness; the hidden model uses 0..1
+            feats[self.names.index("brightness")] += 0.5
         centred = feats - 0.5
         return float(np.clip(self.base[title] + centred @ self.prefs[profile], 0.005, 0.95))
 
 
+def _art_candidate(rng: np.random.Generator) -> dict:
+    return {"quality": float(rng.uniform(0.45, 0.9)), "closeup": float(rng.beta(1.2, 2.0)),
+            "brightness": float(rng.uniform(0.15, 0.8)), "colorful": float(rng.beta(2.0, 2.0)),
+            "action": float(rng.beta(1.5, 2.0))}
+
+
 def make_world(n_profiles: int = 24, n_titles: int = 150, n_candidates: int = 6,
-               seed: int = 7, strength: float = 1.0) -> World:
-    """A household; ``strength`` scales how much image features move click rates."""
+               seed: int = 7, strength: float = 1.0, *,
+               names: Sequence[str] = ART_FEATURES,
+               group_prefs: Mapping[str, Sequence[float]] = GROUP_PREFS,
+               draw: Callable[[np.random.Generator], dict] = _art_candidate,
+               candidates: Callable[[np.random.Generator], int] | None = None) -> World:
+    """A household; ``strength`` scales how much features move click rates. ``names``,
+    ``group_prefs``, ``draw`` (one candidate's features) and ``candidates`` (how many a title
+    has) describe another kind of arm than images: preview clips, description styles."""
     rng = np.random.default_rng(seed)
     groups = len(TASTE_GROUPS)
+    names = tuple(names)
     tastes = np.zeros((n_profiles, groups))
-    prefs = np.zeros((n_profiles, len(ART_FEATURES)))
+    prefs = np.zeros((n_profiles, len(names)))
     for p in range(n_profiles):
         main = p % groups
         second = int(rng.integers(groups))
         tastes[p, main] += 0.7
         tastes[p, second] += 0.3
         tastes[p] /= tastes[p].sum()
-        w = np.zeros(len(ART_FEATURES))
+        w = np.zeros(len(names))
         for g in range(groups):
-            w += tastes[p, g] * np.array(GROUP_PREFS[TASTE_GROUPS[g]])
-        prefs[p] = strength * (w + rng.normal(0, 0.03, len(ART_FEATURES)))  # the personal twist
+            w += tastes[p, g] * np.array(group_prefs[TASTE_GROUPS[g]])
+        prefs[p] = strength * (w + rng.normal(0, 0.03, len(names)))  # the personal twist
     base = rng.uniform(0.06, 0.22, n_titles)
     art: list[list[dict]] = []
     vecs: list[np.ndarray] = []
     for _ in range(n_titles):
-        cands = []
-        for _ in range(n_candidates):
-            cands.append({
-                "quality": float(rng.uniform(0.45, 0.9)),
-                "closeup": float(rng.beta(1.2, 2.0)),
-                "brightness": float(rng.uniform(0.15, 0.8)),
-                "colorful": float(rng.beta(2.0, 2.0)),
-                "action": float(rng.beta(1.5, 2.0)),
-            })
+        n = candidates(rng) if candidates is not None else n_candidates
+        cands = [draw(rng) for _ in range(n)]
         art.append(cands)
-        vecs.append(np.array([art_vector(c) for c in cands]))
-    return World(tastes, prefs, base, art, vecs)
+        vecs.append(np.array([art_vector(c, names) for c in cands]))
+    return World(tastes, prefs, base, art, vecs, names)
 
 
 @dataclass
@@ -135,9 +145,9 @@ def simulate(world: World, policy: str, *, rounds: int = 40, session_titles: int
             if X_rows:
                 models = HybridModel.fit_arrays(np.array(X_rows), np.array(T_rows),
                                                 np.array(r_rows), np.array(who_rows),
-                                                range(n_p), np.array(cand_rows))
+                                                range(n_p), np.array(cand_rows), world.names)
             else:
-                models = {p: HybridModel() for p in range(n_p)}
+                models = {p: HybridModel(world.names) for p in range(n_p)}
         for p in range(n_p):
             titles = rng.choice(n_t, size=session_titles, replace=False)
             for t in titles:
