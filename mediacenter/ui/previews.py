@@ -36,6 +36,8 @@ from mediacenter.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 DWELL_MS = 1000
+LOOKUP_AHEAD_MS = 600  # the clip is looked up this long before the dwell ends (not at once:
+# a quick sweep across a row asks for nothing)
 _NO_EMBED_PLATFORMS = ("offscreen", "minimal", "wayland")
 
 
@@ -87,6 +89,11 @@ class PreviewController(QObject):
         self._local = threading.local()
         self._dwell = QTimer(self, singleShot=True, interval=DWELL_MS)
         self._dwell.timeout.connect(self._on_dwell)
+        self._ahead = QTimer(self, singleShot=True, interval=max(0, DWELL_MS - LOOKUP_AHEAD_MS))
+        self._ahead.timeout.connect(self._lookup_now)
+        self._asked = False  # the look-up for the focused title was started
+        self._dwelled = False  # the dwell is over: play as soon as the clip is known
+        self._found: Any = None  # the clip found for the focused title
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -125,11 +132,15 @@ class PreviewController(QObject):
         self.focused_at = time.monotonic()
         self._pending = (host, rect, title_id)
         self._dwell.start()
+        self._ahead.start()
 
     def stop(self) -> None:
         """Stop at once (focus moved on); the art shows again. Cheap when nothing plays."""
         self._token += 1
         self._dwell.stop()
+        self._ahead.stop()
+        self._asked = self._dwelled = False
+        self._found = None
         self._pending = None
         was = self.playing_title is not None or self.title_id is not None
         self.title_id = self.playing_title = None
@@ -181,9 +192,24 @@ class PreviewController(QObject):
 
     # -- dwell, look-up, play -----------------------------------------------------------------
 
+    def set_dwell(self, ms: int) -> None:
+        """How long focus must rest before a clip plays (benchmarks measure past it)."""
+        self._dwell.setInterval(ms)
+        self._ahead.setInterval(max(0, ms - LOOKUP_AHEAD_MS))
+
     def _on_dwell(self) -> None:
         if self._pending is None or not self.enabled:
             return
+        self._dwelled = True
+        if self._found is not None:
+            self._play()
+        else:
+            self._lookup_now()
+
+    def _lookup_now(self) -> None:
+        if self._pending is None or not self.enabled or self._asked:
+            return
+        self._asked = True
         token = self._token
         _host, _rect, title_id = self._pending
         profile_id = self.profile_id if self.learn else None
@@ -224,6 +250,16 @@ class PreviewController(QObject):
         token, pick = found
         if not shiboken6.isValid(self) or token != self._token or self._pending is None \
                 or pick is None or not self.enabled:
+            return
+        self._found = pick
+        if self._dwelled:
+            self._play()
+
+    def _play(self) -> None:
+        pick = self._found
+        if self._pending is None or pick is None or self.playing_title is not None or (
+                self.player is not None and self.player.source() == str(pick.path)
+                and self.player.state() in ("opening", "buffering", "playing")):
             return
         host, rect, title_id = self._pending
         self._pick = pick

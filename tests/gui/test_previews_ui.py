@@ -137,6 +137,11 @@ def test_the_billboard_plays_its_preview_beside_the_words_and_play_plays_the_tit
         player = w.player_view.player
         qtbot.waitUntil(lambda: player is not None and player.source() is not None)
         assert "/previews/" not in player.source()
+        # Nothing previews while the title plays, even if focus lands on a tile meanwhile.
+        assert pc.suspended
+        pc.focus(w.home.hero, w.home.hero.video_rect, w.home.hero.item.title_id)
+        qtbot.wait(DWELL_MS + 500)
+        assert not pc.is_playing
     finally:
         w.close()
 
