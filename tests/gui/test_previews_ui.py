@@ -1,7 +1,8 @@
 """Previews on the home screen with real libVLC (dummy outputs) and real clips: focus rests,
 the art gives way to the clip in the same place, moving on stops it at once, M unmutes, the
 billboard's Play plays the title (not the clip); a kids profile and a profile that turned
-previews off get none."""
+previews off get none, a kids profile turns them on in Settings and reads "Why this preview?";
+the clips are made in the background after the artwork."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from mediacenter.db.profiles import create_profile
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
 from mediacenter.previews.pipeline import generate_for_title
+from mediacenter.previews.select import has_preview
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.previews import DWELL_MS
 from mediacenter.ui.tiles import art_rect
+from tests.gui.conftest import open_window
 from tests.preview_clips import make_structured_clip
 
 TITLES = ("Alpha (2001)", "Beta (2002)", "Gamma (2003)")
@@ -157,3 +160,53 @@ def test_kids_and_a_profile_that_turned_previews_off_get_none(qtbot, made, headl
         assert not w.previews.is_playing and w.previews.player is None
     finally:
         w.close()
+
+
+def test_a_kids_profile_turns_previews_on_in_settings_and_asks_why_this_preview(
+        qtbot, made, headless_vlc):
+    w = _window(qtbot, made, kids=True)
+    try:
+        assert not w.previews.allowed
+        w.go("settings")
+        section = w.settings_view.playback
+        assert section.previews_toggle.isEnabled() and not section.previews_toggle.isChecked()
+        section.previews_toggle.setChecked(True)
+        section.spoilers_toggle.setChecked(True)
+        pid = w.current_profile_id()
+        assert app_settings.autoplay_previews(w.db, pid)
+        assert app_settings.hides_spoilers(w.db, pid)
+        w.go("home")
+        assert w.previews.allowed
+        _focus_first_tile(w)
+        qtbot.waitUntil(lambda: w.previews.is_playing, timeout=DWELL_MS + 8000)
+        tid = w.previews.playing_title
+        w.open_details(tid)
+        d = w.details_view
+        assert d.why_preview_button.isVisibleTo(d)
+        d.why_preview_button.click()
+        text = d.why.text()
+        assert text.startswith("Shown: the stretch from "), text
+        assert "last quarter" in text and "{" not in text
+        d.why_preview_button.click()
+        assert not d.why.isVisible()
+    finally:
+        w.close()
+
+
+def test_clips_are_made_in_the_background_after_the_artwork_with_progress(
+        qtbot, tmp_path, structured):
+    lib = tmp_path / "lib"
+    (lib / "Delta (2004)").mkdir(parents=True)
+    shutil.copy(structured, lib / "Delta (2004)" / "Delta (2004).mp4")
+    for w in open_window(qtbot, lib, screen="home"):
+        tid = w.db.conn.execute("SELECT id FROM titles WHERE kind = 'movie'").fetchone()[0]
+        assert not has_preview(w.db, tid)
+        lines: list[str] = []
+        jobs = w.jobs
+        jobs.message.connect(lines.append)
+        jobs.start_artwork()
+        qtbot.waitUntil(lambda j=jobs: "previews" in j.jobs, timeout=120_000)
+        qtbot.waitUntil(lambda j=jobs: "previews" not in j.jobs, timeout=120_000)
+        assert has_preview(w.db, tid)
+        assert any(line.startswith("Making previews from your videos: ") for line in lines)
+        assert lines[-1] == ""  # the status bar is cleared when the work is done
