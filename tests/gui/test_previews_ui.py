@@ -16,6 +16,7 @@ from mediacenter.db import app_settings, open_db
 from mediacenter.db.profiles import create_profile
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
+from mediacenter.previews.feedback import stats_by_arm
 from mediacenter.previews.pipeline import generate_for_title
 from mediacenter.previews.select import has_preview
 from mediacenter.ui.main_window import MainWindow
@@ -110,6 +111,25 @@ def test_resting_on_a_tile_plays_its_preview_in_the_art_and_moving_on_stops_it(
         assert pc.playing_title not in (None, first)
         # One preview player for the window, whatever happened.
         assert len(w.findChildren(type(pc.player))) == 1
+        # Enter on a tile opens its page (title_keys: nothing plays by surprise) and the clip
+        # stops; the Play key plays the title itself, not its clip.
+        playing = pc.playing_title
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        assert w.pages.currentWidget() is w.details_view and not pc.is_playing
+        assert w.details_view.title_id == playing
+        qtbot.keyClick(w.details_view, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: w.pages.currentWidget() is w.home)
+        view = _focus_first_tile(w)
+        with qtbot.waitSignal(pc.started, timeout=DWELL_MS + 8000):
+            pass
+        playing = pc.playing_title
+        with qtbot.waitSignal(w.home.play_requested, timeout=2000) as req:
+            qtbot.keyClick(view, Qt.Key.Key_P)
+        assert req.args == [playing] and not pc.is_playing
+        assert w.pages.currentWidget() is w.player_view
+        player = w.player_view.player
+        qtbot.waitUntil(lambda: player is not None and player.source() is not None)
+        assert "/previews/" not in player.source()
     finally:
         w.close()
 
@@ -182,6 +202,10 @@ def test_a_kids_profile_turns_previews_on_in_settings_and_asks_why_this_preview(
         tid = w.previews.playing_title
         w.open_details(tid)
         d = w.details_view
+        # The preview shown, then its details opened: the bandit's reward for that clip.
+        qtbot.waitUntil(lambda: stats_by_arm(w.db, "preview", pid, tid)
+                        and next(iter(stats_by_arm(w.db, "preview", pid, tid).values()))[1]
+                        == 0.5, timeout=5000)
         assert d.why_preview_button.isVisibleTo(d)
         d.why_preview_button.click()
         text = d.why.text()
