@@ -249,7 +249,7 @@ class ViewingSection(QWidget):
             self.cards_box.addWidget(card)
             self.cards.append(card)
         self.nav.refresh()
-        QTimer.singleShot(0, lambda g=generation: self._draw_next(g))
+        QTimer.singleShot(0, self, lambda g=generation: self._draw_next(g))
 
     def _draw_next(self, generation: int) -> None:
         if generation != self._generation:
@@ -260,7 +260,7 @@ class ViewingSection(QWidget):
             return
         waiting[0].realize()
         self.nav.refresh()
-        QTimer.singleShot(0, lambda: self._draw_next(generation))
+        QTimer.singleShot(0, self, lambda: self._draw_next(generation))
 
     # -- keys ----------------------------------------------------------------------------------
 
