@@ -9,7 +9,8 @@ the function checks between units of work; ``ctx.progress(obj)`` reports.
 Work is sorted into lanes, each a thread pool of its own, so that one kind of work never
 waits behind another: ``work`` (scans, home pages; 2 threads), ``background`` (artwork and
 model training in child processes, the 720p copies; 1 niced thread), ``images`` (decoding
-artwork for the screen; 1 niced thread), ``quick`` (PIN checks; 1 thread kept warm).
+artwork for the screen; 1 niced thread), ``quick`` (PIN checks; 1 thread kept warm),
+``playback`` (what a title needs before it plays; 2 threads).
 Heavy pure-Python work belongs in a child process (:mod:`mediacenter.offload`), started from
 a task: a thread would take the GIL from the UI.
 """
@@ -37,6 +38,9 @@ LANES: Final[dict[str, tuple[int, bool]]] = {
     "background": (1, True),
     "images": (1, True),
     "quick": (1, False),
+    # Before a title plays (a manifest fetch, a probe read): never behind a scan; two, so a
+    # slow share's read does not hold up the next title's.
+    "playback": (2, False),
 }
 
 

@@ -27,7 +27,8 @@
    (table ``quality_prefs``).
 
 Threads: everything on the thread that owns the player (the UI thread); the pre-play work runs
-on a Python thread and comes back through a queued signal. The controller never touches a
+on the app's :class:`~mediacenter.tasks.TaskRunner` (lane ``playback``, so a scan never delays
+a play) and its result comes back on the UI thread. The controller never touches a
 widget: the quality menu and the stats overlay read it (``mediacenter.ui``).
 """
 
@@ -70,6 +71,7 @@ from mediacenter.playback.throughput import (
     source_key,
 )
 from mediacenter.playback.vlc_backend import Player
+from mediacenter.tasks import TaskContext, TaskRunner
 
 __all__ = ["ControllerStats", "QualityController"]
 
@@ -138,7 +140,8 @@ class QualityController(QObject):
     period; ``probe`` enables the pre-play read (``probe_max_s`` long) when nothing recent is
     stored; ``stall_after_s`` is how long output may stop before it counts as a stall;
     ``extra_options`` are per-media libVLC options for every open; ``hls_buffer_s`` is how far
-    libVLC may read ahead in a spliced stream.
+    libVLC may read ahead in a spliced stream. ``runner`` runs the pre-play work (the app
+    passes its window's; without one the controller makes its own).
     """
 
     #: A short line to show on screen ("Switched to 720p · 2.5 Mbit/s: link fell to ...").
@@ -165,8 +168,11 @@ class QualityController(QObject):
         probe_max_s: float = 0.75,
         extra_options: Sequence[str] = (),
         hls_buffer_s: float = 30.0,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
+        self._own_runner = runner is None
+        self._runner = runner if runner is not None else TaskRunner(self)
         self.player = player
         self.db = db
         self.profile_id = profile_id
@@ -187,17 +193,9 @@ class QualityController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(max(50, tick_ms))
         self._timer.timeout.connect(self._tick)
-        # The preparation thread hands its result over through a lock-guarded slot that this
-        # timer polls: no Python object crosses threads inside a Qt signal (PySide6 has had
-        # reference-counting bugs there).
-        self._ready_lock = threading.Lock()
-        self._ready: list[tuple[int, _Prepared]] = []
-        self._ready_timer = QTimer(self)
-        self._ready_timer.setInterval(20)
-        self._ready_timer.timeout.connect(self._take_prepared)
         self.player.state_changed.connect(self._on_state)
         self._session = 0
-        self._workers: list[threading.Thread] = []
+        self._workers: list[threading.Event] = []  # set when a preparation task ends
         self._reset()
 
     # -- state ------------------------------------------------------------------------------------
@@ -262,7 +260,7 @@ class QualityController(QObject):
         self._begin(title_id, start_ms)
         session = self._session
         probe = self._needs_probe(source_key(uri))
-        self._start_worker(self._prepare_uri, session, uri, probe)
+        self._start_worker(session, self._prepare_uri, uri, probe)
 
     def play_renditions(self, renditions: Sequence[Rendition], start_ms: int = 0, *,
                         title_id: int | None = None) -> None:
@@ -276,33 +274,44 @@ class QualityController(QObject):
         # One rendition leaves nothing to choose before playing: a probe read would only
         # delay the first picture (the link is measured while it plays).
         if len(rends) > 1 and self._needs_probe(_link_source(rends)):
-            self._start_worker(self._prepare_files, session, rends, True)
+            self._start_worker(session, self._prepare_files, rends, True)
         else:
-            # Nothing to wait for: open now rather than through a worker thread and the
-            # polling timer (up to 20 ms more before libVLC starts).
+            # Nothing to wait for: open now rather than through a worker thread.
             self._on_prepared(session, _Prepared(rends, None, None, None))
 
-    def _start_worker(self, target: Callable[..., None], *args: object) -> None:
-        t = threading.Thread(target=target, args=args, daemon=True,
-                             name="mediacenter-abr-prepare")
-        self._workers = [w for w in self._workers if w.is_alive()] + [t]
-        t.start()
+    def _start_worker(self, session: int, target: Callable[..., _Prepared],
+                      *args: object) -> None:
+        ended = threading.Event()
+
+        def work(_ctx: TaskContext) -> _Prepared:
+            try:
+                return target(*args)
+            finally:
+                ended.set()
+
+        def failed(message: str, tb: str) -> None:  # _prepare_* catch what they expect
+            log.error("preparing playback failed: %s\n%s", message, tb)
+            self._on_prepared(session, _Prepared([], None, None, None,
+                                                 error=f"Cannot play this title: {message}"))
+
+        self._workers = [w for w in self._workers if not w.is_set()] + [ended]
+        self._runner.run(work, on_done=lambda prep: self._on_prepared(session, prep),
+                         on_failed=failed, name="abr-prepare", lane="playback")
 
     def wait_workers(self, timeout_s: float) -> bool:
-        """Wait for the pre-play threads (a manifest fetch or probe can outlive the play that
+        """Wait for the pre-play tasks (a manifest fetch or probe can outlive the play that
         asked for it: its result is then dropped); True when none is left. A caller that lets
         go of the controller calls it first, so that the controller is never freed on a worker
         thread; the app's controller lives as long as its player view (its Qt parent)."""
         deadline = time.monotonic() + timeout_s
         for w in self._workers:
-            w.join(max(0.0, deadline - time.monotonic()))
-        self._workers = [w for w in self._workers if w.is_alive()]
+            w.wait(max(0.0, deadline - time.monotonic()))
+        self._workers = [w for w in self._workers if not w.is_set()]
         return not self._workers
 
     def _begin(self, title_id: int | None, start_ms: int) -> None:
         self.stop()
         self._session += 1
-        self._ready_timer.start()
         self._reset()
         self._title_id = title_id
         self._start_ms = max(0, int(start_ms))
@@ -327,7 +336,7 @@ class QualityController(QObject):
 
     # worker thread ------------------------------------------------------------------------------
 
-    def _prepare_files(self, session: int, rends: list[Rendition], want_probe: bool) -> None:
+    def _prepare_files(self, rends: list[Rendition], want_probe: bool) -> _Prepared:
         probe = err = None
         if want_probe:
             target = max(rends, key=lambda r: r.bitrate_bps)
@@ -336,9 +345,9 @@ class QualityController(QObject):
                 probe = (res.nbytes, res.seconds)
             except ProbeError as e:
                 err = str(e)
-        self._hand_over(session, _Prepared(rends, None, probe, err))
+        return _Prepared(rends, None, probe, err)
 
-    def _prepare_uri(self, session: int, uri: str, want_probe: bool) -> None:
+    def _prepare_uri(self, uri: str, want_probe: bool) -> _Prepared:
         try:
             if uri.lower().endswith(".strm"):
                 uri = read_strm(uri)
@@ -350,8 +359,7 @@ class QualityController(QObject):
                 stream = self._proxy_obj().open_dash(uri)
             if stream is None:
                 rend = Rendition("file:0", uri, 0, source=source_key(uri))
-                self._prepare_files(session, [rend], want_probe)
-                return
+                return self._prepare_files([rend], want_probe)
             rends = [
                 Rendition(f"variant:{v.index}", v.uri, int(v.bandwidth or
                           v.average_bandwidth or 0), v.width, v.height,
@@ -374,34 +382,20 @@ class QualityController(QObject):
                     probe = (res.nbytes, res.seconds)
                 except (ProbeError, ManifestError) as e:
                     err = str(e)
-            self._hand_over(session, _Prepared(sort_renditions(rends), stream, probe, err))
+            return _Prepared(sort_renditions(rends), stream, probe, err)
         except ManifestError as e:
-            self._hand_over(session, _Prepared([], None, None, None, error=str(e)))
-        except Exception as e:  # never let a hostile stream kill the worker silently
+            return _Prepared([], None, None, None, error=str(e))
+        except Exception as e:  # never let a hostile stream fail without a word
             log.exception("preparing %s", uri)
-            self._hand_over(session, _Prepared([], None, None, None,
-                                               error=f"Cannot play {uri}: {e}"))
+            return _Prepared([], None, None, None, error=f"Cannot play {uri}: {e}")
 
     # UI thread ----------------------------------------------------------------------------------
-
-    def _hand_over(self, session: int, prep: _Prepared) -> None:
-        """Worker thread: leave the result for the UI thread's timer."""
-        with self._ready_lock:
-            self._ready.append((session, prep))
-
-    @Slot()
-    def _take_prepared(self) -> None:
-        with self._ready_lock:
-            ready, self._ready = self._ready, []
-        for session, prep in ready:
-            self._on_prepared(session, prep)
 
     def _on_prepared(self, session: int, prep: _Prepared) -> None:
         if session != self._session:
             if prep.stream is not None and self._proxy is not None:
                 self._proxy.forget(prep.stream)
             return
-        self._ready_timer.stop()
         if prep.error:
             self.error.emit(prep.error)
             return
@@ -829,13 +823,14 @@ class QualityController(QObject):
     def release(self) -> None:
         """Stop, and close the proxy if this controller made it."""
         self.stop()
-        self._ready_timer.stop()
         self._session += 1
         with contextlib.suppress(RuntimeError, TypeError):  # not connected any more
             self.player.state_changed.disconnect(self._on_state)
         if self._own_proxy and self._proxy is not None:
             self._proxy.close()
             self._proxy = None
+        if self._own_runner:
+            self._runner.shutdown(2_000)
 
 
 def _link_source(renditions: Sequence[Rendition]) -> str:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
+from mediacenter.tasks import TaskRunner
 from mediacenter.ui.interactive import InteractivePlayback
 from mediacenter.ui.player_cards import ResumePrompt, card_html
 from mediacenter.ui.seek_preview import IndexSource, SeekPreview
@@ -142,12 +143,15 @@ class PlayerView(QWidget):
     def __init__(self, parent: QWidget | None = None, *,
                  next_title: Callable[[int], tuple[int, str] | None] | None = None,
                  segments: PlanSource | None = None,
-                 thumbnails: IndexSource | None = None) -> None:
+                 thumbnails: IndexSource | None = None,
+                 runner: TaskRunner | None = None) -> None:
         """``next_title(title_id)`` names the title after it ((id, label) or None), for Up
         Next and N; ``segments(request)`` gives the intro, credits... of what plays
         (:class:`~mediacenter.ui.segment_offers.SegmentOffers`); ``thumbnails(path)`` its
-        seek thumbnails (:class:`~mediacenter.ui.seek_preview.SeekPreview`)."""
+        seek thumbnails (:class:`~mediacenter.ui.seek_preview.SeekPreview`); ``runner`` (the
+        window's) runs what a title needs before it plays."""
         super().__init__(parent)
+        self._runner = runner
         self.setObjectName("playerView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -339,7 +343,8 @@ class PlayerView(QWidget):
         from mediacenter.playback.abr import QualityController
         from mediacenter.ui.stats_overlay import StatsOverlay
 
-        q = self.quality = QualityController(player, self, db=self._quality_db)
+        q = self.quality = QualityController(player, self, db=self._quality_db,
+                                             runner=self._runner)
         q.announce.connect(self.show_banner)
         q.error.connect(self._on_error)
         self._stats = StatsOverlay(q, None, floating=True, anchor=self.surface)
