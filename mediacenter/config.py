@@ -55,6 +55,16 @@ class Paths:
         return self
 
 
+def videos_folder() -> Path:
+    """Where a folder picker starts: the user's Videos folder (XDG, Windows, macOS), else
+    their home folder."""
+    try:
+        videos = Path(platformdirs.user_videos_dir())
+    except Exception:  # an odd platform setup: the home folder is a fine start
+        videos = Path.home()
+    return videos if videos.is_dir() else Path.home()
+
+
 def app_paths(home: str | os.PathLike[str] | None = None) -> Paths:
     """The app's folders: explicit ``home``, else ``$MEDIACENTER_HOME``, else platformdirs."""
     home = home or os.environ.get(HOME_ENV) or None

@@ -22,7 +22,8 @@ from mediacenter.config import Paths
 if TYPE_CHECKING:
     from mediacenter.db.admin import AdminGrant
 
-DEMO_VERSION = "3"  # 3: the interactive title
+DEMO_VERSION = "4"  # 3: the interactive title; 4: no timecode picture
+"""Bumped when the clips change: a library made by an older version is encoded again."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ HOME_VIDEOS = ("VID_20230704_181502.mp4", "VID_20231224_093011.mp4", "PXL_202405
 
 # ffmpeg's built-in sources: a different look per title, no files needed.
 # Calm, colourful generated pictures (the artwork made from them is the first thing a new user
-# sees): gradients, fractals, one recognisable test pattern.
+# sees): gradients and fractals. No test pattern: ffmpeg's testsrc draws a running timecode,
+# which ends up burned into the billboard.
 _SOURCES = (
     "gradients=size={w}x{h}:rate={fps}:speed=0.03:seed=3",
     "mandelbrot=size={w}x{h}:rate={fps}:start_scale=1.5:end_scale=0.5",
@@ -115,7 +117,7 @@ _SOURCES = (
     "mandelbrot=size={w}x{h}:rate={fps}:start_x=-0.743643887:start_y=0.131825904:"
     "start_scale=0.02:end_scale=0.002",
     "gradients=size={w}x{h}:rate={fps}:speed=0.05:seed=29:nb_colors=4",
-    "testsrc2=size={w}x{h}:rate={fps}",
+    "gradients=size={w}x{h}:rate={fps}:speed=0.02:seed=17:nb_colors=2",
     "gradients=size={w}x{h}:rate={fps}:speed=0.04:seed=5:nb_colors=5",
 )
 
@@ -253,7 +255,10 @@ def ensure_demo_library(
     for i, name in enumerate(HOME_VIDEOS):
         jobs.append((_SOURCES[(i + 3) % len(_SOURCES)], 30 * i, home / name, 4.0, 500 + 50 * i))
 
-    todo = [j for j in jobs if not j[2].exists()]
+    old = stamp.read_text().strip() if stamp.exists() else None
+    # Clips of another version are made again; without a stamp, clips already there are a
+    # run of this version that was interrupted.
+    todo = [j for j in jobs if old is not None or not j[2].exists()]
     done = len(jobs) - len(todo)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for _ in pool.map(lambda j: _encode(*j), todo):

@@ -34,6 +34,10 @@ class ToggleSwitch(QAbstractButton):
     labels, so the focus ring surrounds everything that belongs to the choice.
     """
 
+    #: How far right of the widget's edge the switch's track starts (room for the focus
+    #: ring): fields in the same column are indented as much so their left edges line up.
+    TRACK_INSET = _PAD
+
     def __init__(self, text: str, subtitle: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setCheckable(True)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter import offload
-from mediacenter.config import Paths
+from mediacenter.config import Paths, videos_folder
 from mediacenter.db import open_db
 from mediacenter.db.admin import AdminGrant, ensure_first_profile
 from mediacenter.db.app_settings import (
@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.status = QLabel()
         self.status.setObjectName("statusText")
+        self.status.setContentsMargins(16, 2, 16, 2)  # off the window's edge, like the pages
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
 
@@ -229,11 +230,8 @@ class MainWindow(QMainWindow):
         self.admin_gate.run(self, lambda grant: self._pick_folder(grant))
 
     def _pick_folder(self, grant: AdminGrant) -> None:
-        from pathlib import Path
-
-        videos = Path.home() / "Videos"
-        start = str(videos if videos.is_dir() else Path.home())
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos", start)
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos",
+                                                str(videos_folder()))
         if path:
             self.scans.add_folder(grant, path)
 
@@ -474,7 +472,8 @@ class MainWindow(QMainWindow):
         self.home.can_manage = self.admin_gate.allowed()
         self.library.add_button.setVisible(self.home.can_manage)
         self.artwork.set_profile(None if private else profile_id)
-        self.nav.set_profile(profile.name, profile.color, self.private)
+        self.nav.set_profile(profile.name, profile.color, self.private,
+                             avatar=profile.avatar, profile_id=profile.id)
         self._set_allowed(visible_title_ids(self.db, profile))
         if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
@@ -492,7 +491,8 @@ class MainWindow(QMainWindow):
             self.profile_id = None
             self.show_profiles()
         else:
-            self.nav.set_profile(p.name, p.color, self.private)
+            self.nav.set_profile(p.name, p.color, self.private, avatar=p.avatar,
+                                 profile_id=p.id)
             self.home.can_manage = self.admin_gate.allowed()
             self.library.add_button.setVisible(self.home.can_manage)
             self._set_allowed(visible_title_ids(self.db, p))

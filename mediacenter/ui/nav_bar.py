@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
+from mediacenter.ui.avatar import avatar_color, avatar_glyph, avatar_pixmap
 from mediacenter.ui.controls import named
+
+AVATAR_PX = 30
 
 SCREENS = (("home", "Home"), ("search", "Search"), ("library", "Library"),
            ("insights", "Insights"), ("settings", "Settings"))
@@ -53,11 +57,16 @@ class NavBar(QFrame):
         for k, b in self.buttons.items():
             b.setChecked(k == key)
 
-    def set_profile(self, name: str, color: str | None, private: bool) -> None:
-        initial = (name[:1] or "?").upper()
-        self.profile.setText(f" {initial}   {name}")
-        self.profile.setStyleSheet(
-            f"QPushButton#profileButton {{ border-left: 14px solid {color or '#e50914'}; }}")
+    def set_profile(self, name: str, color: str | None, private: bool, *,
+                    avatar: str | None = None, profile_id: int | None = None) -> None:
+        """Who is watching: the profile's avatar (its colour and letter or symbol, painted
+        whole inside the button) and name."""
+        ratio = self.devicePixelRatioF()
+        pm = avatar_pixmap(AVATAR_PX, avatar_color(profile_id, color),
+                           avatar_glyph(name, avatar), device_ratio=max(1.0, ratio))
+        self.profile.setIcon(QIcon(pm))
+        self.profile.setIconSize(QSize(AVATAR_PX, AVATAR_PX))
+        self.profile.setText(f"  {name}")
         self.private.setVisible(private)
 
     def focus_current(self) -> None:

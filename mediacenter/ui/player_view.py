@@ -44,6 +44,7 @@ from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backen
 from mediacenter.tasks import TaskRunner
 from mediacenter.ui.interactive import InteractivePlayback
 from mediacenter.ui.player_cards import ResumePrompt, card_html
+from mediacenter.ui.popup import popup_point
 from mediacenter.ui.seek_preview import IndexSource, SeekPreview
 from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
 from mediacenter.ui.video_deck import VideoDeck
@@ -192,9 +193,10 @@ class PlayerView(QWidget):
         rows = "".join(f"<tr><td align='right' style='padding:6px 24px;color:#fff'><b>{k}</b>"
                        f"</td><td style='padding:6px 24px;color:#ccc'>{v}</td></tr>"
                        for k, v in SHORTCUTS)
-        self.help.setText("<h2 style='color:white'>Keyboard shortcuts</h2>"
-                          f"<table>{rows}</table><p style='color:#999'>Press any key to "
-                          "close</p>")
+        # Centred as a block: a rich-text table is laid out from the left edge otherwise.
+        self.help.setText("<h2 align='center' style='color:white'>Keyboard shortcuts</h2>"
+                          f"<table align='center'>{rows}</table><p align='center' "
+                          "style='color:#999'>Press any key to close</p>")
         self.upnext = QWidget(objectName="upNext")
         self.upnext_label = QLabel(objectName="upNextText")
         self.upnext_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -289,9 +291,12 @@ class PlayerView(QWidget):
         self.volume.valueChanged.connect(self._on_volume_slider)
         self.surface.clicked.connect(self.toggle)
         self.surface.double_clicked.connect(self.toggle_fullscreen)
-        self.audio_button.clicked.connect(lambda: self._popup(self.audio_menu()))
-        self.subtitle_button.clicked.connect(lambda: self._popup(self.subtitle_menu()))
-        self.chapter_button.clicked.connect(lambda: self._popup(self.chapter_menu()))
+        self.audio_button.clicked.connect(
+            lambda: self._popup(self.audio_menu(), self.audio_button))
+        self.subtitle_button.clicked.connect(
+            lambda: self._popup(self.subtitle_menu(), self.subtitle_button))
+        self.chapter_button.clicked.connect(
+            lambda: self._popup(self.chapter_menu(), self.chapter_button))
         self.quality_button.clicked.connect(self.quality_requested)
         self.next_button.clicked.connect(self.play_next)
         self.help_button.clicked.connect(self.toggle_help)
@@ -359,7 +364,7 @@ class PlayerView(QWidget):
 
         menu = build_quality_menu(self.quality, self, on_optimize=self._optimize)
         self.show_controls()
-        menu.exec(self.controls.mapToGlobal(self.quality_button.geometry().topLeft()))
+        self._popup(menu, self.quality_button)
 
     def toggle_stats(self) -> None:
         if self._stats is not None and self._using_quality:
@@ -765,12 +770,16 @@ class PlayerView(QWidget):
             act.triggered.connect(lambda _c=False, s=start: self.seek(s))
         return menu
 
-    def _popup(self, menu: QMenu) -> None:
+    def _popup(self, menu: QMenu, anchor: QWidget | None = None) -> None:
+        """Open ``menu`` above ``anchor`` (its button; the control bar when the button is
+        hidden), inside the window."""
         if menu.isEmpty():
             self.show_banner("Nothing to choose here for this video")
             return
-        anchor = self.controls.mapToGlobal(self.controls.rect().topLeft())
-        menu.exec(anchor)
+        self.show_controls()
+        if anchor is None or not anchor.isVisible():
+            anchor = self.controls
+        menu.exec(popup_point(menu, anchor))
 
     def _announce_track(self, ok: bool, what: str) -> None:
         p = self.player
@@ -888,7 +897,7 @@ class PlayerView(QWidget):
         elif key == k.Key_A:
             self.cycle_audio()
         elif key == k.Key_C:
-            self._popup(self.chapter_menu())
+            self._popup(self.chapter_menu(), self.chapter_button)
         elif key in (k.Key_N, k.Key_MediaNext):
             self.play_next()
         elif key == k.Key_Q:

@@ -263,6 +263,7 @@ class ProfileDialog(QDialog):
 
         self.pin_status = QLabel()
         self.pin_status.setObjectName("pinStatus")
+        self.pin_status.setWordWrap(True)  # two lines rather than clipped beside the buttons
         self.pin_set_button = QPushButton("Set PIN…")
         self.pin_set_button.setObjectName("secondaryButton")
         self.pin_set_button.setAutoDefault(False)
@@ -275,6 +276,7 @@ class ProfileDialog(QDialog):
         pin_row.addWidget(self.pin_status)
         pin_row.addSpacing(12)
         pin_row.addWidget(self.pin_set_button)
+        pin_row.addSpacing(8)
         pin_row.addWidget(self.pin_remove_button)
         pin_row.addStretch(1)
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.config import videos_folder
 from mediacenter.db.scan_problems import ScanProblem, count_problems, list_problems
 from mediacenter.humanize import plural, relative_time
 from mediacenter.library.roots import Root, list_roots
@@ -426,7 +427,7 @@ class LibrarySection(QWidget):
 
     def _pick_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self, "Choose a folder with videos", str(Path.home()),
+            self, "Choose a folder with videos", str(videos_folder()),
             QFileDialog.Option.ShowDirsOnly,
         )
         if path:

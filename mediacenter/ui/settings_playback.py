@@ -9,8 +9,14 @@ in ``app_settings`` (:mod:`mediacenter.db.app_settings`), where the player reads
 from __future__ import annotations
 
 import sqlite_utils
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mediacenter.db import app_settings
 from mediacenter.db.admin import set_languages
@@ -77,35 +83,45 @@ class PlaybackSection(QWidget):
         self.error.setWordWrap(True)
         self.error.hide()
 
-        # One grid for both groups, so every field starts at the same x.
+        # One grid for both groups, so every field starts at the same x: the fields' column is
+        # as wide as its widest field (and no narrower than 420 px), every combo fills it, and
+        # combos are indented like the switch's track (its focus ring needs that room).
         grid = QGridLayout()
         grid.setHorizontalSpacing(28)
         grid.setVerticalSpacing(14)
-        left = Qt.AlignmentFlag.AlignLeft
-        grid.addWidget(self.profile_title, 0, 0, 1, 2)
-        grid.addWidget(self.profile_note, 1, 0, 1, 2)
-        grid.addWidget(_label("Audio language"), 2, 0)
-        grid.addWidget(self.audio_combo, 2, 1, left)
-        grid.addWidget(_label("Subtitles"), 3, 0)
-        grid.addWidget(self.subtitle_combo, 3, 1, left)
-        grid.addWidget(_label("Intros"), 4, 0)
-        grid.addWidget(self.skip_intros_toggle, 4, 1, left)
-        grid.addWidget(_label("Previews"), 5, 0)
-        grid.addWidget(self.previews_toggle, 5, 1, left)
-        grid.addWidget(_label("Spoilers"), 6, 0)
-        grid.addWidget(self.spoilers_toggle, 6, 1, left)
-        grid.setRowMinimumHeight(7, 30)
-        grid.addWidget(group_title("For everyone on this computer"), 8, 0, 1, 2)
-        grid.addWidget(_label("Resume"), 9, 0)
-        grid.addWidget(self.resume_combo, 9, 1, left)
-        grid.addWidget(_label("Next episode"), 10, 0)
-        grid.addWidget(self.autoplay_toggle, 10, 1, left)
-        grid.addWidget(_label("Up Next countdown"), 11, 0)
-        grid.addWidget(self.upnext_combo, 11, 1, left)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnMinimumWidth(1, 420 + ToggleSwitch.TRACK_INSET)
         for combo in (self.audio_combo, self.subtitle_combo, self.resume_combo,
                       self.upnext_combo):
-            combo.setMinimumWidth(420)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+        def field(w: QWidget) -> QHBoxLayout:
+            box = QHBoxLayout()
+            box.setContentsMargins(
+                0 if isinstance(w, ToggleSwitch) else ToggleSwitch.TRACK_INSET, 0, 0, 0)
+            box.addWidget(w)
+            return box
+
+        grid.addWidget(self.profile_title, 0, 0, 1, 3)
+        grid.addWidget(self.profile_note, 1, 0, 1, 3)
+        grid.addWidget(_label("Audio language"), 2, 0)
+        grid.addLayout(field(self.audio_combo), 2, 1)
+        grid.addWidget(_label("Subtitles"), 3, 0)
+        grid.addLayout(field(self.subtitle_combo), 3, 1)
+        grid.addWidget(_label("Intros"), 4, 0)
+        grid.addLayout(field(self.skip_intros_toggle), 4, 1)
+        grid.addWidget(_label("Previews"), 5, 0)
+        grid.addLayout(field(self.previews_toggle), 5, 1)
+        grid.addWidget(_label("Spoilers"), 6, 0)
+        grid.addLayout(field(self.spoilers_toggle), 6, 1)
+        grid.setRowMinimumHeight(7, 30)
+        grid.addWidget(group_title("For everyone on this computer"), 8, 0, 1, 3)
+        grid.addWidget(_label("Resume"), 9, 0)
+        grid.addLayout(field(self.resume_combo), 9, 1)
+        grid.addWidget(_label("Next episode"), 10, 0)
+        grid.addLayout(field(self.autoplay_toggle), 10, 1)
+        grid.addWidget(_label("Up Next countdown"), 11, 0)
+        grid.addLayout(field(self.upnext_combo), 11, 1)
+        grid.setColumnStretch(2, 1)  # the room to the right, not the fields
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
