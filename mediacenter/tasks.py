@@ -10,7 +10,8 @@ Work is sorted into lanes, each a thread pool of its own, so that one kind of wo
 waits behind another: ``work`` (scans, home pages; 2 threads), ``background`` (artwork and
 model training in child processes, the 720p copies; 1 niced thread), ``images`` (decoding
 artwork for the screen; 1 niced thread), ``quick`` (PIN checks; 1 thread kept warm),
-``playback`` (what a title needs before it plays; 2 threads).
+``playback`` (what a title needs before it plays; 2 threads), ``folders`` (whether the library
+folders can be reached; 1 thread).
 Heavy pure-Python work belongs in a child process (:mod:`mediacenter.offload`), started from
 a task: a thread would take the GIL from the UI.
 """
@@ -41,6 +42,9 @@ LANES: Final[dict[str, tuple[int, bool]]] = {
     # Before a title plays (a manifest fetch, a probe read): never behind a scan; two, so a
     # slow share's read does not hold up the next title's.
     "playback": (2, False),
+    # Looking at the library folders every few seconds: a listing that hangs on a dead share
+    # holds up only the next look, never a PIN check or a scan.
+    "folders": (1, False),
 }
 
 

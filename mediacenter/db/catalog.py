@@ -32,6 +32,31 @@ AVAILABLE_SQL = """
 """
 
 
+# A title with files, all of them in folders that are offline; the same three EXISTS without
+# the online condition.
+HAS_FILES_SQL = AVAILABLE_SQL.replace(" AND r.online = 1", "")
+
+OK, FOLDER_OFFLINE, FILE_MISSING = "ok", "folder_offline", "file_missing"
+"""A title's availability: it plays; its library folder cannot be reached; its file is gone
+(the catalog has none left). :mod:`mediacenter.library.availability` tells them apart on disk."""
+
+
+def availability(db: sqlite_utils.Database, title_ids: list[int]) -> dict[int, str]:
+    """The stored availability of many titles (:data:`OK`, :data:`FOLDER_OFFLINE`,
+    :data:`FILE_MISSING`), from the folders' online flags and the files the catalog holds; a
+    show is available when one of its episodes is. 500 ids per query."""
+    out: dict[int, str] = {}
+    ids = list(dict.fromkeys(int(i) for i in title_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for tid, online, anywhere in db.conn.execute(
+                f"SELECT t.id, {AVAILABLE_SQL}, {HAS_FILES_SQL} FROM titles t "
+                f"WHERE t.id IN ({marks})", chunk):
+            out[int(tid)] = OK if online else FOLDER_OFFLINE if anywhere else FILE_MISSING
+    return out
+
+
 @dataclass(frozen=True)
 class TitleRow:
     id: int

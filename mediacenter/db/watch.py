@@ -350,3 +350,43 @@ def episode_after(db: sqlite_utils.Database, title_id: int) -> int | None:
         return None
     i = order.index(title_id)
     return order[i + 1] if i + 1 < len(order) else None
+
+
+WATCHED, IN_PROGRESS = "watched", "in_progress"
+
+
+def watch_status(db: sqlite_utils.Database, profile_id: int | None,
+                 title_ids: list[int]) -> dict[int, str]:
+    """For a list: :data:`WATCHED` or :data:`IN_PROGRESS` per title the profile has started
+    (titles never played are left out). A show or season is watched when every episode is,
+    in progress when some episode was played or started."""
+    if profile_id is None or not title_ids:
+        return {}
+    out: dict[int, str] = {}
+    ids = list(dict.fromkeys(int(i) for i in title_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for tid, watched, resume in db.conn.execute(
+                f"SELECT title_id, watched, resume_position_ms FROM watch_state "
+                f"WHERE profile_id = ? AND title_id IN ({marks})", [profile_id, *chunk]):
+            if watched and not resume:
+                out[int(tid)] = WATCHED
+            elif resume or watched:
+                out[int(tid)] = IN_PROGRESS
+        # Shows and seasons: from their episodes.
+        for tid, total, done, started in db.conn.execute(
+                f"""SELECT p.id, count(e.id), sum(coalesce(ws.watched, 0)),
+                           sum(ws.title_id IS NOT NULL AND (ws.watched OR
+                                                            ws.resume_position_ms > 0))
+                    FROM titles p JOIN titles e
+                      ON (e.show_id = p.id OR e.parent_id = p.id) AND e.kind = 'episode'
+                         AND e.removed_at IS NULL
+                    LEFT JOIN watch_state ws ON ws.title_id = e.id AND ws.profile_id = ?
+                    WHERE p.id IN ({marks}) AND p.kind IN ('show', 'season')
+                    GROUP BY p.id""", [profile_id, *chunk]):
+            if total and done == total:
+                out[int(tid)] = WATCHED
+            elif started:
+                out[int(tid)] = IN_PROGRESS
+    return out

@@ -78,6 +78,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     # After the home screen is up: the folder watcher and pending scans, libVLC loaded (so the
     # first Enter plays at once), then artwork and model training: none delays the first rows.
     QTimer.singleShot(500, window.scans.start_watching)
+    QTimer.singleShot(600, window.scans.watch_availability)
     QTimer.singleShot(800, window.scans.scan_new_roots)
     QTimer.singleShot(1500, _prewarm_vlc)
     QTimer.singleShot(BACKGROUND_DELAY_MS, window.start_background_work)

@@ -8,13 +8,27 @@ lets this one read meanwhile.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
-from mediacenter.db.catalog import TitleRow, browse_ids, get_titles, search
+from mediacenter.db.catalog import (
+    FILE_MISSING,
+    FOLDER_OFFLINE,
+    OK,
+    TitleRow,
+    availability,
+    browse_ids,
+    get_titles,
+    search,
+)
+from mediacenter.db.watch import IN_PROGRESS, WATCHED, watch_status
+from mediacenter.library.availability import short_label
 from mediacenter.ui.roles import IdRole
 
 COL_TITLE, COL_YEAR, COL_KIND, COL_STATUS = range(4)
 HEADERS = ("Title", "Year", "Kind", "Status")
 PAGE = 200
+STATUS_TEXT = {WATCHED: "✓ Watched", IN_PROGRESS: "In progress"}
+_UNAVAILABLE = {short_label(FOLDER_OFFLINE), short_label(FILE_MISSING)}
 KIND_LABELS = {"movie": "Movie", "show": "Show", "other": "Home video", "episode": "Episode"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -31,6 +45,8 @@ class CatalogModel(QAbstractTableModel):
         self._rows: dict[int, TitleRow] = {}
         self.query = ""
         self.allowed: set[int] | None = None  # a kids profile's titles; None: all
+        self.profile_id: int | None = None  # whose watched / in progress the Status shows
+        self._status: dict[int, str] = {}
 
     # -- data source --------------------------------------------------------------------
 
@@ -53,6 +69,7 @@ class CatalogModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = self._fetch_ids()
         self._rows.clear()
+        self._status.clear()
         self._loaded = min(max(PAGE, previous), len(self._ids))
         self.endResetModel()
 
@@ -82,8 +99,22 @@ class CatalogModel(QAbstractTableModel):
             start = row - row % PAGE
             page = [t for t in self._ids[start:start + PAGE] if t not in self._rows]
             self._rows.update(get_titles(self.db, page))
+            self._status.update(self._statuses(page))
             hit = self._rows.get(tid)
         return hit
+
+    def _statuses(self, ids: list[int]) -> dict[int, str]:
+        """The Status column for a page: why it cannot play, else watched / in progress."""
+        out = {tid: STATUS_TEXT[w] for tid, w in
+               watch_status(self.db, self.profile_id, ids).items()}
+        for tid, state in availability(self.db, ids).items():
+            if state != OK:
+                out[tid] = short_label(state)
+        return out
+
+    def status(self, row: int) -> str:
+        r = self._row(row)
+        return self._status.get(r.id, "") if r is not None else ""
 
     # -- Qt model API ---------------------------------------------------------------------
 
@@ -112,7 +143,8 @@ class CatalogModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
-    _ROLES = (IdRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+    _ROLES = (IdRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+              Qt.ItemDataRole.ForegroundRole)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in self._ROLES:
@@ -131,7 +163,13 @@ class CatalogModel(QAbstractTableModel):
             if col == COL_KIND:
                 return KIND_LABELS.get(r.kind, r.kind)
             if col == COL_STATUS:
-                return "" if r.available else "Offline"
+                return self._status.get(r.id, "")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if index.column() != COL_STATUS:
+                return None
+            text = self._status.get(r.id, "")
+            return QColor("#ff6b6b") if text in _UNAVAILABLE else \
+                QColor("#46d369") if text == STATUS_TEXT[WATCHED] else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.plot or r.label
         return None

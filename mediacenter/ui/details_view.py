@@ -44,6 +44,7 @@ from mediacenter.db.watch import (
 from mediacenter.humanize import format_clock
 from mediacenter.recommend import feedback
 from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.availability_note import availability_html, check_for_page
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_view import HeroBanner
 from mediacenter.ui.roles import IdRole
@@ -78,6 +79,7 @@ class DetailsView(QWidget):
         self.header.setObjectName("detailsHeader")
         self.header.play_button.hide()
         self.header.more_button.hide()
+        self.header.warns = False  # the page says it in full, with what to do
         self.header.setFixedHeight(400)
 
         self.play_button = QPushButton("▶  Play", objectName="heroPlay")
@@ -208,12 +210,11 @@ class DetailsView(QWidget):
         html = []
         if d.original_title and d.original_title != d.row.title:
             html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
+        self.availability = check_for_page(self.db, d.row.id, d.row.kind, self.profile_id)
+        html.append(availability_html(self.availability, d.row.title))
         facts = []
         if d.rating:
             facts.append(f"★ {d.rating:.1f}")
-        if not d.row.available:
-            facts.append("<span style='color:#ff5a5f'>Offline: its drive or share is not "
-                         "reachable</span>")
         if facts:
             html.append(f"<p>{' · '.join(facts)}</p>")
         story = interactive_note(self.db, d.row.id, self.profile_id)

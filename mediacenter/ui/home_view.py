@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediacenter.db.catalog import title_details
+from mediacenter.db.catalog import OK, availability, title_details
 from mediacenter.home.rows import Page, RowItem
 from mediacenter.humanize import format_runtime, plural
+from mediacenter.library.availability import short_label
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.tiles import RowWidget
@@ -73,13 +74,16 @@ class HeroBanner(QWidget):
         self.title.setWordWrap(True)
         self.meta = QLabel(objectName="heroMeta")
         self.reason = QLabel(objectName="heroReason")
+        self.warning = QLabel(objectName="heroWarning")  # why it cannot play, when it cannot
+        self.warning.hide()
+        self.warns = True  # the details page says it in full instead
         self.plot = QLabel(objectName="heroPlot")
         self.plot.setWordWrap(True)
         self.plot.setMaximumWidth(720)
         self.plot.setMaximumHeight(84)
         self.play_button = QPushButton("▶  Play", objectName="heroPlay")
         self.more_button = QPushButton("More info", objectName="heroMore")
-        for label in (self.title, self.meta, self.reason, self.plot):
+        for label in (self.title, self.meta, self.reason, self.warning, self.plot):
             label.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
             # One text column: a preview's native video plays right of it (video_rect).
             label.setMaximumWidth(self.plot.maximumWidth())
@@ -95,6 +99,7 @@ class HeroBanner(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.meta)
         lay.addWidget(self.reason)
+        lay.addWidget(self.warning)
         lay.addWidget(self.plot)
         lay.addSpacing(8)
         lay.addLayout(buttons)
@@ -115,6 +120,11 @@ class HeroBanner(QWidget):
         self.meta.setText(meta)
         self.reason.setText(item.reason or "")
         self.reason.setVisible(bool(item.reason))
+        state = availability(self.db, [item.title_id]).get(item.title_id, OK) \
+            if self.warns else OK
+        self.warning.setText(f"⚠  {short_label(state)} — More info says what to do"
+                             if state != OK else "")
+        self.warning.setVisible(state != OK)
         self.plot.setText(plot)
         self.play_button.setText("▶  Resume" if item.progress else "▶  Play")
         self.show()

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db.catalog import title_details
-from mediacenter.db.profiles import first_profile_id
 from mediacenter.db.watch import offered_resume
 from mediacenter.humanize import format_clock, format_duration, plural
 from mediacenter.library.roots import root_ids
 from mediacenter.ui import title_keys
+from mediacenter.ui.availability_note import availability_html, check_for_page
 from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.roles import IdRole
@@ -136,6 +136,11 @@ class LibraryScreen(QWidget):
         self.model.allowed = allowed
         self.refresh()
 
+    def set_profile(self, profile_id: int | None) -> None:
+        """Whose watched / in progress the Status column and the panel show."""
+        self.model.profile_id = profile_id
+        self.refresh()
+
     def on_shown(self) -> None:
         """The window switched to this screen: catch up on what changed meanwhile."""
         if self._stale:
@@ -151,10 +156,10 @@ class LibraryScreen(QWidget):
         return window is self or self.isVisibleTo(window)
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.any("titles", "roots", "profiles"):
-            self.refresh()
-        elif changes.history and self._is_current():
-            self.show_current_details()
+        if changes.any("titles", "roots", "profiles", "history"):
+            self.refresh()  # the Status column too (watched, in progress, offline)
+            if changes.history and self._is_current():
+                self.show_current_details()
 
     def _on_scan_state(self, state: ScanState) -> None:
         self.scan_button.setText("Cancel scan" if state.running else "Scan library")
@@ -300,9 +305,9 @@ class LibraryScreen(QWidget):
             facts.append(escape(d.mpaa))
         if d.rating:
             facts.append(f"★ {d.rating:.1f}")
-        if not r.available:
-            facts.append("<span style='color:#e50914'>offline</span>")
         html = [f"<h2>{escape(r.title)}</h2>"]
+        html.append(availability_html(
+            check_for_page(self.db, title_id, r.kind, self.model.profile_id), r.title))
         if d.original_title:
             html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
         if facts:
@@ -329,7 +334,7 @@ class LibraryScreen(QWidget):
             html.append(f"<p style='color:#888'>{head}<small>{escape(v.path)}</small></p>")
         if d.extras:
             html.append(f"<p style='color:#888'>{plural(d.extras, 'extra')}</p>")
-        profile = first_profile_id(self.db)
+        profile = self.model.profile_id
         resume = offered_resume(self.db, profile, title_id) if profile is not None else None
         if resume:
             html.append(f"<p>▶ Resume from {format_clock(resume)}</p>")

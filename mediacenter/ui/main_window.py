@@ -55,6 +55,13 @@ from mediacenter.db.stories import version_story
 from mediacenter.db.watch import episode_after, episode_to_play, offered_resume
 from mediacenter.home.rows import Page, PageBuilder
 from mediacenter.humanize import plural
+from mediacenter.library.availability import (
+    Availability,
+    advice,
+    check_title,
+    offline_folders,
+    offline_note,
+)
 from mediacenter.library.roots import root_ids
 from mediacenter.offload import build_home_page
 from mediacenter.playback.history import WatchRecorder
@@ -210,6 +217,9 @@ class MainWindow(QMainWindow):
             lambda tid: self.artwork.reward(tid, "play"))
         self.player_view.configure_quality(self.db, optimize=self._make_optimized)
         self.player_view.next_requested.connect(self.play_title)
+        self._other_version: tuple[int, int] | None = None  # (title, version) "Play that" plays
+        self.player_view.other_version_requested.connect(self._play_other_version)
+        self.player_view.explain_unavailable = self._explain_unavailable
         self.profiles_view.profile_chosen.connect(self.choose_profile)
         self.library.refresh()
         self._start_profile()
@@ -285,8 +295,11 @@ class MainWindow(QMainWindow):
 
     def titles_status(self) -> str:
         """'22 titles': the library's one count (db.catalog.count_titles), what this profile
-        may see, whether or not the Library screen was opened yet."""
-        return plural(count_titles(self.db, allowed=self.allowed), "title")
+        may see, whether or not the Library screen was opened yet; while a library folder is
+        offline, that too, for as long as it lasts (not a line that vanishes)."""
+        count = plural(count_titles(self.db, allowed=self.allowed), "title")
+        note = offline_note(offline_folders(self.db))
+        return f"{count} · {note}" if note else count
 
     def _on_scan_finished(self, reports) -> None:
         self._show_status(" · ".join([self.titles_status(), *scan_summary(reports)]))
@@ -366,8 +379,11 @@ class MainWindow(QMainWindow):
             self.status.setText("Nothing left to play in this title.")
             return False
         file = self._file_to_play(row.id, version_id)
-        if file is None:
-            self.status.setText(f"“{row.label}” has no video file to play.")
+        state = check_title(self.db, row.id, version_id)
+        if file is None or not state.ok:
+            # Told in the player's place, the right way round: a missing file or a folder
+            # that cannot be reached, what to do, and another version where one plays.
+            self._show_unavailable(row.id, row.label, state)
             return False
         start = 0 if start_over else offered_resume(self.db, profile_id, row.id) or 0
         profile = get_profile(self.db, profile_id)
@@ -396,6 +412,31 @@ class MainWindow(QMainWindow):
             recorder,
         )
         return True
+
+    def _show_unavailable(self, title_id: int, label: str, state: Availability) -> None:
+        self.focus_search.setEnabled(False)
+        self._push(self.player_view)
+        self._other_version = (title_id, state.other_version[0]) if state.other_version \
+            else None
+        head, todo = advice(state)  # the card names the title above it
+        self.player_view.show_unavailable(
+            label, head, todo, state.other_version[1] if state.other_version else None)
+
+    def _play_other_version(self) -> None:
+        if self._other_version is not None:
+            title_id, version_id = self._other_version
+            self.play_title(title_id, version_id=version_id)
+
+    def _explain_unavailable(self, request: PlayRequest) -> tuple[str, str, str | None] | None:
+        """For the player, when a file would not open: why, if it is a matter of
+        availability (a missing file, a folder gone since the title started)."""
+        state = check_title(self.db, request.title_id, request.version_id)
+        if state.ok:
+            return None
+        self._other_version = (request.title_id, state.other_version[0]) \
+            if state.other_version else None
+        head, todo = advice(state)
+        return head, todo, state.other_version[1] if state.other_version else None
 
     def _file_to_play(self, title_id: int, version_id: int | None) -> PlayableFile | None:
         parts = version_parts(self.db, version_id) if version_id else []
@@ -475,6 +516,7 @@ class MainWindow(QMainWindow):
         self.nav.set_profile(profile.name, profile.color, self.private,
                              avatar=profile.avatar, profile_id=profile.id)
         self._set_allowed(visible_title_ids(self.db, profile))
+        self.library.set_profile(profile_id)
         if self.settings_view is not None:
             self.settings_view.set_profile(profile_id)
         self.insights.set_profile(profile_id)
@@ -681,6 +723,7 @@ class MainWindow(QMainWindow):
         self.previews.release()
         self.player_view.release()
         self.scans.stop_watching()
+        self.scans.stop_watching_availability()
         self.runner.shutdown()
         self.artwork.close()
         super().closeEvent(event)

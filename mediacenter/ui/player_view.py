@@ -47,6 +47,7 @@ from mediacenter.ui.player_cards import ResumePrompt, card_html
 from mediacenter.ui.popup import popup_point
 from mediacenter.ui.seek_preview import IndexSource, SeekPreview
 from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
+from mediacenter.ui.unavailable_card import UnavailableCard
 from mediacenter.ui.video_deck import VideoDeck
 
 SEEK_STEP_MS = 10_000
@@ -135,6 +136,8 @@ class PlayerView(QWidget):
     quality_requested = Signal()
     #: The statistics overlay was toggled (I).
     stats_requested = Signal()
+    #: The title could not play and the viewer chose its other version ("Play that").
+    other_version_requested = Signal()
 
     controls_hide_ms = 3000  #: idle time before the control bar hides while playing
     banner_ms = 3000  #: how long the "Resumed at" banner stays
@@ -221,6 +224,13 @@ class PlayerView(QWidget):
         self.screen_stack.addWidget(self.upnext)
         self.resume_prompt = ResumePrompt()
         self.screen_stack.addWidget(self.resume_prompt)
+        self.unavailable = UnavailableCard()
+        self.screen_stack.addWidget(self.unavailable)
+        #: Why a file that will not open cannot play: (what is wrong, what to do, another
+        #: version's name or None), or None when it is not a matter of availability. The
+        #: window sets it (it knows the library folders).
+        self.explain_unavailable: Callable[[PlayRequest], tuple[str, str, str | None] | None]\
+            | None = None
 
         self.title_label = QLabel(objectName="playerTitle")
         self.play_button = QPushButton("Pause", objectName="playButton")
@@ -305,6 +315,8 @@ class PlayerView(QWidget):
         self.resume_prompt.resume_chosen.connect(lambda: self._answer(start_over=False))
         self.resume_prompt.start_over_chosen.connect(lambda: self._answer(start_over=True))
         self.resume_prompt.back_requested.connect(self.leave)
+        self.unavailable.back_requested.connect(self.leave)
+        self.unavailable.other_requested.connect(self.other_version_requested)
         self._upnext_timer = QTimer(self, interval=1000)
         self._upnext_timer.timeout.connect(self._upnext_tick)
         for w in (self, self.surface, self.message, self.controls, self.slider, self.volume,
@@ -423,6 +435,20 @@ class PlayerView(QWidget):
         self.surface.unsetCursor()
         self.screen_stack.setCurrentWidget(self.resume_prompt)
         self.resume_prompt.ask(request.title, format_clock(request.start_ms))
+
+    def show_unavailable(self, title: str, head: str, todo: str,
+                         other: str | None = None) -> None:
+        """The title cannot play: stop whatever played, and show what is wrong, what to do,
+        Back, and "Play ``other``" where another version can play. No control bar."""
+        self.stop()
+        self.screen_stack.setCurrentWidget(self.unavailable)
+        self.controls.hide()
+        self.unsetCursor()
+        self.surface.unsetCursor()
+        self.unavailable.show_problem(title, head, todo, other)
+
+    def unavailable_visible(self) -> bool:
+        return self.screen_stack.currentWidget() is self.unavailable
 
     def resume_prompt_visible(self) -> bool:
         return self.screen_stack.currentWidget() is self.resume_prompt
@@ -546,8 +572,8 @@ class PlayerView(QWidget):
 
     def show_controls(self) -> None:
         """Show the bar (and the cursor); it hides again after the idle delay while playing."""
-        if self.resume_prompt_visible():
-            return  # nothing plays yet: the bar would only compete with the question
+        if self.resume_prompt_visible() or self.unavailable_visible():
+            return  # nothing plays: the bar would only compete with the card
         self.controls.show()
         self.unsetCursor()
         self.surface.unsetCursor()
@@ -630,7 +656,13 @@ class PlayerView(QWidget):
             self.recorder.error(message)
         path = self.request.path if self.request is not None else ""
         if path and not os.path.exists(path):
-            self._show_message(f"The file is missing: {path}")
+            why = (self.explain_unavailable(self.request)
+                   if self.explain_unavailable is not None and self.request is not None
+                   else None)
+            if why is not None and self.request is not None:
+                self.show_unavailable(self.request.title, *why)
+            else:
+                self._show_message(f"The file is missing: {path}")
         else:
             self._show_message(f"This file cannot be played: {message}")
 
@@ -860,6 +892,10 @@ class PlayerView(QWidget):
         k = Qt.Key
         if self.help_visible():
             self.toggle_help()  # any key closes the help
+            event.accept()
+            return
+        if self.unavailable_visible():
+            self.unavailable.handle_key(event)
             event.accept()
             return
         if self.interactive.handle_key(event):

@@ -17,3 +17,6 @@ SubtitleRole = _USER + 4
 """What a tile writes under its title (year, runtime, S1:E2)."""
 SECOND_LINE_ROLE = _USER + 10
 """A smaller grey line under a table cell."""
+AvailabilityRole = _USER + 5
+"""Whether the title plays now: "ok", "folder_offline" or "file_missing"
+(:mod:`mediacenter.library.availability`)."""

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlite_utils
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from mediacenter.config import Paths, Settings
 from mediacenter.db import open_db
 from mediacenter.db.admin import AdminGrant, NotAllowedError
 from mediacenter.humanize import plural
+from mediacenter.library.availability import folder_flags, folder_problem, set_folder_online
 from mediacenter.library.roots import (
     RootError,
     add_library_folder,
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 LIVE_REFRESH_S = 1.5
 """While a scan imports, screens hear about new titles at most this often."""
+
+FOLDER_CHECK_MS = 2000
+"""How often the library folders are looked at: availability follows a drive plugged in or a
+folder renamed within this, not at the next scan."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,11 @@ def _scan_job(paths: Paths, root_ids: list[int] | None, probe: bool,
 
 def scan_summary(reports) -> list[str]:
     """What a finished scan has to say beyond the count: cancelled, unreadable files, folders
-    offline or busy."""
+    held back or busy. (A folder that cannot be reached is said by the count's line for as
+    long as it lasts: :meth:`MainWindow.titles_status`.)"""
     problems = sum(len(r.problems) for r in reports)
-    offline = [r for r in reports if r.status in ("offline", "busy")]
+    offline = [r for r in reports if r.status == "busy" or (r.status == "offline"
+                                                           and getattr(r, "vanished", 0))]
     parts = []
     if any(r.status == "cancelled" for r in reports):
         parts.append("scan cancelled: choose “Scan library” to continue")
@@ -121,6 +128,10 @@ class ScanController(QObject):
         self._demo: Task | None = None
         self._last_live = 0.0
         self.root_changed.connect(self._on_root_changed)
+        self._folders_task: Task | None = None
+        self._folders_seen: dict[int, bool] = {}  # root id -> reachable, as last looked at
+        self._folders_timer = QTimer(self, interval=FOLDER_CHECK_MS)
+        self._folders_timer.timeout.connect(self.check_folders)
 
     @property
     def running(self) -> bool:
@@ -262,12 +273,71 @@ class ScanController(QObject):
         self.watcher.start()
 
     def stop_watching(self) -> None:
+        """Stop the watcher (a new one starts with :meth:`start_watching`)."""
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
 
     def _on_root_changed(self, root_id: int) -> None:
         self.start_scan([root_id])
+
+    # -- availability: the folders, looked at every few seconds ---------------------------
+
+    def watch_availability(self) -> None:
+        """Look at every library folder now and every :data:`FOLDER_CHECK_MS`: a folder that
+        went away (unplugged, renamed) is marked offline at once, one that came back online
+        at once and rescanned; every screen hears of it (``Changes(roots, titles)``)."""
+        self.check_folders()
+        self._folders_timer.start()
+
+    def stop_watching_availability(self) -> None:
+        self._folders_timer.stop()
+
+    def check_folders(self) -> None:
+        """One look at the folders, on the runner's ``folders`` lane (skipped while the last
+        look has not come back: a share that hangs is not asked twice)."""
+        if self._folders_task is not None:
+            return
+        folders = folder_flags(self.db)
+
+        def job(ctx: TaskContext) -> dict[int, str | None]:
+            return {rid: folder_problem(path) for rid, (path, _online) in folders.items()}
+
+        self._folders_task = self.runner.run(
+            job, name="folders", lane="folders",
+            on_done=lambda seen: self._on_folders_seen(seen, folders),
+            on_failed=self._on_folders_failed)
+
+    def _on_folders_failed(self, message: str, tb: str) -> None:
+        self._folders_task = None
+        log.error("looking at the library folders failed: %s\n%s", message, tb)
+
+    def _on_folders_seen(self, seen: dict[int, str | None],
+                         flags: dict[int, tuple[str, bool]]) -> None:
+        self._folders_task = None
+        changed, back = False, []
+        for rid, problem in seen.items():
+            reachable = problem is None
+            before = self._folders_seen.get(rid)
+            self._folders_seen[rid] = reachable
+            online = flags[rid][1]
+            if before is None:
+                # The first look: a folder that went away while the app was closed is
+                # offline now; one that came back is scanned (the scan decides: it also holds
+                # back a folder whose files vanished, and then this look changes nothing).
+                if not reachable and online:
+                    changed |= set_folder_online(self.db, rid, False)
+                elif reachable and not online:
+                    back.append(rid)
+            elif before != reachable:
+                changed |= set_folder_online(self.db, rid, reachable)
+                if reachable:
+                    back.append(rid)
+        if changed:
+            self.events.notify(Changes(roots=True, titles=True, source=self))
+        if back:
+            self.start_scan(back)  # what changed while it was away
+            self.start_watching()  # live events again for the folder that returned
 
     # -- the demo library -----------------------------------------------------------------
 

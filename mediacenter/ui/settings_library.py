@@ -8,7 +8,7 @@ listing a folder on a sleeping NAS can take seconds.
 
 from __future__ import annotations
 
-import os
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from mediacenter.config import videos_folder
 from mediacenter.db.scan_problems import ScanProblem, count_problems, list_problems
 from mediacenter.humanize import plural, relative_time
+from mediacenter.library.availability import folder_problem
 from mediacenter.library.roots import Root, list_roots
 from mediacenter.tasks import Task, TaskContext, TaskRunner
 from mediacenter.ui.admin_gate import AdminGate
@@ -54,16 +55,12 @@ _KIND_TEXT = {
 
 
 def _check_reachable(roots: list[tuple[int, str]]):
-    def job(ctx: TaskContext) -> dict[int, bool]:
-        out: dict[int, bool] = {}
+    def job(ctx: TaskContext) -> dict[int, str | None]:
+        out: dict[int, str | None] = {}
         for rid, path in roots:
             if ctx.cancel.is_set():
                 break
-            try:
-                with os.scandir(path):
-                    out[rid] = True
-            except OSError:
-                out[rid] = False
+            out[rid] = folder_problem(path)  # the folder monitor's own test
         return out
 
     return job
@@ -77,26 +74,32 @@ class RootsModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.roots: list[Root] = []
-        self.reachable: dict[int, bool] = {}
+        self.problem: dict[int, str | None] = {}  # root id -> why unreachable (None: fine)
 
     def set_roots(self, roots: list[Root]) -> None:
         self.beginResetModel()
         self.roots = roots
-        self.reachable = {}
+        self.problem = {}
         self.endResetModel()
 
     def set_reachable(self, result: object) -> None:
         if not isinstance(result, dict):
             return
-        self.reachable.update({k: v for k, v in result.items() if isinstance(v, bool)})
+        self.problem.update({k: v for k, v in result.items() if v is None or isinstance(v, str)})
         if self.roots:
             self.dataChanged.emit(self.index(0, 4), self.index(len(self.roots) - 1, 4))
 
+    def offline(self, root: Root) -> bool:
+        """Unreachable as last looked at here, else as the catalog says."""
+        if root.id in self.problem:
+            return self.problem[root.id] is not None
+        return not root.online
+
     def status(self, root: Root) -> str:
-        live = self.reachable.get(root.id)
-        if live is None:
-            return "Online" if root.online else "Offline"
-        return "Online" if live else "Offline: not reachable"
+        if not self.offline(root):
+            return "Online"
+        why = self.problem.get(root.id)
+        return f"Offline: {why}" if why else "Offline"
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.roots)
@@ -330,6 +333,13 @@ class LibrarySection(QWidget):
         self.problems_view.setMinimumHeight(230)
         self.problems_empty = QLabel("No problems: every file found was read.")
         self.problems_empty.setObjectName("statusOk")
+        # Stays up while a folder is offline, whatever else happens (a rescan included).
+        self.offline_note = QLabel()
+        self.offline_note.setObjectName("formError")
+        self.offline_note.setWordWrap(True)
+        self.offline_note.setTextFormat(Qt.TextFormat.RichText)
+        self.offline_note.hide()
+        self.roots_model.dataChanged.connect(lambda *_: self._update_offline_note())
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -342,6 +352,7 @@ class LibrarySection(QWidget):
         lay.addWidget(self.roots_view)
         lay.addWidget(self.roots_empty)
         lay.addLayout(actions)
+        lay.addWidget(self.offline_note)
         lay.addWidget(self.scan_box)
         lay.addSpacing(10)
         lay.addWidget(self.problems_title)
@@ -359,6 +370,13 @@ class LibrarySection(QWidget):
     # -- content ----------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.reload_roots()
+        self.reload_problems()
+        self._update_offline_note()
+
+    def reload_roots(self) -> None:
+        """The folders table and the offline note (not the problems: a scan may be writing
+        them)."""
         selected = self.selected_root_id()
         roots = list_roots(self.db)
         self.roots_model.set_roots(roots)
@@ -373,7 +391,7 @@ class LibrarySection(QWidget):
             self.roots_view.setCurrentIndex(self.roots_model.index(row, 0))
         self._update_buttons()
         self._check_reachability(roots)
-        self.reload_problems()
+        self._update_offline_note()
 
     def reload_problems(self) -> None:
         self.problems_model.reload()
@@ -381,9 +399,31 @@ class LibrarySection(QWidget):
         self.problems_title.setText(f"Problems ({n:,})" if n else "Problems")
         self.problems_view.setVisible(n > 0)
         self.problems_intro.setVisible(n > 0)
-        self.problems_empty.setVisible(n == 0)
+        self.problems_empty.setVisible(n == 0 and not self.offline_roots())
         if n:
             self.problems_view.setCurrentIndex(self.problems_model.index(0, 0))
+
+    def offline_roots(self) -> list[Root]:
+        return [r for r in self.roots_model.roots if self.roots_model.offline(r)]
+
+    def _update_offline_note(self) -> None:
+        """Say plainly which folders cannot be reached and what to do, for as long as they
+        cannot (the problems list then never claims that everything was read)."""
+        offline = self.offline_roots()
+        self.offline_note.setVisible(bool(offline))
+        no_problems = self.problems_model.total == 0
+        self.problems_empty.setVisible(no_problems and not offline)
+        if not offline:
+            return
+        lines = []
+        for r in offline:
+            why = self.roots_model.problem.get(r.id) or "not reachable"
+            lines.append(
+                f"<b>“{escape(r.name or r.path)}” can’t be reached</b> ({escape(why)}): "
+                f"{escape(r.path)}<br>Its {plural(r.titles, 'title')} stay in the library, "
+                "marked offline, and play again as soon as it is back. Connect the drive or "
+                "share; if you renamed or moved the folder, add it again and remove this one.")
+        self.offline_note.setText("<br><br>".join(lines))
 
     def _check_reachability(self, roots: list[Root]) -> None:
         if self._reach_task is not None:

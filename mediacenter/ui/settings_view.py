@@ -214,8 +214,9 @@ class SettingsView(QWidget):
     def _on_changes(self, changes: Changes) -> None:
         if changes.source is self:
             return
-        if changes.roots and not self.library.scan_running:
-            self.library.reload()
+        if changes.roots:
+            # A folder went away or came back: its status at once, even during a scan.
+            (self.library.reload_roots if self.library.scan_running else self.library.reload)()
         for name in (("Profiles", "Playback", "About") if changes.profiles else
                      ("About",) if changes.backup else ()):
             section = self._built(name)

@@ -42,13 +42,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediacenter.db.catalog import tile_facts
+from mediacenter.db.catalog import OK, availability, tile_facts
 from mediacenter.home.rows import KIND_CONTINUE, Row, RowItem
 from mediacenter.humanize import format_runtime, plural
+from mediacenter.library.availability import short_label
 from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder, rounded_pixmap
 from mediacenter.ui.controls import named
-from mediacenter.ui.roles import IdRole, ProgressRole, ReasonRole, SubtitleRole
+from mediacenter.ui.roles import (
+    AvailabilityRole,
+    IdRole,
+    ProgressRole,
+    ReasonRole,
+    SubtitleRole,
+)
 
 TILE_W, TILE_H = 288, 162  # 16:9 art
 TEXT_H = 46
@@ -94,6 +101,7 @@ class TitleListModel(QAbstractListModel):
         self.db = db
         self.items: list[RowItem] = []
         self.infos: dict[int, TileInfo] = {}
+        self.states: dict[int, str] = {}  # availability per title (stored state)
         self.row_key: str | None = None
 
     def set_items(self, items: Sequence[RowItem], row_key: str | None = None) -> None:
@@ -102,6 +110,7 @@ class TitleListModel(QAbstractListModel):
         self.row_key = row_key
         self.infos = load_tile_infos(self.db, [i.title_id for i in self.items])
         self.items = [i for i in self.items if i.title_id in self.infos]  # removed meanwhile
+        self.states = availability(self.db, [i.title_id for i in self.items])
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -122,6 +131,8 @@ class TitleListModel(QAbstractListModel):
             return item.progress
         if role == SubtitleRole:
             return info.subtitle if info else ""
+        if role == AvailabilityRole:
+            return self.states.get(item.title_id, OK)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(x for x in (info.label if info else "", item.reason or "") if x)
         return None
@@ -199,6 +210,9 @@ class TileDelegate(QStyledItemDelegate):
             pm = self.loader.pixmap(int(tid), "tile", size)
             self.loader.shown(int(tid), "tile", self.row_name)
         p.drawPixmap(art.topLeft(), self._tile(tid, title, art, pm))
+        state = index.data(AvailabilityRole)
+        if state and state != OK:
+            paint_unavailable(p, art, short_label(state))
         progress = index.data(ProgressRole)
         if progress is not None:
             bar = QRectF(art.left() + 10, art.bottom() - 12, art.width() - 20, 5)
@@ -230,6 +244,27 @@ class TileDelegate(QStyledItemDelegate):
         p.drawText(text.adjusted(0, TEXT_H / 2, 0, 0), int(Qt.AlignmentFlag.AlignLeft),
                    fm.elidedText(sub, Qt.TextElideMode.ElideRight, int(text.width())))
         p.restore()
+
+
+def paint_unavailable(p: QPainter, art: QRectF, label: str) -> None:
+    """Dim a tile's art and write on it why it cannot play ("Folder offline", "File
+    missing"), so an unplugged drive shows on Home before anyone presses Play."""
+    shade = QPainterPath()
+    shade.addRoundedRect(art, 8, 8)
+    p.fillPath(shade, QColor(0, 0, 0, 150))
+    font = QFont(p.font())
+    font.setPixelSize(14)
+    font.setBold(True)
+    p.setFont(font)
+    fm = QFontMetrics(font)
+    text = f"⚠  {label}"
+    badge = QRectF(art.left() + 10, art.top() + 10, fm.horizontalAdvance(text) + 20,
+                   fm.height() + 10)
+    pill = QPainterPath()
+    pill.addRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+    p.fillPath(pill, QColor("#b00710"))
+    p.setPen(QColor("white"))
+    p.drawText(badge, int(Qt.AlignmentFlag.AlignCenter), text)
 
 
 class RowView(QListView):

@@ -118,9 +118,10 @@ def test_a_missing_file_says_so_and_esc_goes_back(window, qtbot, tmp_path):
     (tmp_path / "lib" / "Gone (1999)" / "Gone (1999).mp4").unlink()
     pv = window.player_view
     _play_with_key(qtbot, window, "Gone")
-    qtbot.waitUntil(lambda: pv.message.isVisible(), timeout=T)
-    assert "The file is missing" in pv.message.text()
-    assert "Gone (1999).mp4" in pv.message.text()
+    qtbot.waitUntil(lambda: pv.unavailable.isVisible(), timeout=T)
+    text = pv.unavailable.label.text()
+    assert "its file is missing" in text and "Gone (1999).mp4" in text
+    assert not pv.controls.isVisible()  # no Play/Audio/Subtitles, no "0:00 / 0:00"
     qtbot.keyClick(pv, Qt.Key.Key_Escape)
     assert window.pages.currentWidget() is window.library
     assert window.library.view.hasFocus() or not window.isActiveWindow()
