@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from mediacenter.db.fuzzy import forgiving_query
 from mediacenter.humanize import resolution_label, version_name
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -105,11 +106,25 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{t}"*' for t in tokens)
 
 
-def search(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[SearchHit]:
-    """Ranked full-text hits over title, original title, plot, genres, people and tags."""
+def search(db: sqlite_utils.Database, text: str, limit: int = 20, *,
+           forgiving: bool = True) -> list[SearchHit]:
+    """Ranked full-text hits over title, original title, plot, genres, people and tags: every
+    word as typed (as a prefix) first; when those are fewer than ``limit`` and ``forgiving``,
+    then the titles a typo or two away (:mod:`mediacenter.db.fuzzy`: "harbr lihgts" finds
+    "Harbor Lights")."""
     query = fts_query(text)
     if query is None:
         return []
+    hits = _fts_hits(db, query, limit)
+    if forgiving and len(hits) < limit:
+        fuzzy = forgiving_query(db.conn, text)
+        if fuzzy is not None:
+            seen = {h.row.id for h in hits}
+            hits += [h for h in _fts_hits(db, fuzzy, limit) if h.row.id not in seen]
+    return hits[:limit]
+
+
+def _fts_hits(db: sqlite_utils.Database, query: str, limit: int) -> list[SearchHit]:
     rows = db.conn.execute(
         f"""
         SELECT t.id, t.kind, t.title, t.year, s.title, t.season_number, t.episode_number,
