@@ -1,8 +1,9 @@
 """Who may manage the household, and the managing itself.
 
 Managing means creating, editing and deleting profiles (names, PINs, the kids flag and its
-rating limit), erasing a profile's watch history and adding or removing library folders. The
-rule, for every screen and command alike:
+rating limit), erasing a profile's watch history, adding or removing library folders and the
+playback choices every profile shares (resume, the next episode, Up Next). The rule, for every
+screen and command alike:
 
 - a kids profile may never manage (not even itself: it could lift its own limit);
 - a grown-up's profile may, and where any grown-up's profile has a PIN, only with a PIN: the
@@ -31,6 +32,7 @@ from typing import Final
 
 import sqlite_utils
 
+from mediacenter.db import app_settings
 from mediacenter.db import profiles as _profiles
 from mediacenter.db.app_settings import forget_profile_settings
 from mediacenter.db.profile_data import erase_history as _erase_history
@@ -189,6 +191,17 @@ def erase_history(db: sqlite_utils.Database, grant: AdminGrant, profile_id: int
     require(db, grant)
     return _erase_history(db, profile_id)
 
+
+
+def set_household_playback(db: sqlite_utils.Database, grant: AdminGrant, *,
+                           resume: str, autoplay_next: bool, upnext_seconds: int) -> None:
+    """The playback choices every profile shares (resume, the next episode, the Up Next
+    countdown) for a grant-holder: a kids profile keeps only its own preferences."""
+    require(db, grant)
+    with transaction(db):
+        app_settings.set_resume_mode(db, resume)
+        app_settings.set_autoplay_next(db, autoplay_next)
+        app_settings.set_upnext_seconds(db, upnext_seconds)
 
 # -- what needs no grant -------------------------------------------------------------------------
 

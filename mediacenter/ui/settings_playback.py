@@ -2,8 +2,12 @@
 and the app-wide playback choices.
 
 Changes are saved the moment they are made (no Save button to forget): languages on the profile
-(:func:`~mediacenter.db.admin.set_languages`: the profile's own, no grown-up needed), the rest
-in ``app_settings`` (:mod:`mediacenter.db.app_settings`), where the player reads them.
+(:func:`~mediacenter.db.admin.set_languages`: the profile's own, no grown-up needed), intro
+skipping, previews and spoilers in the profile's ``app_settings``; the choices every profile
+shares (resume, the next episode, Up Next) through
+:func:`~mediacenter.db.admin.set_household_playback`, which needs a grown-up (the window's
+:class:`~mediacenter.ui.admin_gate.AdminGate`, its PIN where the household has one): a kids
+profile sees them, greyed, with who can change them.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from mediacenter.db import app_settings
-from mediacenter.db.admin import set_languages
+from mediacenter.db.admin import AdminGrant, NotAllowedError, set_household_playback, set_languages
 from mediacenter.db.profiles import get_profile
+from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.choices import RESUME_CHOICES, UPNEXT_CHOICES
 from mediacenter.ui.controls import ChevronCombo, ToggleSwitch
@@ -38,10 +43,12 @@ class PlaybackSection(QWidget):
     """Per-profile audio/subtitle languages and intro skipping; resume, autoplay and Up Next
     for everyone."""
 
-    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, parent: QWidget | None = None, *,
+                 gate: AdminGate | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sectionPage")
         self.db = db
+        self.gate = gate or AdminGate(db, self)
         self.profile_id: int | None = None
         self._loading = False
 
@@ -78,6 +85,10 @@ class PlaybackSection(QWidget):
             self.upnext_combo.addItem(
                 "Start at once" if seconds == 0 else f"{seconds} seconds", seconds)
         self.upnext_combo.currentIndexChanged.connect(self._save_app)
+        self.household_note = QLabel("Only a grown-up's profile can change these.")
+        self.household_note.setObjectName("settingsNote")
+        self.household_note.setWordWrap(True)
+        self.household_note.hide()
         self.error = QLabel()
         self.error.setObjectName("statusError")
         self.error.setWordWrap(True)
@@ -115,12 +126,13 @@ class PlaybackSection(QWidget):
         grid.addLayout(field(self.spoilers_toggle), 6, 1)
         grid.setRowMinimumHeight(7, 30)
         grid.addWidget(group_title("For everyone on this computer"), 8, 0, 1, 3)
-        grid.addWidget(_label("Resume"), 9, 0)
-        grid.addLayout(field(self.resume_combo), 9, 1)
-        grid.addWidget(_label("Next episode"), 10, 0)
-        grid.addLayout(field(self.autoplay_toggle), 10, 1)
-        grid.addWidget(_label("Up Next countdown"), 11, 0)
-        grid.addLayout(field(self.upnext_combo), 11, 1)
+        grid.addWidget(self.household_note, 9, 0, 1, 3)
+        grid.addWidget(_label("Resume"), 10, 0)
+        grid.addLayout(field(self.resume_combo), 10, 1)
+        grid.addWidget(_label("Next episode"), 11, 0)
+        grid.addLayout(field(self.autoplay_toggle), 11, 1)
+        grid.addWidget(_label("Up Next countdown"), 12, 0)
+        grid.addLayout(field(self.upnext_combo), 12, 1)
         grid.setColumnStretch(2, 1)  # the room to the right, not the fields
 
         lay = QVBoxLayout(self)
@@ -142,6 +154,7 @@ class PlaybackSection(QWidget):
 
     def set_profile(self, profile_id: int | None) -> None:
         self.profile_id = profile_id
+        self.gate.set_actor(profile_id)  # the window's gate already knows: no grant lost
         self.reload()
 
     def reload(self) -> None:
@@ -180,7 +193,11 @@ class PlaybackSection(QWidget):
                 self.upnext_combo.addItem(f"{seconds} seconds", seconds)
                 i = self.upnext_combo.count() - 1
             self.upnext_combo.setCurrentIndex(i)
-            self.upnext_combo.setEnabled(autoplay)
+            grownup = self.gate.allowed()
+            self.household_note.setVisible(not grownup)
+            self.resume_combo.setEnabled(grownup)
+            self.autoplay_toggle.setEnabled(grownup)
+            self.upnext_combo.setEnabled(grownup and autoplay)
         finally:
             self._loading = False
 
@@ -219,7 +236,30 @@ class PlaybackSection(QWidget):
     def _save_app(self) -> None:
         if self._loading:
             return
-        app_settings.set_resume_mode(self.db, self.resume_combo.currentData())
-        app_settings.set_autoplay_next(self.db, self.autoplay_toggle.isChecked())
-        app_settings.set_upnext_seconds(self.db, int(self.upnext_combo.currentData()))
-        self.upnext_combo.setEnabled(self.autoplay_toggle.isChecked())
+        resume = self.resume_combo.currentData()
+        autoplay = self.autoplay_toggle.isChecked()
+        seconds = int(self.upnext_combo.currentData())
+        done = False
+
+        def save(grant: AdminGrant) -> None:
+            nonlocal done
+            done = True
+            try:
+                set_household_playback(self.db, grant, resume=resume, autoplay_next=autoplay,
+                                       upnext_seconds=seconds)
+            except (NotAllowedError, ValueError) as exc:
+                self._show_error(str(exc))
+            else:
+                self._show_error("")
+            self.reload()
+
+        # Saved at once with a grown-up's permission, after the PIN pad where one is asked;
+        # refused (a kids profile) or given up (Esc on the pad): the stored choices come back.
+        self.gate.run(self, save)
+        dialog = self.gate.dialog
+        if done:
+            return
+        if dialog is not None:
+            dialog.rejected.connect(self.reload)
+        else:
+            self.reload()

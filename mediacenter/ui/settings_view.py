@@ -143,7 +143,7 @@ class SettingsView(QWidget):
         if name == "Library":
             section = LibrarySection(self.db, holder, gate=self.gate)
         elif name == "Playback":
-            section = PlaybackSection(self.db, holder)
+            section = PlaybackSection(self.db, holder, gate=self.gate)
         elif name == "Profiles":
             section = ProfilesSection(self.db, holder, gate=self.gate, runner=self.runner)
             section.profiles_changed.connect(self._profiles_changed)

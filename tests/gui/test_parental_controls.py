@@ -180,3 +180,54 @@ def test_an_empty_library_asks_a_kid_to_fetch_a_grownup(qtbot):
     w.make_demo()
     assert w.scans._demo is None
     w.close()
+
+
+def test_a_kids_profile_cannot_change_the_playback_everyone_shares(window, qtbot):
+    """Settings ▸ Playback: resume, the next episode and Up Next are the household's; a kids
+    profile keeps its own languages and intro skipping, a grown-up changes the rest with the
+    PIN (Esc on the pad puts the stored choice back)."""
+    from mediacenter.db import app_settings
+
+    w = window
+    me, _mum, kid = household(w)
+    w.choose_profile(kid.id)
+    w.go("settings")
+    sv = w.settings_view
+    qtbot.waitUntil(sv.isVisible, timeout=2000)
+    sv.show_section("Playback")
+    pb = sv.playback
+    assert not pb.resume_combo.isEnabled() and not pb.autoplay_toggle.isEnabled()
+    assert not pb.upnext_combo.isEnabled()
+    assert pb.household_note.isVisible() and "grown-up" in pb.household_note.text()
+    SHOTS.mkdir(exist_ok=True)
+    w.grab().save(str(SHOTS / "settings-playback-kids.png"))
+    # Forced past the greyed controls: nothing stored changes, the screen shows what is.
+    pb.resume_combo.setCurrentIndex(pb.resume_combo.findData("never"))
+    pb.autoplay_toggle.setChecked(False)
+    assert (app_settings.resume_mode(w.db), app_settings.autoplay_next(w.db)) == ("always", True)
+    assert pb.resume_combo.currentData() == "always" and pb.autoplay_toggle.isChecked()
+    # Its own preferences stay its own.
+    pb.skip_intros_toggle.setChecked(True)
+    assert app_settings.skips_intros(w.db, kid.id)
+    pb.audio_combo.setCurrentIndex(pb.audio_combo.findData("fr"))
+    assert get_profile(w.db, kid.id).audio_language == "fr"
+    # A grown-up: the PIN pad first; Esc gives up and the stored choice comes back.
+    w.choose_profile(me.id)
+    w.go("settings")
+    sv.show_section("Playback")
+    assert pb.resume_combo.isEnabled() and not pb.household_note.isVisible()
+    pb.resume_combo.setCurrentIndex(pb.resume_combo.findData("never"))
+    gate = w.admin_gate
+    qtbot.waitUntil(lambda: gate.dialog is not None and gate.dialog.isVisible(), timeout=2000)
+    assert app_settings.resume_mode(w.db) == "always"
+    pad = gate.dialog.pad
+    qtbot.waitUntil(lambda: focused() is not None and pad.isAncestorOf(focused()),
+                    timeout=2000)
+    qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: pb.resume_combo.currentData() == "always", timeout=2000)
+    pb.resume_combo.setCurrentIndex(pb.resume_combo.findData("ask"))
+    qtbot.waitUntil(lambda: gate.dialog is not None and gate.dialog.isVisible(), timeout=2000)
+    enter_pin(qtbot, gate.dialog.pad, "1357")
+    qtbot.waitUntil(lambda: app_settings.resume_mode(w.db) == "ask", timeout=2000)
+    pb.autoplay_toggle.setChecked(False)  # within the same visit the PIN holds
+    assert not app_settings.autoplay_next(w.db) and not pb.upnext_combo.isEnabled()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mediacenter.db import admin, open_db
+from mediacenter.db import admin, app_settings, open_db
 from mediacenter.db import profiles as prof
 from mediacenter.db.app_settings import set_shares_household_trends, trend_opt_outs
 from mediacenter.library.roots import add_library_folder, list_roots, remove_library_folder
@@ -159,6 +159,27 @@ def test_deleting_a_profile_forgets_its_trends_choice(db, household):
     assert trend_opt_outs(db) == set()
 
 
+def test_the_playback_choices_everyone_shares_need_a_grownup(db, household):
+    _mum, dad, kim = household
+    kids_try = admin.AdminGrant(kim.id, time.monotonic())  # not made by unlock: no seal
+    with pytest.raises(admin.NotAllowedError):
+        admin.set_household_playback(db, kids_try, resume="never", autoplay_next=False,
+                                     upnext_seconds=0)
+    with pytest.raises(admin.NotAllowedError, match="kids profile"):
+        admin.unlock(db, kim.id, "2468")  # the kid's own PIN opens nothing
+    assert (app_settings.resume_mode(db), app_settings.autoplay_next(db),
+            app_settings.upnext_seconds(db)) == ("always", True, 10)
+    grant = admin.unlock(db, dad.id, "1357")  # Dad has none: a grown-up's PIN
+    admin.set_household_playback(db, grant, resume="ask", autoplay_next=False,
+                                 upnext_seconds=30)
+    assert (app_settings.resume_mode(db), app_settings.autoplay_next(db),
+            app_settings.upnext_seconds(db)) == ("ask", False, 30)
+    with pytest.raises(ValueError):  # all or nothing: a bad value changes none of them
+        admin.set_household_playback(db, grant, resume="always", autoplay_next=True,
+                                     upnext_seconds=999)
+    assert (app_settings.resume_mode(db), app_settings.autoplay_next(db)) == ("ask", False)
+
+
 # The unchecked writers: for tests, data generators and the catalog's own code only.
 RAW_WRITERS = {
     "mediacenter.db.profiles": {"create_profile", "edit_profile", "update_profile", "set_pin",
@@ -166,6 +187,9 @@ RAW_WRITERS = {
                                 "delete_profile_keeping_one"},
     "mediacenter.db.profile_data": {"erase_history"},
     "mediacenter.library.roots": {"add_root", "remove_root"},
+    # the playback choices every profile shares: admin.set_household_playback
+    "mediacenter.db.app_settings": {"set_resume_mode", "set_autoplay_next",
+                                    "set_upnext_seconds"},
 }
 
 
@@ -178,7 +202,8 @@ def _raw_imports(path: Path) -> list[str]:
                     if a.name in RAW_WRITERS[node.module]]
         elif isinstance(node, ast.Attribute) and node.attr in {
                 n for names in RAW_WRITERS.values() for n in names} and \
-                isinstance(node.value, ast.Name) and node.value.id in ("prof", "profiles"):
+                isinstance(node.value, ast.Name) and \
+                node.value.id in ("prof", "profiles", "app_settings"):
             out.append(node.attr)
     return out
 
