@@ -24,18 +24,24 @@ AVATAR_COLORS: Final = (
 # bare Linux has; colour-emoji fonts are not assumed.
 AVATAR_SYMBOLS: Final = ("", "★", "♥", "♪", "☀", "✿", "☺", "♞", "⚓", "✈")
 
-# (stored label, what the combobox says). Film then TV labels, youngest first.
-KIDS_RATINGS: Final = (
+# (stored label, what the combobox says), youngest first: the film scale and the TV scale are
+# two lists under their own headings (a limit on one scale covers the other's titles of the
+# same age, :mod:`mediacenter.db.content_rating`).
+FILM_RATINGS: Final = (
     ("G", "G — all ages"),
     ("PG", "PG — 8 and up"),
     ("PG-13", "PG-13 — 13 and up"),
     ("R", "R — 17 and up"),
+)
+TV_RATINGS: Final = (
     ("TV-Y", "TV-Y — young children"),
     ("TV-Y7", "TV-Y7 — 7 and up"),
     ("TV-G", "TV-G — all ages"),
     ("TV-PG", "TV-PG — 8 and up"),
     ("TV-14", "TV-14 — 14 and up"),
 )
+RATING_SCALES: Final = (("Film ratings", FILM_RATINGS), ("TV ratings", TV_RATINGS))
+KIDS_RATINGS: Final = FILM_RATINGS + TV_RATINGS
 DEFAULT_KIDS_RATING: Final = "PG"
 
 # Common ISO 639-1 codes with their names, in the order people look for them.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite_utils
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -52,8 +52,8 @@ from mediacenter.ui.choices import (
     AVATAR_COLORS,
     AVATAR_SYMBOLS,
     DEFAULT_KIDS_RATING,
-    KIDS_RATINGS,
     LANGUAGES,
+    RATING_SCALES,
 )
 from mediacenter.ui.controls import ChevronCombo, ConfirmDialog, ToggleSwitch
 from mediacenter.ui.pin_pad import PinPad
@@ -135,6 +135,23 @@ def language_combo(first: str) -> QComboBox:
     combo.addItem(first, "")
     for code, name in LANGUAGES:
         combo.addItem(f"{name} ({code})", code)
+    return combo
+
+
+def kids_rating_combo() -> QComboBox:
+    """The kids limit: the film scale, then the TV scale, each under a heading that cannot be
+    chosen (arrow keys step over it)."""
+    combo = ChevronCombo()
+    model = combo.model()
+    assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+    for heading, ratings in RATING_SCALES:
+        if combo.count():
+            combo.insertSeparator(combo.count())
+        combo.addItem(heading)
+        item = model.item(combo.count() - 1)
+        item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable))
+        for value, text in ratings:
+            combo.addItem("    " + text, value)
     return combo
 
 
@@ -251,9 +268,7 @@ class ProfileDialog(QDialog):
 
         self.kids_toggle = ToggleSwitch("Kids profile", "Only titles rated up to the limit")
         self.kids_toggle.setObjectName("formToggle")
-        self.rating_combo = ChevronCombo()
-        for value, text in KIDS_RATINGS:
-            self.rating_combo.addItem(text, value)
+        self.rating_combo = kids_rating_combo()
         self.kids_toggle.toggled.connect(self.rating_combo.setEnabled)
         kids_row = QHBoxLayout()
         kids_row.addWidget(self.kids_toggle)

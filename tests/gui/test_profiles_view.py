@@ -411,3 +411,25 @@ def test_the_screens_keep_the_pin_lockout_in_the_catalog(qtbot, cat):
     later = ProfilesView(db)
     qtbot.addWidget(later)
     assert later.throttle.seconds_left(ann.id) > 25
+
+
+def test_the_kids_limit_lists_the_film_and_tv_scales_apart(qtbot):
+    from mediacenter.ui.choices import FILM_RATINGS, TV_RATINGS
+    from mediacenter.ui.profile_dialog import kids_rating_combo
+
+    combo = kids_rating_combo()
+    qtbot.addWidget(combo)
+    texts = [combo.itemText(i).strip() for i in range(combo.count())]
+    film, tv = texts.index("Film ratings"), texts.index("TV ratings")
+    films = [combo.itemData(i) for i in range(film + 1, tv) if combo.itemData(i)]
+    tvs = [combo.itemData(i) for i in range(tv + 1, combo.count()) if combo.itemData(i)]
+    assert films == [v for v, _t in FILM_RATINGS] and tvs == [v for v, _t in TV_RATINGS]
+    assert not combo.model().item(film).isEnabled() and not combo.model().item(tv).isEnabled()
+    # Arrow keys step over the TV heading: from R straight to TV-Y.
+    combo.show()
+    combo.setCurrentIndex(combo.findData("R"))
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == "TV-Y"
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    assert combo.currentData() == "R"
