@@ -7,8 +7,15 @@ lets this one read meanwhile.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPainterPath, QPixmap
 
 from mediacenter.db.catalog import (
     FILE_MISSING,
@@ -20,8 +27,10 @@ from mediacenter.db.catalog import (
     get_titles,
     search,
 )
+from mediacenter.db.library_filter import LibraryFilter, filter_ids
 from mediacenter.db.watch import IN_PROGRESS, WATCHED, watch_status
 from mediacenter.library.availability import short_label
+from mediacenter.ui.artwork import ArtworkLoader, placeholder_colors, rounded_pixmap
 from mediacenter.ui.roles import IdRole
 
 COL_TITLE, COL_YEAR, COL_KIND, COL_STATUS = range(4)
@@ -30,6 +39,7 @@ PAGE = 200
 STATUS_TEXT = {WATCHED: "✓ Watched", IN_PROGRESS: "In progress"}
 _UNAVAILABLE = {short_label(FOLDER_OFFLINE), short_label(FILE_MISSING)}
 KIND_LABELS = {"movie": "Movie", "show": "Show", "other": "Home video", "episode": "Episode"}
+THUMB = QSize(96, 54)  # the title's 16:9 tile art, beside its name
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,9 +47,14 @@ Index = QModelIndex | QPersistentModelIndex
 class CatalogModel(QAbstractTableModel):
     """Rows are title ids in browse order (or search order); details load a page at a time."""
 
-    def __init__(self, db, parent=None) -> None:
+    def __init__(self, db, parent=None, *, loader: ArtworkLoader | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.loader = loader
+        self.filters = LibraryFilter()
+        self._thumbs: dict[int, QPixmap] = {}  # the rounded picture per title, once loaded
+        if loader is not None:
+            loader.ready.connect(self._art_ready)
         self._ids: list[int] = []
         self._loaded = 0
         self._rows: dict[int, TitleRow] = {}
@@ -57,7 +72,7 @@ class CatalogModel(QAbstractTableModel):
             ids = browse_ids(self.db)
         if self.allowed is not None:
             ids = [i for i in ids if i in self.allowed]
-        return ids
+        return filter_ids(self.db, ids, self.filters, self.profile_id)
 
     def reload(self, query: str | None = None) -> None:
         """Fetch the ids again. With the same query (a refresh, e.g. after a scan) at least as
@@ -70,6 +85,7 @@ class CatalogModel(QAbstractTableModel):
         self._ids = self._fetch_ids()
         self._rows.clear()
         self._status.clear()
+        self._thumbs.clear()
         self._loaded = min(max(PAGE, previous), len(self._ids))
         self.endResetModel()
 
@@ -144,7 +160,7 @@ class CatalogModel(QAbstractTableModel):
         return None
 
     _ROLES = (IdRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-              Qt.ItemDataRole.ForegroundRole)
+              Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in self._ROLES:
@@ -170,6 +186,50 @@ class CatalogModel(QAbstractTableModel):
             text = self._status.get(r.id, "")
             return QColor("#ff6b6b") if text in _UNAVAILABLE else \
                 QColor("#46d369") if text == STATUS_TEXT[WATCHED] else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumb(r) if index.column() == COL_TITLE else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.plot or r.label
         return None
+
+    # -- pictures -------------------------------------------------------------------------
+
+    def _thumb(self, r: TitleRow) -> QPixmap:
+        """The title's tile art, small and rounded; its placeholder colours until loaded."""
+        hit = self._thumbs.get(r.id)
+        if hit is not None:
+            return hit
+        art = self.loader.pixmap(r.id, "tile", THUMB) if self.loader is not None else None
+        pm = QPixmap(THUMB)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(0, 0, THUMB.width(), THUMB.height())
+        if art is not None:
+            rounded_pixmap(p, rect, art, 4)
+        else:
+            top, bottom = placeholder_colors(r.title)
+            grad = QLinearGradient(rect.topLeft(), rect.bottomRight())
+            grad.setColorAt(0, top)
+            grad.setColorAt(1, bottom)
+            path = QPainterPath()
+            path.addRoundedRect(rect, 4, 4)
+            p.fillPath(path, grad)
+        p.end()
+        if art is not None:
+            self._thumbs[r.id] = pm
+        return pm
+
+    def _art_ready(self, title_id: int, shape: str) -> None:
+        if shape != "tile" or not self._loaded:
+            return
+        if title_id >= 0:
+            row = self.row_of(title_id)
+            if row is None or row >= self._loaded:
+                return
+            first = last = row
+        else:  # everything may have art now
+            self._thumbs.clear()
+            first, last = 0, self._loaded - 1
+        self.dataChanged.emit(self.index(first, COL_TITLE), self.index(last, COL_TITLE),
+                              [Qt.ItemDataRole.DecorationRole])

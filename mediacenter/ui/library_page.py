@@ -1,4 +1,4 @@
-"""The library screen: every title as a searchable list with a details panel.
+"""The library screen: every title as a searchable, filterable list with a details panel.
 
 :class:`LibraryScreen` owns its widgets (search box, Add folder / Scan buttons, the lazy
 table of :class:`~mediacenter.ui.catalog_model.CatalogModel`, the details panel and the empty
@@ -34,9 +34,11 @@ from mediacenter.db.watch import offered_resume
 from mediacenter.humanize import format_clock, format_duration, plural
 from mediacenter.library.roots import root_ids
 from mediacenter.ui import title_keys
+from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.availability_note import availability_html, check_for_page
-from mediacenter.ui.catalog_model import COL_TITLE, PAGE, CatalogModel
+from mediacenter.ui.catalog_model import COL_TITLE, PAGE, THUMB, CatalogModel
 from mediacenter.ui.events import CatalogEvents, Changes
+from mediacenter.ui.library_filters import LibraryFilters
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.scanning import ScanController, ScanState
 
@@ -67,7 +69,8 @@ class LibraryScreen(QWidget):
     status_message = Signal(str)
 
     def __init__(self, db: sqlite_utils.Database, events: CatalogEvents, scans: ScanController,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, loader: ArtworkLoader | None = None) -> None:
+        """``loader``: the window's artwork, for the picture beside each title."""
         super().__init__(parent)
         self.setObjectName("libraryPage")
         self.db = db
@@ -84,7 +87,12 @@ class LibraryScreen(QWidget):
         top.addWidget(self.add_button)
         top.addWidget(self.scan_button)
 
-        self.model = CatalogModel(self.db, self)
+        self.filters = LibraryFilters(self.db)
+        self.filters.changed.connect(self._on_filters)
+        self.filters.leave_up.connect(self.search.setFocus)
+        self.filters.leave_down.connect(self._focus_list)
+
+        self.model = CatalogModel(self.db, self, loader=loader)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -93,6 +101,8 @@ class LibraryScreen(QWidget):
         self.view.verticalHeader().hide()
         self.view.setShowGrid(False)
         self.view.setAlternatingRowColors(True)
+        self.view.setIconSize(THUMB)
+        self.view.verticalHeader().setDefaultSectionSize(THUMB.height() + 10)
         self.view.horizontalHeader().setSectionResizeMode(COL_TITLE,
                                                           QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -111,6 +121,7 @@ class LibraryScreen(QWidget):
         self.split.setStretchFactor(1, 2)
         body = QVBoxLayout(self)
         body.addLayout(top)
+        body.addWidget(self.filters)
         body.addWidget(self.split, 1)
         body.addWidget(self.empty, 1)
         body.setContentsMargins(40, 20, 40, 12)
@@ -188,20 +199,35 @@ class LibraryScreen(QWidget):
         if obj is self.search and event.key() == Qt.Key.Key_Up:
             self.leave_up.emit()
             return True
-        if obj is self.search and event.key() == Qt.Key.Key_Down and self.model.rowCount():
-            self.view.setFocus()
+        if obj is self.search and event.key() == Qt.Key.Key_Down:
+            self.filters.kind.setFocus()
+            return True
+        if obj is self.view and event.key() == Qt.Key.Key_Up and \
+                self.view.currentIndex().row() <= 0:
+            self.filters.kind.setFocus()
             return True
         return False
+
+    def _focus_list(self) -> None:
+        if self.model.rowCount():
+            self.view.setFocus()
+            if not self.view.currentIndex().isValid():
+                self.view.setCurrentIndex(self.model.index(0, 0))
+
+    def _on_filters(self, f) -> None:
+        self.model.filters = f
+        self._reload(self.model.query, force_new=True)
 
     # -- the list -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self.filters.reload_genres()
         self._reload(None)
 
     def apply_search(self) -> None:
         self._reload(self.search.text())
 
-    def _reload(self, query: str | None) -> None:
+    def _reload(self, query: str | None, *, force_new: bool = False) -> None:
         """Fetch the list again. A refresh (same query: during and after a scan) keeps the
         current title current and the list where it was scrolled, even when titles were added
         or removed above; a new query starts at its first hit. Off screen the list is only
@@ -210,7 +236,7 @@ class LibraryScreen(QWidget):
             self._stale = True
             return
         self._stale = False
-        same_query = query is None or query == self.model.query
+        same_query = not force_new and (query is None or query == self.model.query)
         anchor = self._view_anchor() if same_query else None
         self._reloading = True
         try:
@@ -263,8 +289,14 @@ class LibraryScreen(QWidget):
         has_rows = n > 0
         self.split.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
+        filtered = not self.model.filters.is_empty()
+        # The filters stay while they hide everything (to take them off), else only over a list.
+        self.filters.setVisible(has_rows or filtered)
         if not has_rows:
-            if self.model.query.strip():
+            if filtered:
+                self.empty.setText("Nothing matches these filters.\n\nChoose “Clear filters” "
+                                   "to see every title again.")
+            elif self.model.query.strip():
                 self.empty.setText(f"Nothing matches “{self.model.query}”.")
             elif not root_ids(self.db):
                 self.empty.setText(
@@ -276,7 +308,7 @@ class LibraryScreen(QWidget):
                                    "are found.")
             else:
                 self.empty.setText("No videos found yet. Choose “Scan library” to import.")
-        self.status_message.emit("" if not self.model.query  # "": the library's own count
+        self.status_message.emit("" if not self.model.query and not filtered  # "": the count
                                  else plural(n, "match", "matches"))
 
     def _on_model_reset(self) -> None:

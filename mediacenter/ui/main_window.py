@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.profile_id: int | None = None
         self.private = False
         self.allowed: set[int] | None = None  # what a kids profile may see; None: everything
-        self.library = LibraryScreen(self.db, self.events, self.scans)
+        self.library = LibraryScreen(self.db, self.events, self.scans, loader=self.artwork)
         self.player_view = PlayerView(next_title=self._next_title,
                                       segments=self._segment_plan,
                                       thumbnails=self._thumbnails, runner=self.runner)
