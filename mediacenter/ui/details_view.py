@@ -9,6 +9,7 @@ recommender's tables through ``mediacenter.recommend.feedback``.
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -51,6 +52,17 @@ from mediacenter.ui.roles import IdRole
 
 log = logging.getLogger(__name__)
 
+# A reason that only states the score ("Rated 6.7/10"): the header's facts show it already.
+_RATING_FACT = re.compile(r"^(?:Highly rated: |Rated )\d+(?:\.\d+)?/10$")
+
+
+def without_rating(reason: str | None) -> str | None:
+    """``reason`` without the parts that only repeat the rating: the page shows it once."""
+    if not reason:
+        return reason
+    parts = [p for p in reason.split(" · ") if not _RATING_FACT.match(p.strip())]
+    return " · ".join(parts) or None
+
 # Text and glyphs every platform font has (no colour-emoji font on many Linux desktops).
 THUMBS = ((-1, "✗  Not for me", "Not for me"), (1, "✓  I like it", "I like this"),
           (2, "♥  Love it", "Love this!"))
@@ -88,15 +100,15 @@ class DetailsView(QWidget):
         self.watched_button = QPushButton("✓  Mark watched", objectName="detailsButton")
         self.thumb_buttons: dict[int, QPushButton] = {}
         for value, glyph, tip in THUMBS:
-            b = QPushButton(glyph, objectName="thumbButton")
+            b = QPushButton(glyph, objectName="detailsButton")  # one style: checked = chosen
             b.setCheckable(True)
             b.setToolTip(tip)
             b.setAccessibleName(tip)
             b.clicked.connect(lambda _c=False, v=value: self.set_thumb(v))
             self.thumb_buttons[value] = b
         self.not_interested = QPushButton("Not interested", objectName="detailsButton")
-        self.why_button = QPushButton("Why this image?", objectName="linkButton")
-        self.why_preview_button = QPushButton("Why this preview?", objectName="linkButton")
+        self.why_button = QPushButton("Why this image?", objectName="detailsButton")
+        self.why_preview_button = QPushButton("Why this preview?", objectName="detailsButton")
         self.buttons = [self.play_button, self.restart_button, self.version_box,
                         self.watched_button, *self.thumb_buttons.values(),
                         self.not_interested, self.why_button, self.why_preview_button]
@@ -194,7 +206,7 @@ class DetailsView(QWidget):
         self.reason = reason
         from mediacenter.home.rows import RowItem
 
-        self.header.set_item(RowItem(title_id, reason))
+        self.header.set_item(RowItem(title_id, without_rating(reason)))
         self.why.hide()
         self._fill_info(d)
         self._fill_versions(d)
@@ -212,11 +224,6 @@ class DetailsView(QWidget):
             html.append(f"<p style='color:#999'><i>{escape(d.original_title)}</i></p>")
         self.availability = check_for_page(self.db, d.row.id, d.row.kind, self.profile_id)
         html.append(availability_html(self.availability, d.row.title))
-        facts = []
-        if d.rating:
-            facts.append(f"★ {d.rating:.1f}")
-        if facts:
-            html.append(f"<p>{' · '.join(facts)}</p>")
         story = interactive_note(self.db, d.row.id, self.profile_id)
         if story:
             html.append(f"<p style='color:#e5e5e5'>◆ {escape(story)}</p>")

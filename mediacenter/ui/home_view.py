@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from mediacenter.db.catalog import OK, availability, title_details
 from mediacenter.home.rows import Page, RowItem
-from mediacenter.humanize import format_runtime, plural
+from mediacenter.humanize import format_duration, format_runtime, plural
 from mediacenter.library.availability import short_label
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder
 from mediacenter.ui.roles import IdRole
@@ -33,20 +33,24 @@ HERO_H = 440
 
 
 def meta_line(db, title_id: int) -> tuple[str, str, str]:
-    """(title, "2019 · 1 h 52 min · PG-13 · Drama, Sci-Fi", plot) for the billboard."""
+    """(title, "2019 · 1 h 52 min · PG-13 · ★ 7.1 · Drama, Sci-Fi", plot) for the billboard
+    and the details page (the one place either shows the rating)."""
     d = title_details(db, title_id)
     if d is None:
         return "", "", ""
     r = d.row
     bits = [str(r.year)] if r.year else []
-    minutes = d.runtime_min or (round(d.versions[0].duration_ms / 60000)
-                                if d.versions and d.versions[0].duration_ms else None)
+    measured = d.versions[0].duration_ms if d.versions else None
     if r.kind == "show":
         bits.append(plural(d.children, "season"))
-    elif minutes:
-        bits.append(format_runtime(minutes))
+    elif d.runtime_min:
+        bits.append(format_runtime(d.runtime_min))
+    elif measured:  # the file's own length: a short clip as its seconds
+        bits.append(format_duration(measured))
     if d.mpaa:
         bits.append(d.mpaa.replace("Rated ", ""))
+    if d.rating:
+        bits.append(f"★ {d.rating:.1f}")
     if d.genres:
         bits.append(", ".join(d.genres[:3]))
     title = r.show if r.kind == "episode" and r.show else r.title
