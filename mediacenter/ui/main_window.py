@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
         self.library = LibraryScreen(self.db, self.events, self.scans, loader=self.artwork)
         self.player_view = PlayerView(next_title=self._next_title,
                                       segments=self._segment_plan,
-                                      thumbnails=self._thumbnails, runner=self.runner)
+                                      thumbnails=self._thumbnails, runner=self.runner,
+                                      artwork=self.artwork)
         self.home = HomeView(self.db, self.artwork)
         # One preview player for the window; the home screen says where focus rests.
         self.previews = PreviewController(paths.db_path, self.runner, parent=self)

@@ -42,12 +42,14 @@ from mediacenter.humanize import format_clock
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
 from mediacenter.tasks import TaskRunner
+from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.interactive import InteractivePlayback
 from mediacenter.ui.player_cards import ResumePrompt, card_html
 from mediacenter.ui.popup import popup_point
 from mediacenter.ui.seek_preview import IndexSource, SeekPreview
 from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
 from mediacenter.ui.unavailable_card import UnavailableCard
+from mediacenter.ui.upnext_picture import UpNextPicture
 from mediacenter.ui.video_deck import VideoDeck
 
 SEEK_STEP_MS = 10_000
@@ -148,12 +150,14 @@ class PlayerView(QWidget):
                  next_title: Callable[[int], tuple[int, str] | None] | None = None,
                  segments: PlanSource | None = None,
                  thumbnails: IndexSource | None = None,
-                 runner: TaskRunner | None = None) -> None:
+                 runner: TaskRunner | None = None,
+                 artwork: ArtworkLoader | None = None) -> None:
         """``next_title(title_id)`` names the title after it ((id, label) or None), for Up
         Next and N; ``segments(request)`` gives the intro, credits... of what plays
         (:class:`~mediacenter.ui.segment_offers.SegmentOffers`); ``thumbnails(path)`` its
         seek thumbnails (:class:`~mediacenter.ui.seek_preview.SeekPreview`); ``runner`` (the
-        window's) runs what a title needs before it plays."""
+        window's) runs what a title needs before it plays; ``artwork`` gives the next
+        episode's picture on the Up Next card."""
         super().__init__(parent)
         self._runner = runner
         self.setObjectName("playerView")
@@ -211,8 +215,11 @@ class PlayerView(QWidget):
         up_buttons.addWidget(self.upnext_play)
         up_buttons.addWidget(self.upnext_cancel)
         up_buttons.addStretch(1)
+        self.upnext_picture = UpNextPicture(artwork)
         up_lay = QVBoxLayout(self.upnext)
         up_lay.addStretch(1)
+        up_lay.addWidget(self.upnext_picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        up_lay.addSpacing(16)
         up_lay.addWidget(self.upnext_label)
         up_lay.addSpacing(20)
         up_lay.addLayout(up_buttons)
@@ -690,6 +697,7 @@ class PlayerView(QWidget):
     def _offer_next(self, title_id: int, label: str) -> None:
         self._upnext_id = title_id
         self._upnext_label_text = label
+        self.upnext_picture.set_title(title_id, label)
         self._upnext_left = max(0, int(self.upnext_s))
         self.screen_stack.setCurrentWidget(self.upnext)
         self.controls.hide()

@@ -154,6 +154,10 @@ def test_a_show_plays_its_next_episode_with_up_next(window, qtbot):
     pv.seek(pv.player.duration_ms())  # to the end: watched, and Up Next offers episode 2
     qtbot.waitUntil(pv.upnext_visible, timeout=T)
     assert "S01E02" in pv.upnext_label.text() and "Starts in" in pv.upnext_label.text()
+    # The next episode's picture over its name (its art, or its placeholder until there is).
+    second = window.db.conn.execute(
+        "SELECT id FROM titles WHERE kind = 'episode' AND episode_number = 2").fetchone()[0]
+    assert pv.upnext_picture.isVisible() and pv.upnext_picture.title_id == second
     SHOTS.mkdir(exist_ok=True)
     window.grab().save(str(SHOTS / "player-up-next.png"))
     qtbot.keyClick(pv, Qt.Key.Key_Escape)  # not now: back to the catalog
