@@ -8,7 +8,8 @@ when leaving, finish at the end, error).
 
 The video surface is a native child window handed to libVLC (``Player.set_window``), so no Qt
 widget is drawn over it: the banner sits above it and the control bar below it in the layout,
-and hiding the bar gives its room to the video. Help, Up Next and the resume question
+each keeping its room while hidden (:func:`keep_room`), so the video never changes size when
+they come and go. Help, Up Next and the resume question
 (Settings → Playback → Resume: ask) replace the surface while they are up. The surface is a
 :class:`~mediacenter.ui.video_deck.VideoDeck` (a second window underneath, where the next
 segment of an interactive title is made ready); interactive titles are played by
@@ -53,6 +54,14 @@ from mediacenter.ui.upnext_picture import UpNextPicture
 from mediacenter.ui.video_deck import VideoDeck
 
 SEEK_STEP_MS = 10_000
+
+
+def keep_room(widget: QWidget) -> None:
+    """Hiding ``widget`` leaves its room empty instead of giving it to the video (a native
+    window that would be resized and redrawn each time)."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
 VOLUME_STEP = 5
 _NO_EMBED_PLATFORMS = ("offscreen", "minimal")
 
@@ -288,6 +297,19 @@ class PlayerView(QWidget):
         menus.addWidget(self.next_button)
         menus.addWidget(self.help_button)
         bar.addLayout(menus)
+
+        # The volume's words take the room of the widest they can say: the seek bar beside
+        # them keeps its width.
+        self.volume_label.ensurePolished()  # the theme's font, not the default one
+        metrics = self.volume_label.fontMetrics()
+        self.volume_label.setFixedWidth(
+            max(metrics.horizontalAdvance(t) for t in ("Volume 100", "Muted")) + 8)
+        self.banner.ensurePolished()
+        self.banner.setText("Resumed at 0:00")  # one line's height, kept while hidden
+        self.banner.setFixedHeight(self.banner.sizeHint().height())
+        self.banner.setText("")
+        for w in (self.banner, self.controls):
+            keep_room(w)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -199,3 +199,30 @@ def test_no_red_between_the_library_rows(window, qtbot):
                 red += 1
     assert red == 0
 
+
+
+def test_the_video_keeps_its_size_when_the_bar_or_a_banner_comes_and_goes(qtbot):
+    pv = PlayerView()
+    qtbot.addWidget(pv)
+    pv.resize(1280, 720)
+    pv.show()
+    qtbot.waitExposed(pv)
+    pv.show_controls()
+    qtbot.wait(50)
+    video = pv.surface.geometry()
+    seek = pv.slider.width()
+    pv.show_banner("Resumed at 12:34")
+    qtbot.wait(50)
+    assert pv.banner.isVisible() and pv.surface.geometry() == video
+    pv.controls.hide()  # the bar hides while playing
+    pv.banner.hide()
+    qtbot.wait(50)
+    assert pv.surface.geometry() == video
+    pv.show_controls()
+    for value in (100, 5, 0):
+        pv.volume.setValue(value)
+        qtbot.wait(20)
+        assert pv.slider.width() == seek, pv.volume_label.text()
+    pv.volume_label.setText("Muted")  # what M says (no player here to mute)
+    qtbot.wait(20)
+    assert pv.slider.width() == seek
