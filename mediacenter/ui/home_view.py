@@ -207,6 +207,7 @@ class HomeView(QWidget):
 
     play_requested = Signal(int)
     details_requested = Signal(int)
+    row_requested = Signal(object)  # a Row's "See all": the whole row
     add_folder_requested = Signal()  # the empty library's buttons
     demo_requested = Signal()
     leave_up = Signal()  # Up from the billboard: the navigation bar
@@ -296,6 +297,7 @@ class HomeView(QWidget):
             w.view.leave_down.connect(lambda x, i=i: self.focus_row(i + 1, x))
             w.view.chosen.connect(self.details_requested)  # one rule: ui/title_keys.py
             w.view.play.connect(self.play_requested)
+            w.see_all_requested.connect(self.row_requested)
             w.view.focus_in.connect(lambda w=w: self._keep_visible(w))
             w.view.setAccessibleName(row.title)
             self.column.insertWidget(at + i, w)

@@ -81,6 +81,7 @@ from mediacenter.ui.nav_bar import NavBar
 from mediacenter.ui.player_view import PlayerView, PlayRequest
 from mediacenter.ui.previews import PreviewController
 from mediacenter.ui.profiles_view import ProfilesView
+from mediacenter.ui.row_screen import RowScreen
 from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
 from mediacenter.ui.segment_offers import SegmentPlan
@@ -154,8 +155,10 @@ class MainWindow(QMainWindow):
         self.admin_gate = AdminGate(self.db, self)
         self.admin_gate.denied.connect(self._show_status)
         self.pages = QStackedWidget()
+        self.row_screen = RowScreen(self.db, self.artwork)
         for page in (self.library, self.player_view, self.home, self.details_view,
-                     self.search_view, self.settings_page, self.profiles_view, self.insights):
+                     self.search_view, self.settings_page, self.profiles_view, self.insights,
+                     self.row_screen):
             self.pages.addWidget(page)
         self.nav = NavBar()
         self._history: list[QWidget] = []
@@ -206,6 +209,10 @@ class MainWindow(QMainWindow):
         self.home.leave_up.connect(self.nav.focus_current)
         self.home.play_requested.connect(lambda tid: self.play_title(tid))
         self.home.details_requested.connect(self.open_details)
+        self.home.row_requested.connect(self.open_row)
+        self.row_screen.details_requested.connect(self.open_details)
+        self.row_screen.play_requested.connect(lambda tid: self.play_title(tid))
+        self.row_screen.leave_up.connect(self.nav.focus_current)
         self.home.add_folder_requested.connect(self.choose_folder)
         self.home.demo_requested.connect(self.make_demo)
         self.details_view.play_requested.connect(self._play_from_details)
@@ -545,7 +552,8 @@ class MainWindow(QMainWindow):
         full = page in (self.player_view, self.profiles_view)
         self.nav.setVisible(not full)
         self.statusBar().setVisible(not full)
-        names = {self.home: "home", self.search_view: "search", self.library: "library",
+        names = {self.home: "home", self.row_screen: "home", self.search_view: "search",
+                 self.library: "library",
                  self.settings_page: "settings", self.insights: "insights"}
         self.nav.set_current(names.get(page))
         if page is self.home and (self._home_dirty or self._shown_for != self.profile_id):
@@ -621,6 +629,12 @@ class MainWindow(QMainWindow):
         elif self.pages.currentWidget() not in (self.player_view, self.profiles_view):
             self._push(self.search_view)
             self.search_view.start(self.search_view.box.text())
+
+    def open_row(self, row) -> None:
+        """A Home row seen in full ("See all"); Esc goes back to Home."""
+        self.row_screen.show_row(row)
+        self._push(self.row_screen)
+        self.row_screen.focus_grid()
 
     def open_details(self, title_id: int) -> None:
         reason = None

@@ -6,24 +6,19 @@ the first line of results returns to the box; Enter on a tile opens its details.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
     QLabel,
     QLineEdit,
-    QListView,
     QVBoxLayout,
     QWidget,
 )
 
 from mediacenter.db.catalog import search_visible
 from mediacenter.home.rows import RowItem
-from mediacenter.ui import title_keys
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.controls import named
-from mediacenter.ui.roles import IdRole
+from mediacenter.ui.tile_grid import TileGrid
 from mediacenter.ui.tiles import TEXT_H, TileDelegate, TitleListModel
 
 RESULTS = 120
@@ -32,52 +27,6 @@ RESULTS = 120
 def _clean(snippet: str | None) -> str:
     """The FTS snippet without its match markers."""
     return (snippet or "").replace("[", "").replace("]", "").strip()
-
-
-class _Grid(QListView):
-    leave_up = Signal()
-    chosen = Signal(int)  # Enter, click: details
-    play = Signal(int)  # the Play key
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(True)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setMovement(QListView.Movement.Static)
-        self.setUniformItemSizes(True)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setObjectName("searchGrid")
-        self.clicked.connect(self._clicked)
-
-    def _clicked(self, index: QModelIndex) -> None:
-        if index.data(IdRole) is not None:
-            self.chosen.emit(int(index.data(IdRole)))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key == Qt.Key.Key_Up:
-            cur = self.currentIndex()
-            above = self.moveCursor(QAbstractItemView.CursorAction.MoveUp,
-                                    Qt.KeyboardModifier.NoModifier)
-            if not cur.isValid() or not above.isValid() or above.row() == cur.row():
-                self.leave_up.emit()
-                event.accept()
-                return
-        if title_keys.opens(event) or title_keys.plays(event):
-            tid = self.currentIndex().data(IdRole)
-            if tid is not None:
-                (self.chosen if title_keys.opens(event) else self.play).emit(int(tid))
-            event.accept()
-            return
-        if key in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace):
-            event.ignore()
-            return
-        super().keyPressEvent(event)
 
 
 class SearchView(QWidget):
@@ -98,7 +47,7 @@ class SearchView(QWidget):
         self.box.setClearButtonEnabled(True)
         self.status = named(QLabel(), "searchStatus")
         self.model = TitleListModel(db, self)
-        self.grid = _Grid()
+        self.grid = TileGrid()
         self.grid.setModel(self.model)
         self.grid.setItemDelegate(TileDelegate(loader, "search", self.grid))
         self.grid.setGridSize(QSize(302, 162 + TEXT_H + 16))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -33,8 +34,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListView,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -277,6 +280,7 @@ class RowView(QListView):
     chosen = Signal(int)  # title id (Enter, click): its details
     play = Signal(int)  # title id (the Play key)
     focus_in = Signal()
+    past_end = Signal()  # Right on the last tile: the row's "See all"
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -330,6 +334,9 @@ class RowView(QListView):
             tid = self.currentIndex().data(IdRole)
             if tid is not None:
                 (self.chosen if title_keys.opens(event) else self.play).emit(int(tid))
+        elif key == Qt.Key.Key_Right and self.model() is not None and \
+                self.currentIndex().row() == self.model().rowCount() - 1:
+            self.past_end.emit()
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End,
                      Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
             super().keyPressEvent(event)
@@ -347,13 +354,20 @@ class RowView(QListView):
 
 
 class RowWidget(QWidget):
-    """A heading over a :class:`RowView`."""
+    """A heading (with the row's "See all") over a :class:`RowView`."""
+
+    see_all_requested = Signal(object)  # the Row, to be seen in full
 
     def __init__(self, db, row: Row, loader: ArtworkLoader | None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("homeRow")
         self.row = row
         self.heading = named(QLabel(row.title), "rowHeading")
+        # Right past the last tile, or a click: the whole row as a grid (ui/row_screen.py).
+        self.see_all = named(QPushButton(f"See all {len(row.items)}  ›"), "seeAllButton")
+        self.see_all.setAccessibleName(f"See all of {row.title}")
+        self.see_all.clicked.connect(lambda: self.see_all_requested.emit(self.row))
+        self.see_all.installEventFilter(self)
         if row.reason:
             self.heading.setToolTip(row.reason)
         self.model = TitleListModel(db, self)
@@ -363,8 +377,30 @@ class RowWidget(QWidget):
         self.delegate = TileDelegate(loader, row.key, self.view)
         self.view.setItemDelegate(self.delegate)
         self.is_continue = row.kind == KIND_CONTINUE
+        self.view.past_end.connect(self.see_all.setFocus)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(40, 6, 0, 0)
         lay.setSpacing(4)
-        lay.addWidget(self.heading)
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.heading)
+        top.addWidget(self.see_all)
+        top.addStretch(1)
+        lay.addLayout(top)
         lay.addWidget(self.view)
+
+    def eventFilter(self, obj, event) -> bool:
+        """Keys on "See all": Left back to the last tile, Up/Down to the next rows, Enter."""
+        if obj is not self.see_all or event.type() != QEvent.Type.KeyPress:
+            return False
+        key = event.key()
+        if key == Qt.Key.Key_Left:
+            self.view.setFocus()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            x = self.view.current_x()
+            (self.view.leave_up if key == Qt.Key.Key_Up else self.view.leave_down).emit(x)
+        elif key in title_keys.OPEN_KEYS or key == Qt.Key.Key_Space:
+            self.see_all_requested.emit(self.row)
+        else:
+            return False
+        return True
