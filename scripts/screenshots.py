@@ -135,6 +135,18 @@ def main() -> int:
     do(lambda: w.go("home"))
     do(lambda: None)
     shot("13-home-continue-watching")
+    do(lambda: w.home.rows and w.open_row(w.home.rows[-1].row))
+    shot("14-home-see-all")
+    do(lambda: w.go("library"))
+    do(lambda: w.library.filters.kind.setCurrentIndex(w.library.filters.kind.findData("movie")))
+    do(lambda: w.library.view.setFocus())
+    shot("15-library-filtered")
+    do(lambda: w.library.filters.reset())
+    kids = next(p.id for p in list_profiles(w.db) if p.is_kids)
+    do(lambda: w.choose_profile(kids))
+    do(lambda: w.go("settings"))
+    do(lambda: w.settings_view.show_section("Playback"))
+    shot("16-settings-playback-kids")
 
     def run(i: int = 0) -> None:
         if i >= len(steps):

@@ -55,6 +55,24 @@ def card_hint_html(hint: str) -> str:
     return f"<p style='color:#999;font-size:16px'>{escape(hint)}</p>"
 
 
+def lay_out_card(host: QWidget, card: QFrame, label: QLabel, buttons: QHBoxLayout,
+                 hint: QLabel) -> QVBoxLayout:
+    """A player card's layout: ``label``, the ``buttons`` row and ``hint`` in ``card``, the card
+    centred on ``host`` (black, where the video would be). Returns the card's layout."""
+    buttons.setSpacing(16)
+    lay = QVBoxLayout(card)
+    lay.setContentsMargins(48, 32, 48, 24)
+    lay.setSpacing(20)
+    lay.addWidget(label)
+    lay.addLayout(buttons)
+    lay.addWidget(hint)
+    outer = QVBoxLayout(host)
+    outer.addStretch(1)
+    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addStretch(1)
+    return lay
+
+
 class ResumePrompt(QWidget):
     """ "Resume from 12:34" (the default) or "Start from the beginning", asked before a
     title with a saved position starts playing.
@@ -98,19 +116,9 @@ class ResumePrompt(QWidget):
         self.restart_button.clicked.connect(self.start_over_chosen)
 
         row = QHBoxLayout()
-        row.setSpacing(16)
         for b in self.buttons:
             row.addWidget(b)
-        card_lay = QVBoxLayout(self.card)
-        card_lay.setContentsMargins(48, 32, 48, 24)
-        card_lay.setSpacing(20)
-        card_lay.addWidget(self.label)
-        card_lay.addLayout(row)
-        card_lay.addWidget(self.hint)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
+        lay_out_card(self, self.card, self.label, row, self.hint)
 
     def ask(self, title: str, position: str) -> None:
         """Ask about ``title``, stopped at ``position`` ("12:34"), with Resume focused (call

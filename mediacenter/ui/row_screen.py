@@ -7,14 +7,13 @@ Home where the row was. Enter opens a title's details, the Play key plays it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from mediacenter.home.rows import Row
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.controls import named
 from mediacenter.ui.tile_grid import TileGrid
-from mediacenter.ui.tiles import TEXT_H, TILE_H, TILE_W, TileDelegate, TitleListModel
 
 
 class RowScreen(QWidget):
@@ -31,12 +30,8 @@ class RowScreen(QWidget):
         self.heading = named(QLabel(), "rowHeading")
         self.note = named(QLabel(), "searchStatus")
         self.note.setWordWrap(True)
-        self.model = TitleListModel(db, self)
-        self.grid = TileGrid()
-        self.grid.setModel(self.model)
-        self.delegate = TileDelegate(loader, "see-all", self.grid)
-        self.grid.setItemDelegate(self.delegate)
-        self.grid.setGridSize(QSize(TILE_W + 14, TILE_H + TEXT_H + 16))
+        self.grid = TileGrid(db, loader, "see-all")
+        self.model = self.grid.tiles
         lay = QVBoxLayout(self)
         lay.setContentsMargins(48, 28, 48, 0)
         lay.setSpacing(10)
@@ -46,8 +41,6 @@ class RowScreen(QWidget):
         self.grid.chosen.connect(self.details_requested)
         self.grid.play.connect(self.play_requested)
         self.grid.leave_up.connect(self.leave_up)
-        if loader is not None:
-            loader.ready.connect(lambda _t, s: s == "tile" and self.grid.viewport().update())
 
     def show_row(self, row: Row) -> None:
         self.row = row

@@ -6,7 +6,7 @@ the first line of results returns to the box; Enter on a tile opens its details.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -19,7 +19,6 @@ from mediacenter.home.rows import RowItem
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.controls import named
 from mediacenter.ui.tile_grid import TileGrid
-from mediacenter.ui.tiles import TEXT_H, TileDelegate, TitleListModel
 
 RESULTS = 120
 
@@ -46,11 +45,8 @@ class SearchView(QWidget):
         self.box.setObjectName("searchBox")
         self.box.setClearButtonEnabled(True)
         self.status = named(QLabel(), "searchStatus")
-        self.model = TitleListModel(db, self)
-        self.grid = TileGrid()
-        self.grid.setModel(self.model)
-        self.grid.setItemDelegate(TileDelegate(loader, "search", self.grid))
-        self.grid.setGridSize(QSize(302, 162 + TEXT_H + 16))
+        self.grid = TileGrid(db, loader, "search")
+        self.model = self.grid.tiles
         lay = QVBoxLayout(self)
         lay.setContentsMargins(48, 28, 48, 0)
         lay.setSpacing(14)
@@ -65,8 +61,6 @@ class SearchView(QWidget):
         self.grid.leave_up.connect(self.box.setFocus)
         self.grid.chosen.connect(self.details_requested)
         self.grid.play.connect(self.play_requested)
-        if loader is not None:
-            loader.ready.connect(lambda _t, s: s == "tile" and self.grid.viewport().update())
 
     def set_allowed(self, allowed: set[int] | None) -> None:
         """Titles the profile may see (a kids profile), None for everything."""

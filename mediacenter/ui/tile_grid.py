@@ -7,23 +7,33 @@ click opens the title's details (``chosen``), the Play key plays it (``play``), 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
 
 from mediacenter.ui import title_keys
+from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.roles import IdRole
+from mediacenter.ui.tiles import TEXT_H, TILE_H, TILE_W, TileDelegate, TitleListModel
 
 
 class TileGrid(QListView):
-    """Tiles left to right, wrapping to the width."""
+    """Tiles left to right, wrapping to the width; ``tiles`` holds what it shows (the
+    artwork's impressions are logged under ``row_key``)."""
 
     leave_up = Signal()
     chosen = Signal(int)  # Enter, click: details
     play = Signal(int)  # the Play key
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, db, loader: ArtworkLoader | None, row_key: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.tiles = TitleListModel(db, self)
+        self.setModel(self.tiles)
+        self.setItemDelegate(TileDelegate(loader, row_key, self))
+        self.setGridSize(QSize(TILE_W + 14, TILE_H + TEXT_H + 16))
+        if loader is not None:
+            loader.ready.connect(lambda _t, shape: shape == "tile" and self.viewport().update())
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)

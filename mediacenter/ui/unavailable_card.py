@@ -12,10 +12,10 @@ from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mediacenter.ui.availability_note import text_html
-from mediacenter.ui.player_cards import card_hint_html
+from mediacenter.ui.player_cards import card_hint_html, lay_out_card
 
 _MOVE = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Tab,
          Qt.Key.Key_Backtab)
@@ -57,20 +57,10 @@ class UnavailableCard(QWidget):
         self.other_button.clicked.connect(self.other_requested)
         self.back_button.clicked.connect(self.back_requested)
         row = QHBoxLayout()
-        row.setSpacing(16)
         row.addWidget(self.other_button)
         row.addWidget(self.back_button)
         row.addStretch(1)
-        lay = self._box_layout = QVBoxLayout(self.box)
-        lay.setContentsMargins(48, 32, 48, 24)
-        lay.setSpacing(20)
-        lay.addWidget(self.label)
-        lay.addLayout(row)
-        lay.addWidget(self.hint)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(self.box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
+        self._box_layout = lay_out_card(self, self.box, self.label, row, self.hint)
 
     def show_problem(self, title: str, head: str, todo: str, other: str | None) -> None:
         """Say ``head`` and ``todo`` about ``title``; offer ``other`` (a version's name) when
