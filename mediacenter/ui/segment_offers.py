@@ -70,6 +70,7 @@ class OfferBar(QFrame):
         """Show ``text`` and buttons ((action, label), the first the default)."""
         for b in self.buttons:
             self._row.removeWidget(b)
+            b.hide()  # deleteLater waits for the event loop: the old button would show
             b.deleteLater()
         self.buttons, self._actions = [], []
         self.text.setText(text)
