@@ -28,6 +28,24 @@ class JobProgress:
     name: str = ""
 
 
+def library_job_needed(db_path: str | Path, cache_dir: str | Path) -> bool:
+    """Whether a file of the catalog lacks segments or thumbnails (SQL and a stat per file:
+    cheap enough to ask before starting a child process)."""
+    from mediacenter.db import open_db
+    from mediacenter.db.segments import analysis_groups, pending_groups
+    from mediacenter.segments.analyse import ANALYZER
+    from mediacenter.segments.trickplay import index_for
+
+    db = open_db(db_path, migrate_schema=False)
+    try:
+        if pending_groups(db, ANALYZER):
+            return True
+        files = [f for g in analysis_groups(db) for f in g]
+    finally:
+        db.conn.close()
+    return any(index_for(Path(cache_dir), f.path) is None for f in files)
+
+
 def run_library_job(db_path: str | Path, cache_dir: str | Path, *,
                     progress: Callable[[JobProgress], None] | None = None,
                     cancel: threading.Event | None = None) -> dict[str, int]:
@@ -35,7 +53,13 @@ def run_library_job(db_path: str | Path, cache_dir: str | Path, *,
     from mediacenter.db import open_db
     from mediacenter.db.segments import analysis_groups
     from mediacenter.segments.analyse import analyse_pending
-    from mediacenter.segments.trickplay import folder_for, index_for, make_trickplay, prune
+    from mediacenter.segments.trickplay import (
+        folder_for,
+        index_for,
+        make_trickplay,
+        mark_unreadable,
+        prune,
+    )
 
     def tell(p: JobProgress) -> None:
         if progress is not None:
@@ -59,7 +83,10 @@ def run_library_job(db_path: str | Path, cache_dir: str | Path, *,
         try:
             if make_trickplay(f.path, cache, cancel=cancel) is not None:
                 made += 1
-        except (AnalysisError, OSError) as exc:
+        except AnalysisError as exc:
+            log.info("thumbnails of %s: %s", f.path, exc)
+            mark_unreadable(cache, f.path, str(exc))
+        except OSError as exc:  # the cache folder: tried again next time
             log.info("thumbnails of %s: %s", f.path, exc)
     if not (cancel is not None and cancel.is_set()):
         keep = {folder for f in files if (folder := folder_for(cache, f.path)) is not None}

@@ -141,6 +141,19 @@ def make_trickplay(path: str | Path, cache_dir: Path, *, interval_s: float = INT
     return index_for(cache_dir, path)
 
 
+def mark_unreadable(cache_dir: Path, path: str | Path, reason: str) -> None:
+    """Remember that ``path`` as it is now gives no thumbnails (an index of none), so the
+    background job does not try it again until it changes."""
+    folder = folder_for(cache_dir, path)
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.json").write_text(json.dumps({
+        "format": FORMAT, "interval_s": INTERVAL_S, "width": 0, "height": 0,
+        "columns": COLUMNS, "rows": ROWS, "count": 0, "error": reason[:500]}),
+        encoding="utf-8")
+
+
 def prune(cache_dir: Path, keep: set[Path]) -> int:
     """Remove thumbnail folders not in ``keep`` (videos changed or gone); returns how many."""
     root = Path(cache_dir) / "trickplay"

@@ -12,6 +12,7 @@ same way. No widgets: lines for the status bar go out through :attr:`BackgroundJ
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -114,6 +115,10 @@ class BackgroundJobs(QObject):
         args = (str(self.paths.db_path), str(self.paths.cache_dir))
 
         def job(ctx: TaskContext):
+            from mediacenter.segments.job import library_job_needed
+
+            if not library_job_needed(*args):  # no child process for nothing to do
+                return None
             return offload.run_job("segments", args, progress=ctx.progress, cancel=ctx.cancel)
 
         self.jobs["segments"] = self.runner.run(
@@ -131,16 +136,20 @@ class BackgroundJobs(QObject):
             return
         what = ("Finding intros and credits" if p.phase == "segments"
                 else "Making seek thumbnails")
-        self.message.emit(f"{what}: {p.done} of {p.total}")
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self.message.emit(f"{what}: {p.done} of {p.total}")
 
     def _segments_failed(self, message: str, tb: str) -> None:
         self._failed("segments", message, tb)
 
     def _segments_done(self, _result=None) -> None:
         self.jobs.pop("segments", None)
-        self.events.notify(Changes(segments=True, source=self))
-        if not self.scan_running():
-            self.message.emit("")
+        try:
+            self.events.notify(Changes(segments=True, source=self))
+            if not self.scan_running():
+                self.message.emit("")
+        except RuntimeError:  # the window closed while the job finished: nobody to tell
+            return
         if self._segments_again:
             self.start_segments()
 

@@ -84,6 +84,7 @@ from mediacenter.ui.profiles_view import ProfilesView
 from mediacenter.ui.row_screen import RowScreen
 from mediacenter.ui.scanning import ScanController, ScanState, scan_summary
 from mediacenter.ui.search_view import SearchView
+from mediacenter.ui.seek_preview import ThumbnailSource
 from mediacenter.ui.segment_offers import SegmentPlan
 from mediacenter.ui.settings_view import SettingsView
 from mediacenter.ui.taste_view import TasteSection
@@ -130,8 +131,9 @@ class MainWindow(QMainWindow):
         self.library = LibraryScreen(self.db, self.events, self.scans, loader=self.artwork)
         self.player_view = PlayerView(next_title=self._next_title,
                                       segments=self._segment_plan,
-                                      thumbnails=self._thumbnails, runner=self.runner,
-                                      artwork=self.artwork)
+                                      thumbnails=ThumbnailSource(paths.cache_dir,
+                                                                 self.runner),
+                                      runner=self.runner, artwork=self.artwork)
         self.home = HomeView(self.db, self.artwork)
         # One preview player for the window; the home screen says where focus rests.
         self.previews = PreviewController(paths.db_path, self.runner, parent=self)
@@ -358,12 +360,6 @@ class MainWindow(QMainWindow):
 
         return SegmentPlan(segments_for_file(self.db, request.file_id, request.path),
                            skips_intros(self.db, self.current_profile_id()))
-
-    def _thumbnails(self, path: str):
-        """The seek thumbnails the background job made for ``path`` (or None)."""
-        from mediacenter.segments.trickplay import index_for
-
-        return index_for(self.paths.cache_dir, path)
 
     def _play_from_details(self, title_id: int, version_id: int, start_over: bool) -> None:
         # The page's own buttons read "Resume from 12:34" / "Start over" whenever there is a

@@ -27,6 +27,39 @@ if TYPE_CHECKING:  # (Pillow and PyAV are not loaded at start-up for a type)
 IndexSource = Callable[[str], "TrickIndex | None"]  # a video's path -> its thumbnails
 
 
+class ThumbnailSource:
+    """The app's thumbnails: a video's index from the cache, and its sheets decoded on the
+    runner's ``images`` lane as soon as the video starts (QImage may be made on any thread),
+    so no key press ever waits for a JPEG."""
+
+    def __init__(self, cache_dir: Path, runner=None) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.runner = runner  # a TaskRunner, or None: sheets decoded when first needed
+
+    def __call__(self, path: str) -> TrickIndex | None:
+        from mediacenter.segments.trickplay import index_for
+
+        return index_for(self.cache_dir, path)
+
+    def load(self, sheets: list[Path], deliver: Callable[[Path, QImage], None]) -> None:
+        if self.runner is None or not sheets:
+            return
+
+        def decode(ctx) -> list[tuple[Path, QImage]]:
+            out = []
+            for sheet in sheets:
+                if ctx.cancel.is_set():
+                    break
+                out.append((sheet, QImage(str(sheet))))
+            return out
+
+        def done(res: list[tuple[Path, QImage]]) -> None:
+            for p, img in res:
+                deliver(p, img)
+
+        self.runner.run(decode, name="thumbnails", lane="images", on_done=done)
+
+
 class SeekPreview(QWidget):
     """The row of the control bar that shows a thumbnail over the seek bar."""
 
@@ -68,10 +101,25 @@ class SeekPreview(QWidget):
             self.index = self.source(path)
         except OSError:
             self.index = None
+        if self.index is not None and self.index.count <= 0:
+            self.index = None  # the file gave no thumbnails
         if self.index is not None:
             w, h = self.index.width, self.index.height
             self.picture.setFixedSize(w + 4, h + 4)
             self.setFixedHeight(h + 4 + 30)
+            load = getattr(self.source, "load", None)
+            if load is not None:
+                load(self.index.sheets(), self._deliver)
+
+    def _deliver(self, sheet: Path, image: QImage) -> None:
+        """A sheet decoded ahead of time (ignored when another video plays by now)."""
+        if self.index is not None and sheet.parent == self.index.folder \
+                and not image.isNull():
+            self._sheets.setdefault(sheet, image)
+
+    def ready(self) -> bool:
+        """Every sheet of what plays is decoded (a seek shows its thumbnail at once)."""
+        return self.index is not None and all(p in self._sheets for p in self.index.sheets())
 
     def stop(self) -> None:
         self.index = None

@@ -162,6 +162,7 @@ def test_a_thumbnail_shows_over_the_seek_bar_while_seeking(window, qtbot):
     pv, _tid = _play_show(qtbot, window)
     preview = pv.preview
     assert preview.available() and not preview.isVisible()
+    qtbot.waitUntil(preview.ready, timeout=T)  # the sheets were decoded on the images lane
     t0 = time.perf_counter()
     qtbot.keyClick(pv, Qt.Key.Key_Right)
     took = time.perf_counter() - t0
