@@ -162,6 +162,32 @@ def _to_image(frame, display: tuple[int, int], max_width: int) -> Image.Image:
     return img
 
 
+def _open_video(path: str | Path):
+    """(av, the errors it raises, the open container, its video stream, start_s, display
+    size); the decoder set to one thread (the library runs two titles at once on two cores,
+    and frame threading would delay every first picture after a seek). Raises
+    :class:`ExtractError` (the container closed)."""
+    av = _av()
+    errors = _errors(av)
+    name = Path(path).name
+    try:
+        container = av.open(str(path), mode="r")
+    except errors as exc:
+        raise ExtractError(f"cannot open {name}: {_reason(exc)}") from exc
+    try:
+        stream = _video_stream(container)
+        start = _start_s(container, stream)
+        display = _display_size(stream)
+        stream.codec_context.thread_count = 1
+    except ExtractError:
+        container.close()
+        raise
+    except errors as exc:
+        container.close()
+        raise ExtractError(f"cannot read {name}: {_reason(exc)}") from exc
+    return av, errors, container, stream, start, display
+
+
 def extract_frames(
     path: str | Path,
     times_s: Sequence[float] | None = None,
@@ -179,24 +205,13 @@ def extract_frames(
     opened at all, or yields no frame, raises :class:`ExtractError`. ``cancel`` stops between
     frames (the frames so far are returned).
     """
-    av = _av()
-    errors = _errors(av)
     t0 = time.perf_counter()
     name = Path(path).name
-    try:
-        container = av.open(str(path), mode="r")
-    except errors as exc:
-        raise ExtractError(f"cannot open {name}: {_reason(exc)}") from exc
+    av, errors, container, stream, start, display = _open_video(path)
     try:
         try:
-            stream = _video_stream(container)
             if duration_s is None or duration_s <= 0:
                 duration_s = _duration(container, stream)
-            start = _start_s(container, stream)
-            display = _display_size(stream)
-            # One thread per decoder: the library runs two titles at once on two cores, and
-            # frame threading would delay every first picture after a seek.
-            stream.codec_context.thread_count = 1
         except ExtractError:
             raise
         except errors as exc:
@@ -333,25 +348,10 @@ def keyframes(
     :class:`ExtractError` when the file cannot be opened; a target that cannot be reached is
     skipped.
     """
-    av = _av()
-    errors = _errors(av)
-    name = Path(path).name
+    _, errors, container, stream, start, display = _open_video(path)
     try:
-        container = av.open(str(path), mode="r")
-    except errors as exc:
-        raise ExtractError(f"cannot open {name}: {_reason(exc)}") from exc
-    try:
-        try:
-            stream = _video_stream(container)
-            start = _start_s(container, stream)
-            display = _display_size(stream)
-            cc = stream.codec_context
-            cc.thread_count = 1
-            cc.skip_frame = "NONKEY"
-        except ExtractError:
-            raise
-        except errors as exc:
-            raise ExtractError(f"cannot read {name}: {_reason(exc)}") from exc
+        cc = stream.codec_context
+        cc.skip_frame = "NONKEY"
         height = max(2, round(display[1] * width / max(1, display[0])))
         height -= height % 2
         reader = _KeyReader(container, stream, start, errors)

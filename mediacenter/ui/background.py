@@ -12,7 +12,6 @@ same way. No widgets: lines for the status bar go out through :attr:`BackgroundJ
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -136,20 +135,16 @@ class BackgroundJobs(QObject):
             return
         what = ("Finding intros and credits" if p.phase == "segments"
                 else "Making seek thumbnails")
-        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
-            self.message.emit(f"{what}: {p.done} of {p.total}")
+        self.message.emit(f"{what}: {p.done} of {p.total}")
 
     def _segments_failed(self, message: str, tb: str) -> None:
         self._failed("segments", message, tb)
 
     def _segments_done(self, _result=None) -> None:
         self.jobs.pop("segments", None)
-        try:
-            self.events.notify(Changes(segments=True, source=self))
-            if not self.scan_running():
-                self.message.emit("")
-        except RuntimeError:  # the window closed while the job finished: nobody to tell
-            return
+        self.events.notify(Changes(segments=True, source=self))
+        if not self.scan_running():
+            self.message.emit("")
         if self._segments_again:
             self.start_segments()
 

@@ -60,6 +60,16 @@ def film(tmp_path_factory):
                         credits_s=35, post_credits_s=10)
 
 
+def _catalog_of(tmp_path, root):
+    """A catalog of a copy of ``root`` (the test may change its files), scanned."""
+    lib = tmp_path / "lib"
+    shutil.copytree(root, lib)
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    Scanner(db).scan_root(add_root(db, lib).id)
+    return paths, db
+
+
 def _one(segs, kind):
     found = [s for s in segs if s.kind == kind]
     assert len(found) <= 1, found
@@ -153,12 +163,7 @@ def test_unreadable_and_silent_files_are_reported(tmp_path, clip_factory):
 
 
 def test_the_catalog_caches_per_file_and_redoes_only_what_changed(tmp_path, season):
-    root, _truths = season
-    lib = tmp_path / "lib"
-    shutil.copytree(root, lib)
-    paths = app_paths().ensure()
-    db = open_db(paths.db_path)
-    Scanner(db).scan_root(add_root(db, lib).id)
+    _paths, db = _catalog_of(tmp_path, season[0])
     assert len(store.pending_groups(db, ANALYZER)) == 1
     summary = analyse_pending(db)
     assert summary == {"groups": 1, "analysed": 4, "failed": 0}
@@ -261,12 +266,7 @@ def test_the_library_job_finds_segments_then_thumbnails_and_resumes(tmp_path, se
     from mediacenter.segments.job import run_library_job
     from mediacenter.segments.trickplay import index_for
 
-    root, _truths = season
-    lib = tmp_path / "lib"
-    shutil.copytree(root, lib)
-    paths = app_paths().ensure()
-    db = open_db(paths.db_path)
-    Scanner(db).scan_root(add_root(db, lib).id)
+    paths, db = _catalog_of(tmp_path, season[0])
     db.conn.close()
     cancel = threading.Event()
     seen = []
