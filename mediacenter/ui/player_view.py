@@ -204,7 +204,8 @@ class PlayerView(QWidget):
         self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.help.setTextFormat(Qt.TextFormat.RichText)
         # The list is tall: its height must not be what the video's page asks at least, or the
-        # bars under the video (an interactive title's choices) lose their room.
+        # bars under the video (an interactive title's choices, the segment offers, the seek
+        # thumbnail row) lose their room or push the window past the screen.
         self.help.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         rows = "".join(f"<tr><td align='right' style='padding:6px 24px;color:#fff'><b>{k}</b>"
                        f"</td><td style='padding:6px 24px;color:#ccc'>{v}</td></tr>"
