@@ -25,10 +25,37 @@ sys.path.insert(0, str(HERE.parent))
 STEP_MS = 900
 
 
+def _viewing_history(db, profile_ids: list[int]) -> None:
+    """Half a year of viewing of the demo's titles, so Insights and Your taste have something to
+    draw (the generator the Insights benchmark uses, on the demo's films and shows)."""
+    import time
+
+    from mediacenter.db import catalog as cat
+    from mediacenter.insights.synthetic import generate_years
+    from mediacenter.recommend.synthetic import Catalog
+
+    rows = db.conn.execute("SELECT id, kind FROM titles WHERE removed_at IS NULL "
+                           "AND kind IN ('movie', 'show')").fetchall()
+    genres: dict[int, tuple[str, ...]] = {tid: () for tid, _k in rows}
+    for tid, name in db.conn.execute("SELECT title_id, name FROM title_genres "
+                                     "JOIN genres ON genres.id = genre_id"):
+        if tid in genres:
+            genres[tid] += (name,)
+    episodes = {tid: cat.episode_order(db, tid) for tid, kind in rows if kind == "show"}
+    shows = [tid for tid, eps in episodes.items() if eps]
+    demo = Catalog(movies=[tid for tid, kind in rows if kind == "movie"], shows=shows,
+                   episodes={s: episodes[s] for s in shows},
+                   genres_of={tid: g or ("Drama",) for tid, g in genres.items()})
+    # About thirty viewings each: enough for the charts, with titles left to recommend.
+    generate_years(db, demo, profile_ids, years=0.5, per_day=0.15, now=time.time() - 3600)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--home", type=Path)
+    ap.add_argument("--no-history", dest="history", action="store_false",
+                    help="no generated year of viewing (Insights shows its empty states)")
     args = ap.parse_args()
     if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
         return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x900x24",
@@ -45,7 +72,7 @@ def main() -> int:
     from mediacenter.db import open_db
     from mediacenter.db.admin import unlock
     from mediacenter.db.profiles import create_profile, list_profiles, set_pin
-    from mediacenter.demo import add_demo_root
+    from mediacenter.demo import STORY_TITLE, add_demo_root
     from mediacenter.library.scanner import Scanner
     from mediacenter.ui.app import load_theme
     from mediacenter.ui.main_window import MainWindow
@@ -59,7 +86,10 @@ def main() -> int:
         sam = create_profile(db, "Sam", color="#2f80ed")
         set_pin(db, sam.id, "1234")
         create_profile(db, "Kids", is_kids=True, max_rating="PG", color="#27ae60")
+    sam = next(p for p in list_profiles(db) if p.name == "Sam")
     alex = next(p.id for p in list_profiles(db) if p.name == "Alex")
+    if args.history:
+        _viewing_history(db, [alex, sam.id])
     db.conn.close()
 
     app = QApplication(sys.argv[:1])
@@ -142,6 +172,34 @@ def main() -> int:
     do(lambda: w.library.view.setFocus())
     shot("15-library-filtered")
     do(lambda: w.library.filters.reset())
+    do(lambda: w.go("settings"))
+    do(lambda: w.settings_view.show_section("Stored data"))
+    do(lambda: None)
+    shot("17-settings-stored-data")
+    do(lambda: w.go("insights"))
+    do(lambda: None)
+    do(lambda: None)
+    shot("18-insights-your-viewing")
+    do(lambda: w.insights.show_section("Household"))
+    do(lambda: None)
+    shot("19-insights-household")
+    do(lambda: w.insights.show_section("Your taste"))
+    do(lambda: None)
+    do(lambda: None)
+    shot("20-insights-your-taste")
+    do(lambda: w.insights.show_section("Audit"))
+    do(lambda: None)
+    do(lambda: None)
+    shot("21-insights-audit")
+    story = w.db.conn.execute("SELECT id FROM titles WHERE title = ?", (STORY_TITLE,)).fetchone()
+    if story:
+        do(lambda: w.open_details(story[0]))
+        shot("22-details-interactive")
+        do(lambda: w.play_title(story[0]))
+        for _ in range(12):  # the first choice opens a few seconds in
+            do(lambda: None)
+        shot("23-player-interactive-choice")
+        key(Qt.Key.Key_Escape)
     kids = next(p.id for p in list_profiles(w.db) if p.is_kids)
     do(lambda: w.choose_profile(kids))
     do(lambda: w.go("settings"))

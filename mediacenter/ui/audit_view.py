@@ -129,12 +129,26 @@ class AuditSection(QWidget):
         self.heading.setText(f"Recommendation audit: {audit.profile}")
         source = ("the votes in your .nfo files" if audit.popularity_source == "votes"
                   else "what your household played")
-        self.intro.setText(
-            f"Your home page shows {audit.app.titles} titles out of {audit.candidates} you "
-            "could be shown. Beside each number: the same for the most popular titles, as "
-            f"many, for comparison. Of the {audit.history_titles} titles you liked, "
-            f"{audit.history_long_tail_share:.0%} are from the long tail. Popularity here is "
-            f"{source}.")
+        # Nothing recommended means nothing to measure: a table of zeros would read as a
+        # verdict on the recommender.
+        self.table_host.setVisible(audit.app.titles > 0)
+        if audit.candidates == 0:
+            self.intro.setText(
+                f"Nothing to audit yet: {audit.profile} has watched or turned down every title "
+                "the recommender may offer, so the home page holds no recommendations to "
+                "measure. Add titles to the library and the audit fills in.")
+        elif audit.app.titles == 0:
+            self.intro.setText(
+                f"Nothing to audit yet: {audit.candidates} titles could be recommended to "
+                f"{audit.profile}, but the home page shows none of them (the recommender has "
+                "not learned from this household's viewing yet).")
+        else:
+            self.intro.setText(
+                f"Your home page shows {audit.app.titles} titles out of {audit.candidates} "
+                "you could be shown. Beside each number: the same for the most popular titles, "
+                f"as many, for comparison. Of the {audit.history_titles} titles you liked, "
+                f"{audit.history_long_tail_share:.0%} are from the long tail. Popularity here "
+                f"is {source}.")
         while self.table.count():
             item = self.table.takeAt(0)
             w = item.widget() if item is not None else None

@@ -297,3 +297,26 @@ def test_audit_section_shows_the_numbers_and_the_option_changes_the_page(qtbot):
     # Nothing of Ana's page was shown, described or logged as the kid's when it switched.
     assert "no title above it anywhere" in section.kids.text()
     w.close()
+
+
+def test_audit_with_nothing_left_to_recommend_says_so_instead_of_a_table_of_zeros(qtbot):
+    from mediacenter.recommend.synthetic import record_watch
+    from mediacenter.ui.audit_view import AuditSection
+
+    paths = app_paths().ensure()
+    db = open_db(paths.db_path)
+    cat = generate_catalog(db, 6, seed=3)
+    ana = create_profile(db, "Ana").id
+    for k, tid in enumerate(cat.movies + [e for eps in cat.episodes.values() for e in eps]):
+        record_watch(db, ana, tid, at=1_700_000_000.0 + k * 7200)
+    db.conn.close()
+    w = _open(qtbot, paths, ana)
+    w.go("insights")
+    w.insights.show_section("Audit")
+    section = w.insights.section("Audit")
+    assert isinstance(section, AuditSection)
+    qtbot.waitUntil(lambda: section.audit is not None, timeout=30_000)
+    assert section.audit.app.titles == 0
+    assert section.intro.text().startswith("Nothing to audit yet: Ana has watched")
+    assert section.table_host.isHidden()
+    w.close()
