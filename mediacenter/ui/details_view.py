@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from html import escape
+from pathlib import PurePath
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -244,11 +245,17 @@ class DetailsView(QWidget):
             audio = version_audio(self.db, v.id)
             if audio:
                 bits.append("Audio: " + ", ".join(audio))
-            if v.parts > 1:
+            where = v.path
+            if v.parts > 1 and story:
+                # An interactive film's files are the story's segments, not parts played in
+                # a row: name them so, and where they are (the folder), not the first file.
+                bits.append(f"{v.parts} story segments")
+                where = str(PurePath(v.path).parent)
+            elif v.parts > 1:
                 bits.append(f"{v.parts} parts")
             head = (f"▣ {escape(' · '.join(dict.fromkeys(bits)))}<br>" if bits else "")
             html.append(f"<p style='color:#aaa'>{head}"
-                        f"<small style='color:#777'>{escape(v.path)}</small></p>")
+                        f"<small style='color:#777'>{escape(where)}</small></p>")
         if d.extras:
             html.append(f"<p style='color:#888'>{d.extras} extra(s)</p>")
         self.info.setText("".join(html))

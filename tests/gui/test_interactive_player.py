@@ -234,3 +234,11 @@ def test_a_broken_story_plays_straight_through(window, qtbot, library):
         assert is_watched(db, window.current_profile_id(), _tid(window, "Crossroads"))
     finally:
         db.conn.close()
+
+
+def test_the_details_page_names_an_interactive_films_files_as_its_story_segments(window):
+    window.open_details(_tid(window, "Crossroads"))
+    info = window.details_view.info.text()
+    assert "Interactive" in info
+    assert "3 story segments" in info and "3 parts" not in info
+    assert "01 Dawn.mp4" not in info  # the folder, not the first segment's file
