@@ -56,6 +56,7 @@ import argparse
 import concurrent.futures as cf
 import dataclasses
 import hashlib
+import inspect
 import itertools
 import json
 import math
@@ -286,6 +287,16 @@ def _init_worker(fault_dir: str | None = None) -> None:
     _BACKEND = VlcBackend(headless=True)
 
 
+def estimator_windows() -> dict[str, float]:
+    """The app's estimator time constants (half-lives, windows: every ``*_s`` argument of
+    ThroughputEstimator, at its default), read from the code so that the benchmark scales what
+    the app runs (a copy of them here once kept a 30 s plan window the app had left)."""
+    from mediacenter.playback.quality import ThroughputEstimator
+
+    return {name: float(p.default) for name, p in
+            inspect.signature(ThroughputEstimator).parameters.items() if name.endswith("_s")}
+
+
 def play_job(job: dict) -> dict:
     """Play ``job["points"]`` (a trace window) with ``job["policy"]``; metrics in trace time."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -335,10 +346,8 @@ def play_job(job: dict) -> dict:
         controller = QualityController(
             player, proxy=proxy, policy_config=scaled(PolicyConfig()),
             reopen_config=scaled(REOPEN_CONFIG),
-            estimator_factory=lambda: ThroughputEstimator(
-                fast_half_life_s=2.0 * k, slow_half_life_s=5.0 * k, max_weight_s=3.0 * k,
-                median_window_s=2.5 * k, error_window_s=8.0 * k, plan_window_s=30.0 * k,
-                safety_window_s=6.0 * k),
+            estimator_factory=lambda: ThroughputEstimator(**{
+                name: value * k for name, value in estimator_windows().items()}),
             tick_ms=max(50, int(500 * k)), probe_max_s=0.75 * k, stall_after_s=1.0)
         if policy == "auto":
             controller.play_uri(f"{server.url}/master.m3u8")
