@@ -4,6 +4,7 @@ when added, a Status column, "2 seasons", typos forgiven, all reachable with the
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mediacenter.ui.catalog_model import COL_STATUS, COL_TITLE, THUMB
 from tests.gui.conftest import open_window
 
 pytestmark = pytest.mark.usefixtures("themed")
+SHOTS = Path(os.environ.get("MEDIACENTER_SCREENSHOTS", "screenshots"))
 
 
 @pytest.fixture
@@ -136,3 +138,14 @@ def test_filter_ids_keeps_the_order(window):
     assert len(movies) == 2 and movies == [i for i in ids if i in set(movies)]
     assert filter_ids(db, ids, LibraryFilter(), None) == ids
     assert library_genres(db) == ["Action", "Drama"]
+
+
+def test_the_filters_are_as_wide_as_what_they_say(window, qtbot):
+    f = window.library.filters
+    qtbot.waitUntil(f.isVisible, timeout=5000)
+    for combo in f.combos:
+        text = max((combo.itemText(i) for i in range(combo.count())),
+                   key=combo.fontMetrics().horizontalAdvance)
+        assert combo.width() < combo.fontMetrics().horizontalAdvance(text) + 120, combo.width()
+    SHOTS.mkdir(exist_ok=True)
+    window.grab().save(str(SHOTS / "library-filters.png"))
