@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from mediacenter.ui.controls import named
 
-__all__ = ["ResumePrompt", "card_hint_html", "card_html"]
+__all__ = ["PlayerCard", "ResumePrompt", "card_hint_html", "card_html", "lay_out_card"]
 
 # Keys a remote or a keyboard uses to move between a card's buttons.
 _PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backtab)
@@ -73,7 +73,63 @@ def lay_out_card(host: QWidget, card: QFrame, label: QLabel, buttons: QHBoxLayou
     return lay
 
 
-class ResumePrompt(QWidget):
+class PlayerCard(QWidget):
+    """A card in the video's place with a row of buttons (``buttons``), keyboard first: the
+    arrows and Tab move between the shown buttons, Enter/Space choose the focused one,
+    Esc/Backspace ask to go back (``back_requested``). The card keeps the keys, also when the
+    player hands them on (:meth:`handle_key`)."""
+
+    back_requested = Signal()
+    buttons: tuple[QPushButton, ...] = ()
+
+    def shown_buttons(self) -> list[QPushButton]:
+        return [b for b in self.buttons if not b.isHidden()]
+
+    def focused_button(self) -> QPushButton:
+        """The button Enter would choose: the focused one, else the first shown."""
+        shown = self.shown_buttons()
+        focus = self.focusWidget()
+        return next((b for b in shown if b is focus), shown[0])
+
+    def _focus(self, button: QPushButton, reason: Qt.FocusReason =
+               Qt.FocusReason.OtherFocusReason) -> None:
+        button.setFocus(reason)
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Act on a key meant for the card; True when the key was the card's."""
+        key = event.key()
+        if key in _ACTIVATE:
+            if not event.isAutoRepeat():  # a held key must not choose, then pause the video
+                self.focused_button().click()
+            return True
+        if key in _PREVIOUS or key in _NEXT:
+            shown = self.shown_buttons()
+            i = shown.index(self.focused_button())
+            self._focus(shown[(i + (-1 if key in _PREVIOUS else 1)) % len(shown)],
+                        Qt.FocusReason.TabFocusReason
+                        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+                        else Qt.FocusReason.OtherFocusReason)
+            return True
+        if key in _BACK:
+            self.back_requested.emit()
+            return True
+        return False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # Tab and Backtab arrive here too (before QWidget turns them into focus changes), so
+        # the focus never leaves the card for the hidden control bar.
+        if obj in self.buttons and event.type() == QEvent.Type.KeyPress:
+            return self.handle_key(event)  # type: ignore[arg-type]
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.handle_key(event):
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+
+class ResumePrompt(PlayerCard):
     """ "Resume from 12:34" (the default) or "Start from the beginning", asked before a
     title with a saved position starts playing.
 
@@ -84,7 +140,6 @@ class ResumePrompt(QWidget):
 
     resume_chosen = Signal()
     start_over_chosen = Signal()
-    back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,7 +185,7 @@ class ResumePrompt(QWidget):
 
     def _focus(self, button: QPushButton, reason: Qt.FocusReason =
                Qt.FocusReason.OtherFocusReason) -> None:
-        button.setFocus(reason)
+        super()._focus(button, reason)
         self._highlight(button)
 
     def _highlight(self, button: QPushButton) -> None:
@@ -153,43 +208,9 @@ class ResumePrompt(QWidget):
             _restyle(b, worn)
             b.setMinimumSize(max(h.width() for h in hints), max(h.height() for h in hints))
 
-    def focused_button(self) -> QPushButton:
-        """The button Enter would choose (Resume unless the viewer moved)."""
-        focus = self.focusWidget()
-        return focus if focus in self.buttons else self.resume_button
-
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """Act on a key meant for the card (also the player's, when it holds the focus).
-        True when the key was the card's."""
-        key = event.key()
-        if key in _ACTIVATE:
-            if not event.isAutoRepeat():  # a held key must not choose, then pause the video
-                self.focused_button().click()
-            return True
-        if key in _PREVIOUS or key in _NEXT:
-            step = -1 if key in _PREVIOUS else 1
-            i = self.buttons.index(self.focused_button())
-            self._focus(self.buttons[(i + step) % len(self.buttons)],
-                        Qt.FocusReason.TabFocusReason
-                        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
-                        else Qt.FocusReason.OtherFocusReason)
-            return True
-        if key in _BACK:
-            self.back_requested.emit()
-            return True
-        return False
-
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        # Tab and Backtab arrive here too (before QWidget turns them into focus changes), so
-        # the focus never leaves the card for the hidden control bar.
-        if obj in self.buttons and event.type() == QEvent.Type.KeyPress:
-            return self.handle_key(event)  # type: ignore[arg-type]
-        if obj in self.buttons and event.type() == QEvent.Type.FocusIn:
-            self._highlight(obj)  # a click, or the window's return
+        # A click, or the window's return, moves the focus too: the look follows it.
+        if isinstance(obj, QPushButton) and obj in self.buttons and \
+                event.type() == QEvent.Type.FocusIn:
+            self._highlight(obj)
         return super().eventFilter(obj, event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.handle_key(event):
-            event.accept()
-        else:
-            super().keyPressEvent(event)

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mediacenter.ui.availability_note import text_html
-from mediacenter.ui.player_cards import card_hint_html, lay_out_card
-
-_MOVE = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Tab,
-         Qt.Key.Key_Backtab)
-_ACTIVATE = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Select)
-_BACK = (Qt.Key.Key_Escape, Qt.Key.Key_Backspace, Qt.Key.Key_MediaStop)
+from mediacenter.ui.player_cards import PlayerCard, card_hint_html, lay_out_card
 
 
-class UnavailableCard(QWidget):
-    """Shown by :meth:`PlayerView.show_unavailable`; each answer is one signal."""
+class UnavailableCard(PlayerCard):
+    """Shown by :meth:`PlayerView.show_unavailable`; each answer is one signal (Back:
+    ``back_requested``)."""
 
-    back_requested = Signal()
     other_requested = Signal()  # play the other version
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -79,38 +73,3 @@ class UnavailableCard(QWidget):
             b.setMinimumWidth(b.sizeHint().width())  # restyled: never narrower than its text
         self._box_layout.activate()
         (self.other_button if other else self.back_button).setFocus()
-
-    def focused_button(self) -> QPushButton:
-        focus = self.focusWidget()
-        if focus in self.buttons and focus.isVisible():
-            return focus
-        return self.other_button if self.other_button.isVisible() else self.back_button
-
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """Act on a key meant for the card; True when it was the card's."""
-        key = event.key()
-        if key in _ACTIVATE:
-            if not event.isAutoRepeat():
-                self.focused_button().click()
-            return True
-        if key in _MOVE:
-            shown = [b for b in self.buttons if b.isVisible()]
-            i = shown.index(self.focused_button())
-            step = -1 if key in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backtab) else 1
-            shown[(i + step) % len(shown)].setFocus()
-            return True
-        if key in _BACK:
-            self.back_requested.emit()
-            return True
-        return False
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj in self.buttons and event.type() == QEvent.Type.KeyPress:
-            return self.handle_key(event)  # type: ignore[arg-type]
-        return super().eventFilter(obj, event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.handle_key(event):
-            event.accept()
-        else:
-            super().keyPressEvent(event)
