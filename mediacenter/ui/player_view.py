@@ -170,6 +170,8 @@ class PlayerView(QWidget):
         super().__init__(parent)
         self._runner = runner
         self.setObjectName("playerView")
+        # The theme's black, painted: the room kept for the banner and the bar is black too.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.player: Player | None = None

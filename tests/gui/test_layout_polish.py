@@ -202,11 +202,17 @@ def test_no_red_between_the_library_rows(window, qtbot):
 
 
 def test_the_video_keeps_its_size_when_the_bar_or_a_banner_comes_and_goes(qtbot):
+    from PySide6.QtWidgets import QVBoxLayout
+
+    host = QWidget()  # the window's grey around the player, as in the app
+    qtbot.addWidget(host)
     pv = PlayerView()
-    qtbot.addWidget(pv)
-    pv.resize(1280, 720)
-    pv.show()
-    qtbot.waitExposed(pv)
+    lay = QVBoxLayout(host)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(pv)
+    host.resize(1280, 720)
+    host.show()
+    qtbot.waitExposed(host)
     pv.show_controls()
     qtbot.wait(50)
     video = pv.surface.geometry()
@@ -218,6 +224,10 @@ def test_the_video_keeps_its_size_when_the_bar_or_a_banner_comes_and_goes(qtbot)
     pv.banner.hide()
     qtbot.wait(50)
     assert pv.surface.geometry() == video
+    # The room they keep is as black as the video around it, not a grey band.
+    img = host.grab().toImage()
+    for y in (pv.banner.geometry().center().y(), pv.controls.geometry().center().y()):
+        assert img.pixelColor(pv.width() // 2, y).lightness() < 10
     pv.show_controls()
     for value in (100, 5, 0):
         pv.volume.setValue(value)
