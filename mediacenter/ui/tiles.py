@@ -377,7 +377,8 @@ class RowWidget(QWidget):
         self.delegate = TileDelegate(loader, row.key, self.view)
         self.view.setItemDelegate(self.delegate)
         self.is_continue = row.kind == KIND_CONTINUE
-        self.view.past_end.connect(self.see_all.setFocus)
+        self.view.past_end.connect(
+            lambda: self.see_all.setFocus() if self.see_all.isVisible() else None)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(40, 6, 0, 0)
         lay.setSpacing(4)
@@ -388,6 +389,25 @@ class RowWidget(QWidget):
         top.addStretch(1)
         lay.addLayout(top)
         lay.addWidget(self.view)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_see_all()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._update_see_all()
+
+    def _update_see_all(self) -> None:
+        """"See all" only where the row holds more than the screen shows at once."""
+        n = self.model.rowCount()
+        first = self.view.visualRect(self.model.index(0, 0)) if n else None
+        step = first.width() if first is not None and first.width() > 0 else TILE_W
+        fits = max(1, self.view.viewport().width() // max(1, step))
+        more = n > fits
+        self.see_all.setVisible(more)
+        if not more and self.see_all.hasFocus():
+            self.view.setFocus()
 
     def eventFilter(self, obj, event) -> bool:
         """Keys on "See all": Left back to the last tile, Up/Down to the next rows, Enter."""

@@ -26,7 +26,8 @@ T = 15_000
 def app(qtbot, tmp_path, clip_factory, themed):
     lib = tmp_path / "lib"
     for title, year in (("Harbor Lights", 2020), ("Red Garden", 2005), ("Iron Valley", 2015),
-                        ("Paper Crowns", 2004)):
+                        ("Paper Crowns", 2004), ("Golden Hour", 2018), ("Dragon Kite", 2017),
+                        ("Winter Circuit", 2009), ("Empire of Sand", 2010)):
         clip_factory(lib / f"{title} ({year})" / f"{title} ({year}).mp4", duration_s=1.0,
                      size=(160, 90))
     for w in open_window(qtbot, lib, screen="home"):
@@ -76,7 +77,18 @@ def test_see_all_shows_the_whole_row_and_esc_comes_back(app, qtbot):
 
 def test_see_all_with_the_mouse(app, qtbot):
     w = app
-    row = w.home.rows[-1]
+    row = next(r for r in w.home.rows if r.see_all.isVisible())
     qtbot.mouseClick(row.see_all, Qt.MouseButton.LeftButton)
     assert w.pages.currentWidget() is w.row_screen
     assert w.row_screen.model.rowCount() == len(row.row.items)
+
+
+def test_a_row_that_fits_on_screen_has_no_see_all(app, qtbot):
+    w = app
+    w.resize(3000, w.height())  # every tile of every row fits
+    qtbot.waitUntil(lambda: not any(r.see_all.isVisible() for r in w.home.rows), timeout=3000)
+    row = w.home.rows[0]
+    row.view.setFocus()
+    row.view.setCurrentIndex(row.model.index(row.model.rowCount() - 1, 0))
+    qtbot.keyClick(row.view, Qt.Key.Key_Right)
+    assert focused() is row.view
