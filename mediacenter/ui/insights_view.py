@@ -19,16 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QScrollArea,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,12 +34,11 @@ from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.charts import ChartCard
 from mediacenter.ui.events import CatalogEvents, Changes
-from mediacenter.ui.list_delegates import NavDelegate
+from mediacenter.ui.sectioned import SectionedScreen
 from mediacenter.ui.settings_library import button
 
 log = logging.getLogger(__name__)
 
-_INTO = (Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 # What the viewing charts are made of: history, titles (genres), profiles and who shares
 # with the household (a setting).
 _STALE_ON = ("history", "profiles", "titles", "settings")
@@ -311,7 +304,7 @@ class ViewingSection(QWidget):
         self.status.setVisible(bool(message))
 
 
-class InsightsScreen(QWidget):
+class InsightsScreen(SectionedScreen):
     """The screen; sections are built when first shown (see the module docstring)."""
 
     def __init__(self, db_path: Path, runner: TaskRunner, events: CatalogEvents | None = None,
@@ -319,63 +312,21 @@ class InsightsScreen(QWidget):
                  ask_path: AskPath = ask_save_path, parent: QWidget | None = None) -> None:
         """``sections``: name -> factory of the extra sections (Your taste, the audit), after
         the two viewing sections."""
-        super().__init__(parent)
-        self.setObjectName("insightsView")
         self.db_path = db_path
         self.runner = runner
         self.ask_path = ask_path
         self.profile_id: int | None = None
-        self.cache = InsightsCache(db_path, runner, self)
         self._factories: dict[str, Callable[[QWidget], QWidget]] = {
             "Your viewing": lambda parent: self._viewing(parent, household=False),
             "Household": lambda parent: self._viewing(parent, household=True),
             **(sections or {}),
         }
-        self.names = list(self._factories)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        sidebar = QWidget(self)
-        sidebar.setObjectName("settingsSidebar")
-        sidebar.setFixedWidth(330)
-        self.stack = QStackedWidget(self)
-        lay.addWidget(sidebar)
-        lay.addWidget(self.stack, 1)
-        side = QVBoxLayout(sidebar)
-        side.setContentsMargins(32, 48, 24, 32)
-        side.setSpacing(28)
-        heading = QLabel("Insights", sidebar)
-        heading.setObjectName("settingsHeading")
-        self.nav_list = QListWidget(sidebar)
-        self.nav_list.setObjectName("settingsNav")
-        self.nav_list.addItems(self.names)
-        self.nav_list.setItemDelegate(NavDelegate(self.nav_list))
-        self.nav_list.installEventFilter(self)
-        side.addWidget(heading)
-        side.addWidget(self.nav_list, 1)
-        self._holders: dict[str, QWidget] = {}
-        self.scrolls: list[QScrollArea] = []
-        for _name in self.names:
-            scroll = QScrollArea(self.stack)
-            scroll.setObjectName("sectionScroll")
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            # Always there: a scroll bar appearing as cards arrive would narrow (and so
-            # redraw) every chart already drawn.
-            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-            holder = QWidget()
-            holder.setObjectName("sectionPage")
-            scroll.setWidget(holder)
-            self.stack.addWidget(scroll)
-            self.scrolls.append(scroll)
-            self._holders[_name] = holder
-        self.sections: dict[str, QWidget] = {}
+        super().__init__("Insights", list(self._factories), parent, margins=(56, 44, 56, 40),
+                         scroll_bar_always_on=True)
+        self.setObjectName("insightsView")
+        self.cache = InsightsCache(db_path, runner, self)
         if events is not None:
             events.changed.connect(self._on_changes)
-        self.nav_list.currentRowChanged.connect(self._show_row)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._keep_focus_visible)
 
     # -- sections ------------------------------------------------------------------------------
 
@@ -386,31 +337,13 @@ class InsightsScreen(QWidget):
         self.cache.failed.connect(section.on_failed)
         return section
 
-    def section(self, name: str) -> QWidget:
-        built = self.sections.get(name)
-        if built is not None:
-            return built
-        holder = self._holders[name]
-        section = self._factories[name](holder)
-        hl = QVBoxLayout(holder)
-        hl.setContentsMargins(56, 44, 56, 40)
-        hl.addWidget(section)
-        section.nav.edge.connect(self._section_edge)  # type: ignore[attr-defined]
-        self.sections[name] = section
+    def build_section(self, name: str, holder: QWidget) -> QWidget:
+        return self._factories[name](holder)
+
+    def section_built(self, name: str, section: QWidget) -> None:
         section.set_profile(self.profile_id)  # type: ignore[attr-defined]
-        return section
 
-    def show_section(self, name: str) -> None:
-        self.nav_list.setCurrentRow(self.names.index(name))
-
-    def current_section(self) -> str:
-        return self.names[max(0, self.nav_list.currentRow())]
-
-    def _show_row(self, row: int) -> None:
-        if row < 0:
-            return
-        section = self.section(self.names[row])
-        self.stack.setCurrentIndex(row)
+    def section_shown(self, name: str, section: QWidget) -> None:
         if section.stale and self.isVisible():  # type: ignore[attr-defined]
             section.reload()  # type: ignore[attr-defined]
 
@@ -442,32 +375,3 @@ class InsightsScreen(QWidget):
             section.stale = True  # type: ignore[attr-defined]
             if self.isVisible() and name == self.current_section():
                 section.reload()  # type: ignore[attr-defined]
-
-    # -- keys ----------------------------------------------------------------------------------
-
-    def focus_nav(self) -> None:
-        self.nav_list.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def enter_section(self) -> None:
-        self.section(self.current_section()).focus_first()  # type: ignore[attr-defined]
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.nav_list and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in _INTO and not event.modifiers():
-                self.enter_section()
-                return True
-        return False
-
-    def _section_edge(self, key: int) -> None:
-        if key == Qt.Key.Key_Left:
-            self.focus_nav()
-
-    def _keep_focus_visible(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None:
-            return
-        for scroll in self.scrolls:
-            inner = scroll.widget()
-            if inner is not None and inner.isAncestorOf(new):
-                scroll.ensureWidgetVisible(new, 40, 40)
-                return
