@@ -7,6 +7,8 @@ lets this one read meanwhile.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -40,6 +42,7 @@ STATUS_TEXT = {WATCHED: "✓ Watched", IN_PROGRESS: "In progress"}
 _UNAVAILABLE = {short_label(FOLDER_OFFLINE), short_label(FILE_MISSING)}
 KIND_LABELS = {"movie": "Movie", "show": "Show", "other": "Home video", "episode": "Episode"}
 THUMB = QSize(96, 54)  # the title's 16:9 tile art, beside its name
+THUMBS_KEPT = 400  # pictures kept ready: a few screens' worth (~8 MB)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -52,7 +55,10 @@ class CatalogModel(QAbstractTableModel):
         self.db = db
         self.loader = loader
         self.filters = LibraryFilter()
-        self._thumbs: dict[int, QPixmap] = {}  # the rounded picture per title, once loaded
+        # The rounded pictures of the titles scrolled past most recently (a 10,000-title list
+        # paged to its end must not keep them all), and one placeholder per colour pair.
+        self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
+        self._blanks: dict[tuple[int, int], QPixmap] = {}
         if loader is not None:
             loader.ready.connect(self._art_ready)
         self._ids: list[int] = []
@@ -198,8 +204,12 @@ class CatalogModel(QAbstractTableModel):
         """The title's tile art, small and rounded; its placeholder colours until loaded."""
         hit = self._thumbs.get(r.id)
         if hit is not None:
+            self._thumbs.move_to_end(r.id)
             return hit
         art = self.loader.pixmap(r.id, "tile", THUMB) if self.loader is not None else None
+        top, bottom = placeholder_colors(r.title)
+        if art is None and (top.rgb(), bottom.rgb()) in self._blanks:
+            return self._blanks[(top.rgb(), bottom.rgb())]
         pm = QPixmap(THUMB)
         pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
@@ -208,7 +218,6 @@ class CatalogModel(QAbstractTableModel):
         if art is not None:
             rounded_pixmap(p, rect, art, 4)
         else:
-            top, bottom = placeholder_colors(r.title)
             grad = QLinearGradient(rect.topLeft(), rect.bottomRight())
             grad.setColorAt(0, top)
             grad.setColorAt(1, bottom)
@@ -216,8 +225,12 @@ class CatalogModel(QAbstractTableModel):
             path.addRoundedRect(rect, 4, 4)
             p.fillPath(path, grad)
         p.end()
-        if art is not None:
+        if art is None:
+            self._blanks[(top.rgb(), bottom.rgb())] = pm
+        else:
             self._thumbs[r.id] = pm
+            while len(self._thumbs) > THUMBS_KEPT:
+                self._thumbs.popitem(last=False)
         return pm
 
     def _art_ready(self, title_id: int, shape: str) -> None:
