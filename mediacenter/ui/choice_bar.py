@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediacenter.ui.controls import restyle
 from mediacenter.ui.player_cards import card_hint_html, card_html
 
 __all__ = ["ButtonRow", "ChoiceBar", "StoryActions", "StoryEndCard"]
@@ -43,11 +44,6 @@ def _named(widget: _W, name: str) -> _W:
     return widget
 
 
-def _restyle(button: QPushButton, look: str) -> None:
-    if button.objectName() != look:
-        button.setObjectName(look)
-        button.style().unpolish(button)
-        button.style().polish(button)
 
 
 class ButtonRow(QWidget):
@@ -88,7 +84,7 @@ class ButtonRow(QWidget):
             return
         self.current = max(0, min(len(self.buttons) - 1, index))
         for i, b in enumerate(self.buttons):
-            _restyle(b, _PRIMARY if i == self.current else _SECONDARY)
+            restyle(b, _PRIMARY if i == self.current else _SECONDARY)
 
     def handle_key(self, event: QKeyEvent) -> bool:
         key = event.key()

@@ -203,3 +203,22 @@ def named(widget: W, name: str) -> W:
     PySide6 takes ``objectName=`` as a keyword at run time, but its type stubs do not know it."""
     widget.setObjectName(name)
     return widget
+
+
+def restyle(widget: QWidget, look: str | None = None) -> None:
+    """Give ``widget`` the theme's look named ``look`` (its object name in the style sheet), or
+    with no ``look`` apply the style sheet again (a property it depends on changed)."""
+    if look is not None:
+        if widget.objectName() == look:
+            return
+        widget.setObjectName(look)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def show_status(label: QLabel, message: str, *, error: bool = False) -> None:
+    """A section's status line: ``message`` in the theme's error or success colour, hidden
+    when empty."""
+    restyle(label, "statusError" if error else "statusOk")
+    label.setText(message)
+    label.setVisible(bool(message))

@@ -33,6 +33,7 @@ from mediacenter.insights.viewing import Insights, compute_insights
 from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.charts import ChartCard
+from mediacenter.ui.controls import show_status
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.sectioned import SectionedScreen
 from mediacenter.ui.settings_library import button
@@ -297,11 +298,7 @@ class ViewingSection(QWidget):
         self.show_status(f"Saved to {written}")
 
     def show_status(self, message: str, *, error: bool = False) -> None:
-        self.status.setObjectName("statusError" if error else "statusOk")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(message)
-        self.status.setVisible(bool(message))
+        show_status(self.status, message, error=error)
 
 
 class InsightsScreen(SectionedScreen):

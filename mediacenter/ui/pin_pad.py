@@ -36,6 +36,7 @@ from mediacenter.db.profiles import (
 from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.avatar import AvatarWidget, avatar_color, avatar_glyph
+from mediacenter.ui.controls import restyle
 
 _SHARED_THROTTLE = PinThrottle()
 def shared_throttle(db: sqlite_utils.Database | None = None) -> PinThrottle:
@@ -338,7 +339,7 @@ class PinPad(QWidget):
     def _wrong(self, text: str) -> None:
         self.message.setProperty("error", True)
         self.message.setText(text or " ")
-        self._restyle(self.message)
+        restyle(self.message)
         self.dots.set_state(PIN_LENGTH, error=True)
         self._clear_after_shake = True
         self.dots.shake()
@@ -356,19 +357,15 @@ class PinPad(QWidget):
                 f"Too many wrong PINs. Wait {left} second{'s' if left != 1 else ''}, "
                 "then try again."
             )
-            self._restyle(self.message)
+            restyle(self.message)
             if not self._countdown.isActive():
                 self._countdown.start()
         elif self._countdown.isActive():
             self._countdown.stop()
             self.message.setProperty("error", False)
             self.message.setText("You can try again now.")
-            self._restyle(self.message)
+            restyle(self.message)
 
-    @staticmethod
-    def _restyle(w: QWidget) -> None:
-        w.style().unpolish(w)
-        w.style().polish(w)
 
 
 class PinDialog(QDialog):

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from mediacenter.ui.controls import named
+from mediacenter.ui.controls import named, restyle
 
 __all__ = ["PlayerCard", "ResumePrompt", "card_hint_html", "card_html", "lay_out_card"]
 
@@ -30,12 +30,6 @@ _PRIMARY = "heroPlay"
 _SECONDARY = "detailsButton"
 
 
-def _restyle(button: QPushButton, look: str) -> None:
-    """Give ``button`` the theme's look named ``look`` (its object name in the style sheet)."""
-    if button.objectName() != look:
-        button.setObjectName(look)
-        button.style().unpolish(button)
-        button.style().polish(button)
 
 
 def card_html(kicker: str, headline: str, line: str = "") -> str:
@@ -193,7 +187,7 @@ class ResumePrompt(PlayerCard):
         # secondary one: a white "Resume" next to a focused grey "Start" read as if Resume
         # were still the one Enter picks.
         for b in self.buttons:
-            _restyle(b, _PRIMARY if b is button else _SECONDARY)
+            restyle(b, _PRIMARY if b is button else _SECONDARY)
 
     def _steady_sizes(self) -> None:
         # The two looks differ in type size and padding: each button takes the larger of
@@ -203,9 +197,9 @@ class ResumePrompt(PlayerCard):
             b.setMinimumSize(0, 0)
             hints = []
             for look in (_PRIMARY, _SECONDARY):
-                _restyle(b, look)
+                restyle(b, look)
                 hints.append(b.sizeHint())
-            _restyle(b, worn)
+            restyle(b, worn)
             b.setMinimumSize(max(h.width() for h in hints), max(h.height() for h in hints))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

@@ -28,6 +28,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mediacenter.segments.model import Segment
+from mediacenter.ui.controls import restyle
 
 _PRIMARY = "heroPlay"
 _SECONDARY = "detailsButton"
@@ -92,9 +93,7 @@ class OfferBar(QFrame):
         for b in self.buttons:
             hints = []
             for look in (_PRIMARY, _SECONDARY):
-                b.setObjectName(look)
-                b.style().unpolish(b)
-                b.style().polish(b)
+                restyle(b, look)
                 hints.append(b.sizeHint())
             b.setMinimumSize(max(h.width() for h in hints), max(h.height() for h in hints))
 
@@ -105,11 +104,7 @@ class OfferBar(QFrame):
     def highlight(self, index: int) -> None:
         self.highlighted = index % max(1, len(self.buttons))
         for i, b in enumerate(self.buttons):
-            look = _PRIMARY if i == self.highlighted else _SECONDARY
-            if b.objectName() != look:
-                b.setObjectName(look)
-                b.style().unpolish(b)
-                b.style().polish(b)
+            restyle(b, _PRIMARY if i == self.highlighted else _SECONDARY)
 
     def action(self) -> str | None:
         return self._actions[self.highlighted] if self._actions else None

@@ -24,7 +24,7 @@ from mediacenter.humanize import format_size, plural, relative_time
 from mediacenter.privacy import erase_profile
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.arrow_nav import ArrowNavigator
-from mediacenter.ui.controls import ConfirmDialog, ToggleSwitch
+from mediacenter.ui.controls import ConfirmDialog, ToggleSwitch, show_status
 from mediacenter.ui.settings_library import button, group_title
 
 PRIVACY_LINE = "Everything stays on this computer: no account, no network."
@@ -193,11 +193,7 @@ class AboutSection(QWidget):
             self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_status(self, message: str, *, error: bool = False) -> None:
-        self.status.setObjectName("statusError" if error else "statusOk")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(message)
-        self.status.setVisible(bool(message))
+        show_status(self.status, message, error=error)
 
     # -- export and erase -------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from mediacenter.humanize import relative_time
 from mediacenter.insights.taste import Belief, Taste
 from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
-from mediacenter.ui.controls import ChevronCombo
+from mediacenter.ui.controls import ChevronCombo, show_status
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.settings_library import button, group_title
 
@@ -327,11 +327,7 @@ class TasteSection(QWidget):
             self._changed("Taken back.")
 
     def show_status(self, message: str, *, error: bool = False) -> None:
-        self.status.setObjectName("statusError" if error else "statusOk")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(message)
-        self.status.setVisible(bool(message))
+        show_status(self.status, message, error=error)
 
     def buttons(self) -> list[QPushButton]:
         """Every action button, in reading order (tests and the keys)."""

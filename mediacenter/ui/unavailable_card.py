@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from mediacenter.ui.availability_note import text_html
+from mediacenter.ui.controls import restyle
 from mediacenter.ui.player_cards import PlayerCard, card_hint_html, lay_out_card
 
 
@@ -66,9 +67,7 @@ class UnavailableCard(PlayerCard):
             f"<p style='color:#ccc;font-size:19px'>{body}</p>")
         self.other_button.setVisible(other is not None)
         self.other_button.setText(f"▶  Play {other}" if other else "")
-        self.back_button.setObjectName("detailsButton" if other else "heroPlay")
-        self.back_button.style().unpolish(self.back_button)
-        self.back_button.style().polish(self.back_button)
+        restyle(self.back_button, "detailsButton" if other else "heroPlay")
         for b in self.buttons:
             b.setMinimumWidth(b.sizeHint().width())  # restyled: never narrower than its text
         self._box_layout.activate()
