@@ -8,20 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mediacenter import cli
 from mediacenter.config import app_paths
 from mediacenter.playback.vlc_env import libvlc_info
 from tests.abr_media import catalog_with_versions
+from tests.cli_run import run
 from tests.throttled_http import ThrottledServer
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_throughput_measures_and_remembers(capsys, tmp_path: Path):

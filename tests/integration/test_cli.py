@@ -18,25 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from mediacenter import cli
 from mediacenter.config import app_paths
 from mediacenter.db import SCHEMA_VERSION, open_db, transaction
 from mediacenter.library.roots import add_root
 from mediacenter.playback.vlc_env import libvlc_info
+from tests.cli_run import run
 
 REPO = Path(__file__).resolve().parents[2]
 HAVE_VLC = bool(libvlc_info(try_instance=False)["loaded"])
 NAME_KEYS = {"kind", "title", "year", "season", "episodes", "part", "version", "extra"}
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """``mediacenter ARGV`` in-process: (exit status, stdout, stderr)."""
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:  # argparse: --help, usage errors
-        rc = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def run_proc(*argv: str, stdin: bytes | None = None, timeout: float = 60):

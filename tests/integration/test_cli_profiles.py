@@ -9,22 +9,17 @@ import json
 
 import pytest
 
-from mediacenter import cli
 from mediacenter.config import app_paths
 from mediacenter.db import open_db
 from mediacenter.db.app_settings import trend_opt_outs
 from mediacenter.db.profiles import check_pin, create_profile, get_profile, list_profiles
+from tests.cli_run import run as run_cli
 
 
 def run(capsys, monkeypatch, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
     """``mediacenter ARGV`` in-process with ``stdin`` (not a terminal): (status, out, err)."""
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return rc, out, err
+    return run_cli(capsys, *argv)
 
 
 def refused(rc: int, err: str, needle: str) -> None:

@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from mediacenter import cli
 from mediacenter.config import app_paths
 from mediacenter.db import open_db
 from mediacenter.recommend.evaluate import Rating, ranking_metrics, split_per_user
@@ -19,17 +18,9 @@ from mediacenter.recommend.synthetic import (
     generate_household,
     synthetic_ratings,
 )
+from tests.cli_run import run
 
 NOW = 1_700_000_000.0
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def _write(path, header, rows):
