@@ -14,6 +14,7 @@ from collections import OrderedDict
 import numpy as np
 
 from mediacenter.artwork.bandit import Observation, art_vector, taste_vector
+from mediacenter.db.catalog import title_and_parents
 
 REWARD_WINDOW_S = 30 * 60
 REWARDS = {"play": 1.0, "details": 0.5}
@@ -45,11 +46,7 @@ def record_reward(db, profile_id: int, title_id: int, event: str, *, at: float |
         raise ValueError(f"unknown reward event {event!r} (expected one of {sorted(REWARDS)})")
     now = time.time() if at is None else at
     value = REWARDS[event]
-    ids = [title_id]
-    parents = db.conn.execute("SELECT parent_id, show_id FROM titles WHERE id = ?",
-                              (title_id,)).fetchone()
-    if parents:
-        ids += [p for p in parents if p is not None and p not in ids]
+    ids = title_and_parents(db, title_id)
     for tid in ids:
         r = db.conn.execute(
             "SELECT id, reward FROM artwork_impressions WHERE profile_id = ? AND title_id = ? "

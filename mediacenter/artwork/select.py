@@ -51,6 +51,7 @@ from mediacenter.artwork.impressions import (
     shows_of,
     stats_by_candidate,
 )
+from mediacenter.db.catalog import title_and_parents
 
 __all__ = [
     "ArtworkPick",
@@ -104,14 +105,10 @@ def _art_source(db, title_id: int) -> tuple[int, list[_Cand]]:
     cands = _candidates(db, title_id)
     if cands:
         return title_id, cands
-    r = db.conn.execute("SELECT parent_id, show_id FROM titles WHERE id = ?",
-                        (title_id,)).fetchone()
-    if r:
-        for parent in r:
-            if parent is not None and parent != title_id:
-                cands = _candidates(db, parent)
-                if cands:
-                    return int(parent), cands
+    for parent in title_and_parents(db, title_id)[1:]:
+        cands = _candidates(db, parent)
+        if cands:
+            return parent, cands
     return title_id, []
 
 

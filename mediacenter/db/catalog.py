@@ -238,6 +238,17 @@ def show_of(db: sqlite_utils.Database, title_id: int) -> int | None:
     return int(row[0]) if row and row[0] else None
 
 
+def title_and_parents(db: sqlite_utils.Database, title_id: int) -> list[int]:
+    """``title_id`` then its season and show, where it has them: the titles whose picture or
+    clip may stand for it (an episode shown by its show's art), nearest first."""
+    ids = [title_id]
+    row = db.conn.execute("SELECT parent_id, show_id FROM titles WHERE id = ?",
+                          (title_id,)).fetchone()
+    if row:
+        ids += [int(p) for p in dict.fromkeys(row) if p is not None and p != title_id]
+    return ids
+
+
 def episode_code(db: sqlite_utils.Database, title_id: int) -> str:
     """'S1:E2' for an episode with a number, '' otherwise."""
     r = db.conn.execute("SELECT season_number, episode_number FROM titles WHERE id = ?",

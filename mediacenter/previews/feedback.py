@@ -20,6 +20,7 @@ import numpy as np
 
 from mediacenter.artwork.bandit import Observation, art_vector
 from mediacenter.artwork.impressions import REWARDS, profile_taste
+from mediacenter.db.catalog import title_and_parents
 
 KINDS = ("preview", "description")
 REWARD_WINDOW_S = 10 * 60  # "soon after": a preview or a line of text works now or not at all
@@ -52,11 +53,7 @@ def record_reward(db, profile_id: int, title_id: int, event: str, *,
         raise ValueError(f"unknown reward event {event!r} (expected one of {sorted(REWARDS)})")
     now = time.time() if at is None else at
     value = REWARDS[event]
-    ids = [title_id]
-    parents = db.conn.execute("SELECT parent_id, show_id FROM titles WHERE id = ?",
-                              (title_id,)).fetchone()
-    if parents:
-        ids += [p for p in parents if p is not None and p not in ids]
+    ids = title_and_parents(db, title_id)
     done: list[int] = []
     for kind in KINDS:
         for tid in ids:
