@@ -189,6 +189,8 @@ class QualityController(QObject):
         # The proxy stamps its samples with time.monotonic(): one clock for everything.
         self.clock = time.monotonic
         self._store = ThroughputStore(db) if db is not None else None
+        #: False for a private session: what the link sustained is used, never stored
+        self.remember = True
 
         self._timer = QTimer(self)
         self._timer.setInterval(max(50, tick_ms))
@@ -792,8 +794,8 @@ class QualityController(QObject):
 
     def _save(self) -> None:
         self._last_save = self.clock()
-        if self._store is None or not self._source:
-            return
+        if self._store is None or not self._source or not self.remember:
+            return  # a private session writes nothing, not even what a link sustained
         est = self.estimator.estimate()
         if est is None or self.estimator.samples <= self._saved_samples:
             return
@@ -813,12 +815,19 @@ class QualityController(QObject):
         self._saved_stalls = self.stalls
 
     def stop(self) -> None:
-        """Stop measuring (the player is left alone) and store what was learned."""
+        """Stop measuring (the player is left alone) and store what was learned. The loopback
+        proxy this controller started is closed too: nothing listens once playback ended (it
+        starts again, on a new port, when a manifest plays next)."""
         self._timer.stop()
         if self._policy is not None:
             self._save()
         if self._stream is not None and self._proxy is not None:
             self._proxy.forget(self._stream)
+        if self._own_proxy and self._proxy is not None:
+            proxy, self._proxy = self._proxy, None
+            # shutdown() waits for the server's loop (up to its 50 ms poll): not on the UI
+            # thread.
+            self._runner.run(lambda _ctx: proxy.close(), name="proxy-close", lane="playback")
 
     def release(self) -> None:
         """Stop, and close the proxy if this controller made it."""

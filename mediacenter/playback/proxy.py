@@ -29,6 +29,7 @@ import http.client
 import os
 import re
 import secrets
+import socketserver
 import threading
 import time
 from collections.abc import Callable
@@ -439,6 +440,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.proxy.dispatch(self)
 
 
+class _LoopbackServer(ThreadingHTTPServer):
+    """The HTTP server without its one look-up: ``HTTPServer.server_bind`` asks the resolver
+    for the name of 127.0.0.1 (``getfqdn``), which may go to a DNS server; the name is only
+    used in CGI environments."""
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "localhost", self.server_address[1]
+
+
 class LoopbackProxy:
     """The proxy server (``127.0.0.1``, a free port), started on first use.
 
@@ -465,7 +476,7 @@ class LoopbackProxy:
         with self._lock:
             if self._server is None:
                 handler = type("Handler", (_Handler,), {"proxy": self})
-                server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                server = _LoopbackServer(("127.0.0.1", 0), handler)
                 server.daemon_threads = True
                 self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
                                                 name="mediacenter-proxy", daemon=True)

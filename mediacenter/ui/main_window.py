@@ -408,6 +408,7 @@ class MainWindow(QMainWindow):
                         version_id=file.version_id, file_id=file.file_id, start_ms=start,
                         parts=parts, explicit_version=version_id is not None,
                         profile_id=None if self.private else profile_id,
+                        private=self.private,
                         audio_language=profile.audio_language if profile else None,
                         subtitle_language=profile.subtitle_language if profile else None,
                         ask_resume=start > 0 and not chosen and resume_mode(self.db) == "ask",

@@ -79,6 +79,7 @@ class PlayRequest:
     parts: tuple[str, ...] = ()  # every file of a multi-part version, in order (else empty)
     explicit_version: bool = False  # the viewer picked the version: no automatic quality
     profile_id: int | None = None  # whose quality choices are remembered
+    private: bool = False  # a private session: nothing learned is stored
     audio_language: str | None = None  # the profile's preferred languages (ISO 639-1)
     subtitle_language: str | None = None
     #: Ask "Resume from start_ms or start from the beginning?" before anything plays
@@ -510,6 +511,7 @@ class PlayerView(QWidget):
         self.quality_button.setVisible(self._using_quality)
         if self._using_quality:
             q.profile_id = request.profile_id
+            q.remember = not request.private
             q.play_title(request.title_id, start_ms=request.start_ms)
         else:
             player.open(request.path, start_ms=request.start_ms)

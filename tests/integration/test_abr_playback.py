@@ -230,3 +230,18 @@ def test_player_stats_rate_and_media_options(qtbot, ladder: Path, player: Player
     assert st["read_bytes"] > 0 and st["demux_read_bytes"] > 0
     assert st["played_abuffers"] == 0  # ":no-audio" reached libVLC
     assert player.rate() == 2.0
+
+
+@pytest.mark.slow
+def test_a_private_session_stores_nothing_the_controller_learned(
+        qtbot, tmp_path: Path, ladder: Path, player: Player, controller_factory):
+    db = _catalog(tmp_path, ladder)
+    c = controller_factory(db=db, profile_id=None)
+    c.remember = False  # what PlayerView sets for a private session
+    c.play_title(1)
+    qtbot.waitUntil(lambda: player.state() == "playing", timeout=T)
+    qtbot.waitUntil(lambda: player.position_ms() > 1500, timeout=T)
+    assert c.estimator.samples > 0  # it did measure, and used what it measured
+    c.stop()
+    assert ThroughputStore(db).get(source_key(str(ladder / "version0.mp4"))) is None
+    assert db.conn.execute("SELECT count(*) FROM throughput").fetchone()[0] == 0
