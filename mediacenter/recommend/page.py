@@ -10,7 +10,10 @@
 - ``genre:<name>`` - the profile's own largest genres (the household's largest for a new
   profile), best scores first;
 - ``new`` - New in your library (added in the last :data:`NEW_WINDOW_S`), newest first;
-- ``trending`` - Trending in your household: what the other profiles played lately;
+  a new title that suits the profile also opens the row it plays from most, at the hours it
+  usually watches (held back until then: :mod:`.release`);
+- ``trending`` - Trending in your household: what the other profiles played lately, each play
+  fading with a half-life of :data:`TRENDING_HALF_LIFE_S`;
 - ``again`` - Watch it again: titles the profile finished, those not played for a while
   (:data:`AGAIN_AFTER_S`) first; a film finished tonight is there too, not gone from Home.
 
@@ -48,6 +51,7 @@ from mediacenter.db.taste_adjustments import adjustments
 from mediacenter.db.watch import continue_watching, next_episode
 from mediacenter.home.rows import KIND_CONTINUE, Page, Row, RowItem, dedupe_rows
 from mediacenter.humanize import format_clock, time_left
+from mediacenter.recommend import release
 from mediacenter.recommend.content import CatalogIndex, build_index, catalog_signature
 from mediacenter.recommend.content import load_catalog_items as _load_items
 from mediacenter.recommend.explain import Explainer, because_phrase, genre_shares
@@ -73,6 +77,7 @@ GENRE_ROWS = 3
 GENRE_MIN_SHARE = 0.1
 NEW_WINDOW_S = 30 * 86400.0
 TRENDING_WINDOW_S = 30 * 86400.0
+TRENDING_HALF_LIFE_S = 7 * 86400.0  # last night's film outweighs three plays a month ago
 AGAIN_AFTER_S = 30 * 86400.0
 CALIBRATION = 0.5  # 0: scores only; 1: genre proportions only
 # "Calibrated / more diverse" (a profile's choice, app_settings): Top picks held closer to the
@@ -218,7 +223,7 @@ class Household:
     """
 
     popularity: np.ndarray  # per index row: recency-weighted viewers (profiles that share)
-    trending: np.ndarray  # per index row: recency-weighted viewers among the others, lately
+    trending: np.ndarray  # per index row: the others' plays of the last month, fading weekly
     others_played: frozenset[int]  # rows another (sharing) profile ever played
     profiles: int
 
@@ -247,7 +252,8 @@ def household(db: sqlite_utils.Database, index: CatalogIndex, profile_id: int, n
             continue
         others.add(r)
         if last is not None and now - last <= TRENDING_WINDOW_S:
-            trend[r] += w
+            fade = math.exp(-max(0.0, now - last) * math.log(2) / TRENDING_HALF_LIFE_S)
+            trend[r] += fade * (1.0 if watched else 0.5)
     for tid, pid in db.conn.execute(
         "SELECT title_id, profile_id FROM ratings WHERE source = 'explicit' AND value > 0"
     ):
@@ -526,21 +532,49 @@ def _new_row(ctx: _Ctx, now: float) -> Row | None:
     cand = [int(r) for r in rows[order][: 3 * ctx.row_len]]
     picked = _fresh_first(cand, ctx.used, ctx.row_len)
     ctx.take(picked)
-    items = []
-    for r in picked:
-        taste = ctx.explainer.taste_match(r)
-        if taste and taste.startswith("Matches your taste for "):
-            reason = "New and m" + taste[1:]
-        elif taste and taste.startswith("You love "):
-            reason = "New and matches your taste for " + taste.removeprefix("You love ")
-        elif taste:
-            reason = f"New · {taste}"
-        else:
-            days = int(max(0.0, now - index.added_at[r]) // 86400)
-            reason = "Added today" if days == 0 else \
-                f"Added {days} day{'s' if days != 1 else ''} ago"
-        items.append(ctx.item(r, reason))
-    return Row("new", "New in your library", tuple(items))
+    return Row("new", "New in your library",
+               tuple(ctx.item(r, _new_reason(ctx, r, now)) for r in picked))
+
+
+def _new_reason(ctx: _Ctx, r: int, now: float) -> str:
+    taste = ctx.explainer.taste_match(r)
+    if taste and taste.startswith("Matches your taste for "):
+        return "New and m" + taste[1:]
+    if taste and taste.startswith("You love "):
+        return "New and matches your taste for " + taste.removeprefix("You love ")
+    if taste:
+        return f"New · {taste}"
+    days = int(max(0.0, now - ctx.index.added_at[r]) // 86400)
+    return "Added today" if days == 0 else f"Added {days} day{'s' if days != 1 else ''} ago"
+
+
+def _premiere(rows: list[Row], plan: release.ReleasePlan, ctx: _Ctx, now: float) -> list[Row]:
+    """The plan's new titles open the row the profile looks at first (Top picks when the page
+    has no row of that kind), and only that row: once is enough where it is seen first."""
+    if not plan.premiere:
+        return rows
+    items = [ctx.item(ctx.index.pos[t], _new_reason(ctx, ctx.index.pos[t], now))
+             for t in plan.premiere]
+    kinds = [r.key.split(":", 1)[0] for r in rows]
+    at = next((i for i, k in enumerate(kinds) if k == plan.row), None)
+    if at is None:
+        at = next((i for i, k in enumerate(kinds) if k == "top"), None)
+    if at is None:
+        return rows
+    out = []
+    for i, row in enumerate(rows):
+        if i == at:
+            keep = [it for it in row.items if it.title_id not in plan.premiere]
+            row = Row(row.key, row.title, tuple(items + keep)[:max(len(row.items), len(items))],
+                      row.kind, row.reason)
+        elif row.kind != KIND_CONTINUE:
+            left = tuple(it for it in row.items if it.title_id not in plan.premiere)
+            if len(left) < len(row.items):
+                if kinds[i] != "top" and len(left) < MIN_ITEMS.get(kinds[i], MIN_ROW_ITEMS):
+                    continue
+                row = Row(row.key, row.title, left, row.kind, row.reason)
+        out.append(row)
+    return out
 
 
 def _trending_row(ctx: _Ctx, hh: Household) -> Row | None:
@@ -707,9 +741,11 @@ def score_titles(db: sqlite_utils.Database, profile_id: int, *, now: float | Non
 
 
 def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None = None,
-               model: ModelArg = None) -> Page:
+               model: ModelArg = None, release_timing: str = "timed") -> Page:
     """The home page of ``profile_id`` (see the module doc). ``model``: a loaded
     :class:`RecModel`, a model file path, or None for the catalog's own model file.
+    ``release_timing``: how new titles are surfaced (:func:`.release.plan`; the app always
+    times them, the benchmark compares).
 
     Raises :class:`~mediacenter.db.profiles.ProfileNotFoundError` for an unknown profile.
     """
@@ -721,6 +757,10 @@ def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None 
     history_signals, signals, share, count = (prep.history_signals, prep.signals, prep.share,
                                               prep.count)
     liked, notes, visible_ids = prep.liked, prep.notes, prep.visible_ids
+    plan = release.plan(db, profile_id, now, ids=index.ids, added_at=index.added_at,
+                        scores=scores.total, recommendable=~ctx.exclude, timing=release_timing)
+    for tid in plan.hold:
+        ctx.exclude[index.pos[tid]] = True
 
     cont = _continue_row(db, profile_id, visible_ids)
     seeds = sorted(((r, s) for r, s in history_signals.items() if s.liked and s.at),
@@ -770,6 +810,8 @@ def build_page(db: sqlite_utils.Database, profile_id: int, *, now: float | None 
     final = [claimed[r.key] for r in ordered if r.key in claimed]
     final = [r for r in final if r.kind == KIND_CONTINUE or r.key == "top"
              or len(r.items) >= MIN_ITEMS.get(r.key.split(":", 1)[0], MIN_ROW_ITEMS)]
-    hero = top_row.items[0] if top_row and top_row.items else None
+    final = _premiere(final, plan, ctx, now)
+    tops = [r for r in final if r.key == "top"]
+    hero = tops[0].items[0] if tops and tops[0].items else None
     return Page(tuple(final), hero=hero, built_in_s=time.perf_counter() - started,
                 notes=tuple(notes))

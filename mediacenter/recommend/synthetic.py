@@ -10,6 +10,7 @@ thousand titles cost well under a second. Everything is seeded.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -161,10 +162,14 @@ def generate_catalog(db: sqlite_utils.Database, n_titles: int, *, seed: int = 1,
 
 
 def generate_household(db: sqlite_utils.Database, catalog: Catalog, names: Sequence[str], *,
-                       watches: int = 40, seed: int = 2, now: float = 1_700_000_000.0
-                       ) -> list[int]:
+                       watches: int = 40, seed: int = 2, now: float = 1_700_000_000.0,
+                       habits: Sequence[tuple[float, float]] | None = None) -> list[int]:
     """Profiles with a favourite pair of genres each and a watch history that mostly follows
-    it (finished, a few rewatches, some abandoned early, some in progress). Returns ids."""
+    it (finished, a few rewatches, some abandoned early, some in progress). Returns ids.
+
+    ``habits`` (one per name): the local hours (start, end; an end past 24 runs past midnight)
+    in which each profile starts :data:`HABIT_SHARE` of its sessions; without them sessions
+    start at any hour."""
     from mediacenter.db.profiles import create_profile
 
     rng = random.Random(seed)
@@ -179,6 +184,8 @@ def generate_household(db: sqlite_utils.Database, catalog: Catalog, names: Seque
             picks += rng.sample(other, min(len(other), watches - len(picks)))
             for k, tid in enumerate(picks):
                 at = now - rng.uniform(3600, 200 * 86400)
+                if habits is not None and rng.random() < HABIT_SHARE:
+                    at = _in_habit(at, habits[ids.index(pid)], rng, now)
                 r = rng.random()
                 fraction = 1.0 if r < 0.7 else (0.01 if r < 0.85 else 0.6)
                 plays = 2 if fraction == 1.0 and k % 9 == 0 else 1
@@ -189,6 +196,17 @@ def generate_household(db: sqlite_utils.Database, catalog: Catalog, names: Seque
                 else:
                     record_watch(db, pid, tid, at=at, fraction=fraction, plays=plays)
     return ids
+
+
+HABIT_SHARE = 0.85
+
+
+def _in_habit(at: float, habit: tuple[float, float], rng: random.Random, now: float) -> float:
+    """A time on the day of ``at`` within the hours of ``habit`` (local time), not after now."""
+    t = time.localtime(at)
+    midnight = at - (t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec)
+    out = midnight + rng.uniform(*habit) * 3600.0
+    return out - 86400.0 if out > now - 3600 else out
 
 
 def synthetic_ratings(n_users: int = 120, n_items: int = 300, per_user: int = 30, *,
