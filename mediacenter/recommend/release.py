@@ -7,14 +7,15 @@ impression should come when the profile has time to watch, and where it looks fi
 - :func:`active_hours` - the hours of the day the profile usually starts watching (the fewest
   hours holding :data:`ACTIVE_SHARE` of its sessions of the last :data:`HISTORY_S`, each hour
   smoothed with its neighbours); None until it has :data:`MIN_SESSIONS` sessions.
-- :func:`first_row` - the kind of row the profile plays from most (its artwork impressions
-  rewarded with a play or a details-open); Top picks until it has played from any.
+- :func:`first_row` - where the profile looks first: the top of its page (Top picks), unless
+  most of its plays (:data:`FIRST_ROW_SHARE` of its artwork impressions rewarded with a play
+  or a details-open) come from another kind of row.
 - :func:`plan` - for one page build: outside the active hours, titles added in the last
-  :data:`HOLD_MAX_S` that the profile was never shown are held back (every row; not when they
-  are more than :data:`HOLD_MAX_SHARE` of the library: that is a first scan); inside them
+  :data:`HOLD_MAX_S` that the profile was never shown are held back (every row); inside them
   (or when the hours are not known yet), up to :data:`PREMIERE_SLOTS` titles added in the last
   :data:`PREMIERE_WINDOW_S`, never shown, that suit the profile (score in its best
-  :data:`PREMIERE_MIN_PERCENTILE`), open its first row.
+  :data:`PREMIERE_MIN_PERCENTILE`), open its first row. More new titles than
+  :data:`HOLD_MAX_SHARE` of the library are the library arriving (a first scan): not timed.
 
 :func:`mediacenter.recommend.page.build_page` applies the plan; ``benchmarks/release_timing.py``
 measures it in a simulated household against surfacing new titles at once.
@@ -32,10 +33,12 @@ ACTIVE_SHARE = 0.7
 MIN_SESSIONS = 8
 HISTORY_S = 180 * 86400.0
 FIRST_ROW_WINDOW_S = 90 * 86400.0
+FIRST_ROW_MIN_REWARDS = 5.0
+FIRST_ROW_SHARE = 0.6
 PREMIERE_WINDOW_S = 7 * 86400.0
 HOLD_MAX_S = 2 * 86400.0  # never held back longer: a new title is not hidden for days
 # More new titles than this share of what can be recommended is the library itself arriving
-# (a first scan, a new folder), not a release: nothing is held back then.
+# (a first scan, a new folder), not a release: nothing is timed then.
 HOLD_MAX_SHARE = 0.1
 PREMIERE_SLOTS = 2
 PREMIERE_MIN_PERCENTILE = 0.75
@@ -71,8 +74,8 @@ def active_hours(db: sqlite_utils.Database, profile_id: int, now: float
 
 def first_row(db: sqlite_utils.Database, profile_id: int, now: float) -> str:
     """The kind of row (``top``, ``because``, ``genre``, ``new``, ``trending``) the profile
-    plays from most; ``top`` when its impressions say nothing yet (the billboard counts as
-    Top picks: it is Top picks' first title)."""
+    looks at first: ``top`` unless most of its rewarded impressions are in another kind (the
+    billboard counts as Top picks: it is Top picks' first title)."""
     rewards: dict[str, float] = {}
     for row, reward in db.conn.execute(
             "SELECT row, reward FROM artwork_impressions WHERE profile_id = ? AND at >= ? "
@@ -80,9 +83,13 @@ def first_row(db: sqlite_utils.Database, profile_id: int, now: float) -> str:
         kind = "top" if row == "hero" else str(row).split(":", 1)[0]
         if kind not in _NOT_FIRST:
             rewards[kind] = rewards.get(kind, 0.0) + float(reward)
-    if not rewards:
+    total = sum(rewards.values())
+    if total < FIRST_ROW_MIN_REWARDS:
         return "top"
-    return max(sorted(rewards), key=lambda k: rewards[k])
+    best = max(sorted(rewards), key=lambda k: rewards[k])
+    # Eyes start at the top of the page: only a clear habit of playing from another kind of
+    # row says it is looked at first.
+    return best if rewards[best] >= FIRST_ROW_SHARE * total else "top"
 
 
 def shown_titles(db: sqlite_utils.Database, profile_id: int, title_ids: list[int]
@@ -125,15 +132,13 @@ def plan(db: sqlite_utils.Database, profile_id: int, now: float, *, ids: np.ndar
     rows = np.flatnonzero(new)
     shown = shown_titles(db, profile_id, [int(ids[r]) for r in rows])
     fresh = [int(r) for r in rows if int(ids[r]) not in shown]
-    if not fresh:
-        return nothing
+    if not fresh or len(fresh) > HOLD_MAX_SHARE * int(recommendable.sum()):
+        return nothing  # nothing new, or the library itself arriving (a first scan)
     hours = active_hours(db, profile_id, now) if timing == "timed" else None
     active = None if hours is None else hour_of(now) in hours
     if active is False:
-        held = [int(ids[r]) for r in fresh if age[r] <= HOLD_MAX_S]
-        if len(held) > HOLD_MAX_SHARE * int(recommendable.sum()):
-            held = []
-        return ReleasePlan(frozenset(held), (), "top", False)
+        hold = frozenset(int(ids[r]) for r in fresh if age[r] <= HOLD_MAX_S)
+        return ReleasePlan(hold, (), "top", False)
     pool = scores[recommendable]
     bar = float(np.quantile(pool, PREMIERE_MIN_PERCENTILE)) if len(pool) else 0.0
     suited = sorted((r for r in fresh if scores[r] >= bar), key=lambda r: (-scores[r], r))

@@ -116,6 +116,9 @@ def test_a_whole_new_folder_is_not_held_back(evening):
                  for k in range(release.MIN_SESSIONS + 10)]  # more than a tenth of the library
     morning = build_page(db, ann, now=_at(NOW_DAY, 10))
     assert any(_where(morning, t) for t in batch)
+    night = build_page(db, ann, now=_at(NOW_DAY, 21))
+    assert night.rows[0].key == "top" and night.rows[0] == build_page(
+        db, ann, now=_at(NOW_DAY, 21), release_timing="off").rows[0]  # no premiere either
 
 
 def test_the_premiere_opens_the_row_the_profile_plays_from(evening):
