@@ -8,6 +8,7 @@ episode without its own rating takes its show's.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlite_utils
@@ -28,6 +29,7 @@ _PREFIX = re.compile(r"^(?:rated\s+|[a-z]{2,3}\s*:\s*)", re.IGNORECASE)
 _AGE = re.compile(r"^(?:fsk|pegi|k|m|ma|age|ab|tv)?\s*-?\s*(\d{1,2})\s*\+?$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog has a few dozen labels, read per title
 def rating_age(label: str | None) -> int | None:
     """The minimum age a rating label stands for, or None when unknown or unrated."""
     if not label:

@@ -175,3 +175,4 @@ def test_habits_give_the_synthetic_household_its_hours(catalog_db):
     assert np.isin(hours[ann], [20, 21, 22]).mean() > 0.75
     assert np.isin(hours[sam], [6, 7]).mean() > 0.75
     assert release.active_hours(db, ann, _at(NOW_DAY, 12)) <= set(range(18, 24))
+
