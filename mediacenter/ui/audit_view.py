@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import shiboken6
 import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
@@ -25,6 +24,7 @@ from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ToggleSwitch
 from mediacenter.ui.events import CatalogEvents, Changes
+from mediacenter.ui.sectioned import ProfileSection
 
 # (key, label, format, what it means; lower or higher is "better" is not claimed: the words say)
 MEASURES = (
@@ -50,7 +50,7 @@ def read_in_page_process(db_path: Path, profile_id: int) -> Audit:
                                      profile_id)
 
 
-class AuditSection(QWidget):
+class AuditSection(ProfileSection):
     """The "Recommendation audit" section of the Insights screen."""
 
     stale_on = ("history", "feedback", "profiles", "titles", "model", "settings")
@@ -59,13 +59,9 @@ class AuditSection(QWidget):
                  events: CatalogEvents | None = None, *, read: ReadAudit = read_in_page_process,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("sectionPage")
         self.db, self.db_path, self.runner, self.events, self.read = (
             db, db_path, runner, events, read)
-        self.profile_id: int | None = None
         self.audit: Audit | None = None
-        self.stale = True
-        self._generation = 0
         self.heading = QLabel("Recommendation audit")
         self.heading.setObjectName("groupTitle")
         self.intro = QLabel("Measuring your recommendations…")
@@ -97,15 +93,8 @@ class AuditSection(QWidget):
         lay.addStretch(1)
         self.nav = ArrowNavigator(self, [[self.option]])
 
-    def set_profile(self, profile_id: int | None) -> None:
-        if profile_id != self.profile_id:
-            self.profile_id = profile_id
-            self.stale = True
-
     def reload(self) -> None:
-        self.stale = False
-        self._generation += 1
-        generation, pid = self._generation, self.profile_id
+        generation, pid = self.begin_reading()
         if pid is None:
             return
         self.option.blockSignals(True)
@@ -114,11 +103,11 @@ class AuditSection(QWidget):
         read, db_path = self.read, self.db_path
 
         def done(audit: Audit) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.show_audit(audit)
 
         def failed(message: str, _tb: str) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.intro.setText(f"The audit could not be made: {message}")
 
         self.runner.run(lambda _ctx: read(db_path, pid), name="audit", lane="work",

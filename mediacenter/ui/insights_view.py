@@ -35,7 +35,7 @@ from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.charts import ChartCard
 from mediacenter.ui.controls import show_status
 from mediacenter.ui.events import CatalogEvents, Changes
-from mediacenter.ui.sectioned import SectionedScreen
+from mediacenter.ui.sectioned import ProfileSection, SectionedScreen
 from mediacenter.ui.settings_library import button
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class InsightsCache(QObject):
                 self.read(pid, household)
 
 
-class ViewingSection(QWidget):
+class ViewingSection(ProfileSection):
     """A profile's (or the household's) charts; one card per chart."""
 
     stale_on = _STALE_ON
@@ -152,15 +152,11 @@ class ViewingSection(QWidget):
     def __init__(self, cache: InsightsCache, *, household: bool,
                  ask_path: AskPath = ask_save_path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("sectionPage")
         self.cache = cache
         self.household = household
         self.ask_path = ask_path
-        self.profile_id: int | None = None
         self.insights: Insights | None = None
         self.cards: list[ChartCard] = []
-        self._generation = 0
-        self.stale = True
         self.heading = QLabel("Your household" if household else "Your viewing")
         self.heading.setObjectName("groupTitle")
         self.intro = QLabel("Reading your history…")
@@ -184,22 +180,15 @@ class ViewingSection(QWidget):
 
     # -- data --------------------------------------------------------------------------------
 
-    def set_profile(self, profile_id: int | None) -> None:
-        if profile_id != self.profile_id:
-            self.profile_id = profile_id
-            self.stale = True
-
     def reload(self) -> None:
         """Show the profile's charts: at once when the cache holds them, else when read."""
-        self.stale = False
-        self._generation += 1
-        pid = self.profile_id
+        generation, pid = self.begin_reading()
         if pid is None:
             self._set_intro("Choose a profile to see its viewing.")
             return
         have = self.cache.get(pid, self.household)
         if have is not None:
-            self._on_read(self._generation, have)
+            self._on_read(generation, have)
             return
         self._set_intro("Reading your history…" if not self.cards else self.intro.text())
         self.cache.read(pid, self.household)

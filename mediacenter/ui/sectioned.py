@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -164,3 +165,38 @@ class SectionedScreen(QWidget):
             if inner is not None and inner.isAncestorOf(new):
                 scroll.ensureWidgetVisible(new, 40, 40)
                 return
+
+
+class ProfileSection(QWidget):
+    """A section that shows one profile's data, read in the background: it is marked stale
+    when the profile changes or its data does (``stale_on``: the :class:`~mediacenter.ui
+    .events.Changes` fields that matter) and reads again when shown. Each reading has a
+    generation; an answer that comes back after a newer reading began is dropped."""
+
+    stale_on: tuple[str, ...] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sectionPage")
+        self.profile_id: int | None = None
+        self.stale = True
+        self._generation = 0
+
+    def set_profile(self, profile_id: int | None) -> None:
+        if profile_id != self.profile_id:
+            self.profile_id = profile_id
+            self.stale = True
+
+    def begin_reading(self) -> tuple[int, int | None]:
+        """A new reading starts: (its generation, the profile it is for)."""
+        self.stale = False
+        self._generation += 1
+        return self._generation, self.profile_id
+
+    def is_current(self, generation: int) -> bool:
+        """The reading ``generation`` is still the one to show (and the section still
+        exists)."""
+        return shiboken6.isValid(self) and generation == self._generation
+
+    def reload(self) -> None:
+        raise NotImplementedError

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import shiboken6
 import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -37,6 +36,7 @@ from mediacenter.tasks import TaskRunner
 from mediacenter.ui.arrow_nav import ArrowNavigator
 from mediacenter.ui.controls import ChevronCombo, show_status
 from mediacenter.ui.events import CatalogEvents, Changes
+from mediacenter.ui.sectioned import ProfileSection
 from mediacenter.ui.settings_library import button, group_title
 
 DAY = 86400.0
@@ -56,7 +56,7 @@ def _date(ts: float) -> str:
     return time.strftime("%d %B %Y", time.localtime(ts)).lstrip("0")
 
 
-class TasteSection(QWidget):
+class TasteSection(ProfileSection):
     """The "Your taste" section of the Insights screen."""
 
     stale_on = ("history", "feedback", "profiles", "titles", "model")
@@ -65,16 +65,12 @@ class TasteSection(QWidget):
                  events: CatalogEvents | None = None, *,
                  read: ReadTaste = read_in_page_process, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("sectionPage")
         self.db = db
         self.db_path = db_path
         self.runner = runner
         self.events = events
         self.read = read
-        self.profile_id: int | None = None
         self.taste: Taste | None = None
-        self.stale = True
-        self._generation = 0
         self._rows: list[list[QWidget]] = []
         self.heading = QLabel("Your taste")
         self.heading.setObjectName("groupTitle")
@@ -127,26 +123,19 @@ class TasteSection(QWidget):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def set_profile(self, profile_id: int | None) -> None:
-        if profile_id != self.profile_id:
-            self.profile_id = profile_id
-            self.stale = True
-
     def reload(self) -> None:
-        self.stale = False
-        self._generation += 1
-        generation, pid = self._generation, self.profile_id
+        generation, pid = self.begin_reading()
         if pid is None:
             self.intro.setText("Choose a profile to see what the recommender believes.")
             return
         read, db_path = self.read, self.db_path
 
         def done(taste: Taste) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.show_taste(taste)
 
         def failed(message: str, _tb: str) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.intro.setText(f"What the recommender believes could not be read: "
                                    f"{message}")
 
