@@ -10,7 +10,7 @@
 - ``genre:<name>`` - the profile's own largest genres (the household's largest for a new
   profile), best scores first;
 - ``new`` - New in your library (added in the last :data:`NEW_WINDOW_S`), newest first;
-  a new title that suits the profile also opens the row it plays from most, at the hours it
+  a new title that suits the profile also opens the row it looks at first, at the hours it
   usually watches (held back until then: :mod:`.release`);
 - ``trending`` - Trending in your household: what the other profiles played lately, each play
   fading with a half-life of :data:`TRENDING_HALF_LIFE_S`;
