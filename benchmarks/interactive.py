@@ -20,13 +20,16 @@ their own frame rates), on the same X server, in the same run. (VLC refuses to r
 as root cvlc runs as "nobody" on an X server open to local users.)
 
 Measured the same way for both, from the pixels: a sampler process grabs the middle 320x180
-of the video area as fast as it can (~1 ms a grab) and notes every change with a 32x18
-grey thumbnail. A cut from one segment to the next is the first picture that differs from the
-one before by more than CUT (mean absolute grey difference) near the switch (the app: the
-moment it switched, from its log; cvlc: where the joined file's boundary falls). The gap is
-the time from the previous real picture (a black one does not count: a blank window is a gap)
-to the cut's picture, less one frame of the segment before (the time its last picture stays on
-screen in any seamless player): 0 is seamless, and a frozen or black stretch counts in full.
+of the video area as fast as it can (~2 ms a grab) and notes every change with a 32x18 grey
+thumbnail. Which segment a picture belongs to is read from the picture: each transition's last
+frame before and first frame after are decoded from the clips (PyAV) and fitted into the
+player's video area as the player shows them; a sampled picture closer to the first frame of
+the next segment than to the last of the one before is the next segment's (near the switch:
+the app's log says when; for cvlc, where the joined file's boundary falls). The gap is the
+time from the previous segment's last picture (a black one does not count: a blank window is a
+gap) to the next segment's first, less one frame of the segment before (the time its last
+picture stays on screen in any seamless player): 0 is seamless; a frozen or black stretch
+counts in full.
 
 - gap_median_ms / gap_max_ms: over the app's transitions (targets ≤ 100 / ≤ 250);
   gap_timeout_median_ms / gap_early_median_ms split them; reference_gap_median_ms /
@@ -61,7 +64,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CUT = 14.0  # mean |grey difference| (0-255) of 32x18 thumbnails: a cut, not the next frame
 BLACK_MEAN = 10.0  # a thumbnail darker than this on average...
 BLACK_MAX = 40  # ...and nowhere brighter than this is a blank window, not a picture
 REGION = (320, 180)  # the sampled middle of the video area
@@ -352,7 +354,8 @@ def child_app(args: list[str]) -> int:
         Path(out).write_text(json.dumps({
             "switch_log": ic.switch_log, "choice_log": ic.choice_log,
             "region": state["region"], "bar_region": state.get("bar_region"),
-            "t_sampler": state.get("t_sampler"), "t_end": state["t_end"]}))
+            "t_sampler": state.get("t_sampler"), "t_end": state["t_end"],
+            "deck": [pv.surface.width(), pv.surface.height()]}))
         pv.release()
         app.quit()
 
@@ -418,43 +421,69 @@ def _frames(samples: dict[str, Any]) -> list[tuple[float, Any, bool]]:
     return out
 
 
+def _reference(path: str, at_s: float, view: tuple[int, int]) -> Any:
+    """The thumbnail the sampler would see of ``path``'s picture at ``at_s`` shown fitted
+    (aspect kept) in a ``view`` of width x height: the middle REGION, at THUMB size."""
+    import av
+    import numpy as np
+    from PIL import Image
+
+    with av.open(path) as c:
+        stream = c.streams.video[0]
+        c.seek(max(0, int((at_s - 1.0) / stream.time_base)), stream=stream)
+        picture = None
+        for frame in c.decode(stream):
+            picture = frame
+            if frame.time is not None and frame.time >= at_s - 0.02:
+                break
+    assert picture is not None
+    img = picture.to_image().convert("L")
+    scale = min(view[0] / img.width, view[1] / img.height)
+    w, h = REGION[0] / scale, REGION[1] / scale
+    box = (img.width / 2 - w / 2, img.height / 2 - h / 2, img.width / 2 + w / 2,
+           img.height / 2 + h / 2)
+    return np.asarray(img.resize(THUMB, Image.Resampling.BOX, box=box), dtype=np.int16).ravel()
+
+
 def _dist(a: Any, b: Any) -> float:
     return float(abs(a - b).mean())
 
 
-def _gap_at(frames: list[tuple[float, Any, bool]], lo: float, hi: float,
-            frame_ms: float, first_cut_after: float | None = None) -> dict[str, Any] | None:
-    """The cut in [lo, hi] (the first after ``first_cut_after`` when given, else the
-    sharpest) and the gap before it."""
-    best = None
-    prev = None  # the last real picture before the one looked at
+def _gap_at(frames: list[tuple[float, Any, bool]], lo: float, hi: float, ref_a: Any,
+            ref_b: Any, frame_ms: float) -> dict[str, Any] | None:
+    """The next segment's first picture in [lo, hi] (the first that looks more like its
+    first frame than like the last frame of the one before) and the gap before it: from the
+    last picture of the segment before (a black one is no picture), less one frame."""
+    last_a = None
     for i, (t, th, black) in enumerate(frames):
         if t > hi:
             break
         if black:
             continue
-        if prev is not None and t >= lo:
-            d = _dist(th, frames[prev][1])
-            if d > CUT and (first_cut_after is None or t >= first_cut_after):
-                cand = (i, prev, d)
-                if first_cut_after is not None:
-                    best = cand
-                    break
-                if best is None or d > best[2]:
-                    best = cand
-        prev = i
-    if best is None:
-        return None
-    i, p, d = best
-    blank = any(frames[j][2] for j in range(p + 1, i))
-    gap = (frames[i][0] - frames[p][0]) * 1000 - frame_ms
-    return {"gap_ms": round(max(0.0, gap), 1), "cut_at": frames[i][0], "difference": round(d, 1),
-            "blank_between": blank}
+        if _dist(th, ref_b) < _dist(th, ref_a):
+            if t >= lo and last_a is not None:
+                p = last_a
+                blank = any(frames[j][2] for j in range(p + 1, i))
+                gap = (t - frames[p][0]) * 1000 - frame_ms
+                return {"gap_ms": round(max(0.0, gap), 1), "cut_at": t,
+                        "blank_between": blank,
+                        "likeness": round(_dist(th, ref_b), 1)}
+        else:
+            last_a = i
+    return None
 
 
-def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]]) -> dict[str, Any]:
+def _refs(segs: list[dict[str, Any]], folder: Path, view: tuple[int, int],
+          k: int) -> tuple[Any, Any]:
+    a, b = segs[k], segs[k + 1]
+    return (_reference(str(folder / a["clip"]), a["end"] - 1 / a["fps"], view),
+            _reference(str(folder / b["clip"]), b["start"], view))
+
+
+def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]],
+                 folder: Path) -> dict[str, Any]:
     frames = _frames(got["samples"])
-    fps = {s["id"]: s["fps"] for s in segs}
+    view = tuple(got["deck"])
     gaps, kinds, misses = [], {}, 0
     start = got.get("t_sampler") or 0
     for before, after, at, how in got["switch_log"]:
@@ -462,7 +491,8 @@ def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]]) -> dict[str, A
         if at < start + 0.05 or after == "detour":
             continue
         k = int(before[1:])
-        g = _gap_at(frames, at - 0.08, at + 0.8, 1000 / fps[before], first_cut_after=at - 0.03)
+        ref_a, ref_b = _refs(segs, folder, view, k)  # type: ignore[arg-type]
+        g = _gap_at(frames, at - 0.05, at + 1.5, ref_a, ref_b, 1000 / segs[k]["fps"])
         if g is None:
             misses += 1
             continue
@@ -480,20 +510,22 @@ def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]]) -> dict[str, A
     return {"gaps": gaps, "switches": kinds, "unmeasured": misses, "bar_delays_ms": delays}
 
 
-def _analyse_cvlc(got: dict[str, Any], segs: list[dict[str, Any]],
+def _analyse_cvlc(got: dict[str, Any], segs: list[dict[str, Any]], folder: Path,
                   length_s: float) -> dict[str, Any]:
     frames = _frames(got["samples"])
     first = next((t for t, _th, black in frames if not black), None)
     gaps, misses = [], 0
     if first is None:
         return {"gaps": [], "unmeasured": len(segs) - 1}
-    for k in range(1, len(segs)):
-        expected = first + k * length_s
-        g = _gap_at(frames, expected - 0.4, expected + 0.4, 1000 / segs[k - 1]["fps"])
+    for k in range(len(segs) - 1):
+        expected = first + (k + 1) * length_s
+        ref_a, ref_b = _refs(segs, folder, (960, 540), k)
+        g = _gap_at(frames, expected - 0.5, expected + 0.8, ref_a, ref_b,
+                    1000 / segs[k]["fps"])
         if g is None:
             misses += 1
             continue
-        g.update(transition=k - 1)
+        g.update(transition=k)
         gaps.append(g)
         first += g["cut_at"] - expected  # follow cvlc's own clock from cut to cut
     return {"gaps": gaps, "unmeasured": misses}
@@ -545,8 +577,8 @@ def main() -> int:
             load1 = os.getloadavg()[0]
         finally:
             x.close()
-        a = _analyse_app(app, segs)
-        r = _analyse_cvlc(ref, segs, args.segment_s)
+        a = _analyse_app(app, segs, folder)
+        r = _analyse_cvlc(ref, segs, folder, args.segment_s)
         gaps = [g["gap_ms"] for g in a["gaps"]]
         med, worst = _stats(gaps)
         rmed, rworst = _stats([g["gap_ms"] for g in r["gaps"]])
@@ -559,6 +591,7 @@ def main() -> int:
                                            if g["kind"] == "early"])[0],
             "transitions_measured": len(gaps), "transitions_unmeasured": a["unmeasured"],
             "blank_between": sum(1 for g in a["gaps"] if g["blank_between"]),
+            "reference_blank_between": sum(1 for g in r["gaps"] if g["blank_between"]),
             "reference": "cvlc, the same segments joined into one file (960x540)",
             "reference_gap_median_ms": rmed, "reference_gap_max_ms": rworst,
             "reference_transitions_measured": len(r["gaps"]),
