@@ -343,6 +343,8 @@ def child_app(args: list[str]) -> int:
     def start_sampler() -> None:
         r, bar = region()
         state["region"], state["bar_region"] = r, bar
+        # The video area's size while the story plays (the end card takes the bar's room).
+        state["deck"] = [pv.surface.width(), pv.surface.height()]
         state["sampler"] = _Sampler(dict(os.environ), r, bar, Path(out + ".npz"))
         state["t_sampler"] = time.monotonic()
 
@@ -355,7 +357,7 @@ def child_app(args: list[str]) -> int:
             "switch_log": ic.switch_log, "choice_log": ic.choice_log,
             "region": state["region"], "bar_region": state.get("bar_region"),
             "t_sampler": state.get("t_sampler"), "t_end": state["t_end"],
-            "deck": [pv.surface.width(), pv.surface.height()]}))
+            "deck": state.get("deck")}))
         pv.release()
         app.quit()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ class PreparedMedia(QObject):
         self._media: Any = None
         self._em: Any = None
         self._handlers: dict[Any, Any] = {}
+        self._stopper: threading.Thread | None = None
         self._open()
 
     def _open(self) -> None:
@@ -158,7 +160,16 @@ class PreparedMedia(QObject):
             if media is not None:
                 media.release()
 
-        self.backend.stop_in_background(stop_and_release)
+        self._stopper = self.backend.stop_in_background(stop_and_release)
+
+    def holds_window(self) -> bool:
+        """Whether its libVLC player may still hold its window: not let go yet, or still
+        stopping. libVLC will not draw into a window another of its players holds (it opens
+        a window of its own on top of everything instead), so none may be given it until
+        then."""
+        if self.state in ("opening", "warming", "ready"):
+            return True
+        return self._stopper is not None and self._stopper.is_alive()
 
     def release(self) -> None:
         """Not wanted after all: stop it (on a worker). Idempotent; UI thread."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -58,6 +59,8 @@ PREPARE_AHEAD_MS: Final = 4_000
 AFTER_SWITCH_MS: Final = 60
 """What can wait at a switch (saving the path, letting go of the ways not taken) waits this
 long, so the event loop first sends the new picture's window up."""
+WINDOW_RETRY_MS: Final = 20
+"""Every spare window still held by a player that is stopping: look again this much later."""
 BAR_FIRST_MS: Final = 30
 """The choice bar paints first; the choices' segments are made ready this long after."""
 CHOSEN_SHOWN_MS: Final = 1_500
@@ -122,6 +125,9 @@ class InteractivePlayback(QObject):
         #: What is being made ready (every choice shown while a choice is open; then the one
         #: chosen, or the fixed way on), each in a window of the deck of its own.
         self._prepared: dict[_Target, PreparedMedia] = {}
+        #: Windows of the deck a libVLC player let go of may still hold (it stops on a worker):
+        #: window id -> whether it still does.
+        self._held: dict[int, Callable[[], bool]] = {}
         self._waiting_for: _Target | None = None  # the segment ended before it was ready
         self._late = False  # the switch waited for the next segment to be ready
         self._playing: _Target | None = None
@@ -456,13 +462,32 @@ class InteractivePlayback(QObject):
                 if current.is_ready():
                     continue
                 return
-            taken = {p.window_id for p in self._prepared.values()}
-            prepared = PreparedMedia(backend(), target.video, target.start_ms,
-                                     deck.spare_window_id(taken) if embed else 0, parent=self)
+            window = 0
+            if embed:
+                taken = {p.window_id for p in self._prepared.values()} | self._held_windows()
+                try:
+                    window = deck.spare_window_id(taken)
+                except RuntimeError:  # every spare window still held by a player stopping
+                    QTimer.singleShot(WINDOW_RETRY_MS, self._prepare_again)
+                    return
+            prepared = PreparedMedia(backend(), target.video, target.start_ms, window,
+                                     parent=self)
             prepared.ready.connect(lambda t=target: self._on_prepared_ready(t))
             prepared.failed.connect(lambda m, t=target: self._on_prepared_failed(t, m))
             self._prepared[target] = prepared
             return
+
+    def _prepare_again(self) -> None:
+        if self.active and self.run is not None and self._waiting_for is None:
+            self._prepare_next()
+
+    def _held_windows(self) -> set[int]:
+        self._held = {w: holds for w, holds in self._held.items() if holds()}
+        return set(self._held)
+
+    def _hold(self, prepared: PreparedMedia) -> None:
+        if prepared.window_id:
+            self._held[prepared.window_id] = prepared.holds_window
 
     def preparing(self) -> list[str]:
         """The segments being made ready now (tests, diagnostics)."""
@@ -472,6 +497,7 @@ class InteractivePlayback(QObject):
         prepared = self._prepared.pop(target, None)
         if prepared is not None:
             prepared.release()
+            self._hold(prepared)
             prepared.deleteLater()
 
     def _release_later(self, prepared: list[PreparedMedia]) -> None:
@@ -480,6 +506,8 @@ class InteractivePlayback(QObject):
                 p.release()
                 p.deleteLater()
 
+        for p in prepared:
+            self._hold(p)  # held until released and stopped
         if prepared:
             QTimer.singleShot(AFTER_SWITCH_MS, release)
 
@@ -543,13 +571,18 @@ class InteractivePlayback(QObject):
         assert prepared is not None and player is not None
         others, self._prepared = list(self._prepared.values()), {}
         self._waiting_for = None
-        self.view.surface.bring_forward(prepared.window_id)
+        deck = self.view.surface
+        shown = deck.front_window_id()
+        deck.bring_forward(prepared.window_id)
         before = self._playing.segment if self._playing is not None else ""
         if not player.adopt(prepared):
             prepared.release()
+            self._hold(prepared)
             self._release_later(others)
             self._play_current()
             return
+        if player.retiring:  # the player that drew the picture before stops on a worker
+            self._held[shown] = player.retiring[-1].is_alive
         prepared.deleteLater()
         self._release_later(others)  # the ways not taken, once the new picture is up
         late = self._late

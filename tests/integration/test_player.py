@@ -394,3 +394,37 @@ def test_a_hanging_stop_never_blocks_the_ui_thread(qtbot, vlc_backend: VlcBacken
             t.join(T / 1000)
     assert not any(t.is_alive() for t in p.retiring)
     assert vlc_backend.instance() is not None  # still usable by the module's other tests
+
+
+def test_a_prepared_player_holds_its_window_until_it_has_stopped(qtbot, vlc_backend: VlcBackend,
+                                                                 media, monkeypatch):
+    """libVLC will not draw into a window another of its players still holds (it opens a
+    window of its own on top of everything instead: an interactive title showed the next
+    segment's first picture over the one playing after an early choice). A prepared player
+    let go of holds its window until its stop, on a worker, is over."""
+    import threading
+
+    import vlc
+
+    from mediacenter.playback.preload import PreparedMedia
+
+    real_stop = vlc.MediaPlayer.stop
+    let_go = threading.Event()
+
+    def slow_stop(self):
+        let_go.wait(30)
+        return real_stop(self)
+
+    prepared = PreparedMedia(vlc_backend, str(media["mkv"]), 1000, 0)
+    try:
+        with qtbot.waitSignal(prepared.ready, timeout=T):
+            pass
+        assert prepared.holds_window()  # ready: its player has the window
+        monkeypatch.setattr(vlc.MediaPlayer, "stop", slow_stop)
+        prepared.release()
+        assert prepared.holds_window()  # let go of, still stopping
+        let_go.set()
+        qtbot.waitUntil(lambda: not prepared.holds_window(), timeout=T)
+    finally:
+        let_go.set()
+        prepared.release()
