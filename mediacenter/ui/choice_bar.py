@@ -178,8 +178,10 @@ class ChoiceBar(QFrame):
             b.setEnabled(cid == choice_id)
         self.choices.setEnabled(False)
         self.countdown.hide()
-        self.hint.setText(card_hint_html("Time ran out: the story chose" if timed_out
-                                         else "You chose"))
+        chosen = next((b.text() for cid, b in zip(self._ids, self.choices.buttons, strict=True)
+                       if cid == choice_id), "")
+        said = "Time ran out: the story chose" if timed_out else "You chose"
+        self.hint.setText(card_hint_html(f"{said} “{chosen}”" if chosen else said))
 
     def focused_id(self) -> str | None:
         return self._ids[self.choices.current] if self._ids else None

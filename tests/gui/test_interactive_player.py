@@ -125,6 +125,7 @@ def test_choose_with_the_keyboard_go_back_and_reach_an_ending(window, qtbot):
     assert ic.bar.focused_id() == "l"
     qtbot.keyClick(pv, Qt.Key.Key_Return)
     assert ic.run.state == {"brave": True}
+    assert "You chose “Left”" in ic.bar.hint.text()
     assert ic.preparing() == ["b"]  # the way not taken is let go
     # at the end of Dawn, the prepared Left road plays on
     assert _switched(qtbot, ic, "b") in ("prepared", "late")
