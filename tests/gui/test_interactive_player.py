@@ -243,3 +243,16 @@ def test_the_details_page_names_an_interactive_films_files_as_its_story_segments
     assert "Interactive" in info
     assert "3 story segments" in info and "3 parts" not in info
     assert "01 Dawn.mp4" not in info  # the folder, not the first segment's file
+
+
+def test_the_details_page_says_interactive_and_counts_the_endings_found(window, qtbot):
+    window.open_details(_tid(window, "Crossroads"))
+    info = window.details_view.info.text()
+    assert "Interactive: you choose what happens" in info and "found" not in info
+    pv, ic = _play(qtbot, window, "Crossroads")
+    _choice_open(qtbot, ic)
+    qtbot.keyClick(pv, Qt.Key.Key_Return)  # Right: the ending
+    qtbot.waitUntil(lambda: pv.screen_stack.currentWidget() is ic.end_card, timeout=T)
+    pv.stop()
+    window.open_details(_tid(window, "Crossroads"))
+    assert "you have found 1 ending" in window.details_view.info.text()
