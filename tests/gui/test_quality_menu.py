@@ -182,3 +182,24 @@ def test_format_stats_says_what_the_estimate_is_worth():
     rows = dict(format_stats(s))
     assert rows["Estimate"] == "1.2 Mbit/s · dips 4 % · Auto uses up to 92 %"
     assert rows["Buffer"] == "9.5 s"
+
+
+def test_pre_play_work_runs_on_the_runner_it_is_given(qtbot, tmp_path: Path,
+                                                      vlc_backend: VlcBackend):
+    from mediacenter.tasks import TaskRunner
+
+    runner = TaskRunner()
+    player = Player(vlc_backend=vlc_backend)
+    c = QualityController(player, runner=runner, probe=False)
+    bad = tmp_path / "broken.m3u8"
+    bad.write_text("not a playlist\n")
+    try:
+        with qtbot.waitSignal(c.error, timeout=T) as sig:
+            c.play_uri(str(bad))
+            assert runner.busy()  # the manifest is read on the window's runner, not a thread
+        assert sig.args and sig.args[0], sig.args  # and what went wrong comes back, said
+        assert c.wait_workers(5.0)
+    finally:
+        c.release()
+        player.release()
+        runner.shutdown()
