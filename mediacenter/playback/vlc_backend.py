@@ -434,7 +434,8 @@ class Player(QObject):
         self._vlc_time_at = 0.0  # time.monotonic() when libVLC last reported the time
         self._vlc_max_time_ms = 0
         self._vlc_time_seen = False
-        self._seek_from: int | None = None
+        self._seek_from: int | None = None  # libVLC's clock when the last seek was asked
+        self._seek_target = 0
         self._seek_at = 0.0  # monotonic time of the last seek
         self._vlc_length_ms = 0
         self._vlc_cache = 0.0
@@ -574,7 +575,8 @@ class Player(QObject):
             return  # from a media we already left
         if kind == _EV_TIME:
             self._time_pending = False
-            self._position_ms = self._vlc_time_ms
+            if self._seek_settled(self._vlc_time_ms, reported=True):  # else the target stays
+                self._position_ms = self._vlc_time_ms
             self._schedule_position()
         elif kind == _EV_LENGTH:
             if value != self._duration_ms:
@@ -630,7 +632,14 @@ class Player(QObject):
         self._apply_audio()
         if self._pending_seek_ms is not None:
             ms, self._pending_seek_ms = self._pending_seek_ms, None
-            self._mp.set_time(ms)
+            self._start_seek(ms)
+
+    def _start_seek(self, ms: int) -> None:
+        """Ask libVLC for ``ms``; until its clock lands there the target is the position."""
+        self._seek_from = int(self._mp.get_time())
+        self._seek_target = ms
+        self._seek_at = time.monotonic()
+        self._mp.set_time(ms)
 
     def _on_end_reached(self) -> None:
         self._open_timer.stop()
@@ -842,9 +851,7 @@ class Player(QObject):
         if not self._input_started:
             self._pending_seek_ms = ms
         else:
-            self._seek_from = int(self._mp.get_time())
-            self._seek_at = time.monotonic()
-            self._mp.set_time(ms)
+            self._start_seek(ms)
         self._position_ms = ms
         self._position_timer.stop()
         self._emit_position()
@@ -978,17 +985,32 @@ class Player(QObject):
             and (self._vlc_time_seen or self._seek_from is not None)
         ):
             t = int(self._mp.get_time())
-            if self._seek_from is not None:
-                # libVLC's clock keeps reading (and, busy, even advancing) the old time until
-                # the seek lands: the target stays the answer until the clock comes near it,
-                # or the seek had ample time to land (a keyframe far from the target).
-                landed = t != self._seek_from and abs(t - self._position_ms) <= SEEK_LANDED_MS
-                if not landed and time.monotonic() - self._seek_at < SEEK_SETTLE_S:
-                    return self._position_ms
-                self._seek_from = None
+            if not self._seek_settled(t, reported=False):
+                return self._seek_target
             if t >= 0:
                 self._position_ms = t
         return self._position_ms
+
+    def _seek_settled(self, t: int, *, reported: bool) -> bool:
+        """Whether libVLC's clock reading ``t`` can be believed after the last seek.
+
+        Right after a seek ``get_time()`` echoes the target, then reads (and, busy, even
+        advances) the old time until the seek lands; a picture at the new place shows as a
+        time event near the target (``reported``). Until then the target is the answer, or
+        until the seek had ample time to land while playing (a keyframe far from it). While
+        paused nothing lands: the wait counts from when it plays again."""
+        if self._seek_from is None:
+            return True
+        if reported and t != self._seek_from and abs(t - self._seek_target) <= SEEK_LANDED_MS:
+            self._seek_from = None
+            return True
+        if self._state != "playing":
+            self._seek_at = time.monotonic()
+            return False
+        if time.monotonic() - self._seek_at < SEEK_SETTLE_S:
+            return False
+        self._seek_from = None
+        return True
 
     def clock_ms(self) -> int:
         """The position of the picture on screen to within a few milliseconds: libVLC reports
