@@ -36,6 +36,9 @@ def load_theme(app) -> None:
 
 def run_gui(paths: Paths, *, probe: bool = True) -> int:
     """Open the main window; returns the process exit status."""
+    from mediacenter.playback.malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()  # first: before Qt or the task runner start a thread
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mediacenter.db import DatabaseError
