@@ -63,7 +63,10 @@ def ffmpeg_args(src: str, start_s: float, end_s: float, out: str, size: tuple[in
     gop = max(1, round(fps))
     return ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", f"{start_s:.3f}",
             "-t", f"{end_s - start_s:.3f}", "-i", src, "-vf", f"scale={size[0]}:{size[1]}",
-            "-r", f"{fps:.3f}", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
+            # vfr: frames dropped above the rate, never repeated (as the app does), so a
+            # source with gaps (tree.avi: 68 pictures in 30 s) is not padded out
+            "-r", f"{fps:.3f}", "-fps_mode", "vfr", "-c:v", "libx264", "-preset", PRESET,
+            "-crf", str(CRF),
             "-g", str(gop), "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", str(AUDIO_RATE),
             "-ac", "2", "-b:a", str(AUDIO_BITRATE), "-movflags", "+faststart", out]
 
