@@ -75,8 +75,10 @@ def test_clip_after_clip_keeps_the_memory_of_the_first(clip_factory, tmp_path):
     clip = clip_factory(tmp_path / "c.mp4", duration_s=3.0, size=(854, 480))
     capped = _growth(clip, "capped")
     glibc = _growth(clip, "glibc")
-    assert capped < 12, (capped, glibc)
-    assert glibc > capped + 20, (capped, glibc)  # what the cap saves on this machine
+    # Capped: 2-25 MB over the 11 clips after the first (where a freed block lands varies);
+    # glibc's own limit: 100-120 MB on this machine.
+    assert capped < 40, (capped, glibc)
+    assert glibc > capped + 40, (capped, glibc)
 
 
 def test_the_users_own_setting_wins(monkeypatch):
