@@ -264,7 +264,11 @@ class PreviewController(QObject):
         host, rect, title_id = self._pending
         self._pick = pick
         if self.surface is None or not self._surface_ok():
-            self.surface = PreviewSurface(host)
+            # Made on the top-level window, then moved into the page: a native window made
+            # straight inside the scrolling page showed libVLC's picture off its own area (a
+            # black tile under Xvfb; one that came by a move, as from the billboard, did not).
+            self.surface = PreviewSurface(host.window())
+            self.surface.setParent(host)
         elif self.surface.parentWidget() is not host:
             self.surface.setParent(host)  # a native window follows its new parent
         assert self.surface is not None

@@ -203,9 +203,8 @@ def test_a_kids_profile_turns_previews_on_in_settings_and_asks_why_this_preview(
         w.open_details(tid)
         d = w.details_view
         # The preview shown, then its details opened: the bandit's reward for that clip.
-        qtbot.waitUntil(lambda: stats_by_arm(w.db, "preview", pid, tid)
-                        and next(iter(stats_by_arm(w.db, "preview", pid, tid).values()))[1]
-                        == 0.5, timeout=5000)
+        qtbot.waitUntil(lambda: [r for _n, r in stats_by_arm(w.db, "preview", pid, tid).values()]
+                        == [0.5], timeout=5000)
         assert d.why_preview_button.isVisibleTo(d)
         d.why_preview_button.click()
         text = d.why.text()
