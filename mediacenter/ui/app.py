@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from mediacenter.config import Paths
+from mediacenter.tasks import TaskContext, TaskRunner
 
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
@@ -83,7 +84,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     QTimer.singleShot(500, window.scans.start_watching)
     QTimer.singleShot(600, window.scans.watch_availability)
     QTimer.singleShot(800, window.scans.scan_new_roots)
-    QTimer.singleShot(1500, _prewarm_vlc)
+    QTimer.singleShot(1500, lambda: _prewarm_vlc(window.runner))
     QTimer.singleShot(BACKGROUND_DELAY_MS, window.start_background_work)
     schedule.start(BACKUP_DELAY_MS)
     try:
@@ -99,15 +100,14 @@ BACKUP_DELAY_MS = 60_000  # after start-up's own work; the catalog is backed up 
 GIL_SWITCH_INTERVAL_S = 0.002
 
 
-def _prewarm_vlc() -> None:
-    """Create the libVLC instance (plugin cache, ~0.1-0.3 s) before anyone presses Play, on a
-    thread of its own so the UI never waits for it (libvlc_new is thread-safe)."""
-    import threading
+def _prewarm_vlc(runner: TaskRunner) -> None:
+    """Create the libVLC instance (plugin cache, ~0.1-0.3 s) before anyone presses Play, on the
+    runner's playback lane so the UI never waits for it (libvlc_new is thread-safe)."""
 
-    def load() -> None:
+    def load(_ctx: TaskContext) -> None:
         with contextlib.suppress(Exception):
             from mediacenter.playback.vlc_backend import backend
 
             backend().instance()
 
-    threading.Thread(target=load, name="vlc-prewarm", daemon=True).start()
+    runner.run(load, name="libVLC pre-warm", lane="playback")

@@ -85,3 +85,16 @@ def test_screens_ask_the_catalog_layer_instead_of_holding_sql():
         if sql.search(line)
     ]
     assert offenders == []
+
+
+def test_screens_run_background_work_only_through_the_task_runner():
+    # One idiom (tasks.TaskRunner: lanes, callbacks on the UI thread, none after shutdown):
+    # no thread, pool or runnable of a screen's own.
+    own = re.compile(r"\b(threading\.Thread|QThreadPool|QRunnable|QThread)\b")
+    offenders = [
+        f"{p.relative_to(PKG)}:{n}"
+        for p in (PKG / "ui").rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if own.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []
