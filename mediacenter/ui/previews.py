@@ -36,6 +36,7 @@ from mediacenter.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 DWELL_MS = 1000
+TRIM_AFTER_MS = 1500
 LOOKUP_AHEAD_MS = 600  # the clip is looked up this long before the dwell ends (not at once:
 # a quick sweep across a row asks for nothing)
 _NO_EMBED_PLATFORMS = ("offscreen", "minimal", "wayland")
@@ -87,6 +88,10 @@ class PreviewController(QObject):
         self._pending: tuple[QWidget, QRect | Callable[[], QRect], int] | None = None
         self._pick: Any = None
         self._local = threading.local()
+        # A moment after a preview stops (libVLC's worker has released its player): the
+        # memory it freed goes back to the system (playback/malloc_arenas.py).
+        self._trim = QTimer(self, singleShot=True, interval=TRIM_AFTER_MS)
+        self._trim.timeout.connect(self._release_memory)
         self._dwell = QTimer(self, singleShot=True, interval=DWELL_MS)
         self._dwell.timeout.connect(self._on_dwell)
         self._ahead = QTimer(self, singleShot=True, interval=max(0, DWELL_MS - LOOKUP_AHEAD_MS))
@@ -149,6 +154,7 @@ class PreviewController(QObject):
             self.surface.hide()
         if self.player is not None and self.player.state() not in ("idle", "stopped"):
             self.player.stop()
+            self._trim.start()
         if was:
             self.stopped.emit()
 
@@ -186,6 +192,11 @@ class PreviewController(QObject):
             if callable(rect) and self.surface is not None:
                 self.surface.setGeometry(rect())
         return False
+
+    def _release_memory(self) -> None:
+        from mediacenter.playback.malloc_arenas import release_free_memory
+
+        self.runner.run(lambda _ctx: release_free_memory(), name="release memory", lane="quick")
 
     def _surface_ok(self) -> bool:
         return self.surface is not None and shiboken6.isValid(self.surface)

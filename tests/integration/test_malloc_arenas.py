@@ -1,7 +1,8 @@
 """libVLC opening clip after clip does not grow the process by a malloc arena per thread: the
 app caps glibc's arenas at start (mediacenter/playback/malloc_arenas.py, called first in
-run_gui). Real libVLC (dummy outputs) on a generated clip, in fresh child processes, beside
-the same run with glibc's own limit."""
+run_gui) and gives freed memory back after a clip (release_free_memory). Real libVLC (dummy
+outputs) on a generated clip, in fresh child processes, beside the same run with glibc's own
+limit."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from mediacenter.playback.malloc_arenas import limit_malloc_arenas
 
 CHILD = r"""
 import json, sys, threading, time
-from mediacenter.playback.malloc_arenas import limit_malloc_arenas
+from mediacenter.playback.malloc_arenas import limit_malloc_arenas, release_free_memory
 
-if sys.argv[3] == "capped":
+if sys.argv[3] in ("capped", "trimmed"):
     assert limit_malloc_arenas()
 from mediacenter.playback import vlc_backend
 
@@ -50,6 +51,9 @@ for _ in range(int(sys.argv[2])):
     time.sleep(0.8)
     mp.stop()
     mp.release()
+    if sys.argv[3] == "trimmed":  # as the preview player does after a preview stops
+        time.sleep(0.1)
+        release_free_memory()
     out.append(rss_mb())
 print(json.dumps(out))
 """
@@ -79,6 +83,8 @@ def test_clip_after_clip_keeps_the_memory_of_the_first(clip_factory, tmp_path):
     # glibc's own limit: 100-120 MB on this machine.
     assert capped < 40, (capped, glibc)
     assert glibc > capped + 40, (capped, glibc)
+    trimmed = _growth(clip, "trimmed")  # -21 to 3 MB here
+    assert trimmed < 10, (trimmed, capped, glibc)
 
 
 def test_the_users_own_setting_wins(monkeypatch):
