@@ -11,7 +11,8 @@ through, as any other). It follows the state machine of :mod:`mediacenter.story.
   (:class:`mediacenter.playback.preload.PreparedMedia`): when a choice opens (its default;
   the chosen one if the viewer picks another) or a few seconds before a segment with a fixed
   way on ends. A next segment that simply continues the same video needs nothing;
-* at the segment's end that window comes up and plays on (:meth:`Player.adopt`): measured by
+* at the segment's end that window comes up and plays on (:meth:`Player.adopt`), leaving the
+  segment before's last picture on screen until it draws (``keep_picture``): measured by
   ``benchmarks/interactive.py``;
 * B goes back to the previous choice, Home starts over (also buttons in the control bar);
   ←/→ do not seek (they move in the choice bar while it is open);
@@ -573,9 +574,10 @@ class InteractivePlayback(QObject):
         self._waiting_for = None
         deck = self.view.surface
         shown = deck.front_window_id()
-        deck.bring_forward(prepared.window_id)
+        deck.bring_forward(prepared.window_id, keep_picture=True)
         before = self._playing.segment if self._playing is not None else ""
         if not player.adopt(prepared):
+            deck.bring_forward(shown)  # the player opens the segment in its own window
             prepared.release()
             self._hold(prepared)
             self._release_later(others)
@@ -633,7 +635,7 @@ class InteractivePlayback(QObject):
         assert prepared is not None and player is not None
         self._release_prepared()
         self._playing = credits
-        self.view.surface.bring_forward(prepared.window_id)
+        self.view.surface.bring_forward(prepared.window_id, keep_picture=True)
         if player.adopt(prepared):
             prepared.deleteLater()
         else:
