@@ -47,6 +47,7 @@ from mediacenter.humanize import format_clock
 from mediacenter.recommend import feedback
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.availability_note import availability_html, check_for_page
+from mediacenter.ui.controls import named
 from mediacenter.ui.events import CatalogEvents, Changes
 from mediacenter.ui.home_view import HeroBanner
 from mediacenter.ui.roles import IdRole
@@ -95,21 +96,21 @@ class DetailsView(QWidget):
         self.header.warns = False  # the page says it in full, with what to do
         self.header.setFixedHeight(400)
 
-        self.play_button = QPushButton("▶  Play", objectName="heroPlay")
-        self.restart_button = QPushButton("↺  Start over", objectName="detailsButton")
-        self.version_box = QComboBox(objectName="versionBox")
-        self.watched_button = QPushButton("✓  Mark watched", objectName="detailsButton")
+        self.play_button = named(QPushButton("▶  Play"), "heroPlay")
+        self.restart_button = named(QPushButton("↺  Start over"), "detailsButton")
+        self.version_box = named(QComboBox(), "versionBox")
+        self.watched_button = named(QPushButton("✓  Mark watched"), "detailsButton")
         self.thumb_buttons: dict[int, QPushButton] = {}
         for value, glyph, tip in THUMBS:
-            b = QPushButton(glyph, objectName="detailsButton")  # one style: checked = chosen
+            b = named(QPushButton(glyph), "detailsButton")  # one style: checked = chosen
             b.setCheckable(True)
             b.setToolTip(tip)
             b.setAccessibleName(tip)
             b.clicked.connect(lambda _c=False, v=value: self.set_thumb(v))
             self.thumb_buttons[value] = b
-        self.not_interested = QPushButton("Not interested", objectName="detailsButton")
-        self.why_button = QPushButton("Why this image?", objectName="detailsButton")
-        self.why_preview_button = QPushButton("Why this preview?", objectName="detailsButton")
+        self.not_interested = named(QPushButton("Not interested"), "detailsButton")
+        self.why_button = named(QPushButton("Why this image?"), "detailsButton")
+        self.why_preview_button = named(QPushButton("Why this preview?"), "detailsButton")
         self.buttons = [self.play_button, self.restart_button, self.version_box,
                         self.watched_button, *self.thumb_buttons.values(),
                         self.not_interested, self.why_button, self.why_preview_button]
@@ -123,22 +124,22 @@ class DetailsView(QWidget):
         for group in (self.primary, self.secondary):
             line = QHBoxLayout()
             line.setSpacing(12)
-            for b in group:
-                line.addWidget(b)
-                b.installEventFilter(self)
+            for button in group:
+                line.addWidget(button)
+                button.installEventFilter(self)
             line.addStretch(1)
             bar.addLayout(line)
 
-        self.info = QLabel(objectName="detailsInfo")
+        self.info = named(QLabel(), "detailsInfo")
         self.info.setWordWrap(True)
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.why = QLabel(objectName="detailsWhy")
+        self.why = named(QLabel(), "detailsWhy")
         self.why.setWordWrap(True)
         self.why.hide()
 
-        self.season_box = QComboBox(objectName="seasonBox")
-        self.episodes = QListWidget(objectName="episodeList")
+        self.season_box = named(QComboBox(), "seasonBox")
+        self.episodes = named(QListWidget(), "episodeList")
         self.episodes.setIconSize(QSize(0, 0))
         self.episodes.setMinimumHeight(260)
         self.season_box.installEventFilter(self)
@@ -146,7 +147,7 @@ class DetailsView(QWidget):
         self.episode_area = QWidget()
         ep_lay = QVBoxLayout(self.episode_area)
         ep_lay.setContentsMargins(0, 8, 0, 0)
-        heading = QLabel("Episodes", objectName="rowHeading")
+        heading = named(QLabel("Episodes"), "rowHeading")
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
@@ -154,7 +155,7 @@ class DetailsView(QWidget):
         ep_lay.addLayout(top)
         ep_lay.addWidget(self.episodes)
 
-        body = QWidget(objectName="detailsBody")
+        body = named(QWidget(), "detailsBody")
         col = QVBoxLayout(body)
         col.setContentsMargins(48, 0, 48, 40)
         col.setSpacing(16)
@@ -169,13 +170,13 @@ class DetailsView(QWidget):
         page_lay.setSpacing(0)
         page_lay.addWidget(self.header)
         page_lay.addWidget(body, 1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(page)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(page)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.scroll)
+        lay.addWidget(self.scroller)
 
         self.play_button.clicked.connect(lambda: self._play(start_over=False))
         self.restart_button.clicked.connect(lambda: self._play(start_over=True))
@@ -213,7 +214,7 @@ class DetailsView(QWidget):
         self._fill_versions(d)
         self._fill_seasons(focus_episode)
         self._refresh_state()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroller.verticalScrollBar().setValue(0)
         self.play_button.setFocus()
         if self.loader is not None:
             self.loader.reward(title_id, "details")
@@ -270,13 +271,14 @@ class DetailsView(QWidget):
         self.version_box.blockSignals(False)
 
     def _fill_seasons(self, focus_episode: int | None) -> None:
-        self._seasons = episodes_by_season(self.db, self.title_id) if self.kind == "show" else []
+        tid = self.title_id
+        self._seasons = episodes_by_season(self.db, tid) if tid and self.kind == "show" else []
         self.episode_area.setVisible(bool(self._seasons))
         if not self._seasons:
             return
         target = focus_episode
-        if target is None and self.profile_id is not None:
-            target = next_episode(self.db, self.profile_id, self.title_id)
+        if target is None and self.profile_id is not None and tid is not None:
+            target = next_episode(self.db, self.profile_id, tid)
         self.season_box.blockSignals(True)
         self.season_box.clear()
         pick = 0
@@ -405,6 +407,7 @@ class DetailsView(QWidget):
         try:
             from mediacenter.previews.select import explain_preview
 
+            assert self.title_id is not None  # the button shows only on a title's page
             lines = explain_preview(self.db, self.profile_id, self.title_id)["summary"]
         except Exception:  # transparency view: never fail the page
             log.exception("explain_preview failed")
@@ -420,6 +423,7 @@ class DetailsView(QWidget):
         try:
             from mediacenter.artwork.select import explain_choice, why_text
 
+            assert self.title_id is not None  # the button shows only on a title's page
             lines = why_text(explain_choice(self.db, self.profile_id, self.title_id))
         except Exception:  # transparency view: never fail the page
             log.exception("explain_choice failed")
@@ -455,7 +459,7 @@ class DetailsView(QWidget):
                     other[min(i, len(other) - 1)].setFocus()
                 elif self.episode_area.isVisible():
                     self.episodes.setFocus()
-                    self.scroll.ensureWidgetVisible(self.episodes, 0, 80)
+                    self.scroller.ensureWidgetVisible(self.episodes, 0, 80)
                 return True
             if key == Qt.Key.Key_Up:
                 if obj in self.secondary and other:
@@ -477,7 +481,7 @@ class DetailsView(QWidget):
         elif obj is self.season_box:
             if key == Qt.Key.Key_Up:
                 self.play_button.setFocus()
-                self.scroll.verticalScrollBar().setValue(0)
+                self.scroller.verticalScrollBar().setValue(0)
                 return True
             if key == Qt.Key.Key_Down:
                 self.episodes.setFocus()

@@ -26,6 +26,7 @@ from mediacenter.home.rows import Page, RowItem
 from mediacenter.humanize import format_duration, format_runtime, plural
 from mediacenter.library.availability import short_label
 from mediacenter.ui.artwork import ArtworkLoader, paint_placeholder
+from mediacenter.ui.controls import named
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.tiles import RowWidget
 
@@ -74,19 +75,19 @@ class HeroBanner(QWidget):
         self.item: RowItem | None = None
         self.setFixedHeight(HERO_H)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.title = QLabel(objectName="heroTitle")
+        self.title = named(QLabel(), "heroTitle")
         self.title.setWordWrap(True)
-        self.meta = QLabel(objectName="heroMeta")
-        self.reason = QLabel(objectName="heroReason")
-        self.warning = QLabel(objectName="heroWarning")  # why it cannot play, when it cannot
+        self.meta = named(QLabel(), "heroMeta")
+        self.reason = named(QLabel(), "heroReason")
+        self.warning = named(QLabel(), "heroWarning")  # why it cannot play, when it cannot
         self.warning.hide()
         self.warns = True  # the details page says it in full instead
-        self.plot = QLabel(objectName="heroPlot")
+        self.plot = named(QLabel(), "heroPlot")
         self.plot.setWordWrap(True)
         self.plot.setMaximumWidth(720)
         self.plot.setMaximumHeight(84)
-        self.play_button = QPushButton("▶  Play", objectName="heroPlay")
-        self.more_button = QPushButton("More info", objectName="heroMore")
+        self.play_button = named(QPushButton("▶  Play"), "heroPlay")
+        self.more_button = named(QPushButton("More info"), "heroMore")
         for label in (self.title, self.meta, self.reason, self.warning, self.plot):
             label.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
             # One text column: a preview's native video plays right of it (video_rect).
@@ -225,12 +226,12 @@ class HomeView(QWidget):
         self.hero.more.connect(self.details_requested)
         self.hero.leave_down.connect(lambda: self.focus_row(0, 0))
         self.hero.leave_up.connect(self.leave_up)
-        self.empty_panel = QWidget(objectName="homeEmpty")
-        self.empty = QLabel(objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty_panel = named(QWidget(), "homeEmpty")
+        self.empty = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "emptyState")
         self.empty.setWordWrap(True)
-        self.empty_button = QPushButton("Add folder…", objectName="heroPlay")
+        self.empty_button = named(QPushButton("Add folder…"), "heroPlay")
         self.empty_button.clicked.connect(self.add_folder_requested)
-        self.demo_button = QPushButton("Try a demo library", objectName="heroMore")
+        self.demo_button = named(QPushButton("Try a demo library"), "heroMore")
         self.demo_button.setToolTip("A few dozen short generated clips: movies, a show, "
                                     "home videos")
         self.demo_button.clicked.connect(self.demo_requested)
@@ -248,21 +249,21 @@ class HomeView(QWidget):
         empty_lay.addLayout(empty_buttons)
         self.empty_panel.hide()
 
-        self.content = QWidget(objectName="homeContent")
+        self.content = named(QWidget(), "homeContent")
         self.column = QVBoxLayout(self.content)
         self.column.setContentsMargins(0, 0, 0, 40)
         self.column.setSpacing(18)
         self.column.addWidget(self.hero)
         self.column.addWidget(self.empty_panel)
         self.column.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.content)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(self.content)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.scroll)
+        lay.addWidget(self.scroller)
         if loader is not None:
             loader.ready.connect(self._on_art)
         self._repaint = QTimer(self, singleShot=True, interval=30)
@@ -351,7 +352,7 @@ class HomeView(QWidget):
         if i < 0:
             if self.hero.isVisible():
                 self.hero.play_button.setFocus()
-                self.scroll.verticalScrollBar().setValue(0)
+                self.scroller.verticalScrollBar().setValue(0)
             else:
                 self.leave_up.emit()
             return
@@ -366,7 +367,7 @@ class HomeView(QWidget):
         self._keep_visible(self.rows[i])
 
     def _keep_visible(self, w: QWidget) -> None:
-        self.scroll.ensureWidgetVisible(w, 0, 60)
+        self.scroller.ensureWidgetVisible(w, 0, 60)
 
     def current_row(self) -> int:
         for i, w in enumerate(self.rows):

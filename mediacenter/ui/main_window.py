@@ -458,8 +458,9 @@ class MainWindow(QMainWindow):
         """"Make a 720p version for Wi-Fi": libVLC transcodes in a child process; the copy
         joins the title's renditions when done."""
         q = self.player_view.quality
-        if q is not None and q.title_id() is not None:
-            self.player_view.show_banner(self.jobs.make_optimized(self.db, q.title_id()))
+        title_id = q.title_id() if q is not None else None
+        if title_id is not None:
+            self.player_view.show_banner(self.jobs.make_optimized(self.db, title_id))
 
     def _on_optimized(self, rendition) -> None:
         q = self.player_view.quality

@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -44,6 +45,7 @@ from mediacenter.playback.history import WatchRecorder
 from mediacenter.playback.vlc_backend import PlaybackUnavailable, Player, backend
 from mediacenter.tasks import TaskRunner
 from mediacenter.ui.artwork import ArtworkLoader
+from mediacenter.ui.controls import named
 from mediacenter.ui.interactive import InteractivePlayback
 from mediacenter.ui.player_cards import ResumePrompt, card_html
 from mediacenter.ui.popup import popup_point
@@ -52,6 +54,10 @@ from mediacenter.ui.segment_offers import PlanSource, SegmentOffers
 from mediacenter.ui.unavailable_card import UnavailableCard
 from mediacenter.ui.upnext_picture import UpNextPicture
 from mediacenter.ui.video_deck import VideoDeck
+
+if TYPE_CHECKING:  # imported when a catalog asks for quality choices (a local file needs none)
+    from mediacenter.playback.abr import QualityController
+    from mediacenter.ui.stats_overlay import StatsOverlay
 
 SEEK_STEP_MS = 10_000
 
@@ -187,23 +193,24 @@ class PlayerView(QWidget):
         self._help_resume = False
         self._upnext_id: int | None = None
         self._upnext_left = 0
-        self.quality = None  # a QualityController once configure_quality() gave a catalog
+        #: a QualityController once configure_quality() gave a catalog
+        self.quality: QualityController | None = None
         self._quality_db = None
-        self._stats = None
+        self._stats: StatsOverlay | None = None
         self._optimize: Callable[[], None] | None = None
         self._using_quality = False
         #: Given the title playing, the next one to offer: (title id, label) or None. The
         #: window sets it (next episode of a show, when autoplay is on).
         self.next_title = next_title
 
-        self.banner = QLabel(objectName="playerBanner")
+        self.banner = named(QLabel(), "playerBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.hide()
         self.surface = VideoDeck()
-        self.message = QLabel(objectName="playerMessage")
+        self.message = named(QLabel(), "playerMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.help = QLabel(objectName="playerHelp")
+        self.help = named(QLabel(), "playerHelp")
         self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.help.setTextFormat(Qt.TextFormat.RichText)
         # The list is tall: its height must not be what the video's page asks at least, or the
@@ -217,12 +224,12 @@ class PlayerView(QWidget):
         self.help.setText("<h2 align='center' style='color:white'>Keyboard shortcuts</h2>"
                           f"<table align='center'>{rows}</table><p align='center' "
                           "style='color:#999'>Press any key to close</p>")
-        self.upnext = QWidget(objectName="upNext")
-        self.upnext_label = QLabel(objectName="upNextText")
+        self.upnext = named(QWidget(), "upNext")
+        self.upnext_label = named(QLabel(), "upNextText")
         self.upnext_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.upnext_label.setWordWrap(True)
-        self.upnext_play = QPushButton("▶  Play now", objectName="heroPlay")
-        self.upnext_cancel = QPushButton("Back to browse", objectName="detailsButton")
+        self.upnext_play = named(QPushButton("▶  Play now"), "heroPlay")
+        self.upnext_cancel = named(QPushButton("Back to browse"), "detailsButton")
         up_buttons = QHBoxLayout()
         up_buttons.addStretch(1)
         up_buttons.addWidget(self.upnext_play)
@@ -252,31 +259,31 @@ class PlayerView(QWidget):
         self.explain_unavailable: Callable[[PlayRequest], tuple[str, str, str | None] | None]\
             | None = None
 
-        self.title_label = QLabel(objectName="playerTitle")
-        self.play_button = QPushButton("Pause", objectName="playButton")
-        self.elapsed = QLabel("0:00", objectName="playerTime")
-        self.total = QLabel("0:00", objectName="playerTime")
-        self.slider = QSlider(Qt.Orientation.Horizontal, objectName="seekSlider")
+        self.title_label = named(QLabel(), "playerTitle")
+        self.play_button = named(QPushButton("Pause"), "playButton")
+        self.elapsed = named(QLabel("0:00"), "playerTime")
+        self.total = named(QLabel("0:00"), "playerTime")
+        self.slider = named(QSlider(Qt.Orientation.Horizontal), "seekSlider")
         self.slider.setRange(0, 0)
-        self.volume_label = QLabel(objectName="playerVolume")
-        self.volume = QSlider(Qt.Orientation.Horizontal, objectName="volumeSlider")
+        self.volume_label = named(QLabel(), "playerVolume")
+        self.volume = named(QSlider(Qt.Orientation.Horizontal), "volumeSlider")
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
         self.volume.setFixedWidth(140)
-        self.audio_button = QPushButton("Audio", objectName="playerMenuButton")
-        self.subtitle_button = QPushButton("Subtitles", objectName="playerMenuButton")
-        self.chapter_button = QPushButton("Chapters", objectName="playerMenuButton")
-        self.quality_button = QPushButton("Quality", objectName="playerMenuButton")
+        self.audio_button = named(QPushButton("Audio"), "playerMenuButton")
+        self.subtitle_button = named(QPushButton("Subtitles"), "playerMenuButton")
+        self.chapter_button = named(QPushButton("Chapters"), "playerMenuButton")
+        self.quality_button = named(QPushButton("Quality"), "playerMenuButton")
         self.quality_button.hide()  # shown once a quality controller is attached
-        self.next_button = QPushButton("Next episode ▶▶", objectName="playerMenuButton")
+        self.next_button = named(QPushButton("Next episode ▶▶"), "playerMenuButton")
         self.next_button.hide()
-        self.help_button = QPushButton("?", objectName="playerMenuButton")
+        self.help_button = named(QPushButton("?"), "playerMenuButton")
         for w in (self.play_button, self.slider, self.volume, self.audio_button,
                   self.subtitle_button, self.chapter_button, self.quality_button,
                   self.next_button, self.help_button):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys always reach the view
 
-        self.controls = QFrame(objectName="playerControls")
+        self.controls = named(QFrame(), "playerControls")
         bar = QVBoxLayout(self.controls)
         bar.addWidget(self.title_label)
         self.preview = SeekPreview(self.slider, thumbnails)  # over the seek bar while seeking
@@ -312,8 +319,8 @@ class PlayerView(QWidget):
         self.banner.setText("Resumed at 0:00")  # one line's height, kept while hidden
         self.banner.setFixedHeight(self.banner.sizeHint().height())
         self.banner.setText("")
-        for w in (self.banner, self.controls):
-            keep_room(w)
+        for kept in (self.banner, self.controls):
+            keep_room(kept)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -352,9 +359,9 @@ class PlayerView(QWidget):
         self.unavailable.other_requested.connect(self.other_version_requested)
         self._upnext_timer = QTimer(self, interval=1000)
         self._upnext_timer.timeout.connect(self._upnext_tick)
-        for w in (self, self.surface, self.message, self.controls, self.slider, self.volume,
-                  self.play_button, self.banner):
-            w.installEventFilter(self)
+        for watched in (self, self.surface, self.message, self.controls, self.slider,
+                        self.volume, self.play_button, self.banner):
+            watched.installEventFilter(self)
         self._update_volume_label()
         #: Plays interactive titles (their choices, segments and path).
         self.interactive = InteractivePlayback(self)
@@ -509,7 +516,7 @@ class PlayerView(QWidget):
         self._using_quality = (q is not None and not request.explicit_version
                                and len(request.parts) <= 1)
         self.quality_button.setVisible(self._using_quality)
-        if self._using_quality:
+        if q is not None and self._using_quality:
             q.profile_id = request.profile_id
             q.remember = not request.private
             q.play_title(request.title_id, start_ms=request.start_ms)
@@ -896,9 +903,10 @@ class PlayerView(QWidget):
         if self.screen_stack.currentWidget() is not self.surface:
             return
         # The video is a native window no widget can cover: pause and show the list instead.
-        self._help_resume = self.player is not None and self.player.is_playing()
-        if self._help_resume:
-            self.player.pause()
+        player = self.player
+        self._help_resume = player is not None and player.is_playing()
+        if player is not None and self._help_resume:
+            player.pause()
         self.screen_stack.setCurrentWidget(self.help)
         self.show_controls()
 
