@@ -24,15 +24,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 import sqlite_utils
 
 from mediacenter.db import segments as store
 from mediacenter.db.segments import Analysis, CatalogFile
 from mediacenter.segments.audio import Audio, decode_audio, media_facts
-from mediacenter.segments.chapters import chapter_segments, override, sidecar_segments
-from mediacenter.segments.model import AnalysisError, Segment, sort_segments
+from mediacenter.segments.chapters import chapter_segments, override
+from mediacenter.segments.found import from_rows
+from mediacenter.segments.model import ANALYZER, AnalysisError, Segment, sort_segments
 from mediacenter.segments.prints import Print, fingerprint, prints_from_bytes, to_bytes
 from mediacenter.segments.season import (
     CREDITS_END_SLACK_S,
@@ -45,8 +45,6 @@ from mediacenter.segments.visual import credits_from_pictures
 
 log = logging.getLogger(__name__)
 
-ANALYZER: Final = 1
-"""The analyser's version: raise it when results would change, and every file is read again."""
 
 Progress = Callable[[int, int, str], None]  # files done, files in all, the file's name
 
@@ -185,21 +183,11 @@ def _settle_credits_end(path: str, segs: list[Segment], r: _Read,
                     "fingerprint+pictures")]
 
 
-def with_sidecar(path: str, segments: list[Segment], duration_s: float) -> list[Segment]:
-    """``segments`` with what a user's sidecar names put in their place."""
-    mine, _problems = sidecar_segments(path, duration_s)
-    return sort_segments(override(segments, mine)) if mine else segments
-
-
 # -- the catalog ------------------------------------------------------------------------------
 
 
 def _rows(segments: list[Segment]) -> list[store.SegmentRow]:
     return [(s.kind, s.start_s, s.end_s, s.confidence, s.how) for s in segments]
-
-
-def _segments(rows: list[store.SegmentRow]) -> list[Segment]:
-    return [Segment(k, s, e, c, h) for k, s, e, c, h in rows]
 
 
 def analyse_catalog_group(db: sqlite_utils.Database, group: list[CatalogFile], *,
@@ -224,7 +212,7 @@ def analyse_catalog_group(db: sqlite_utils.Database, group: list[CatalogFile], *
                 cached[f.path] = (a.duration_s, p["head"], p["tail"])
             except (ValueError, KeyError):
                 continue
-        pictures[f.path] = [s for s in _segments(a.segments) if s.how == "pictures"]
+        pictures[f.path] = [s for s in from_rows(a.segments) if s.how == "pictures"]
     # A file that could not be read as it is now is not tried again until it changes.
     failed_before = {
         f.path for f in group
@@ -268,16 +256,3 @@ def analyse_pending(db: sqlite_utils.Database, *, cancel: threading.Event | None
         failed += sum(1 for r in res if r.error)
         done += len(g)
     return {"groups": len(groups), "analysed": analysed, "failed": failed}
-
-
-def segments_for_file(db: sqlite_utils.Database, file_id: int, path: str
-                      ) -> list[Segment]:
-    """What the player offers for a catalog file: the cached segments (none while not
-    analysed) with the user's sidecar applied."""
-    rows = store.current_segments(db, file_id, ANALYZER) or []
-    segs = _segments(rows)
-    duration = max((s.end_s for s in segs), default=0.0)
-    a = store.get_analysis(db, file_id)
-    if a is not None and a.duration_s:
-        duration = a.duration_s
-    return with_sidecar(path, segs, duration)

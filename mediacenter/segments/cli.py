@@ -74,12 +74,8 @@ def _outside_groups(paths: list[str]) -> list[list[str]]:
 
 def cmd_segments(args: argparse.Namespace, paths) -> int:
     from mediacenter.db import segments as store
-    from mediacenter.segments.analyse import (
-        analyse_catalog_group,
-        analyse_group,
-        segments_for_file,
-        with_sidecar,
-    )
+    from mediacenter.segments.analyse import analyse_catalog_group, analyse_group
+    from mediacenter.segments.found import segments_for_file, with_sidecar
 
     if not args.targets and not args.library:
         raise UserError("name video files or titles, or use --library")

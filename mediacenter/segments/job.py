@@ -33,7 +33,7 @@ def library_job_needed(db_path: str | Path, cache_dir: str | Path) -> bool:
     cheap enough to ask before starting a child process)."""
     from mediacenter.db import open_db
     from mediacenter.db.segments import analysis_groups, pending_groups
-    from mediacenter.segments.analyse import ANALYZER
+    from mediacenter.segments.model import ANALYZER
     from mediacenter.segments.trickplay import index_for
 
     db = open_db(db_path, migrate_schema=False)

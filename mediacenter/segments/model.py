@@ -8,6 +8,9 @@ from typing import Final
 
 KINDS: Final = ("intro", "recap", "credits", "post_credits")
 
+ANALYZER: Final = 1
+"""The analyser's version: raise it when results would change, and every file is read again."""
+
 
 class AnalysisError(Exception):
     """The file cannot be analysed (unreadable, no sound where sound is needed); the message

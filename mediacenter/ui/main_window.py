@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         intros skipped by itself."""
         if request.file_id is None:
             return SegmentPlan()
-        from mediacenter.segments.analyse import segments_for_file  # numpy: not at start-up
+        from mediacenter.segments.found import segments_for_file
 
         return SegmentPlan(segments_for_file(self.db, request.file_id, request.path),
                            skips_intros(self.db, self.current_profile_id()))

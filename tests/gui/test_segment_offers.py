@@ -15,7 +15,7 @@ from mediacenter.db import segments as store
 from mediacenter.db.app_settings import set_skips_intros, set_upnext_seconds
 from mediacenter.db.watch import is_watched
 from mediacenter.playback.vlc_env import libvlc_info
-from mediacenter.segments.analyse import ANALYZER
+from mediacenter.segments.model import ANALYZER
 from mediacenter.ui.main_window import MainWindow
 from mediacenter.ui.roles import IdRole
 from mediacenter.ui.segment_offers import SegmentOffers

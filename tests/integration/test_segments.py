@@ -18,14 +18,10 @@ from mediacenter.db import open_db
 from mediacenter.db import segments as store
 from mediacenter.library.roots import add_root
 from mediacenter.library.scanner import Scanner
-from mediacenter.segments.analyse import (
-    ANALYZER,
-    analyse_group,
-    analyse_pending,
-    segments_for_file,
-)
+from mediacenter.segments.analyse import analyse_group, analyse_pending
 from mediacenter.segments.audio import decode_audio, media_facts
-from mediacenter.segments.model import AnalysisError
+from mediacenter.segments.found import segments_for_file
+from mediacenter.segments.model import ANALYZER, AnalysisError
 from tests.clips import ffmpeg_available
 
 pytestmark = pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg is not installed")
