@@ -301,7 +301,12 @@ class MainWindow(QMainWindow):
         Until a cancelled scan has stopped, "Cancelling…" is the news."""
         if self.scans.cancelling and text != "Cancelling…":
             return
-        self.status.setText(text or self.titles_status())
+        if not text:
+            self.status.setText(self.titles_status())
+            return
+        # Other news (artwork, previews, a scan's progress) never hides an offline folder.
+        note = offline_note(offline_folders(self.db))
+        self.status.setText(f"{text} · {note}" if note and note not in text else text)
 
     def titles_status(self) -> str:
         """'22 titles': the library's one count (db.catalog.count_titles), what this profile

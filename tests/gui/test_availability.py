@@ -147,6 +147,8 @@ def test_rescanning_an_unreachable_folder_says_so_until_it_comes_back_then_at_on
     w._show_status("")
     qtbot.wait(300)
     assert "can’t be reached" in w.status.text()
+    w._show_status("Making artwork… 3 of 20")  # a background job's progress meanwhile
+    assert "can’t be reached" in w.status.text()
     _look_at_folders(qtbot, w)  # the monitor's first look: offline, as stored
     assert "can’t be reached" in w.status.text()
     # The folder comes back: the next look marks it online at once, before any scan ends.
