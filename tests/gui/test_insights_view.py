@@ -62,6 +62,16 @@ def _open(qtbot, paths, profile_id, answers: list[str] | None = None):
     return w
 
 
+def _open_section(qtbot, paths, profile_id: int, name: str, kind: type):
+    """The window on ``profile_id``'s Insights, section ``name`` shown: (window, section)."""
+    w = _open(qtbot, paths, profile_id)
+    w.go("insights")
+    w.insights.show_section(name)
+    section = w.insights.section(name)
+    assert isinstance(section, kind)
+    return w, section
+
+
 def _drawn(section: ViewingSection) -> bool:
     return len(section.cards) == 6 and all(c.realized for c in section.cards)
 
@@ -216,11 +226,7 @@ def test_your_taste_controls_change_home_at_once(qtbot, tmp_path):
 
         record_watch(db, sam, ids[f"sf{k}"], at=record)
     db.conn.close()
-    w = _open(qtbot, paths, sam)
-    w.go("insights")
-    w.insights.show_section("Your taste")
-    taste = w.insights.section("Your taste")
-    assert isinstance(taste, TasteSection)
+    w, taste = _open_section(qtbot, paths, sam, "Your taste", TasteSection)
     qtbot.waitUntil(lambda: taste.taste is not None, timeout=20_000)
     assert "Sam" in taste.heading.text()
     genres = dict(taste.taste.groups)["Genres"]
@@ -273,11 +279,7 @@ def test_audit_section_shows_the_numbers_and_the_option_changes_the_page(qtbot):
     (ana,) = generate_household(db, cat, ["Ana"], watches=30)
     kid = create_profile(db, "Kid", is_kids=True, max_rating="PG").id
     db.conn.close()
-    w = _open(qtbot, paths, ana)
-    w.go("insights")
-    w.insights.show_section("Audit")
-    section = w.insights.section("Audit")
-    assert isinstance(section, AuditSection)
+    w, section = _open_section(qtbot, paths, ana, "Audit", AuditSection)
     qtbot.waitUntil(lambda: section.audit is not None, timeout=30_000)
     audit = section.audit
     assert audit.profile == "Ana" and audit.app.titles > 0 and not audit.kids
@@ -310,11 +312,7 @@ def test_audit_with_nothing_left_to_recommend_says_so_instead_of_a_table_of_zero
     for k, tid in enumerate(cat.movies + [e for eps in cat.episodes.values() for e in eps]):
         record_watch(db, ana, tid, at=1_700_000_000.0 + k * 7200)
     db.conn.close()
-    w = _open(qtbot, paths, ana)
-    w.go("insights")
-    w.insights.show_section("Audit")
-    section = w.insights.section("Audit")
-    assert isinstance(section, AuditSection)
+    w, section = _open_section(qtbot, paths, ana, "Audit", AuditSection)
     qtbot.waitUntil(lambda: section.audit is not None, timeout=30_000)
     assert section.audit.app.titles == 0
     assert section.intro.text().startswith("Nothing to audit yet: Ana has watched")
