@@ -352,6 +352,8 @@ def main() -> int:
                     help="where the held-out clips are kept between runs")
     ap.add_argument("--no-library", action="store_true", help="skip the library run")
     ap.add_argument("--repeat", type=int, default=2, help="library runs per worker count")
+    ap.add_argument("--quality-only", action="store_true",
+                    help="only the quality and subject checks (no speed or library runs)")
     ap.add_argument("--json", action="store_true", help="print JSON only")
     args = ap.parse_args()
     videos = clips(args.videos)
@@ -367,8 +369,9 @@ def main() -> int:
             return 1
     out: dict = {"clips": len(videos), "heldout_clips": len(held),
                  "load_average_start": [round(x, 2) for x in os.getloadavg()]}
-    out.update(bench_extract(videos, args.ref_frames, args.extract_repeat))
-    if held:
+    if not args.quality_only:
+        out.update(bench_extract(videos, args.ref_frames, args.extract_repeat))
+    if held and not args.quality_only:
         out.update(bench_extract([c.path for c in held], args.ref_frames, args.extract_repeat,
                                  prefix="heldout_extract"))
     with tempfile.TemporaryDirectory(prefix="mc-artwork-") as tmp:
@@ -380,7 +383,7 @@ def main() -> int:
             out.update(bench_pipeline([c.path for c in held], Path(tmp), prefix="heldout_",
                                       traps={c.path: c for c in held}))
             out["heldout_set"] = [c.to_json() for c in held]
-        if not args.no_library:
+        if not (args.no_library or args.quality_only):
             out.update(bench_library(videos, args.titles, Path(tmp), args.repeat))
     out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     out["targets"] = {"extract_ratio_vs_ffmpeg_select": "<= 1.0",

@@ -42,6 +42,11 @@ GEODESIC_FLOOR = 0.03  # colour steps below this (opponent units, 0..~1.5) are t
 FIGURE_LEVEL = 0.3  # of the figure map: what counts as part of a figure
 FIGURE_MAX_AREA = 0.45  # a "figure" larger than this share of the frame is background
 FIGURE_REACH = 0.03  # pieces of figure this close to the saliency peak belong to its subject
+# Following a figure up from the subject's box (its head): across gaps of this many map rows,
+# up to this share of the box's height, sideways up to this share of its width.
+_ABOVE_GAP = 2
+_ABOVE_MAX = 1.5
+_ABOVE_SIDE = 0.25
 BORDER_TOUCH = 0.5  # a salient region's weight per frame edge (top, left, right) it runs into
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom as fractions of the frame
@@ -376,11 +381,63 @@ def _whole_figure(peak: Box, figure: np.ndarray, level: float = FIGURE_LEVEL) ->
     return peak if _area(whole) > FIGURE_MAX_AREA else whole
 
 
+def _figure_above(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL / 2) -> Box:
+    """``box`` grown upward over the figure that goes on above it from its middle columns.
+
+    A subject's box is often its body alone: a head is a separate piece of figure when a
+    collar, a neck or a shadow splits it off, and the head is what a crop must not lose. From
+    the middle half of the box's columns at its top, the figure cells (4-connected, across a
+    gap of up to ``_ABOVE_GAP`` rows) are followed upward, at most ``_ABOVE_MAX`` of the box's
+    height and sideways no further than ``_ABOVE_SIDE`` of its width. Half the figure level:
+    a plain figure's inside is less walled off than its outline.
+    """
+    h, w = figure.shape
+    mask = figure >= level
+    bx0, by0, bx1, by1 = box[0] * w, box[1] * h, box[2] * w, box[3] * h
+    side = (bx1 - bx0) * _ABOVE_SIDE
+    lo_x, hi_x = max(0, int(bx0 - side)), min(w, int(np.ceil(bx1 + side)))
+    c0 = int(bx0 + (bx1 - bx0) * 0.25)
+    c1 = max(c0 + 1, int(np.ceil(bx1 - (bx1 - bx0) * 0.25)))
+    row = min(h - 1, int(by0))
+    cur = np.zeros(w, dtype=bool)
+    cur[c0:c1] = mask[row, c0:c1]
+    if not cur.any():
+        return box
+    limit = max(0, int(by0 - (by1 - by0) * _ABOVE_MAX))
+    top, left, right = row, int(np.nonzero(cur)[0].min()), int(np.nonzero(cur)[0].max())
+    reach, gap = cur, 0
+    y = row - 1
+    while y >= limit and gap <= _ABOVE_GAP:
+        # Cells of this row touching (or diagonal to) what was reached in the row below.
+        near = reach | np.roll(reach, 1) | np.roll(reach, -1)
+        nxt = np.zeros(w, dtype=bool)
+        nxt[lo_x:hi_x] = mask[y, lo_x:hi_x] & near[lo_x:hi_x]
+        if nxt.any():
+            # The whole run of figure each reached cell belongs to (a head wider than a neck).
+            runs = mask[y] & (np.arange(w) >= lo_x) & (np.arange(w) < hi_x)
+            grow = nxt
+            while True:
+                more = runs & (grow | np.roll(grow, 1) | np.roll(grow, -1))
+                if np.array_equal(more, grow):
+                    break
+                grow = more
+            xs = np.nonzero(grow)[0]
+            top, left, right = y, min(left, int(xs.min())), max(right, int(xs.max()))
+            reach, gap = grow, 0
+        else:
+            gap += 1  # a dark line (a collar, an outline) between head and body
+        y -= 1
+    if top >= by0:
+        return box
+    return (min(box[0], left / w), top / h, max(box[2], (right + 1) / w), box[3])
+
+
 def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray]:
     """(subject, attention, face or None, saliency map) of a small RGB array."""
     sal, figure = _saliency_parts(rgb)
     attention = _quantile_box(np.clip(sal - np.median(sal), 0, None) ** 2, 0.1, 0.9)
-    subject = _pad_box(_whole_figure(_peak_region(sal, 0.7, figure), figure), 0.02)
+    subject = _pad_box(_figure_above(_whole_figure(_peak_region(sal, 0.7, figure), figure),
+                                     figure), 0.02)
     skin = skin_mask(rgb)
     face = None
     if skin.mean() >= 0.004:

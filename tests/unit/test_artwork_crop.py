@@ -230,14 +230,24 @@ def figure_under_a_tree_line(size=(640, 360), seed=4) -> tuple[Image.Image, tupl
     return img, head
 
 
-def test_poster_and_tile_keep_the_figures_head_not_the_tree_line():
+def test_every_shape_keeps_the_figures_head_not_the_tree_line():
     img, head = figure_under_a_tree_line()
     fs = score_image(img)
     feats = {"subject": fs.subject, "face": fs.face, "attention": fs.attention}
-    # (The hero, a 2.4:1 strip, still loses the top of this head: the subject found is the
-    # body, the head a separate piece of figure; see the artwork benchmark's subject check.)
-    for shape in ("poster", "tile"):
+    # The hero too, a 2.4:1 strip: the subject found first is the body, the head a separate
+    # piece of figure above it that the subject box must reach up to.
+    for shape in ("poster", "tile", "hero"):
         _out, info = render_shape(img, feats, shape, None, treat=False)
         x0, y0, x1, y1 = info["window"]
         assert x0 <= head[0] and y0 <= head[1] and x1 >= head[2] and y1 >= head[3], \
             (shape, info["window"], head, fs.subject, fs.face)
+
+
+def test_subject_box_reaches_up_to_the_head_but_not_into_the_sky():
+    img, head = figure_under_a_tree_line()
+    h = img.size[1]
+    fs = score_image(img)
+    top = fs.subject[1] * h
+    assert top <= head[1] + 4, (fs.subject, head)
+    # The sky above the head touches the frame's edge: set, not figure.
+    assert fs.subject[1] > 0.02, fs.subject
