@@ -58,15 +58,10 @@ class AuditSection(ProfileSection):
     def __init__(self, db: sqlite_utils.Database, db_path: Path, runner: TaskRunner,
                  events: CatalogEvents | None = None, *, read: ReadAudit = read_in_page_process,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Recommendation audit", "Measuring your recommendations…", parent)
         self.db, self.db_path, self.runner, self.events, self.read = (
             db, db_path, runner, events, read)
         self.audit: Audit | None = None
-        self.heading = QLabel("Recommendation audit")
-        self.heading.setObjectName("groupTitle")
-        self.intro = QLabel("Measuring your recommendations…")
-        self.intro.setObjectName("sectionIntro")
-        self.intro.setWordWrap(True)
         self.option = ToggleSwitch(
             "Calibrated / more diverse Top picks",
             "Holds Top picks closer to the mix of genres you watch. Measured on MovieLens it "

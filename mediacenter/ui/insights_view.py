@@ -22,7 +22,6 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -151,21 +150,13 @@ class ViewingSection(ProfileSection):
 
     def __init__(self, cache: InsightsCache, *, household: bool,
                  ask_path: AskPath = ask_save_path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Your household" if household else "Your viewing",
+                         "Reading your history…", parent)
         self.cache = cache
         self.household = household
         self.ask_path = ask_path
         self.insights: Insights | None = None
         self.cards: list[ChartCard] = []
-        self.heading = QLabel("Your household" if household else "Your viewing")
-        self.heading.setObjectName("groupTitle")
-        self.intro = QLabel("Reading your history…")
-        self.intro.setObjectName("sectionIntro")
-        self.intro.setWordWrap(True)
-        self.status = QLabel()
-        self.status.setObjectName("statusOk")
-        self.status.setWordWrap(True)
-        self.status.hide()
         self.cards_box = QVBoxLayout()
         self.cards_box.setSpacing(18)
         lay = QVBoxLayout(self)

@@ -175,9 +175,20 @@ class ProfileSection(QWidget):
 
     stale_on: tuple[str, ...] = ()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, heading: str, intro: str, parent: QWidget | None = None) -> None:
+        """``heading`` and ``intro`` (what it says while the first reading runs) open the
+        section; ``status`` is its line for what an action did (hidden while empty)."""
         super().__init__(parent)
         self.setObjectName("sectionPage")
+        self.heading = QLabel(heading, self)
+        self.heading.setObjectName("groupTitle")
+        self.intro = QLabel(intro, self)
+        self.intro.setObjectName("sectionIntro")
+        self.intro.setWordWrap(True)
+        self.status = QLabel(self)
+        self.status.setObjectName("statusOk")
+        self.status.setWordWrap(True)
+        self.status.hide()
         self.profile_id: int | None = None
         self.stale = True
         self._generation = 0

@@ -64,7 +64,7 @@ class TasteSection(ProfileSection):
     def __init__(self, db: sqlite_utils.Database, db_path: Path, runner: TaskRunner,
                  events: CatalogEvents | None = None, *,
                  read: ReadTaste = read_in_page_process, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Your taste", "Reading what the recommender believes…", parent)
         self.db = db
         self.db_path = db_path
         self.runner = runner
@@ -72,15 +72,6 @@ class TasteSection(ProfileSection):
         self.read = read
         self.taste: Taste | None = None
         self._rows: list[list[QWidget]] = []
-        self.heading = QLabel("Your taste")
-        self.heading.setObjectName("groupTitle")
-        self.intro = QLabel("Reading what the recommender believes…")
-        self.intro.setObjectName("sectionIntro")
-        self.intro.setWordWrap(True)
-        self.status = QLabel()
-        self.status.setObjectName("statusOk")
-        self.status.setWordWrap(True)
-        self.status.hide()
         self.body = QWidget(self)
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
