@@ -195,33 +195,6 @@ def _join(segs: list[dict[str, Any]], folder: Path, out: Path) -> None:
 # -- the X server, the sampler, the two players ------------------------------------------------
 
 
-class _PrivateX:
-    """An Xvfb any local user may draw on (cvlc as "nobody" when we are root)."""
-
-    def __init__(self) -> None:
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-ac", "-nolisten", "tcp", "-screen", "0",
-             "1600x1000x24"], pass_fds=(w,), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        os.close(w)
-        with os.fdopen(r) as f:
-            number = f.readline().strip()
-        if not number:
-            self.close()
-            raise RuntimeError("Xvfb did not start")
-        self.display = f":{number}"
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def child_sampler(args: list[str]) -> int:
     """Grab the video region (and the bar's) until told to stop (stdin closes); write an
     .npz of every change: time, thumbnail, and the bar region's changes."""
@@ -568,7 +541,9 @@ def main() -> int:
         story.write_text(json.dumps(_story(segs), indent=1))
         joined = work / "joined.mp4"
         _join(segs, folder, joined)
-        x = _PrivateX()
+        from private_x import PrivateX  # beside this script
+
+        x = PrivateX("1600x1000x24")
         try:
             env = dict(os.environ, DISPLAY=x.display, QT_QPA_PLATFORM="xcb",
                        PYTHONPATH=str(ROOT))

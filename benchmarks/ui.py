@@ -1250,33 +1250,6 @@ def bench_gui(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict
     return out
 
 
-class _PrivateX:
-    """An Xvfb that any local user may draw on (``-ac``), for cvlc run as "nobody"."""
-
-    def __init__(self) -> None:
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-ac", "-nolisten", "tcp", "-screen", "0",
-             "1600x900x24"], pass_fds=(w,), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        os.close(w)
-        with os.fdopen(r) as f:
-            number = f.readline().strip()
-        if not number:
-            self.close()
-            raise RuntimeError("Xvfb did not start")
-        self.display = f":{number}"
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def cvlc_run(cmd: list[str], env: dict[str, str], video: Path) -> dict[str, float]:
     """One cvlc run: spawn to "Received first picture" (and to its input being created), and
     its whole wall time; the log is read as it is written."""
@@ -1319,7 +1292,9 @@ def bench_video(args: argparse.Namespace, work: Path, env: dict[str, str]) -> di
     video = args.video.resolve()
     if not video.is_file():
         return {"first_frame_note": f"no video file at {video}"}
-    private = _PrivateX() if os.geteuid() == 0 else None
+    from private_x import PrivateX  # beside this script (ui.py is imported by previews.py too)
+
+    private = PrivateX() if os.geteuid() == 0 else None
     try:
         display = private.display if private else env["DISPLAY"]
         home = work / "video-home"
