@@ -8,6 +8,12 @@ tile's art rectangle or the billboard's video area. Native video cannot be drawn
 screens lay themselves out around it: the tile's focus ring and text sit outside the art, the
 billboard's words stay left of its video area.
 
+The clip is made ready during the dwell: looked up ``LOOKUP_AHEAD_MS`` before the dwell ends,
+then opened into the hidden surface by a :class:`~mediacenter.playback.preload.PreparedMedia`
+(muted, played to its first picture, paused at its start), so at the dwell's end the player
+only adopts it and resumes: the picture shows within about a frame instead of after libVLC's
+open (a few hundred ms). A clip not ready by then is opened the plain way.
+
 Rules: the preview starts muted (M unmutes), moving focus stops it at once (the old clip
 stops on a libVLC worker thread, see the backend), and nothing plays while the profile turned
 previews off (off by default for kids), while something else plays, or while the window is
@@ -40,6 +46,8 @@ TRIM_AFTER_MS = 1500
 LOOKUP_AHEAD_MS = 600  # the clip is looked up this long before the dwell ends (not at once:
 # a quick sweep across a row asks for nothing)
 _NO_EMBED_PLATFORMS = ("offscreen", "minimal", "wayland")
+# Looped: a clip shorter than the dwell on it starts again, silently.
+_CLIP_OPTIONS = (":input-repeat=65535",)
 
 
 class PreviewSurface(QFrame):
@@ -99,6 +107,7 @@ class PreviewController(QObject):
         self._asked = False  # the look-up for the focused title was started
         self._dwelled = False  # the dwell is over: play as soon as the clip is known
         self._found: Any = None  # the clip found for the focused title
+        self.prepared: Any = None  # PreparedMedia: the found clip made ready in the surface
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -147,6 +156,7 @@ class PreviewController(QObject):
         self._asked = self._dwelled = False
         self._found = None
         self._pending = None
+        self._drop_prepared()
         was = self.playing_title is not None or self.title_id is not None
         self.title_id = self.playing_title = None
         self.first_frame_at = None
@@ -265,15 +275,14 @@ class PreviewController(QObject):
         self._found = pick
         if self._dwelled:
             self._play()
+        else:
+            self._prepare()
 
-    def _play(self) -> None:
-        pick = self._found
-        if self._pending is None or pick is None or self.playing_title is not None or (
-                self.player is not None and self.player.source() == str(pick.path)
-                and self.player.state() in ("opening", "buffering", "playing")):
-            return
-        host, rect, title_id = self._pending
-        self._pick = pick
+    def _place_surface(self) -> int:
+        """The surface in the pending host's art rectangle (hidden until the clip plays);
+        returns the native window libVLC should draw into (0: none, its dummy output)."""
+        assert self._pending is not None
+        host, rect, _title_id = self._pending
         if self.surface is None or not self._surface_ok():
             # Made on the top-level window, then moved into the page: a native window made
             # straight inside the scrolling page showed libVLC's picture off its own area (a
@@ -286,14 +295,81 @@ class PreviewController(QObject):
         self.surface.setGeometry(rect() if callable(rect) else rect)
         host.removeEventFilter(self)
         host.installEventFilter(self)  # the host resized (a row loaded): the video follows
-        player = self._ensure_player()
         if self.surface.testAttribute(Qt.WidgetAttribute.WA_NativeWindow) and not getattr(
                 self._backend, "headless", False):
-            player.set_window(int(self.surface.winId()))
+            return int(self.surface.winId())
+        return 0
+
+    def _window_busy(self) -> bool:
+        """A libVLC player let go of may still hold the surface's window until its stop (on
+        a worker) is over; libVLC would open a window of its own on top for a new one."""
+        return self.player is not None and any(t.is_alive() for t in self.player.retiring)
+
+    def _prepare(self) -> None:
+        """During the dwell: open the found clip into the hidden surface, ready to resume."""
+        pick = self._found
+        if self._pending is None or pick is None or self.prepared is not None \
+                or self._window_busy():
+            return  # the dwell's end opens it the plain way
+        from mediacenter.playback.preload import PreparedMedia
+
+        self._ensure_player()
+        window = self._place_surface()
+        prepared = PreparedMedia(self._backend, str(pick.path), 0, window,
+                                 options=_CLIP_OPTIONS, parent=self)
+        prepared.ready.connect(self._on_prepared)
+        prepared.failed.connect(lambda why, p=prepared: self._on_prepare_failed(p, why))
+        self.prepared = prepared
+
+    def _on_prepared(self) -> None:
+        if self._dwelled and self.playing_title is None:
+            self._play()
+
+    def _on_prepare_failed(self, prepared: Any, why: str) -> None:
+        if prepared is not self.prepared:
+            return
+        log.info("preview not prepared: %s", why)
+        self.prepared = None
+        prepared.deleteLater()
+        if self._dwelled:
+            self._play()  # the plain way
+
+    def _drop_prepared(self) -> None:
+        prepared, self.prepared = self.prepared, None
+        if prepared is not None:
+            prepared.release()  # stops on a worker; no-op once the player took it
+            prepared.deleteLater()
+
+    def _play(self) -> None:
+        pick = self._found
+        if self._pending is None or pick is None or self.playing_title is not None or (
+                self.player is not None and self.player.source() == str(pick.path)
+                and self.player.state() in ("opening", "buffering", "playing")):
+            return
+        _host, _rect, title_id = self._pending
+        self._pick = pick
+        prepared = self.prepared
+        if prepared is not None and prepared.source == str(pick.path):
+            if prepared.state in ("opening", "warming"):
+                return  # ready in a moment: _on_prepared plays it
+            if prepared.is_ready():
+                self._place_surface()  # the art may have moved since
+                self.muted = True
+                player = self._ensure_player()
+                player.set_muted(True)
+                self.title_id = title_id
+                self.prepared = None
+                if player.adopt(prepared):  # "playing" at once: _on_state shows it
+                    prepared.deleteLater()
+                    return
+        self._drop_prepared()
+        window = self._place_surface()
+        player = self._ensure_player()
+        if window:
+            player.set_window(window)
         self.muted = True
         player.set_muted(True)
-        # Looped: a clip shorter than the dwell on it starts again, silently.
-        player.open(str(pick.path), options=(":input-repeat=65535",))
+        player.open(str(pick.path), options=_CLIP_OPTIONS)
         self.title_id = title_id
 
     def _on_state(self, state: str) -> None:

@@ -134,6 +134,39 @@ def test_resting_on_a_tile_plays_its_preview_in_the_art_and_moving_on_stops_it(
         w.close()
 
 
+def test_the_clip_is_made_ready_during_the_dwell_and_only_resumes_at_its_end(
+        qtbot, made, headless_vlc):
+    """Opening a clip takes libVLC a few hundred ms: it is opened during the dwell, into the
+    hidden surface, paused on its first picture; the dwell's end only resumes it."""
+    w = _window(qtbot, made)
+    pc = w.previews
+    try:
+        view = _focus_first_tile(w)
+        qtbot.waitUntil(lambda: pc.prepared is not None and pc.prepared.is_ready(),
+                        timeout=DWELL_MS + 8000)
+        prepared = pc.prepared
+        assert not pc.is_playing and not pc.surface.isVisible()  # the art still shows
+        seen: list[float] = []
+        pc.started.connect(lambda _t: seen.append(
+            pc.player.media_stats()["decoded_video"]))
+        with qtbot.waitSignal(pc.started, timeout=DWELL_MS + 8000):
+            pass
+        # The player took the prepared libVLC player over: its pictures were decoded before
+        # the preview showed (a clip opened at the dwell's end has none yet).
+        assert prepared.state == "taken" and pc.prepared is None
+        assert seen and seen[0] >= 1
+        assert pc.player.is_playing() and pc.player.muted() and pc.surface.isVisible()
+        # Moving on during the next dwell lets go of the clip made ready for it.
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: pc.prepared is not None, timeout=DWELL_MS + 8000)
+        waiting = pc.prepared
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+        assert waiting.state == "released" and pc.prepared is None
+        assert len(w.findChildren(type(pc.player))) == 1
+    finally:
+        w.close()
+
+
 def test_the_billboard_plays_its_preview_beside_the_words_and_play_plays_the_title(
         qtbot, made, headless_vlc):
     w = _window(qtbot, made)
