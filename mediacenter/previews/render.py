@@ -99,6 +99,9 @@ def render_segments(src: str | Path, segments: Sequence[tuple[float, float]],
         rate = float(vin.average_rate or vin.guessed_rate or 25)
         fps = min(MAX_FPS, rate if 1 <= rate <= 120 else 25.0)
         start0 = _stream_start(inp, vin)
+        # One scaler for every picture of the title: VideoFrame.reformat() makes (and
+        # threads) a new swscale context per picture, which cost more than the scaling.
+        scaler = av.video.reformatter.VideoReformatter()
         for (s, e), out in zip(segments, outputs, strict=True):
             if cancel is not None and cancel.is_set():
                 break
@@ -106,7 +109,7 @@ def render_segments(src: str | Path, segments: Sequence[tuple[float, float]],
             tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
             out.parent.mkdir(parents=True, exist_ok=True)
             try:
-                frames = _cut(av, inp, vin, ain, start0, s, e, tmp, size, fps)
+                frames = _cut(av, inp, vin, ain, start0, s, e, tmp, size, fps, scaler)
                 os.replace(tmp, out)
             except (*errors, RenderError):  # type: ignore[misc]
                 continue
@@ -121,7 +124,7 @@ def render_segments(src: str | Path, segments: Sequence[tuple[float, float]],
 
 
 def _cut(av, inp, vin, ain, start0: float, s: float, e: float, tmp: Path,
-         size: tuple[int, int], fps: float) -> int:
+         size: tuple[int, int], fps: float, scaler: Any) -> int:
     out = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
     frames = 0
     try:
@@ -129,6 +132,10 @@ def _cut(av, inp, vin, ain, start0: float, s: float, e: float, tmp: Path,
         vout.width, vout.height = size
         vout.pix_fmt = "yuv420p"
         vout.options = {"preset": PRESET, "crf": str(CRF), "g": str(max(1, round(fps)))}
+        # x264's frame threads, as the ffmpeg command gets: PyAV's default (slice threads)
+        # encodes each picture before encode() returns, so nothing overlaps the decoding and
+        # scaling on this thread.
+        vout.codec_context.thread_type = "AUTO"
         vtb = Fraction(1, 1000)
         vout.codec_context.time_base = vtb
         aout: Any = None
@@ -165,7 +172,8 @@ def _cut(av, inp, vin, ain, start0: float, s: float, e: float, tmp: Path,
                     if pts <= last_pts:
                         continue  # a duplicate time (variable rate sources): drop it
                     last_pts = pts
-                    f = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+                    f = scaler.reformat(frame, width=size[0], height=size[1],
+                                        format="yuv420p")
                     f.pts, f.time_base = pts, vtb
                     out.mux(vout.encode(f))
                     frames += 1

@@ -68,6 +68,35 @@ def test_clips_are_small_480p_h264_with_sound(structured, tmp_path):
         assert d.bytes < 2_000_000
 
 
+def _x264_options(path: Path) -> dict[str, str]:
+    """The settings x264 writes into the stream it made (its SEI: "... options: a=b c=d")."""
+    data = path.read_bytes()
+    at = data.index(b"options: ") + len(b"options: ")
+    text = data[at:data.index(b"\x00", at)].decode("ascii", "replace")
+    return dict(kv.split("=", 1) for kv in text.split() if "=" in kv)
+
+
+def test_clips_are_encoded_as_the_ffmpeg_reference_encodes_them(structured, tmp_path):
+    """Frame threads in x264, as the ``ffmpeg`` command the benchmark times gets (PyAV's
+    default, slice threads, encodes each picture before the next is decoded)."""
+    import subprocess
+
+    from mediacenter.previews.render import ffmpeg_args, output_size
+
+    ours = tmp_path / "app.mp4"
+    render_segments(structured, [(3.0, 9.0)], [ours])
+    with av.open(str(structured)) as c:
+        v = c.streams.video[0]
+        size, fps = output_size(v.width, v.height), float(v.average_rate)
+    ref = tmp_path / "ffmpeg.mp4"
+    subprocess.run(ffmpeg_args(str(structured), 3.0, 9.0, str(ref), size, fps), check=True,
+                   capture_output=True)
+    app, want = _x264_options(ours), _x264_options(ref)
+    assert app["sliced_threads"] == want["sliced_threads"] == "0"
+    for key in ("threads", "lookahead_threads", "subme", "ref", "keyint", "crf"):
+        assert app[key] == want[key], key
+
+
 def _library(tmp_path: Path, structured: Path) -> tuple[object, dict[str, int]]:
     lib = tmp_path / "lib"
     for name in ("Good Film (2010)", "Trailered (2012)"):
