@@ -37,6 +37,7 @@ MAX_UPSCALE = 2.0
 # edges of a small picture framed on a blurred fill would (a 480-wide frame still fills it).
 MAX_UPSCALE_HERO = 4.0
 TRIM_KEEP = 0.7
+TRIM_HEADROOM = 0.06
 WIDE_SUBJECT_AT = 0.6  # a subject's centre this far down a window wider than the frame
 
 # Letterbox detection: a bar row/column is dark and flat across its length.
@@ -155,8 +156,11 @@ def crop_window(size: tuple[int, int], target_aspect: float, subject: Box,
         must = face
     elif must[3] - must[1] > wh + 0.5 and wh >= TRIM_KEEP * (must[3] - must[1]):
         # Too tall for a wide window: keep its upper part (heads are at the top; feet and
-        # floors can go), never less than TRIM_KEEP of it.
-        must = (must[0], must[1], must[2], must[1] + wh)
+        # floors can go), never less than TRIM_KEEP of it. The subject's box comes from a
+        # map a few dozen cells high, so its top can be a cell low: what the window gives up
+        # is taken from the feet, with TRIM_HEADROOM of it left above the box.
+        top = max(0.0, must[1] - wh * TRIM_HEADROOM)
+        must = (must[0], top, must[2], top + wh)
     focus = face if face is not None and _fits(face, must) else must
     fx = (focus[0] + focus[2]) / 2
     fy = (focus[1] + focus[3]) / 2

@@ -47,6 +47,9 @@ FIGURE_REACH = 0.03  # pieces of figure this close to the saliency peak belong t
 _ABOVE_GAP = 2
 _ABOVE_MAX = 1.5
 _ABOVE_SIDE = 0.25
+# Another figure at least this share of the subject's size stands beside it as its equal (two
+# cars side by side, two people talking): both are the subject.
+GROUP_SHARE = 0.5
 BORDER_TOUCH = 0.5  # a salient region's weight per frame edge (top, left, right) it runs into
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom as fractions of the frame
@@ -432,12 +435,70 @@ def _figure_above(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL / 2)
     return (min(box[0], left / w), top / h, max(box[2], (right + 1) / w), box[3])
 
 
+def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL / 2) -> Box:
+    """``box`` joined by the figures beside it that are its equals.
+
+    Pieces of figure up to ``_ABOVE_GAP`` cells apart are one figure (a car's roof and bonnet
+    either side of its windscreen), at half the figure level as in :func:`_figure_above`. The
+    figure that overlaps ``box`` most is the subject's; another joins it when it is its like:
+    between :data:`GROUP_SHARE` and 1/GROUP_SHARE of its cells and of its box's width and
+    height, as walled off (its mean figure value at least GROUP_SHARE of the subject's), and
+    clear of the top, left and right edges of the frame (set runs into them). So a crop does
+    not keep one of two cars side by side, or one of two people talking, and cut the other;
+    a tree, a wall or the sky beside a subject is not its like.
+    """
+    h, w = figure.shape
+    mask = figure >= level
+    grown = mask.copy()
+    for _ in range(_ABOVE_GAP):
+        step = grown.copy()
+        step[1:] |= grown[:-1]
+        step[:-1] |= grown[1:]
+        step[:, 1:] |= grown[:, :-1]
+        step[:, :-1] |= grown[:, 1:]
+        grown = step
+    x0, y0 = int(box[0] * w), int(box[1] * h)
+    x1, y1 = max(x0 + 1, int(np.ceil(box[2] * w))), max(y0 + 1, int(np.ceil(box[3] * h)))
+    pieces = []
+    for cells, _grown_box in _regions(grown):
+        own_cells = [c for c in cells if mask[c]]
+        if not own_cells:
+            continue
+        inside = sum(1 for yy, xx in own_cells if x0 <= xx < x1 and y0 <= yy < y1)
+        walled = float(np.mean([figure[c] for c in own_cells]))
+        ys, xs = [c[0] for c in own_cells], [c[1] for c in own_cells]
+        pieces.append((len(own_cells), inside, walled, (min(xs), min(ys), max(xs), max(ys))))
+    own = max(pieces, key=lambda p: p[1], default=None)
+    if own is None or own[1] == 0:
+        return box
+    n0, _, walled0, (ox0, oy0, ox1, oy1) = own
+    ow, oh = ox1 + 1 - ox0, oy1 + 1 - oy0
+
+    def like(a: float, b: float) -> bool:
+        return GROUP_SHARE * b <= a <= b / GROUP_SHARE
+
+    def frac(b: tuple[int, int, int, int]) -> Box:
+        return (b[0] / w, b[1] / h, (b[2] + 1) / w, (b[3] + 1) / h)
+
+    group = box
+    for piece in pieces:
+        n, _, walled, cells_box = piece
+        px0, py0, px1, py1 = cells_box
+        if piece is own or _touches(cells_box, w):
+            continue
+        if like(n, n0) and like(px1 + 1 - px0, ow) and like(py1 + 1 - py0, oh) \
+                and walled >= GROUP_SHARE * walled0:
+            group = _union(group, frac(cells_box))
+    # A group is of whole figures: the subject's own, all its pieces, too.
+    return group if group == box else _union(group, frac(own[3]))
+
+
 def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray]:
     """(subject, attention, face or None, saliency map) of a small RGB array."""
     sal, figure = _saliency_parts(rgb)
     attention = _quantile_box(np.clip(sal - np.median(sal), 0, None) ** 2, 0.1, 0.9)
-    subject = _pad_box(_figure_above(_whole_figure(_peak_region(sal, 0.7, figure), figure),
-                                     figure), 0.02)
+    subject = _pad_box(_with_like_figures(_figure_above(
+        _whole_figure(_peak_region(sal, 0.7, figure), figure), figure), figure), 0.02)
     skin = skin_mask(rgb)
     face = None
     if skin.mean() >= 0.004:

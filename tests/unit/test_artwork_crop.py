@@ -251,3 +251,56 @@ def test_subject_box_reaches_up_to_the_head_but_not_into_the_sky():
     assert top <= head[1] + 4, (fs.subject, head)
     # The sky above the head touches the frame's edge: set, not figure.
     assert fs.subject[1] > 0.02, fs.subject
+
+
+def two_cars_on_a_road(size=(768, 432), seed=5) -> tuple[Image.Image, list[tuple]]:
+    """Two cars seen from above, side by side on grey asphalt: a red one, and a grey one
+    barely darker than the road (car-detection.mp4 at 16.6 s: the grey car is not salient by
+    colour, only walled off by its outline). Returns the picture and both cars' boxes, known
+    by construction."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    a = np.zeros((h, w, 3), dtype=np.float32)
+    a[:] = (78, 76, 80)
+    a += rng.normal(0, 6, size=(h, w, 1))
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    cars = [(int(w * 0.13), int(h * 0.17), int(w * 0.31), int(h * 0.86)),
+            (int(w * 0.43), int(h * 0.31), int(w * 0.62), int(h * 0.95))]
+    for box, body in zip(cars, ((205, 210, 215), (185, 30, 40)), strict=True):
+        d.rounded_rectangle(box, radius=18, fill=body, outline=(25, 25, 28), width=4)
+        bx0, by0, bx1, by1 = box
+        glass = (bx0 + 12, by0 + (by1 - by0) * 45 // 100, bx1 - 12, by0 + (by1 - by0) * 53 // 100)
+        d.rectangle(glass, fill=(28, 32, 38))
+    return img, cars
+
+
+def test_two_cars_side_by_side_are_both_the_subject():
+    img, cars = two_cars_on_a_road()
+    w, h = img.size
+    fs = score_image(img)
+    sx0, sy0, sx1 = fs.subject[0] * w, fs.subject[1] * h, fs.subject[2] * w
+    for x0, y0, x1, _y1 in cars:
+        assert sx0 <= x0 + 8 and sx1 >= x1 - 8 and sy0 <= y0 + 8, (fs.subject, cars)
+    # The hero (2.4:1) cannot hold both cars' whole height: it keeps both cars' tops.
+    feats = {"subject": fs.subject, "face": fs.face, "attention": fs.attention}
+    _out, info = render_shape(img, feats, "hero", None, treat=False)
+    assert info["window"][1] <= min(c[1] for c in cars), (info["window"], cars)
+
+
+def test_a_figure_beside_the_set_is_not_joined_by_it():
+    # The tree line runs into the frame's edges: set, never the figure's equal.
+    img, _head = figure_under_a_tree_line()
+    fs = score_image(img)
+    assert fs.subject[2] < 0.5, fs.subject
+
+
+def test_a_subject_too_tall_for_the_hero_loses_its_feet_not_its_top():
+    # The box comes from a coarse map: its top may be a cell low, so the window starts a
+    # little above it and gives up more of the bottom.
+    size = (1280, 720)
+    subject = (400.0, 100.0, 800.0, 700.0)
+    win = crop_window(size, aspect("hero"), subject)
+    assert win.mode == "crop"
+    _x0, y0, _x1, y1 = win.box
+    assert y0 < subject[1] - 10 and y1 < subject[3], win.box
