@@ -587,6 +587,13 @@ def child_sweep(args) -> dict:
 
             gc.collect()
             rss0 = rss_mb()[0]
+            # The monitor ticks once more before the window opens: the gap that held this
+            # collection (the benchmark's own work: ~60 ms over the 10,000-title catalog's
+            # objects) must not count as the UI's.
+            t_tick = time.perf_counter() + 0.05
+            while time.perf_counter() < t_tick:
+                app.processEvents()
+                time.sleep(0.002)
             t_start = time.perf_counter()
         row = view.currentIndex().row()
         if row >= n - 1:
@@ -602,10 +609,10 @@ def child_sweep(args) -> dict:
             alive = [p for p in w.findChildren(Player) if p is not w.player_view.player]
             players.update(id(p) for p in alive)
             max_players = max(max_players, len(alive))
+    t_stop = time.perf_counter()
     import gc
 
     gc.collect()
-    t_stop = time.perf_counter()
     rss1 = rss_mb()[0]
     mon.stop()
     stalls = stall_ms(ticks, cpu, t_start, t_stop)

@@ -108,6 +108,7 @@ class PreviewController(QObject):
         self._dwelled = False  # the dwell is over: play as soon as the clip is known
         self._found: Any = None  # the clip found for the focused title
         self.prepared: Any = None  # PreparedMedia: the found clip made ready in the surface
+        self._let_go: list[Any] = []  # prepared clips not taken, until they let the window go
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -303,7 +304,11 @@ class PreviewController(QObject):
     def _window_busy(self) -> bool:
         """A libVLC player let go of may still hold the surface's window until its stop (on
         a worker) is over; libVLC would open a window of its own on top for a new one."""
-        return self.player is not None and any(t.is_alive() for t in self.player.retiring)
+        for done in [p for p in self._let_go if not p.holds_window()]:
+            self._let_go.remove(done)
+            done.deleteLater()
+        return bool(self._let_go) or (
+            self.player is not None and any(t.is_alive() for t in self.player.retiring))
 
     def _prepare(self) -> None:
         """During the dwell: open the found clip into the hidden surface, ready to resume."""
@@ -330,15 +335,15 @@ class PreviewController(QObject):
             return
         log.info("preview not prepared: %s", why)
         self.prepared = None
-        prepared.deleteLater()
+        self._let_go.append(prepared)  # its libVLC player stops on a worker
         if self._dwelled:
             self._play()  # the plain way
 
     def _drop_prepared(self) -> None:
         prepared, self.prepared = self.prepared, None
         if prepared is not None:
-            prepared.release()  # stops on a worker; no-op once the player took it
-            prepared.deleteLater()
+            prepared.release()  # stops on a worker (holding the window until it is over)
+            self._let_go.append(prepared)
 
     def _play(self) -> None:
         pick = self._found
