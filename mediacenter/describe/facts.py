@@ -82,19 +82,23 @@ def likeness_fact(db, profile_id: int, title_id: int, genres: list[str]) -> Fact
     that shares the most genres with this one."""
     if not genres:
         return None
+    # The profile's loved and finished titles first (a few dozen), then their genres: asked
+    # per catalog title instead ("is it finished?" for each of 10,000), this took 1.5 s.
     rows = db.conn.execute(
-        """SELECT t.id, t.title, max(coalesce(r.value, 0)) AS liked,
-                  group_concat(DISTINCT g.name) FROM titles t
+        """WITH liked(id) AS (
+               SELECT coalesce(e.show_id, e.id) FROM watch_state ws
+               JOIN titles e ON e.id = ws.title_id WHERE ws.profile_id = ? AND ws.watched = 1
+               UNION SELECT title_id FROM ratings WHERE profile_id = ? AND
+                   source = 'explicit' AND value >= 1)
+           SELECT t.id, t.title, coalesce(r.value, 0) AS liked,
+                  group_concat(DISTINCT g.name) FROM liked l
+           JOIN titles t ON t.id = l.id
            JOIN title_genres tg ON tg.title_id = t.id JOIN genres g ON g.id = tg.genre_id
            LEFT JOIN ratings r ON r.profile_id = ? AND r.title_id = t.id
                 AND r.source = 'explicit'
            WHERE t.id != ? AND t.removed_at IS NULL AND t.kind IN ('movie', 'show')
-             AND (r.value >= 1 OR EXISTS (SELECT 1 FROM watch_state ws JOIN titles e
-                    ON e.id = ws.title_id WHERE ws.profile_id = ? AND ws.watched = 1
-                    AND coalesce(e.show_id, e.id) = t.id))
-             AND NOT EXISTS (SELECT 1 FROM ratings d WHERE d.profile_id = ? AND
-                    d.title_id = t.id AND d.source = 'explicit' AND d.value < 0)
-           GROUP BY t.id""", (profile_id, title_id, profile_id, profile_id)).fetchall()
+             AND coalesce(r.value, 0) >= 0
+           GROUP BY t.id""", (profile_id, profile_id, profile_id, title_id)).fetchall()
     want = {g.casefold(): g for g in genres}
     best = None
     for tid, title, liked, names in rows:
