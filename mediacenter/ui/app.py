@@ -49,6 +49,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     from mediacenter.ui.catalog_guard import DamageWatch, prepare_catalog
     from mediacenter.ui.events import Changes
     from mediacenter.ui.main_window import MainWindow
+    from mediacenter.ui.window_place import place_window, remember_window
 
     private_umask()
     contain_children()
@@ -75,6 +76,7 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     watch = DamageWatch(paths.db_path, window)
     schedule = BackupSchedule(paths, window.runner, window)
     schedule.backed_up.connect(lambda _b: window.events.notify(Changes(backup=True)))
+    place_window(window, paths.settings_path)
     window.show()
     window.activateWindow()  # keyboard focus even without a window manager (Xvfb, kiosks)
     from PySide6.QtCore import QTimer
@@ -88,7 +90,9 @@ def run_gui(paths: Paths, *, probe: bool = True) -> int:
     QTimer.singleShot(BACKGROUND_DELAY_MS, window.start_background_work)
     schedule.start(BACKUP_DELAY_MS)
     try:
-        return app.exec()
+        code = app.exec()
+        remember_window(window, paths.settings_path)
+        return code
     finally:
         watch.close()
 
