@@ -42,6 +42,19 @@ Policies (each sees only what a real client sees: its buffer, its past downloads
   first chunk is 750 kbit/s (with start-up counted it chooses). It optimises QoE_lin; the
   QoE_log and QoE_hd figures given for it are those of the same schedule.
 
+Oracles that know part of the future (not run unless named in ``--policies``; they bound
+what a policy that only knows the past can hope for, issue 12):
+
+- ``lookaheadN`` (e.g. ``lookahead8``): MPC with perfect prediction: before each chunk, the
+  exact download times of the next N chunks of every rung sequence (the real link, not an
+  estimate) and the best first rung of the best N-chunk sequence under QoE_lin (a dynamic
+  programme over those N chunks, states merged within 0.1 s bins); nothing is known beyond
+  the N chunks. With N at least the chunks left it is the optimum. Its first chunk is
+  750 kbit/s in both scorings.
+- ``auto_perfectN`` (e.g. ``auto_perfect10``): the app's Auto with its throughput prediction
+  replaced by the link's exact mean rate over the next N seconds (everything else as
+  ``auto``): what Auto's planner would score with a perfect N-second predictor.
+
 Scores per chunk (``qoe_lin``: R in Mbit/s - 4.3 x rebuffer s - |R - R_prev|; ``qoe_log``:
 q = ln(R / 300 kbit/s), 2.66 per rebuffer second; ``qoe_hd``: 1/2/3/12/15/20 per rung, 8 per
 rebuffer second), ``bitrate_kbps``, ``rebuffer_s`` and ``switches``: scored as Pensieve's
@@ -81,7 +94,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from mediacenter.playback.quality import AutoSession, Rendition  # noqa: E402
+from mediacenter.playback.quality import (  # noqa: E402
+    AutoSession,
+    Decision,
+    Rendition,
+    ThroughputEstimator,
+)
 
 DEFAULT_TRACES = ROOT.parent / "shared" / "data" / "traces" / "fcc"
 LADDER_KBPS = (300, 750, 1200, 1850, 2850, 4300)
@@ -97,6 +115,8 @@ HOLDOUT_SALT = "mediacenter-abr-holdout:"
 SYNTHETIC_SEED = 20260301  # the markov3g family: fixed before any run, never tuned on
 DP_VERSION = 1  # bump when the programme changes (cached schedules)
 POLICIES = ("auto", "lowest", "highest", "rb", "bba", "bola", "robustmpc", "optimal")
+ORACLES = ("lookahead", "auto_perfect")  # + a number: see the module docstring
+LOOKAHEAD_STEP_S = 0.1  # the lookahead oracle's bin (its programme runs before every chunk)
 
 
 @dataclass(frozen=True)
@@ -459,6 +479,96 @@ def run_auto(link: Link, make_session: Callable[[], AutoSession] | None = None,
     return run
 
 
+# -- oracles that know part of the future -------------------------------------------------------
+
+
+def _best_first(link: Link, t0: float, b0: float, last: int | None, n: int) -> int:
+    """The first rung of the best ``n``-chunk schedule from (``t0``, ``b0``) after ``last``
+    (None: the first chunk, no switch), the link known exactly (QoE_lin, nothing counted
+    beyond the ``n`` chunks)."""
+    util = np.array(LIN.utility)
+    t, b, v = np.array([t0]), np.array([b0]), np.zeros(1)
+    q = np.array([-1 if last is None else last], dtype=np.int64)
+    root = np.zeros(1, dtype=np.int64)
+    for k in range(n):
+        nt, nb, nv, nq, nr = [], [], [], [], []
+        for a in range(len(LADDER_KBPS)):
+            end = link.transfer_end(t + RTT_S, chunk_bits(a))
+            d = end - t
+            b2 = np.maximum(0.0, b - d) + CHUNK_S
+            over = np.maximum(0.0, b2 - BUFFER_CAP_S)
+            nt.append(end + over)
+            nb.append(b2 - over)
+            nv.append(v + util[a] - LIN.rebuffer_penalty * np.maximum(0.0, d - b)
+                      - np.abs(util[a] - util[np.maximum(q, 0)]) * (q >= 0))
+            nq.append(np.full(len(t), a, dtype=np.int64))
+            nr.append(root if k else np.full(len(t), a, dtype=np.int64))
+        t, b, v, q, root = (np.concatenate(x) for x in (nt, nb, nv, nq, nr))
+        tb = np.floor(t / LOOKAHEAD_STEP_S).astype(np.int64)
+        bb = np.floor(b / LOOKAHEAD_STEP_S).astype(np.int64)
+        key = (q * (int(BUFFER_CAP_S / LOOKAHEAD_STEP_S) + 2) + bb) * (int(tb.max()) + 1) + tb
+        order = np.lexsort((-v, key))
+        keep = order[np.concatenate([[True], key[order][1:] != key[order][:-1]])]
+        t, b, v, q, root = t[keep], b[keep], v[keep], q[keep], root[keep]
+    return int(root[int(np.argmax(v))])
+
+
+def lookahead(link: Link, chunks: int, first: int | None = FIRST_RUNG) -> Run:
+    """MPC with perfect prediction of the next ``chunks`` chunks (module docstring)."""
+    run = Run()
+    t = b = 0.0
+    for k in range(CHUNKS):
+        if k == 0 and first is not None:
+            rung = first
+        else:
+            rung = _best_first(link, t, b, run.rungs[-1] if run.rungs else None,
+                               min(chunks, CHUNKS - k))
+        t, b, reb, d = step_chunk(link, t, b, rung)
+        run.rungs.append(rung)
+        run.rebuffer.append(reb)
+        run.download.append(d)
+    return run
+
+
+class _PerfectEstimator(ThroughputEstimator):
+    """The app's estimator whose planning throughput is the link's exact mean rate over the
+    next ``seconds`` (the oracle ``auto_perfectN``)."""
+
+    def __init__(self, link: Link, seconds: float) -> None:
+        super().__init__()
+        self.link = link
+        self.seconds = seconds
+        self.now = 0.0
+
+    def plan_bps(self) -> float | None:
+        carried = float(self.link.bits_at(self.now + self.seconds)) - float(
+            self.link.bits_at(self.now))
+        return max(1.0, PAYLOAD * carried / self.seconds)
+
+
+class _PerfectSession(AutoSession):
+    def tick(self, now: float, buffer_s: float | None, rate: float = 1.0, *,
+             remaining_s: float | None = None, pending_bits: float = 0.0) -> Decision:
+        assert isinstance(self.estimator, _PerfectEstimator)
+        self.estimator.now = now
+        return super().tick(now, buffer_s, rate, remaining_s=remaining_s,
+                            pending_bits=pending_bits)
+
+
+def perfect_session(link: Link, seconds: float) -> AutoSession:
+    return _PerfectSession(ladder_renditions(), estimator=_PerfectEstimator(link, seconds),
+                           segment_s=CHUNK_S, max_buffer_s=BUFFER_CAP_S)
+
+
+def oracle_size(name: str) -> int | None:
+    """N of an oracle's name (``lookahead8`` -> 8); None for any other name."""
+    for prefix in ORACLES:
+        rest = name.removeprefix(prefix)
+        if rest != name and rest.isdigit() and int(rest) > 0:
+            return int(rest)
+    return None
+
+
 # -- the offline optimum ------------------------------------------------------------------------
 
 
@@ -591,6 +701,17 @@ def policy_runs(link: Link, policies: Sequence[str], dp_step: float,
             out[p] = simulate(link, bola)
         elif p == "robustmpc":
             out[p] = simulate(link, RobustMpc())
+        elif p.startswith("lookahead") and oracle_size(p):
+            # (Its start-up figures are those of the same run: first chunk 750 kbit/s.)
+            out[p] = lookahead(link, oracle_size(p) or 1)
+        elif p.startswith("auto_perfect") and oracle_size(p):
+            n = oracle_size(p) or 1
+
+            def make(n: int = n) -> AutoSession:
+                return perfect_session(link, n)
+
+            out[p] = run_auto(link, make)
+            out[f"{p}:startup"] = run_auto(link, make, first=None)
         elif p == "optimal":
             out["optimal"] = cached_optimal(link, dp_step, FIRST_RUNG, cache)
             out["optimal:startup"] = cached_optimal(link, dp_step, None, cache)
@@ -708,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     policies = [p for p in args.policies.split(",") if p]
-    unknown = set(policies) - set(POLICIES)
+    unknown = {p for p in policies if p not in POLICIES and oracle_size(p) is None}
     if unknown:
         print(f"abr_sim.py: unknown policies {sorted(unknown)}", file=sys.stderr)
         return 2

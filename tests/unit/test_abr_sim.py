@@ -70,3 +70,24 @@ def test_the_generated_family_is_seeded():
     assert a == sim.markov_traces(3, 7)
     assert a != sim.markov_traces(3, 8)
     assert all(len(pts) == 320 and min(b for _, b in pts) > 0 for _, pts in a)
+
+
+@pytest.mark.parametrize("first", [1, None])
+def test_the_lookahead_oracle_that_sees_to_the_end_is_the_optimum(monkeypatch, first):
+    monkeypatch.setattr(sim, "CHUNKS", 4)
+    rng = random.Random(4)
+    link = sim.Link([(float(5 * i), rng.uniform(0.1, 5.0) * 1e6) for i in range(8)],
+                    offset_s=rng.uniform(0, 40))
+    found = sim.lookahead(link, 4, first).score(sim.LIN, True)
+    assert found == pytest.approx(_brute_force(link, first), abs=1e-6)
+    # Seeing one chunk ahead it is greedy, and no better than the optimum.
+    assert sim.lookahead(link, 1, first).score(sim.LIN, True) <= found + 1e-9
+
+
+def test_the_perfect_predictor_is_the_links_mean_over_the_next_seconds():
+    link = sim.Link([(0.0, 1e6), (10.0, 3e6), (20.0, 1e6)], offset_s=0.0)
+    est = sim.perfect_session(link, 10.0).estimator
+    est.now = 5.0  # 5 s at 1 Mbit/s, 5 s at 3 Mbit/s
+    assert est.plan_bps() == pytest.approx(sim.PAYLOAD * 2e6)
+    assert [sim.oracle_size(n) for n in ("lookahead8", "auto_perfect30", "auto", "lookahead",
+                                         "lookahead0")] == [8, 30, None, None, None]
