@@ -11,10 +11,11 @@ for a 480p clip and a 4K film and a frame costs a few milliseconds. The measures
 - a saliency map from edges, saturation, colour rarity and skin tones, which also gives the
   subject's box (the crops keep it whole) and a face-like box from skin tones.
 
-A frame is *rejected* (flagged, and its score cut) when it is near-black, near-white, a fade or
-flat, blurred, or looks like credits; the pipeline never picks a rejected frame while a good
-one exists. Thresholds were set on generated frames (tests/unit/test_artwork_score.py) and on
-the real clips in ``../shared/data/video`` (benchmarks/contact_sheet.py shows them).
+A frame is *rejected* (flagged, and its score cut) when it is near-black, near-white, a fade,
+blank or nearly flat, blurred, or looks like credits; the pipeline never picks a rejected frame
+while a good one exists. Thresholds were set on generated frames
+(tests/unit/test_artwork_score.py) and on the real clips in ``../shared/data/video``
+(benchmarks/contact_sheet.py shows them).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ SALIENCY_WIDTH = 80
 BLACK_MEAN = 0.08
 BLACK_SHARE = 0.92
 WHITE_MEAN = 0.93
-FLAT_RANGE = 0.16  # 2-98 % luma range below this: a fade, fog or an empty wall
+FLAT_RANGE = 0.16  # 2-98 % luma range below this: flat (an empty wall, a car park: no art)
+BLANK_RANGE = 0.12  # ...below this: nothing to see at all (fog, a blank screen): a fade
 FADE_RANGE = 0.32  # ...or below this while dim or washed out
 FADE_DIM_MEAN = 0.22
 FADE_WASHED_MEAN = 0.82
@@ -553,10 +555,14 @@ def rejection_flags(brightness: float, black_share: float, luma_range: float, sh
         flags.append("black")
     elif brightness > WHITE_MEAN:
         flags.append("white")
-    if luma_range < FLAT_RANGE or (
+    if luma_range < BLANK_RANGE or (
         luma_range < FADE_RANGE and (brightness < FADE_DIM_MEAN or brightness > FADE_WASHED_MEAN)
     ):
         flags.append("fade")
+    elif luma_range < FLAT_RANGE:
+        # Nearly flat at a normal brightness: an empty car park, a wall, an overcast sky.
+        # No picture for art; a preview may pass through it (previews/segments.py).
+        flags.append("flat")
     if sharpness < BLUR_LAPLACIAN and "black" not in flags:
         flags.append("blurred")
     if text >= CREDITS_REJECT:

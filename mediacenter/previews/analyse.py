@@ -54,7 +54,7 @@ class Sample:
     """One analysed moment of the video."""
 
     time_s: float
-    flags: list[str]  # the scorer's rejection flags: black, white, fade, blurred, text
+    flags: list[str]  # the scorer's rejection flags: black, white, fade, flat, blurred, text
     quality: float | None  # the scorer's 0..1 score (None: only flags were measured)
     features: dict[str, float]  # the scorer's bandit features (quality, closeup, ...)
     face: bool

@@ -4,9 +4,11 @@ A segment starts on a shot boundary (or where the usable span or a decoded windo
 lasts ``MIN_S``–``MAX_S`` seconds, ending before a cut when one falls in that range. It is
 refused when any sample inside it is flagged by the artwork scorer (black, white, a fade,
 blurred, credits or text) or lies in a span to avoid (credits, intros and recaps the segment
-analyser of issue 16 found). The rest are scored on what makes a preview worth watching:
-picture quality, motion, sound, faces, and a few shots rather than one; near-duplicates (the
-same stretch, or the same picture) are dropped; the best ``KEEP`` remain, best first.
+analyser of issue 16 found); nearly flat pictures ("flat": an empty car park between the cars
+that drive through it) are no art but may pass in a preview, up to ``FLAT_SHARE`` of it. The
+rest are scored on what makes a preview worth watching: picture quality, motion, sound, faces,
+and a few shots rather than one; near-duplicates (the same stretch, or the same picture) are
+dropped; the best ``KEEP`` remain, best first.
 
 A title shorter than a full segment's usable span gets segments as long as its span allows
 (a 12 s home video has 9 usable seconds); one with under ``MIN_SHORT_S`` gets none.
@@ -32,6 +34,8 @@ MAX_OVERLAP = 0.5  # share of the shorter segment two kept segments may share
 GRID_S = 2.0  # starts tried between cuts
 FADE_GUARD_S = 1.0  # around a black or faded picture: the fade into it, the flash around it
 FADE_WALK_S = 6.0  # how far a steady dimming toward a black picture counts as its fade
+FLAT_SHARE = 0.5  # of a segment's samples that may be "flat"
+PASSABLE = frozenset({"flat"})  # flags a preview may pass through
 
 Span = tuple[float, float]
 
@@ -137,8 +141,9 @@ def find_segments(a: Analysis, *, avoid: Sequence[Span] = (), keep: int = KEEP
     windows = a.windows or [(u0, u1)]
     times = np.array([s.time_s for s in samples])
     bad = fading(samples)
-    bad = [b or bool(s.flags) or _in_any(s.time_s, avoid) for b, s in zip(bad, samples,
-                                                                         strict=True)]
+    bad = [b or bool(set(s.flags) - PASSABLE) or _in_any(s.time_s, avoid)
+           for b, s in zip(bad, samples, strict=True)]
+    flat = np.array([bool(set(s.flags) & PASSABLE) for s in samples])
     cut_times = [s.time_s for s in samples if s.cut]
     starts = set(cut_times)
     for w0, w1 in windows:
@@ -162,7 +167,7 @@ def find_segments(a: Analysis, *, avoid: Sequence[Span] = (), keep: int = KEEP
             if e - s < lo - 1e-6:
                 continue
             i0, i1 = np.searchsorted(times, s - 1e-6), np.searchsorted(times, e + 1e-6)
-            if i1 - i0 < 2 or any(bad[i0:i1]):
+            if i1 - i0 < 2 or any(bad[i0:i1]) or flat[i0:i1].mean() > FLAT_SHARE:
                 continue
             inside = samples[i0:i1]
             score, reasons, feats, measures = _score(inside, s, e, on_cut, a.has_audio)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
@@ -172,3 +173,18 @@ def test_sample_times_skip_head_and_tail():
     assert ts[0] > 5.0 and ts[-1] < 92.0
     assert ts == sorted(ts)
     assert sample_times(0, 5) == [] and sample_times(10, 0) == []
+
+
+def test_a_nearly_flat_picture_is_flat_and_a_blank_one_a_fade():
+    # An empty car park: grey asphalt, a little texture, mid brightness.
+    rng = np.random.default_rng(3)
+
+    def ground(spread: float) -> Image.Image:
+        # Blotches a few pixels across (fine noise averages away at the analysis size).
+        a = np.clip(110 + rng.normal(0, spread, (45, 80, 1)) * np.ones(3), 0, 255)
+        return Image.fromarray(a.astype(np.uint8)).resize((640, 360), Image.Resampling.NEAREST)
+
+    s = score_image(ground(8.5))
+    assert s.flags == ["flat"], (s.flags, s.luma_range)
+    fog = score_image(ground(3.0))
+    assert "fade" in fog.flags, (fog.flags, fog.luma_range)

@@ -74,3 +74,17 @@ def test_long_films_are_read_in_windows_before_the_last_quarter():
     assert len(windows) > 4
     assert windows[-1][1] <= 7200 * 0.75 + 1e-6
     assert plan_windows(300.0) == [usable_span(300.0)]
+
+
+def test_a_preview_passes_through_flat_pictures_but_is_not_made_of_them():
+    # A car park: cars drive through an empty, nearly flat lot (car-detection.mp4 got no
+    # preview while every empty moment refused the segments around it).
+    def lot(t: float) -> tuple[str, ...]:
+        return ("flat",) if int(t) % 10 >= 6 else ()
+
+    samples = [_sample(t / 2, flags=lot(t / 2)) for t in range(0, 160)]
+    segs = find_segments(_analysis(80.0, samples))
+    assert segs
+    # Nothing but flat pictures: no preview there.
+    empty = [_sample(t / 2, flags=("flat",) if t / 2 < 40 else ("text",)) for t in range(160)]
+    assert not find_segments(_analysis(80.0, empty))
