@@ -23,6 +23,7 @@ import logging
 import multiprocessing as mp
 import queue as queue_mod
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,7 +38,7 @@ from mediacenter.lifeline import watch_parent
 
 log = logging.getLogger(__name__)
 
-_pool: ProcessPoolExecutor | None = None
+_pools: dict[str, ProcessPoolExecutor] = {}  # "page", "images": one long-lived child each
 _pool_lock = threading.Lock()
 
 
@@ -91,25 +92,43 @@ def page_process_call(target: str, db_path: str | Path, *args: Any) -> Any:
     model are warm (what "Your taste" and the recommendation audit read); the result must be
     plain data. Blocks the calling thread (a worker), not the GIL. A dead page process: the
     call is made here, as for :func:`home_page`."""
+    return _process_call("page", target, db_path, args)
+
+
+def images_process_call(target: str, db_path: str | Path, *args: Any) -> Any:
+    """``module.function(db, *args)`` in the images process: crops of artwork drawn with PIL
+    for the screen (niced when started from the niced ``images`` lane). Its own process, so
+    a page being built never waits behind pictures nor pictures behind a page."""
+    return _process_call("images", target, db_path, args)
+
+
+def _process_call(which: str, target: str, db_path: str | Path, args: tuple) -> Any:
     try:
-        return _page_pool().submit(_call_in_child, target, str(db_path), args).result()
+        return _process_pool(which).submit(_call_in_child, target, str(db_path), args).result()
     except (BrokenProcessPool, OSError) as exc:
-        global _pool
-        log.warning("page process failed (%s); calling %s here", exc, target)
-        with _pool_lock:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+        log.warning("%s process failed (%s); calling %s here", which, exc, target)
+        _drop_pool(which)
         return _call_in_child(target, str(db_path), args)
 
 
-def _page_pool() -> ProcessPoolExecutor:
-    global _pool
+def _drop_pool(which: str) -> None:
     with _pool_lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
-                                        initializer=watch_parent)
-        return _pool
+        pool = _pools.pop(which, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _process_pool(which: str) -> ProcessPoolExecutor:
+    with _pool_lock:
+        pool = _pools.get(which)
+        if pool is None:
+            pool = _pools[which] = ProcessPoolExecutor(
+                max_workers=1, mp_context=mp.get_context("spawn"), initializer=watch_parent)
+        return pool
+
+
+def _page_pool() -> ProcessPoolExecutor:
+    return _process_pool("page")
 
 
 def home_page(db_path: str | Path, profile_id: int) -> Page:
@@ -117,22 +136,18 @@ def home_page(db_path: str | Path, profile_id: int) -> Page:
     try:
         return _page_pool().submit(_page_in_child, str(db_path), profile_id).result()
     except Exception as exc:  # a dead child: start afresh next time, answer in-process now
-        global _pool
         log.warning("page process failed (%s); building the page here", exc)
-        with _pool_lock:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+        _drop_pool("page")
         return _page_in_child(str(db_path), profile_id)
 
 
 @atexit.register
 def shutdown() -> None:
-    global _pool
     with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- long jobs -----------------------------------------------------------------------------
@@ -175,6 +190,42 @@ JOBS: dict[str, Callable[..., Any]] = {"artwork": _artwork_job, "train": _train_
                                        "segments": _segments_job, "previews": _previews_job}
 
 
+PROGRESS_EVERY_S = 0.25
+"""A job reports to the app at most this often (a new phase at once, the latest kept)."""
+
+
+class ProgressThrottle:
+    """Passes a job's progress on at most every ``every_s`` seconds, keeping the latest.
+
+    Each report costs the app's process the GIL (unpickling it, a queued signal, a status
+    line on the UI thread): a job racing through files it cannot read (a library folder
+    offline) reported 6,000 times a second and stalled the UI (issue 20). A report of a new
+    kind or phase passes at once; :meth:`flush` sends the one held back."""
+
+    def __init__(self, send: Callable[[Any], None], *, every_s: float = PROGRESS_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._send, self._every, self._clock = send, every_s, clock
+        self._last_at: float | None = None
+        self._last_kind: tuple = ()
+        self._held: Any = None
+        self._holding = False
+
+    def __call__(self, p: Any) -> None:
+        now = self._clock()
+        kind = (type(p), getattr(p, "phase", None))
+        if kind != self._last_kind or self._last_at is None or now - self._last_at >= self._every:
+            self._last_at, self._last_kind = now, kind
+            self._held, self._holding = None, False
+            self._send(p)
+        else:
+            self._held, self._holding = p, True
+
+    def flush(self) -> None:
+        if self._holding:
+            held, self._held, self._holding = self._held, None, False
+            self._send(held)
+
+
 def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
     import os
 
@@ -182,12 +233,14 @@ def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)  # background work: the UI process comes first
 
-    def progress(p: Any) -> None:
+    def send(p: Any) -> None:
         with contextlib.suppress(Exception):
             out.put(("progress", p))
 
+    progress = ProgressThrottle(send)
     try:
         result = JOBS[kind](*args, progress, cancel)
+        progress.flush()
         out.put(("done", result))
     except BaseException as exc:  # reported to the parent, never lost
         if damage.is_damage(exc):  # the parent stops its own writes too

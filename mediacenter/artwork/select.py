@@ -9,7 +9,10 @@ thread for every visible tile, so its common path is a few indexed queries and o
    ``session`` (never flicker within a session), else a new decision by the bandit
    (:mod:`.bandit`), stored with the session id;
 3. the crop file for the shape; when it does not exist yet it is drawn from the candidate's
-   picture now (the only slow path, once per candidate and shape).
+   picture now (the only slow path, once per candidate and shape). The app asks with
+   ``draw=False`` and has a missing crop drawn in a child process (:func:`draw_artwork`
+   through :func:`mediacenter.offload.images_process_call`): PIL's work in a thread of the
+   window's process took the UI thread's GIL and CPU while a list scrolled (issue 20).
 
 It returns None only when the title has no usable candidate yet: the GUI shows a placeholder
 and asks again after :func:`~mediacenter.artwork.pipeline.generate_library` has run.
@@ -71,6 +74,7 @@ class ArtworkPick:
     candidate_id: int | None
     shape: str
     why: dict = field(default_factory=dict)
+    drawn: bool = True  # False: asked with draw=False and the crop file is not there yet
 
 
 @dataclass
@@ -193,37 +197,46 @@ def _choose(db, profile_id: int | None, title_id: int, cands: list[_Cand], sessi
     return by_id[d.candidate_id], why
 
 
-def _render(db, cache_dir: Path, art_title: int, cand: _Cand, shape: str) -> Path | None:
-    """The crop file of ``cand`` for ``shape``, drawn now if needed; None when the candidate's
-    picture is gone (evicted from the cache, sidecar deleted)."""
-    from mediacenter.artwork.pipeline import render_shape, title_text_for, treats_title
+def _crop_file(db, cache_dir: Path, art_title: int, cand: _Cand, shape: str
+               ) -> tuple[Path, str | None, bool]:
+    """Where the crop of ``cand`` for ``shape`` is kept, the title text drawn on it, and
+    whether the picture gets that treatment."""
+    from mediacenter.artwork.pipeline import title_text_for, treats_title
 
     kind = str(cand.features.get("kind", cand.source))
     treat = treats_title(cand.source, kind)
     text = title_text_for(db, art_title) if treat else None
-    path = cache.crop_path(cache_dir, art_title, cand.path, cand.phash, shape,
-                           text if treat else None)
+    return cache.crop_path(cache_dir, art_title, cand.path, cand.phash, shape, text), text, treat
+
+
+def _ready(path: Path) -> bool:
     try:
         st = os.stat(path)
     except OSError:
-        st = None
-    if st is not None:
-        cache.touch_if_stale(path, st)
-        return path
+        return False
+    cache.touch_if_stale(path, st)
+    return True
+
+
+def _draw(cand: _Cand, shape: str, text: str | None, treat: bool, path: Path) -> bool:
+    """Draw the crop of ``cand`` into ``path``; False when the candidate's picture is gone
+    (evicted from the cache, sidecar deleted) or the cache cannot be written."""
+    from mediacenter.artwork.pipeline import render_shape
+
     try:
         with Image.open(cand.path) as im:
             im.draft("RGB", (1920, 1920))
             img = im.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        return None
+        return False
     if img.width > 1920:
         img = img.resize((1920, round(img.height * 1920 / img.width)), Image.Resampling.LANCZOS)
     out, _info = render_shape(img, cand.features, shape, text, treat=treat)
     try:
         cache.save_crop(out, path)
     except OSError:
-        return None
-    return path
+        return False
+    return True
 
 
 def art_source_title(db, title_id: int) -> int | None:
@@ -234,14 +247,15 @@ def art_source_title(db, title_id: int) -> int | None:
 
 
 def artwork_for(db, cache_dir: Path, profile_id: int | None, title_id: int, shape: str, *,
-                session: str) -> ArtworkPick | None:
+                session: str, draw: bool = True) -> ArtworkPick | None:
     """The image ``profile_id`` sees for ``title_id`` as ``shape``, or None (placeholder).
 
     ``shape``: "poster" (2:3, 400x600), "tile" (16:9, 480x270), "hero" (1920x800), or
     "poster@2x" / "tile@2x" for high-density screens. ``session`` is any string that changes
     when the app starts or the profile is switched: within one session the image never
     changes. ``profile_id`` None (no profile yet) gets the best-scored image. May write the
-    ``artwork_choice`` row (one short statement) and draw a missing crop.
+    ``artwork_choice`` row (one short statement) and draw a missing crop; with ``draw`` False
+    a missing crop is not drawn: the pick says ``drawn=False`` (see :func:`draw_artwork`).
     """
     if shape not in SIZES:
         raise ValueError(f"unknown artwork shape {shape!r} (expected one of {SHAPES})")
@@ -251,8 +265,9 @@ def artwork_for(db, cache_dir: Path, profile_id: int | None, title_id: int, shap
     chosen, why = _choose(db, profile_id, title_id, cands, session)
     order = [chosen] + [c for c in cands if c.id != chosen.id]
     for cand in order:
-        path = _render(db, Path(cache_dir), art_title, cand, shape)
-        if path is None:
+        path, text, treat = _crop_file(db, Path(cache_dir), art_title, cand, shape)
+        drawn = _ready(path)
+        if not drawn and draw and not _draw(cand, shape, text, treat, path):
             continue
         why = dict(why)
         why.update({"candidate_id": cand.id, "source": cand.source, "time_s": cand.time_s,
@@ -263,8 +278,16 @@ def artwork_for(db, cache_dir: Path, profile_id: int | None, title_id: int, shap
             why["fallback_from"] = chosen.id  # the chosen picture is gone from the cache
         if art_title != title_id:
             why["borrowed_from_title"] = art_title
-        return ArtworkPick(path, cand.id, shape, why)
+        return ArtworkPick(path, cand.id, shape, why, drawn=drawn or draw)
     return None
+
+
+def draw_artwork(db, cache_dir: str, profile_id: int | None, title_id: int, shape: str,
+                 session: str) -> tuple[str, int | None] | None:
+    """:func:`artwork_for` drawing what is missing, as plain data (path, candidate id): what
+    the app's images process runs for a crop the screen needs and the cache lacks."""
+    pick = artwork_for(db, Path(cache_dir), profile_id, title_id, shape, session=session)
+    return (str(pick.path), pick.candidate_id) if pick is not None else None
 
 
 def _describe(weights: dict[str, float]) -> list[str]:

@@ -3,9 +3,13 @@
 The UI asks :meth:`ArtworkLoader.pixmap` while painting. A cached image comes back at once;
 otherwise the request is queued, ``None`` is returned (the delegate paints a placeholder) and a
 worker thread finds the image, decodes and scales it, and :attr:`ArtworkLoader.ready` asks the
-views to repaint. The image for a (profile, title, shape) comes from the artwork package
-(``mediacenter.artwork.select.artwork_for``: frames from the video, chosen per profile) when
-it has one, else from the poster/fanart files beside the video that the scanner recorded.
+views to repaint. A crop the artwork cache lacks is drawn in the images process
+(:func:`mediacenter.offload.images_process_call`), never with PIL in this process: that work
+in a thread took the GIL and a core from the UI thread while a list scrolled. Only the newest
+requests wait (a list paged through asks for every row it passes). The image for a
+(profile, title, shape) comes from the artwork package
+(``mediacenter.artwork.select.artwork_for``: frames from the video, chosen per profile) when it
+has one, else from the poster/fanart files beside the video that the scanner recorded.
 
 Impressions (a tile shown to a profile) are queued here too and written by the worker in
 batches: painting must never wait for SQLite.
@@ -20,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ from PySide6.QtGui import (
     QPixmap,
 )
 
+from mediacenter import offload
 from mediacenter.db.catalog import sidecar_images
 from mediacenter.tasks import TaskRunner
 
@@ -48,6 +54,7 @@ _SIDECAR_KINDS = {
     "hero": ("fanart", "backdrop", "landscape", "thumb", "poster", "folder", "cover"),
 }
 _CACHE_ITEMS = 600
+_PENDING_KEPT = 200  # more than a home page shows at once; a list's rows scrolled past go
 
 
 def _artwork_for_fn() -> Callable[..., Any] | None:
@@ -131,6 +138,12 @@ class ArtworkLoader(QObject):
             self._queued.add(key)
             with self._lock:
                 self._pending.append(key)
+                # Paging through a long list asks for every row it passes: keep the newest
+                # requests (what is on screen now); one scrolled past is asked again when it
+                # is painted again.
+                dropped = self._pending[:-_PENDING_KEPT]
+                del self._pending[:-_PENDING_KEPT]
+            self._queued.difference_update(dropped)
             self._kick()
         return None
 
@@ -221,7 +234,11 @@ class ArtworkLoader(QObject):
             if self._artwork_for is not None:
                 try:
                     pick = self._artwork_for(db, self.cache_dir, self.profile_id, title_id,
-                                             shape, session=self.session)
+                                             shape, session=self.session, draw=False)
+                    if pick is not None and not pick.drawn:
+                        drawn = self._draw(title_id, shape)
+                        pick = None if drawn is None else \
+                            replace(pick, path=Path(drawn[0]), candidate_id=drawn[1])
                 except Exception:
                     log.exception("artwork_for failed for title %s", title_id)
                     pick = None
@@ -233,6 +250,14 @@ class ArtworkLoader(QObject):
             log.exception("artwork lookup failed for title %s", title_id)
         image = _read_scaled(path, QSize(w, h)) if path is not None else None
         self._loaded.emit(key, image, candidate)
+
+    def _draw(self, title_id: int, shape: str) -> tuple[str, int | None] | None:
+        """A crop the cache lacks, drawn in the images process: PIL's decoding, resizing and
+        encoding in this process's threads took the GIL and a core from the UI thread while
+        a list scrolled (issue 20); this thread only waits."""
+        return offload.images_process_call(
+            "mediacenter.artwork.select.draw_artwork", self.db_path, str(self.cache_dir),
+            self.profile_id, title_id, shape, self.session)
 
     def _write_impressions(self, items: list[tuple]) -> None:
         try:
