@@ -15,8 +15,10 @@
    Target: no chosen segment called black, blurred, a fade or credits.
 3. first_frame: focus -> first preview frame shown (the clip cached), in a Qt child process
    with the app's PreviewController and libVLC (dummy outputs), minus the deliberate dwell
-   (``DWELL_MS``; the clip is looked up during it), beside ``cvlc`` starting the same file
-   (its first picture through the scene filter). Target: <= 400 ms.
+   (``DWELL_MS``; the clip is looked up and made ready during it), beside ``cvlc`` starting
+   the same file. Both are timed by the same marker: the first picture written by libVLC's
+   scene filter (for the app, the first after the dwell, with the preview on screen).
+   Target: <= 400 ms.
 4. sweep: the real window on a 10,000-title catalog whose movies all have previews; focus
    sweeps a row 200 times (Right, Left at the ends; a rest past the dwell every 10th step so
    previews really start); UI-thread stalls from a 5 ms timer (wall clock, and the UI
@@ -428,36 +430,29 @@ def child_first_frame(args) -> dict:
     host.resize(640, 360)
     host.show()
     times: list[float] = []
-    counted: list[float] = []
-    state = {"t0": 0.0, "i": 0, "counted": 0.0, "shown": 0.0, "dwell_end_ns": 0}
+    state = {"t0": 0.0, "i": 0, "shown": 0.0, "dwell_end_ns": 0}
     poll = QTimer(interval=1)
 
     def start() -> None:
         for f in glob.glob(str(scene / "*")):
             os.unlink(f)
-        state["counted"] = state["shown"] = 0.0
+        state["shown"] = 0.0
         state["t0"] = time.perf_counter()
         state["dwell_end_ns"] = time.time_ns() + dwell * 1_000_000
         pc.focus(host, QRect(0, 0, 480, 270), 1)
         poll.start()
 
     def check() -> None:
-        p = pc.player
         now = time.perf_counter()
-        if not state["counted"] and p is not None \
-                and p.media_stats()["displayed_pictures"] >= 1:
-            state["counted"] = now
         # A picture that went to the display after the dwell, with the preview on screen
         # (a clip made ready during the dwell shows only once the dwell is over).
         if not state["shown"] and pc.is_playing \
                 and _newest_png_ns(scene) >= state["dwell_end_ns"]:
             state["shown"] = now
-        if state["shown"] and (state["counted"] or now - state["shown"] > 0.6):
+        if state["shown"]:
             poll.stop()
             # Past the deliberate dwell: the app's own latency.
             times.append((state["shown"] - state["t0"]) * 1000 - dwell)
-            if state["counted"]:
-                counted.append((state["counted"] - state["t0"]) * 1000 - dwell)
             pc.stop()
             state["i"] += 1
             if state["i"] >= args.n:
@@ -477,12 +472,9 @@ def child_first_frame(args) -> dict:
     return {"focus_to_first_frame_ms": {
         "median": round(statistics.median(warm), 1) if warm else None,
         "first": round(times[0], 1) if times else None, "all": [round(x, 1) for x in times]},
-        "displayed_pictures_counter_ms": [round(x, 1) for x in counted],
         "dwell_ms": dwell,
         "measured": "focus -> the first picture through libVLC's scene filter after the dwell "
-                    "(the marker cvlc is timed by), preview on screen, minus the dwell; "
-                    "libVLC's displayed_pictures counter (updated every 250 ms with the "
-                    "input's statistics) beside it"}
+                    "(the marker cvlc is timed by), preview on screen, minus the dwell"}
 
 
 def part_sweep(analyses: dict, tmp: Path, changes: int) -> dict:
