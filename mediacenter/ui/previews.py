@@ -214,10 +214,11 @@ class PreviewController(QObject):
 
     # -- dwell, look-up, play -----------------------------------------------------------------
 
-    def set_dwell(self, ms: int) -> None:
-        """How long focus must rest before a clip plays (benchmarks measure past it)."""
+    def set_dwell(self, ms: int, *, lookup_ahead_ms: int = LOOKUP_AHEAD_MS) -> None:
+        """How long focus must rest before a clip plays (benchmarks measure past it), and how
+        long before its end the clip is looked up and made ready."""
         self._dwell.setInterval(ms)
-        self._ahead.setInterval(max(0, ms - LOOKUP_AHEAD_MS))
+        self._ahead.setInterval(max(0, ms - lookup_ahead_ms))
 
     def _on_dwell(self) -> None:
         if self._pending is None or not self.enabled:
