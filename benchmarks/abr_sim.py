@@ -482,6 +482,17 @@ def run_auto(link: Link, make_session: Callable[[], AutoSession] | None = None,
 # -- oracles that know part of the future -------------------------------------------------------
 
 
+def _best_per_bin(t: np.ndarray, b: np.ndarray, v: np.ndarray, q: np.ndarray,
+                  step_s: float) -> np.ndarray:
+    """Indices of the states to keep: of those with the same rung and wall time and buffer
+    within the same ``step_s`` bins, the best scoring (each keeps its exact values)."""
+    tb = np.floor(t / step_s).astype(np.int64)
+    bb = np.floor(b / step_s).astype(np.int64)
+    key = (q * (int(BUFFER_CAP_S / step_s) + 2) + bb) * (int(tb.max()) + 1) + tb
+    order = np.lexsort((-v, key))
+    return order[np.concatenate([[True], key[order][1:] != key[order][:-1]])]
+
+
 def _best_first(link: Link, t0: float, b0: float, last: int | None, n: int) -> int:
     """The first rung of the best ``n``-chunk schedule from (``t0``, ``b0``) after ``last``
     (None: the first chunk, no switch), the link known exactly (QoE_lin, nothing counted
@@ -504,11 +515,7 @@ def _best_first(link: Link, t0: float, b0: float, last: int | None, n: int) -> i
             nq.append(np.full(len(t), a, dtype=np.int64))
             nr.append(root if k else np.full(len(t), a, dtype=np.int64))
         t, b, v, q, root = (np.concatenate(x) for x in (nt, nb, nv, nq, nr))
-        tb = np.floor(t / LOOKAHEAD_STEP_S).astype(np.int64)
-        bb = np.floor(b / LOOKAHEAD_STEP_S).astype(np.int64)
-        key = (q * (int(BUFFER_CAP_S / LOOKAHEAD_STEP_S) + 2) + bb) * (int(tb.max()) + 1) + tb
-        order = np.lexsort((-v, key))
-        keep = order[np.concatenate([[True], key[order][1:] != key[order][:-1]])]
+        keep = _best_per_bin(t, b, v, q, LOOKAHEAD_STEP_S)
         t, b, v, q, root = t[keep], b[keep], v[keep], q[keep], root[keep]
     return int(root[int(np.argmax(v))])
 
@@ -616,11 +623,7 @@ def optimal(link: Link, metric: Metric, step_s: float, first: int | None) -> Run
         if not alive.any():
             return known
         t, b, v, q, par = t[alive], b[alive], v[alive], q[alive], par[alive]
-        tb = np.floor(t / step_s).astype(np.int64)
-        bb = np.floor(b / step_s).astype(np.int64)
-        key = (q * (int(BUFFER_CAP_S / step_s) + 2) + bb) * (int(tb.max()) + 1) + tb
-        order = np.lexsort((-v, key))
-        keep = order[np.concatenate([[True], key[order][1:] != key[order][:-1]])]
+        keep = _best_per_bin(t, b, v, q, step_s)
         t, b, v, q, par = t[keep], b[keep], v[keep], q[keep], par[keep]
         parents.append((par, q))
     best = int(np.argmax(v))
