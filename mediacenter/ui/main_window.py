@@ -66,6 +66,7 @@ from mediacenter.library.roots import root_ids
 from mediacenter.offload import build_home_page
 from mediacenter.playback.history import WatchRecorder
 from mediacenter.tasks import Task, TaskContext, TaskRunner
+from mediacenter.ui import prewarm
 from mediacenter.ui.admin_gate import AdminGate
 from mediacenter.ui.artwork import ArtworkLoader
 from mediacenter.ui.audit_view import AuditSection
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.page_builder: PageBuilder = build_home_page
         self._home_task: Task | None = None
         self._home_task_for: int | None = None  # the profile the running build is for
+        self._prewarmed = False
         self._shown_for: int | None = None  # the profile whose page Home shows
         self._home_dirty = False
 
@@ -711,6 +713,9 @@ class MainWindow(QMainWindow):
         self._home_task = None
         if built_for == self.profile_id:
             self._show_page(page, built_for)
+        if not self._prewarmed:  # the first Play's modules, while the app is idle
+            self._prewarmed = True
+            prewarm.import_when_idle()
         if self._home_dirty or built_for != self.profile_id:
             self.refresh_home()
 
