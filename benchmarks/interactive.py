@@ -71,6 +71,8 @@ THUMB = (32, 18)
 GAP_TARGET_MEDIAN_MS = 100
 GAP_TARGET_MAX_MS = 250
 BAR_TARGET_MS = 50
+OFFSET_SPAN_S = 0.6  # which picture was shown first is looked for this far either side
+OFFSET_AMBIGUOUS_S = 0.1  # ...and not told where pictures this far apart look alike
 CHOICE_OPENS_S = 0.35
 EARLY_AFTER_MS = 150
 WINDOW = (960, 900)  # the app's window: its video area is about 960x540 with the bar up
@@ -328,6 +330,7 @@ def child_app(args: list[str]) -> int:
             sampler.stop()
         Path(out).write_text(json.dumps({
             "switch_log": ic.switch_log, "choice_log": ic.choice_log,
+            "ahead_log": ic.ahead_log,
             "region": state["region"], "bar_region": state.get("bar_region"),
             "t_sampler": state.get("t_sampler"), "t_end": state["t_end"],
             "deck": state.get("deck")}))
@@ -396,12 +399,23 @@ def _frames(samples: dict[str, Any]) -> list[tuple[float, Any, bool]]:
     return out
 
 
-def _reference(path: str, at_s: float, view: tuple[int, int]) -> Any:
-    """The thumbnail the sampler would see of ``path``'s picture at ``at_s`` shown fitted
-    (aspect kept) in a ``view`` of width x height: the middle REGION, at THUMB size."""
-    import av
+def _thumb(picture: Any, view: tuple[int, int]) -> Any:
+    """The thumbnail the sampler sees of a decoded ``picture`` shown fitted (aspect kept) in a
+    ``view`` of width x height: the middle REGION, at THUMB size."""
     import numpy as np
     from PIL import Image
+
+    img = picture.to_image().convert("L")
+    scale = min(view[0] / img.width, view[1] / img.height)
+    w, h = REGION[0] / scale, REGION[1] / scale
+    box = (img.width / 2 - w / 2, img.height / 2 - h / 2, img.width / 2 + w / 2,
+           img.height / 2 + h / 2)
+    return np.asarray(img.resize(THUMB, Image.Resampling.BOX, box=box), dtype=np.int16).ravel()
+
+
+def _reference(path: str, at_s: float, view: tuple[int, int]) -> Any:
+    """The thumbnail of ``path``'s picture at ``at_s`` (see :func:`_thumb`)."""
+    import av
 
     with av.open(path) as c:
         stream = c.streams.video[0]
@@ -412,12 +426,47 @@ def _reference(path: str, at_s: float, view: tuple[int, int]) -> Any:
             if frame.time is not None and frame.time >= at_s - 0.02:
                 break
     assert picture is not None
-    img = picture.to_image().convert("L")
-    scale = min(view[0] / img.width, view[1] / img.height)
-    w, h = REGION[0] / scale, REGION[1] / scale
-    box = (img.width / 2 - w / 2, img.height / 2 - h / 2, img.width / 2 + w / 2,
-           img.height / 2 + h / 2)
-    return np.asarray(img.resize(THUMB, Image.Resampling.BOX, box=box), dtype=np.int16).ravel()
+    return _thumb(picture, view)
+
+
+_AROUND: dict[tuple[str, float, tuple[int, int]], list[tuple[float, Any]]] = {}
+
+
+def _around(path: str, at_s: float, view: tuple[int, int]) -> list[tuple[float, Any]]:
+    """(time, thumbnail) of every picture of ``path`` within OFFSET_SPAN_S of ``at_s``."""
+    import av
+
+    key = (path, at_s, view)
+    if key not in _AROUND:
+        out = []
+        with av.open(path) as c:
+            stream = c.streams.video[0]
+            c.seek(max(0, int((at_s - OFFSET_SPAN_S - 1.0) / stream.time_base)),
+                   stream=stream)
+            for frame in c.decode(stream):
+                if frame.time is None or frame.time < at_s - OFFSET_SPAN_S:
+                    continue
+                if frame.time > at_s + OFFSET_SPAN_S:
+                    break
+                out.append((float(frame.time), _thumb(frame, view)))
+        _AROUND[key] = out
+    return _AROUND[key]
+
+
+def _start_offset(thumb: Any, segs: list[dict[str, Any]], folder: Path,
+                  view: tuple[int, int], k: int) -> float | None:
+    """Which picture of segment k + 1 the first one shown after the cut is, from the picture
+    itself: its time less the segment's start (0: its first picture; more: its first pictures
+    were skipped; less: a picture from before the segment was shown). None where the clip
+    barely moves there (pictures over OFFSET_AMBIGUOUS_S apart look alike)."""
+    seg = segs[k + 1]
+    near = _around(str(folder / seg["clip"]), seg["start"], view)
+    dists = [(_dist(th, thumb), t) for t, th in near]
+    best, t = min(dists)
+    alike = [u for d, u in dists if d <= best + max(0.5, 0.1 * best)]
+    if max(alike) - min(alike) > OFFSET_AMBIGUOUS_S:
+        return None
+    return round((t - seg["start"]) * 1000, 1)
 
 
 def _dist(a: Any, b: Any) -> float:
@@ -442,7 +491,7 @@ def _gap_at(frames: list[tuple[float, Any, bool]], lo: float, hi: float, ref_a: 
                 gap = (t - frames[p][0]) * 1000 - frame_ms
                 return {"gap_ms": round(max(0.0, gap), 1), "cut_at": t,
                         "blank_between": blank,
-                        "likeness": round(_dist(th, ref_b), 1)}
+                        "likeness": round(_dist(th, ref_b), 1), "first": th}
         else:
             last_a = i
     return None
@@ -471,6 +520,7 @@ def _analyse_app(got: dict[str, Any], segs: list[dict[str, Any]],
         if g is None:
             misses += 1
             continue
+        g["start_offset_ms"] = _start_offset(g.pop("first"), segs, folder, view, k)
         g.update(transition=k, how=how, kind="early" if k % 2 == 1 else "time-out")
         gaps.append(g)
     delays = []
@@ -500,6 +550,7 @@ def _analyse_cvlc(got: dict[str, Any], segs: list[dict[str, Any]], folder: Path,
         if g is None:
             misses += 1
             continue
+        g["start_offset_ms"] = _start_offset(g.pop("first"), segs, folder, (960, 540), k)
         g.update(transition=k)
         gaps.append(g)
         first += g["cut_at"] - expected  # follow cvlc's own clock from cut to cut
@@ -510,6 +561,11 @@ def _stats(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
     return round(statistics.median(values), 1), round(max(values), 1)
+
+
+def _worst(values: list[float]) -> float | None:
+    """The value farthest from 0, with its sign."""
+    return max(values, key=abs) if values else None
 
 
 def main() -> int:
@@ -560,6 +616,9 @@ def main() -> int:
         med, worst = _stats(gaps)
         rmed, rworst = _stats([g["gap_ms"] for g in r["gaps"]])
         bmed, bworst = _stats(a["bar_delays_ms"])
+        offsets = [g["start_offset_ms"] for g in a["gaps"] if g["start_offset_ms"] is not None]
+        roffsets = [g["start_offset_ms"] for g in r["gaps"]
+                    if g["start_offset_ms"] is not None]
         out = {
             "gap_median_ms": med, "gap_max_ms": worst,
             "gap_timeout_median_ms": _stats([g["gap_ms"] for g in a["gaps"]
@@ -572,6 +631,11 @@ def main() -> int:
             "reference": "cvlc, the same segments joined into one file (960x540)",
             "reference_gap_median_ms": rmed, "reference_gap_max_ms": rworst,
             "reference_transitions_measured": len(r["gaps"]),
+            "start_offset_ms_median": _stats(offsets)[0],
+            "start_offset_ms_worst": _worst(offsets),
+            "reference_start_offset_ms_median": _stats(roffsets)[0],
+            "reference_start_offset_ms_worst": _worst(roffsets),
+            "start_offsets_measured": len(offsets),
             "choice_bar_delay_ms_median": bmed, "choice_bar_delay_ms_max": bworst,
             "choice_bars_measured": len(a["bar_delays_ms"]),
             "switches": a["switches"],

@@ -1024,10 +1024,10 @@ class Player(QObject):
 
     def adopt(self, prepared: Any) -> bool:
         """Play what :class:`mediacenter.playback.preload.PreparedMedia` made ready, now: its
-        libVLC player (paused on the first picture, drawing into its own window) becomes this
-        player's and plays on; the one that played stops on a worker. Signals continue as for
-        any media (the state goes to "playing"). False (nothing changes) when it is not ready.
-        UI thread."""
+        libVLC player (paused at the start, or running ahead underneath, drawing into its own
+        window) becomes this player's and plays on; the one that played stops on a worker.
+        Signals continue as for any media (the state goes to "playing"). False (nothing
+        changes) when it is not ready. UI thread."""
         if self._released or not prepared.is_ready():
             return False
         mp, media, source, start_ms, window_id, options = prepared.hand_over()

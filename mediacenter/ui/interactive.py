@@ -11,6 +11,10 @@ through, as any other). It follows the state machine of :mod:`mediacenter.story.
   (:class:`mediacenter.playback.preload.PreparedMedia`): when a choice opens (its default;
   the chosen one if the viewer picks another) or a few seconds before a segment with a fixed
   way on ends. A next segment that simply continues the same video needs nothing;
+* :data:`RUN_AHEAD_MS` before the segment's end, the one that will follow (the one chosen,
+  the default while the choice is open, the fixed way on) resumes underneath, that much before
+  its own start (:meth:`PreparedMedia.run_ahead`): a resumed libVLC player first decodes from
+  the key frame before its start, which froze the picture for up to ~250 ms at the switch;
 * at the segment's end that window comes up and plays on (:meth:`Player.adopt`), leaving the
   segment before's last picture on screen until it draws (``keep_picture``): measured by
   ``benchmarks/interactive.py``;
@@ -55,6 +59,13 @@ TICK_MS: Final = 20
 SWITCH_LEAD_MS: Final = 10
 """The window underneath is brought up this long before a segment's end: resuming its player
 takes about that long before the next picture."""
+RUN_AHEAD_MS: Final = 500
+"""The segment that follows resumes underneath this long before the switch (from this long
+before its start): time to decode from its key frame (~200 ms for 3 s of 720p on two busy
+cores) before its window comes up."""
+MIN_AHEAD_MS: Final = 20
+"""A segment that starts less than this into its file (nothing to decode first) is resumed
+at the switch."""
 PREPARE_AHEAD_MS: Final = 4_000
 """A fixed next segment is made ready this long before the current one ends."""
 AFTER_SWITCH_MS: Final = 60
@@ -115,6 +126,10 @@ class InteractivePlayback(QObject):
         self._tick.timeout.connect(self._on_tick)
         self._switch = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
         self._switch.timeout.connect(self._end_of_segment)
+        self._ahead = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
+        self._ahead.timeout.connect(self._run_ahead)
+        self._due = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
+        self._due.timeout.connect(self._switch_when_due)
         self._hide_chosen = QTimer(self, singleShot=True, interval=CHOSEN_SHOWN_MS)
         self._hide_chosen.timeout.connect(self.bar.hide)
         self.player: Player | None = None
@@ -145,9 +160,13 @@ class InteractivePlayback(QObject):
         #: benchmarks/interactive.py reads to time the bar.
         self.choice_log: list[tuple[str, int, int, float]] = []
         #: (from segment, to segment, time.monotonic() of the switch, how): "prepared",
+        #: "ahead" (prepared, and running underneath since :data:`RUN_AHEAD_MS` before),
         #: "late" (prepared, but it had to be waited for), "continued" (the same video goes
         #: on) or "opened" (nothing was ready: the slow way).
         self.switch_log: list[tuple[str, str, float, str]] = []
+        #: (segment, ms left before the switch, its lead, whether it ran): each run_ahead
+        #: (benchmarks/interactive.py).
+        self.ahead_log: list[tuple[str, int, int, bool]] = []
 
     # -- starting and stopping --------------------------------------------------------------
 
@@ -189,6 +208,7 @@ class InteractivePlayback(QObject):
         self._recording = self._was_paused = self._in_credits = self._finished = False
         self.choice_log.clear()
         self.switch_log.clear()
+        self.ahead_log.clear()
         player.state_changed.connect(self._on_state)
         player.ended.connect(self._on_ended)
         player.error.connect(self._on_error)
@@ -211,6 +231,8 @@ class InteractivePlayback(QObject):
         self.active = False
         self._tick.stop()
         self._switch.stop()
+        self._ahead.stop()
+        self._due.stop()
         self._hide_chosen.stop()
         self._release_prepared()
         self._waiting_for = None
@@ -311,6 +333,7 @@ class InteractivePlayback(QObject):
         assert run is not None and player is not None
         self._release_prepared()
         self._waiting_for = None
+        self._due.stop()
         target = self._target(run.segment, run.play_from_ms)
         if target is None:
             return
@@ -321,6 +344,7 @@ class InteractivePlayback(QObject):
         self._playing = target
         self._choice_open = False
         self._switch.stop()
+        self._ahead.stop()
         self._last_tick = time.monotonic()
         if not self._hide_chosen.isActive():
             self.bar.hide()
@@ -381,9 +405,48 @@ class InteractivePlayback(QObject):
             return
         if not self._prepared and cp is None and t >= end - PREPARE_AHEAD_MS:
             self._prepare_next()
+        left_wall = (end - t) / player.rate()  # the one that follows plays at rate 1 until then
+        following = self._ahead_candidate() if left_wall <= RUN_AHEAD_MS + 2 * TICK_MS and \
+            not self._ahead.isActive() else None
+        if following is not None:
+            ahead = left_wall - following.lead_ms  # less than RUN_AHEAD_MS near a file's start
+            if ahead <= 2 * TICK_MS:
+                self._ahead.start(max(0, int(ahead)))
         left = end - SWITCH_LEAD_MS - t
         if left <= 2 * TICK_MS and not self._switch.isActive():
             self._switch.start(max(0, left))
+
+    def _ahead_candidate(self) -> PreparedMedia | None:
+        """The prepared segment that follows unless the viewer acts, ready and not yet
+        running ahead (nothing while the choice has not opened yet)."""
+        run = self.run
+        assert run is not None
+        if run.current.choice is not None and not self._choice_open and run.chosen() is None:
+            return None
+        upcoming = self._upcoming()  # the default first while the choice is open
+        if not upcoming:
+            return None
+        prepared = self._prepared.get(upcoming[0])
+        if prepared is None or not prepared.is_ready() or prepared.is_running() or \
+                prepared.lead_ms < MIN_AHEAD_MS or \
+                any(p.is_running() for p in self._prepared.values()):
+            return None
+        return prepared
+
+    def _run_ahead(self) -> None:
+        """Resume the segment that follows underneath, its lead before the switch, from its
+        lead before its start: both reach the switch together."""
+        run, player = self.run, self.player
+        if not self.active or run is None or player is None or player.state() != "playing" \
+                or self._waiting_for is not None:
+            return
+        prepared = self._ahead_candidate()
+        end = self._end_ms(run.current)
+        if prepared is None or end is None:
+            return
+        left = (end - player.clock_ms()) / player.rate()
+        ran = prepared.run_ahead()  # late, the switch waits for it (see _end_of_segment)
+        self.ahead_log.append((self._upcoming()[0].segment, round(left), prepared.lead_ms, ran))
 
     def _open_choice(self, clock_ms: int) -> None:
         run = self.run
@@ -471,8 +534,10 @@ class InteractivePlayback(QObject):
                 except RuntimeError:  # every spare window still held by a player stopping
                     QTimer.singleShot(WINDOW_RETRY_MS, self._prepare_again)
                     return
+            # Not embedded, libVLC would show it running ahead in a window of its own.
+            lead = RUN_AHEAD_MS if window or backend().headless else 0
             prepared = PreparedMedia(backend(), target.video, target.start_ms, window,
-                                     parent=self)
+                                     lead_ms=lead, parent=self)
             prepared.ready.connect(lambda t=target: self._on_prepared_ready(t))
             prepared.failed.connect(lambda m, t=target: self._on_prepared_failed(t, m))
             self._prepared[target] = prepared
@@ -522,6 +587,11 @@ class InteractivePlayback(QObject):
         elif self.active and self._waiting_for is None:
             self._prepare_next()  # the next in line
 
+    def _switch_when_due(self) -> None:
+        target = self._waiting_for
+        if self.active and target is not None and target in self._prepared:
+            self._switch_to(target)
+
     def _on_prepared_failed(self, target: _Target, message: str) -> None:
         log.info("story: could not prepare %s (%s)", target, message)
         self._release(target)
@@ -557,8 +627,16 @@ class InteractivePlayback(QObject):
             return
         prepared = self._prepared.get(target)
         if prepared is not None:
-            if prepared.is_ready():
+            due = prepared.until_start_ms()  # run ahead late: not at its start yet
+            if prepared.is_ready() and due <= TICK_MS:
                 self._switch_to(target)
+            elif prepared.is_ready():
+                # What is on screen stays until it gets there (rather than a picture from
+                # before its segment): the picture before is frozen for that long.
+                self._waiting_for = target
+                self._late = True
+                player.pause()
+                self._due.start(due)
             else:
                 player.pause()  # hold the last picture until the next one is ready
                 self._waiting_for = target
@@ -574,6 +652,7 @@ class InteractivePlayback(QObject):
         self._waiting_for = None
         deck = self.view.surface
         shown = deck.front_window_id()
+        ahead = prepared.is_running()
         deck.bring_forward(prepared.window_id, keep_picture=True)
         before = self._playing.segment if self._playing is not None else ""
         if not player.adopt(prepared):
@@ -590,7 +669,7 @@ class InteractivePlayback(QObject):
         late = self._late
         self._late = False
         self.switch_log.append((before, target.segment, time.monotonic(),
-                                "late" if late else "prepared"))
+                                "late" if late else "ahead" if ahead else "prepared"))
         if self.bar.isVisible() and not self._choice_open:
             self._hide_chosen.start()
         self._enter(target)
@@ -666,6 +745,11 @@ class InteractivePlayback(QObject):
     # -- the player's news ---------------------------------------------------------------------
 
     def _on_state(self, state: str) -> None:
+        if state != "playing" and self._waiting_for is None:
+            # the segment that follows waits too: the two must reach the switch together
+            self._ahead.stop()
+            for prepared in self._prepared.values():
+                prepared.hold()
         rec, req, player = self.recorder, self.request, self.player
         if rec is None or req is None or player is None:
             return

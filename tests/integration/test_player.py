@@ -428,3 +428,34 @@ def test_a_prepared_player_holds_its_window_until_it_has_stopped(qtbot, vlc_back
     finally:
         let_go.set()
         prepared.release()
+
+
+def test_a_prepared_player_runs_ahead_from_its_lead_then_is_adopted(qtbot, vlc_backend,
+                                                                    player: Player, media):
+    """A seek while paused is only decoded once the player resumes (from the key frame
+    before it): so the next segment waits its lead before its start and runs ahead
+    underneath while the one before ends, drawing every frame by the switch."""
+    from mediacenter.playback.preload import PreparedMedia
+
+    assert PreparedMedia(vlc_backend, str(media["mkv"]), 200, 0, lead_ms=500).lead_ms == 200
+    prepared = PreparedMedia(vlc_backend, str(media["mkv"]), 2000, 0, lead_ms=500)
+    try:
+        with qtbot.waitSignal(prepared.ready, timeout=T):
+            pass
+        qtbot.waitUntil(lambda: abs(prepared.position_ms() - 1500) <= 50, timeout=T)
+        assert not prepared.is_running() and prepared.until_start_ms() == 0
+        assert prepared.run_ahead()
+        assert prepared.is_running() and prepared.is_ready() and prepared.holds_window()
+        assert 0 < prepared.until_start_ms() <= 500
+        qtbot.waitUntil(lambda: prepared.position_ms() >= 1700, timeout=T)  # it plays on
+        prepared.hold()  # the segment before was paused: back to where it waited
+        assert prepared.is_ready() and not prepared.is_running()
+        qtbot.waitUntil(lambda: abs(prepared.position_ms() - 1500) <= 50, timeout=T)
+        assert prepared.run_ahead()
+        qtbot.wait(500)
+        assert player.adopt(prepared)
+        assert prepared.state == "taken" and prepared.position_ms() == -1
+        assert player.state() == "playing"
+        qtbot.waitUntil(lambda: player.position_ms() >= 2300, timeout=T)
+    finally:
+        prepared.release()
