@@ -34,12 +34,18 @@ counts in full.
 - gap_median_ms / gap_max_ms: over the app's transitions (targets ≤ 100 / ≤ 250);
   gap_timeout_median_ms / gap_early_median_ms split them; reference_gap_median_ms /
   reference_gap_max_ms: cvlc's at the same boundaries (the floor of this measure).
+- start_offset_ms_median / _worst (and reference_...): which picture of the next segment
+  showed first, read from the picture (the nearest of the clip's pictures within 0.6 s of
+  the segment's start; not told where pictures 0.1 s apart look alike): its time less the
+  segment's start. More than 0: its first pictures were skipped; less: a picture from before
+  the segment showed. A gap of 0 with a picture from elsewhere would not be seamless.
 - choice_bar_delay_ms_median / _max: from the moment the picture on screen reached the
   choice point's time (the app's display clock, :meth:`Player.clock_ms`, read when the bar
   was shown, less what it had passed) to the bar's new prompt showing in the screen's pixels
   (target ≤ 50).
-- switches: how each transition was made (``prepared``: the window underneath brought up;
-  ``opened``: nothing was ready, the slow way).
+- switches: how each transition was made (``ahead``: the window underneath brought up, its
+  player running ahead since 500 ms before; ``prepared``: brought up and resumed then;
+  ``late``: the switch waited for it; ``opened``: nothing was ready, the slow way).
 
 Usage: benchmarks/interactive.py [--videos ../shared/data/video] [--transitions 50]
                                  [--segment-s 2.0] [--keep DIR] [--json]
