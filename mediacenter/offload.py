@@ -97,8 +97,8 @@ def page_process_call(target: str, db_path: str | Path, *args: Any) -> Any:
 
 def images_process_call(target: str, db_path: str | Path, *args: Any) -> Any:
     """``module.function(db, *args)`` in the images process: crops of artwork drawn with PIL
-    for the screen (niced when started from the niced ``images`` lane). Its own process, so
-    a page being built never waits behind pictures nor pictures behind a page."""
+    for the screen (niced). Its own process, so a page being built never waits behind
+    pictures nor pictures behind a page."""
     return _process_call("images", target, db_path, args)
 
 
@@ -123,8 +123,19 @@ def _process_pool(which: str) -> ProcessPoolExecutor:
         pool = _pools.get(which)
         if pool is None:
             pool = _pools[which] = ProcessPoolExecutor(
-                max_workers=1, mp_context=mp.get_context("spawn"), initializer=watch_parent)
+                max_workers=1, mp_context=mp.get_context("spawn"),
+                initializer=_images_child_start if which == "images" else watch_parent)
         return pool
+
+
+def _images_child_start() -> None:
+    """The images process: dies with the app, and yields the CPU to it (niced here, not by
+    the thread that started it: the ``images`` lane is not niced, see tasks.LANES)."""
+    import os
+
+    watch_parent()
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def _page_pool() -> ProcessPoolExecutor:

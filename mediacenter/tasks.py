@@ -9,9 +9,9 @@ the function checks between units of work; ``ctx.progress(obj)`` reports.
 Work is sorted into lanes, each a thread pool of its own, so that one kind of work never
 waits behind another: ``work`` (scans, home pages; 2 threads), ``background`` (artwork and
 model training in child processes, the 720p copies; 1 niced thread), ``images`` (decoding
-artwork for the screen; 1 niced thread), ``quick`` (PIN checks; 1 thread kept warm),
-``playback`` (what a title needs before it plays; 2 threads), ``folders`` (whether the library
-folders can be reached; 1 thread).
+artwork for the screen; 1 thread, not niced: it holds the GIL briefly), ``quick`` (PIN
+checks; 1 thread kept warm), ``playback`` (what a title needs before it plays; 2
+threads), ``folders`` (whether the library folders can be reached; 1 thread).
 Heavy pure-Python work belongs in a child process (:mod:`mediacenter.offload`), started from
 a task: a thread would take the GIL from the UI.
 """
@@ -37,7 +37,11 @@ LANES: Final[dict[str, tuple[int, bool]]] = {
     # name: (threads, niced)
     "work": (2, False),
     "background": (1, True),
-    "images": (1, True),
+    # Not niced: what is left of decoding artwork here is short (a lookup, a small decode
+    # that holds the GIL; the crops are drawn in the niced images process), and a niced
+    # thread holding the GIL waits for a core behind everything else while the UI thread
+    # waits for it (issue 20: 100-360 ms stalls paging through the library).
+    "images": (1, False),
     "quick": (1, False),
     # Before a title plays (a manifest fetch, a probe read): never behind a scan; two, so a
     # slow share's read does not hold up the next title's.

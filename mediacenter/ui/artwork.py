@@ -83,7 +83,7 @@ class ArtworkLoader(QObject):
 
     def __init__(self, db_path: Path, cache_dir: Path, runner: TaskRunner,
                  parent: QObject | None = None) -> None:
-        """Images are decoded by one drain loop at a time on ``runner``'s niced ``images``
+        """Images are decoded by one drain loop at a time on ``runner``'s ``images``
         lane, with a connection of its own."""
         super().__init__(parent)
         self.runner = runner

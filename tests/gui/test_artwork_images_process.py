@@ -4,6 +4,7 @@ requests waiting (the rows on screen), not every row it passed."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -84,3 +85,23 @@ def test_paging_through_a_long_list_keeps_only_the_newest_requests(qtbot, tmp_pa
     # A row scrolled past is asked for again when it is painted again.
     assert loader.pixmap(first, "tile", THUMB) is None
     assert (first, "tile", 96, 54) in loader._queued
+
+
+def test_the_images_lane_runs_at_the_apps_own_priority(qtbot):
+    """It holds the GIL while it decodes: niced, it waited for a core behind everything else
+    while the UI thread waited for it. The background lane (child processes) stays niced."""
+    runner = TaskRunner()
+    seen: dict[str, int] = {}
+
+    def priority(_ctx) -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    try:
+        for lane in ("images", "background"):
+            runner.run(priority, lane=lane, on_done=lambda p, lane=lane: seen.update({lane: p}))
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+    finally:
+        runner.shutdown()
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen["images"] == own
+    assert seen["background"] > own or own >= 10
