@@ -445,6 +445,11 @@ class InteractivePlayback(QObject):
         if prepared is None or end is None:
             return
         left = (end - player.clock_ms()) / player.rate()
+        if left < prepared.lead_ms / 2:
+            # Chosen at the last moment: the switch would wait over half its lead for it. It
+            # resumes at the switch instead, from its start (its picture comes as late as
+            # before running ahead, and its first ones are skipped).
+            return
         ran = prepared.run_ahead()  # late, the switch waits for it (see _end_of_segment)
         self.ahead_log.append((self._upcoming()[0].segment, round(left), prepared.lead_ms, ran))
 

@@ -192,6 +192,24 @@ def test_time_ranges_of_one_video_continue_or_jump(window, qtbot):
     assert 6_900 <= pv.player.clock_ms() <= 9_200
 
 
+def test_chosen_at_the_last_moment_it_is_resumed_at_the_switch(window, qtbot):
+    """Too little time left to run ahead (under half its lead): the switch does not wait
+    for it, it resumes then, from its start."""
+    pv, ic = _play(qtbot, window, "River")
+    _choice_open(qtbot, ic)
+    qtbot.waitUntil(lambda: "falls" in ic.preparing() and all(
+        p.is_ready() for p in ic._prepared.values()), timeout=T)
+    end = 2_500  # the bank's end
+    qtbot.waitUntil(lambda: pv.player.clock_ms() >= end - RUN_AHEAD_MS // 2 + 3 * TICK_MS,
+                    timeout=T)
+    assert ic.run.segment == "bank" and ic._choice_open
+    qtbot.keyClick(pv, Qt.Key.Key_Right)
+    qtbot.keyClick(pv, Qt.Key.Key_Return)
+    assert _switched(qtbot, ic, "falls") == "prepared"
+    assert ic.ahead_log == []
+    assert 6_900 <= pv.player.clock_ms() <= 9_200
+
+
 def test_resume_after_a_restart_returns_to_the_last_choice_with_its_state(window, qtbot,
                                                                          library):
     pv, ic = _play(qtbot, window, "Crossroads")
