@@ -186,8 +186,10 @@ def _train_job(db_path: str, progress, cancel) -> Any:
 
 
 def _segments_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
-    from mediacenter.segments.job import run_library_job
+    from mediacenter.segments.job import library_job_needed, run_library_job
 
+    if not library_job_needed(db_path, cache_dir):
+        return None
     return run_library_job(db_path, cache_dir, progress=progress, cancel=cancel)
 
 
