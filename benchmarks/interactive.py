@@ -645,6 +645,15 @@ def main() -> int:
             "choice_bar_delay_ms_median": bmed, "choice_bar_delay_ms_max": bworst,
             "choice_bars_measured": len(a["bar_delays_ms"]),
             "switches": a["switches"],
+            # [transition, time-out | early, how, "clip@start" it went to, gap, first
+            # picture's offset, cvlc's gap there]: what the worst ones have in common
+            "per_transition": [
+                [g["transition"], g["kind"], g["how"],
+                 f'{segs[g["transition"] + 1]["clip"]}@{segs[g["transition"] + 1]["start"]}',
+                 g["gap_ms"], g["start_offset_ms"],
+                 next((c["gap_ms"] for c in r["gaps"] if c["transition"] == g["transition"]),
+                      None)]
+                for g in a["gaps"]],
             "clips": [c["name"] for c in clips], "segment_s": args.segment_s,
             "load_average": [round(load0, 2), round(load1, 2)],
             "targets": {"gap_median_ms": f"<= {GAP_TARGET_MEDIAN_MS}",
