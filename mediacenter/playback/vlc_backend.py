@@ -46,6 +46,7 @@ libVLC 3 quirks handled here (each marked ``WORKAROUND`` where it happens):
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import re
@@ -288,6 +289,8 @@ class VlcBackend:
         worker = threading.Thread(target=stop_and_release, name="vlc-stop", daemon=True)
         with self._lock:
             self._stopping = [t for t in self._stopping if t.is_alive()] + [worker]
+        with _stoppers_lock:
+            _stoppers[:] = [t for t in _stoppers if t.is_alive()] + [worker]
         worker.start()
         return worker
 
@@ -312,6 +315,26 @@ class VlcBackend:
 
 _default: VlcBackend | None = None
 _default_lock = threading.Lock()
+
+# Every stop thread of every backend, for the interpreter's exit.
+_stoppers: list[threading.Thread] = []
+_stoppers_lock = threading.Lock()
+EXIT_WAIT_S = 5.0
+
+
+@atexit.register
+def finish_stopping(wait_s: float = EXIT_WAIT_S) -> bool:
+    """Wait (up to ``wait_s`` in all) for the players still stopping on their threads; True
+    when none is left. Run when the interpreter exits: ``stop()`` delivers libVLC's Stopped
+    event on the calling thread, into Python, and a stop thread (a daemon) still inside it
+    while the interpreter is torn down crashed the app as it quit (a segfault in
+    PyGILState_Ensure). One stuck on a dead share is given up on after ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    with _stoppers_lock:
+        pending = list(_stoppers)
+    for worker in pending:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    return not any(w.is_alive() for w in pending)
 
 
 def configure(*, headless: bool) -> VlcBackend:

@@ -459,3 +459,27 @@ def test_a_prepared_player_runs_ahead_from_its_lead_then_is_adopted(qtbot, vlc_b
         qtbot.waitUntil(lambda: player.position_ms() >= 2300, timeout=T)
     finally:
         prepared.release()
+
+
+def test_players_still_stopping_are_waited_for_when_the_interpreter_exits(tmp_path):
+    # A stop thread (a daemon) still inside libVLC's stop() while the interpreter was torn
+    # down crashed the app as it quit: the exit now waits for the stops (up to a bound).
+    done = tmp_path / "stopped"
+    script = (
+        "import time\n"
+        "from mediacenter.playback.vlc_backend import VlcBackend\n"
+        "def slow_stop():\n"
+        "    time.sleep(0.5)\n"
+        f"    open({str(done)!r}, 'w').write('ok')\n"
+        "VlcBackend(headless=True).stop_in_background(slow_stop)\n"
+    )
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       timeout=60, env=env, cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert done.read_text() == "ok"
