@@ -124,13 +124,14 @@ def _process_pool(which: str) -> ProcessPoolExecutor:
         if pool is None:
             pool = _pools[which] = ProcessPoolExecutor(
                 max_workers=1, mp_context=mp.get_context("spawn"),
-                initializer=_images_child_start if which == "images" else watch_parent)
+                initializer=_background_child_start if which == "images" else watch_parent)
         return pool
 
 
-def _images_child_start() -> None:
-    """The images process: dies with the app, and yields the CPU to it (niced here, not by
-    the thread that started it: the ``images`` lane is not niced, see tasks.LANES)."""
+def _background_child_start() -> None:
+    """A child doing background work: it dies with the app (even kill -9) and yields the
+    CPU to it (niced here, not by the thread that started it: the ``images`` lane is not
+    niced, see tasks.LANES)."""
     import os
 
     watch_parent()
@@ -186,10 +187,10 @@ def _train_job(db_path: str, progress, cancel) -> Any:
 
 
 def _segments_job(db_path: str, cache_dir: str, progress, cancel) -> Any:
-    from mediacenter.segments.job import library_job_needed, run_library_job
+    from mediacenter.segments.job import run_library_job
 
-    if not library_job_needed(db_path, cache_dir):
-        return None
+    # No separate "anything to do?" first: it is the same queries and a stat per file that
+    # the job starts with, and with nothing to do the job ends there.
     return run_library_job(db_path, cache_dir, progress=progress, cancel=cancel)
 
 
@@ -240,11 +241,7 @@ class ProgressThrottle:
 
 
 def _child(kind: str, args: tuple, out: Any, cancel: Any) -> None:
-    import os
-
-    watch_parent()  # the app killed (even kill -9): this job ends with it
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)  # background work: the UI process comes first
+    _background_child_start()
 
     def send(p: Any) -> None:
         with contextlib.suppress(Exception):

@@ -28,24 +28,6 @@ class JobProgress:
     name: str = ""
 
 
-def library_job_needed(db_path: str | Path, cache_dir: str | Path) -> bool:
-    """Whether a file of the catalog lacks segments or thumbnails (SQL and a stat per file:
-    cheap enough to ask before starting a child process)."""
-    from mediacenter.db import open_db
-    from mediacenter.db.segments import analysis_groups, pending_groups
-    from mediacenter.segments.model import ANALYZER
-    from mediacenter.segments.trickplay import index_for
-
-    db = open_db(db_path, migrate_schema=False)
-    try:
-        if pending_groups(db, ANALYZER):
-            return True
-        files = [f for g in analysis_groups(db) for f in g]
-    finally:
-        db.conn.close()
-    return any(index_for(Path(cache_dir), f.path) is None for f in files)
-
-
 def run_library_job(db_path: str | Path, cache_dir: str | Path, *,
                     progress: Callable[[JobProgress], None] | None = None,
                     cancel: threading.Event | None = None) -> dict[str, int]:

@@ -114,9 +114,9 @@ class BackgroundJobs(QObject):
         args = (str(self.paths.db_path), str(self.paths.cache_dir))
 
         def job(ctx: TaskContext):
-            # Whether there is anything to do is asked in the child too: on a large library
-            # that question is a Python loop over every file (0.2 s of CPU for 10,000), and
-            # here, on this niced thread, it held the GIL the UI thread waited for.
+            # Even finding out there is nothing to do happens in the child: on a large library
+            # that is a Python loop over every file (0.2 s of CPU for 10,000), and here, on
+            # this niced thread, it held the GIL the UI thread waited for.
             return offload.run_job("segments", args, progress=ctx.progress, cancel=ctx.cancel)
 
         self.jobs["segments"] = self.runner.run(

@@ -1,7 +1,7 @@
-"""Background jobs keep their Python work out of the window's process (issue 20): whether
-the segments job has anything to do is a loop over every file of the library, asked in its
-child process, not on the niced thread that waits for it (there it held the GIL the UI
-thread needed while the library list scrolled)."""
+"""Background jobs keep their Python work out of the window's process (issue 20): the
+segments job, even finding out it has nothing to do (a loop over every file of the library),
+runs in its child process, not on the niced thread that waits for it (there it held the GIL
+the UI thread needed while the library list scrolled)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def test_the_segments_check_runs_in_the_child_not_in_the_window(qtbot, tmp_path,
     def in_this_process(*_a, **_k):
         raise AssertionError("the segments check ran in the window's process")
 
-    # The child is a fresh interpreter: it asks the real function.
-    monkeypatch.setattr(segments_job, "library_job_needed", in_this_process)
+    # The child is a fresh interpreter: it runs the real function.
+    monkeypatch.setattr(segments_job, "run_library_job", in_this_process)
     runner, events = TaskRunner(), CatalogEvents()
     jobs = BackgroundJobs(paths, runner, events)
     heard: list[Changes] = []
