@@ -73,6 +73,24 @@ def _regions(mask: np.ndarray) -> list[list[tuple[int, int]]]:
     return out
 
 
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one cell in all eight directions (nothing wraps round the frame)."""
+    h, w = mask.shape
+    p = np.pad(mask, 1)
+    out = np.zeros_like(mask)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            out |= p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+    return out
+
+
+def _closing(mask: np.ndarray) -> np.ndarray:
+    """Dilation then erosion by the 3x3 square: gaps one or two cells wide are filled, the
+    outline is kept (the frame's edge counts as inside, so a region there is not eaten)."""
+    grown = _dilate(mask)
+    return mask | ~_dilate(~grown)
+
+
 def motion_heads(path: Path, t: float) -> list[np.ndarray]:
     """The heads of the moving subjects at ``t``: for the largest moving region and any other
     at least half its size (two cars side by side are both the subject), the (x, y) centres
@@ -80,12 +98,12 @@ def motion_heads(path: Path, t: float) -> list[np.ndarray]:
     here, near = _frames_near(path, t)
     diff = np.abs(here - np.median(np.stack(near), axis=0))
     mask = diff > max(0.06, float(np.percentile(diff, 90)))
-    # Close small gaps (a subject's flat inside changes less than its outline).
-    grown = mask.copy()
-    for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)):
-        grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    # Close small gaps (a subject's flat inside changes less than its outline): a closing,
+    # so the region's outline stays where the moving outline is (a dilation alone put the
+    # head a cell above the subject's top).
+    closed = _closing(mask)
     h, w = mask.shape
-    regions = [r for r in _regions(grown) if len(r) >= 0.002 * w * h]
+    regions = [r for r in _regions(closed) if len(r) >= 0.002 * w * h]
     if not regions:
         return []
     largest = max(len(r) for r in regions)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
+from mediacenter.artwork.score import SALIENCY_WIDTH
+
 Box = tuple[float, float, float, float]
 
 # Output pixel sizes per shape. The home rows draw tiles at 480x270 (1x); "@2x" variants are
@@ -37,7 +39,11 @@ MAX_UPSCALE = 2.0
 # edges of a small picture framed on a blurred fill would (a 480-wide frame still fills it).
 MAX_UPSCALE_HERO = 4.0
 TRIM_KEEP = 0.7
-TRIM_HEADROOM = 0.06
+# Rows of the saliency map (SALIENCY_WIDTH cells across) left above a too-tall subject's box:
+# the figure's walled-off value fades over its outline (the colour map is blurred by a row,
+# the figure is cut at half its inside's level), so the box's top can be rows below the top
+# of the subject (2.7 rows on car-detection.mp4 at 16.56 s).
+TRIM_HEADROOM_ROWS = 3.0
 WIDE_SUBJECT_AT = 0.6  # a subject's centre this far down a window wider than the frame
 
 # Letterbox detection: a bar row/column is dark and flat across its length.
@@ -157,9 +163,9 @@ def crop_window(size: tuple[int, int], target_aspect: float, subject: Box,
     elif must[3] - must[1] > wh + 0.5 and wh >= TRIM_KEEP * (must[3] - must[1]):
         # Too tall for a wide window: keep its upper part (heads are at the top; feet and
         # floors can go), never less than TRIM_KEEP of it. The subject's box comes from a
-        # map a few dozen cells high, so its top can be a cell low: what the window gives up
-        # is taken from the feet, with TRIM_HEADROOM of it left above the box.
-        top = max(0.0, must[1] - wh * TRIM_HEADROOM)
+        # coarse map, so its top can be low: what the window gives up is taken from the
+        # feet, with TRIM_HEADROOM_ROWS of the map left above the box.
+        top = max(0.0, must[1] - TRIM_HEADROOM_ROWS * W / SALIENCY_WIDTH)
         must = (must[0], top, must[2], top + wh)
     focus = face if face is not None and _fits(face, must) else must
     fx = (focus[0] + focus[2]) / 2

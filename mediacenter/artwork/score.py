@@ -9,7 +9,10 @@ for a 480p clip and a 4K film and a frame costs a few milliseconds. The measures
 - contrast: standard deviation of luma, and the 2-98 % range (a fade squeezes it);
 - text/credits likelihood: light, colourless, thin structures in bands over a dark field;
 - a saliency map from edges, saturation, colour rarity and skin tones, which also gives the
-  subject's box (the crops keep it whole) and a face-like box from skin tones.
+  subject's box (the crops keep it whole) and a face-like box from skin tones;
+- figure strength: whether the saliency peak is a figure walled off from the frame's border
+  or part of the set (a tree line against the sky): a frame with no figure has no subject
+  for a crop to frame, and scores lower.
 
 A frame is *rejected* (flagged, and its score cut) when it is near-black, near-white, a fade,
 blank or nearly flat, blurred, or looks like credits; the pipeline never picks a rejected frame
@@ -302,7 +305,15 @@ def _regions(mask: np.ndarray) -> list[tuple[list[tuple[int, int]], tuple[int, i
 
 
 def _peak_region(sal: np.ndarray, level: float, walled: np.ndarray | None = None) -> Box:
-    """Bounding box of the region above ``level`` x max that holds the most saliency mass.
+    """Bounding box of the region above ``level`` x max that holds the most saliency mass;
+    see :func:`_peak_cells`."""
+    return _peak_cells(sal, level, walled)[0]
+
+
+def _peak_cells(sal: np.ndarray, level: float,
+                walled: np.ndarray | None = None) -> tuple[Box, list[tuple[int, int]]]:
+    """(bounding box, cells) of the region above ``level`` x max that holds the most
+    saliency mass.
 
     Mass, not the single brightest cell: a large, moderately salient figure (a person, an
     animal) beats a small glint or a bright patch of sky; and halved for each of the top, left
@@ -311,7 +322,7 @@ def _peak_region(sal: np.ndarray, level: float, walled: np.ndarray | None = None
     h, w = sal.shape
     hi = float(sal.max())
     if hi <= 1e-9:
-        return (0.25, 0.25, 0.75, 0.75)
+        return (0.25, 0.25, 0.75, 0.75), []
     regions = _regions(sal >= level * hi)
 
     def weight(r: tuple[list[tuple[int, int]], tuple[int, int, int, int]]) -> float:
@@ -324,7 +335,7 @@ def _peak_region(sal: np.ndarray, level: float, walled: np.ndarray | None = None
 
     best = max(regions, key=weight)
     x0, y0, x1, y1 = best[1]
-    return (float(x0 / w), float(y0 / h), float((x1 + 1) / w), float((y1 + 1) / h))
+    return (float(x0 / w), float(y0 / h), float((x1 + 1) / w), float((y1 + 1) / h)), best[0]
 
 
 def _union(a: Box, b: Box) -> Box:
@@ -495,12 +506,20 @@ def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL
     return group if group == box else _union(group, frac(own[3]))
 
 
-def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray]:
-    """(subject, attention, face or None, saliency map) of a small RGB array."""
+def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray, float]:
+    """(subject, attention, face or None, saliency map, figure strength) of a small RGB array.
+
+    The figure strength (0..1) says how much the saliency peak is a figure rather than set:
+    its mean walled-off value over :data:`FIGURE_LEVEL`. Detail on the set (a tree line
+    against the sky, a textured wall) can outshine the subject; the subject found then is
+    the set, and no crop of it frames anyone."""
     sal, figure = _saliency_parts(rgb)
     attention = _quantile_box(np.clip(sal - np.median(sal), 0, None) ** 2, 0.1, 0.9)
+    peak, cells = _peak_cells(sal, 0.7, figure)
+    strength = float(np.clip(np.mean([figure[c] for c in cells]) / FIGURE_LEVEL, 0.0, 1.0)
+                     ) if cells else 0.0
     subject = _pad_box(_with_like_figures(_figure_above(
-        _whole_figure(_peak_region(sal, 0.7, figure), figure), figure), figure), 0.02)
+        _whole_figure(peak, figure), figure), figure), 0.02)
     skin = skin_mask(rgb)
     face = None
     if skin.mean() >= 0.004:
@@ -517,7 +536,7 @@ def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray]:
         if compact and _share_inside(blob, subject) >= 0.5:
             face = blob
             subject = _union(subject, face)
-    return subject, attention, face, sal
+    return subject, attention, face, sal, strength
 
 
 def text_likelihood(y: np.ndarray, colorfulness: float) -> float:
@@ -604,7 +623,7 @@ def score_image(img: Image.Image) -> FrameScore:
     text = text_likelihood(y, colorfulness)
 
     small = _analysis_copy(img, SALIENCY_WIDTH)
-    subject, attention, face, sal = locate_subject(small)
+    subject, attention, face, sal, figure_q = locate_subject(small)
 
     flags = rejection_flags(brightness, black_share, luma_range, sharpness, text)
 
@@ -615,9 +634,10 @@ def score_image(img: Image.Image) -> FrameScore:
     contrast_q = float(np.clip(contrast / 0.22, 0, 1))
     color_q = float(np.clip(colorfulness / 70.0, 0, 1))
     # A subject that stands out in a clean frame beats a busy frame: saliency concentrated in
-    # a modest part of the picture.
-    focus_q = float(np.clip(1.0 - _area(attention) * 1.1, 0, 1)) * 0.5 + float(
-        np.clip(sal.std() * 3.0, 0, 1)) * 0.5
+    # a modest part of the picture, on a figure (a frame whose most salient thing is set has
+    # no subject for a crop to frame: the tree line beside Big Buck Bunny).
+    focus_q = float(np.clip(1.0 - _area(attention) * 1.1, 0, 1)) * 0.35 + float(
+        np.clip(sal.std() * 3.0, 0, 1)) * 0.35 + figure_q * 0.3
     people_q = float(np.clip(skin_share * 12.0, 0, 1))
     score = (0.26 * sharp_q + 0.2 * exposure_q + 0.14 * contrast_q + 0.14 * color_q
              + 0.14 * focus_q + 0.12 * people_q)

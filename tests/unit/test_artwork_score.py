@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 from mediacenter.artwork.extract import Frame, sample_times
 from mediacenter.artwork.phash import distance, phash
 from mediacenter.artwork.pipeline import pick_frames
-from mediacenter.artwork.score import score_image, text_likelihood
+from mediacenter.artwork.score import locate_subject, score_image, text_likelihood
 from mediacenter.artwork.treatment import font
 
 
@@ -188,3 +188,27 @@ def test_a_nearly_flat_picture_is_flat_and_a_blank_one_a_fade():
     assert s.flags == ["flat"], (s.flags, s.luma_range)
     fog = score_image(ground(3.0))
     assert "fade" in fog.flags, (fog.flags, fog.luma_range)
+
+
+def _grass(size=(640, 360), seed=4) -> Image.Image:
+    w, h = size
+    rng = np.random.default_rng(seed)
+    a = np.zeros((h, w, 3), dtype=np.float32)
+    a[:] = (70, 150, 40)
+    a += rng.normal(0, 22, size=(h, w, 1)) * np.array([0.6, 1.0, 0.4])
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+
+
+def test_a_frame_whose_salient_peak_is_set_scores_below_one_with_a_figure():
+    # The same grey on the same grass: once as a figure standing apart, once as a wall grown
+    # into the frame's corner (set, like Big Buck Bunny's tree line). A crop of the wall
+    # frames nobody: that frame makes weaker art.
+    figure, wall = _grass(), _grass()
+    w, h = figure.size
+    ImageDraw.Draw(figure).ellipse((int(w * 0.34), int(h * 0.2), int(w * 0.66), int(h * 0.8)),
+                                   fill=(150, 150, 165))
+    ImageDraw.Draw(wall).rectangle((int(w * 0.62), 0, w, int(h * 0.55)), fill=(150, 150, 165))
+    small = lambda img: np.asarray(img.resize((80, 45)), dtype=np.float32) / 255.0  # noqa: E731
+    assert locate_subject(small(figure))[4] >= 0.9
+    assert locate_subject(small(wall))[4] <= 0.3
+    assert score_image(figure).score - score_image(wall).score >= 0.04
