@@ -25,10 +25,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-VERSION = 1  # bump when the recipe changes: the cache key includes it
+VERSION = 2  # bump when the recipe changes: the cache key includes it (2: segments listed)
 SIZE = (1280, 720)
 FPS = 25
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -53,6 +53,16 @@ class HeldOutClip:
     traps: list[tuple[float, float, str]]  # (start, end, kind) in seconds of the clip
     sources: list[str]  # the real clips its footage comes from
     encoding: str
+    # (start, end, kind, source or "") of every segment, in seconds of the clip
+    segments: list[tuple[float, float, str, str]] = field(default_factory=list)
+
+    def footage_at(self, t: float, margin: float = 0.25) -> tuple[float, float, str] | None:
+        """(start, end, source) of the stretch of footage ``t`` lies in, at least ``margin``
+        from its ends (None in a trap, or near a cut)."""
+        for start, end, kind, source in self.segments:
+            if kind == "footage" and start + margin <= t <= end - margin:
+                return start, end, source
+        return None
 
     def trap_at(self, t: float, margin: float = 0.08) -> str | None:
         """The trap a frame at ``t`` comes from (``margin`` for encoder timestamp rounding)."""
@@ -63,7 +73,9 @@ class HeldOutClip:
 
     def to_json(self) -> dict:
         return {"path": str(self.path), "encoding": self.encoding, "sources": self.sources,
-                "traps": [[round(a, 3), round(b, 3), k] for a, b, k in self.traps]}
+                "traps": [[round(a, 3), round(b, 3), k] for a, b, k in self.traps],
+                "segments": [[round(a, 3), round(b, 3), k, src] for a, b, k, src in
+                             self.segments]}
 
 
 def _duration(path: Path) -> float:
@@ -114,10 +126,12 @@ def _segment_cmd(kind: str, out: Path, dur: float, rng: random.Random,
     return [*base, *loop, "-ss", f"{offset:.3f}", "-i", str(src), "-vf", vf, *enc], src.name
 
 
-def _plan(rng: random.Random) -> list[tuple[str, float]]:
+def _plan(rng: random.Random, traps: bool = True) -> list[tuple[str, float]]:
     """Segment kinds and durations: three stretches of footage, two or three traps, shuffled
     (a trap may open or close the clip, or sit between two scenes)."""
     parts = [("footage", rng.uniform(3.0, 4.5)) for _ in range(3)]
+    if not traps:
+        return parts
     for kind in rng.sample(TRAPS, rng.choice((2, 3))):
         parts.append((kind, {"flash": 0.6, "fade": 2.0}.get(kind, rng.uniform(1.5, 2.5))))
     rng.shuffle(parts)
@@ -125,14 +139,15 @@ def _plan(rng: random.Random) -> list[tuple[str, float]]:
 
 
 def make_clip(index: int, out_dir: Path, sources: list[tuple[Path, float]], seed: int,
-              work: Path) -> HeldOutClip:
+              work: Path, *, traps_too: bool = True) -> HeldOutClip:
     rng = random.Random(seed * 1000 + index)
     name, ext, codec = ENCODINGS[index % len(ENCODINGS)]
     segments: list[Path] = []
+    listed: list[tuple[float, float, str, str]] = []
     traps: list[tuple[float, float, str]] = []
     used: list[str] = []
     clock = 0.0
-    for k, (kind, dur) in enumerate(_plan(rng)):
+    for k, (kind, dur) in enumerate(_plan(rng, traps_too)):
         seg = work / f"clip{index:02d}-{k:02d}.mkv"
         cmd, src = _segment_cmd(kind, seg, dur, rng, sources)
         subprocess.run(cmd, check=True)
@@ -143,6 +158,7 @@ def make_clip(index: int, out_dir: Path, sources: list[tuple[Path, float]], seed
             traps.append((clock, clock + real, kind))
         if src:
             used.append(src)
+        listed.append((clock, clock + real, kind, src or ""))
         segments.append(seg)
         clock += real
     listing = work / f"clip{index:02d}.txt"
@@ -151,13 +167,14 @@ def make_clip(index: int, out_dir: Path, sources: list[tuple[Path, float]], seed
     subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "concat",
                     "-safe", "0", "-i", str(listing), *codec, "-pix_fmt", "yuv420p", "-an",
                     str(out)], check=True)
-    return HeldOutClip(out, traps, sorted(set(used)), name)
+    return HeldOutClip(out, traps, sorted(set(used)), name, listed)
 
 
 def heldout_clips(videos: list[Path], cache_root: Path, *, count: int = 8,
-                  seed: int = 11) -> list[HeldOutClip]:
+                  seed: int = 11, traps: bool = True) -> list[HeldOutClip]:
     """The held-out set made from ``videos`` (cached under ``cache_root`` by sources, seed
-    and recipe version); raises RuntimeError when ffmpeg is missing or fails."""
+    and recipe version); raises RuntimeError when ffmpeg is missing or fails. Without
+    ``traps``: footage alone (the subject check's set)."""
     if not shutil.which("ffmpeg") or not shutil.which("ffprobe"):
         raise RuntimeError("ffmpeg and ffprobe are needed to make the held-out clips")
     # Footage needs at least 2 s of picture; shorter clips would only loop.
@@ -165,19 +182,20 @@ def heldout_clips(videos: list[Path], cache_root: Path, *, count: int = 8,
     if not sources:
         raise RuntimeError("no clip of 2 s or more to cut the held-out set from")
     key = hashlib.sha256(json.dumps(
-        [VERSION, seed, count, [(p.name, p.stat().st_size) for p, _ in sources]]).encode()
-    ).hexdigest()[:16]
+        [VERSION, seed, count, traps, [(p.name, p.stat().st_size) for p, _ in sources]]
+    ).encode()).hexdigest()[:16]
     out_dir = cache_root / f"artwork-heldout-{key}"
     manifest = out_dir / "clips.json"
     if manifest.is_file():
         data = json.loads(manifest.read_text(encoding="utf-8"))
         return [HeldOutClip(Path(c["path"]), [tuple(t) for t in c["traps"]], c["sources"],
-                            c["encoding"]) for c in data]
+                            c["encoding"], [tuple(g) for g in c["segments"]]) for c in data]
     cache_root.mkdir(parents=True, exist_ok=True)
     tmp_out = Path(tempfile.mkdtemp(prefix="artwork-heldout-", dir=cache_root))
     try:
         with tempfile.TemporaryDirectory(prefix="segments-") as work:
-            made = [make_clip(i, tmp_out, sources, seed, Path(work)) for i in range(count)]
+            made = [make_clip(i, tmp_out, sources, seed, Path(work), traps_too=traps)
+                    for i in range(count)]
         for c in made:
             c.path = out_dir / c.path.name
         tmp_out.rename(out_dir)

@@ -28,19 +28,24 @@ _GRID = 96  # analysis width for the motion mask
 
 
 
-def _frames_near(path: Path, t: float) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(the frame nearest ``t``, the frames within WINDOW_S of it) as small grey arrays."""
+def _frames_near(path: Path, t: float, within: tuple[float, float] | None = None
+                 ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(the frame nearest ``t``, the frames within WINDOW_S of it, and inside ``within`` when
+    given: one shot of a montage) as small grey arrays."""
     import av
 
+    lo, hi = t - WINDOW_S, t + WINDOW_S
+    if within is not None:
+        lo, hi = max(lo, within[0]), min(hi, within[1])
     out: list[tuple[float, np.ndarray]] = []
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        c.seek(max(0, int((t - WINDOW_S - 1.0) / s.time_base)), stream=s, backward=True)
+        c.seek(max(0, int((lo - 1.0) / s.time_base)), stream=s, backward=True)
         for f in c.decode(s):
             ft = float(f.time) if f.time is not None else None
-            if ft is None or ft < t - WINDOW_S:
+            if ft is None or ft < lo:
                 continue
-            if ft > t + WINDOW_S:
+            if ft > hi:
                 break
             img = f.to_image().convert("L")
             img = img.resize((_GRID, max(8, round(img.height * _GRID / img.width))),
@@ -91,11 +96,12 @@ def _closing(mask: np.ndarray) -> np.ndarray:
     return mask | ~_dilate(~grown)
 
 
-def motion_heads(path: Path, t: float) -> list[np.ndarray]:
+def motion_heads(path: Path, t: float,
+                 within: tuple[float, float] | None = None) -> list[np.ndarray]:
     """The heads of the moving subjects at ``t``: for the largest moving region and any other
     at least half its size (two cars side by side are both the subject), the (x, y) centres
     of its cells in the top HEAD_SHARE of its height, as fractions of the frame."""
-    here, near = _frames_near(path, t)
+    here, near = _frames_near(path, t, within)
     diff = np.abs(here - np.median(np.stack(near), axis=0))
     mask = diff > max(0.06, float(np.percentile(diff, 90)))
     # Close small gaps (a subject's flat inside changes less than its outline): a closing,
@@ -123,10 +129,11 @@ def motion_heads(path: Path, t: float) -> list[np.ndarray]:
     return heads
 
 
-def check_crops(video: Path, crops: list[dict], frame_size_of) -> dict:
+def check_crops(video: Path, crops: list[dict], frame_size_of, shot_of=None) -> dict:
     """For each crop of ``crops`` (process_video's: window in the candidate picture's pixels),
     whether it keeps the moving subject's head. ``frame_size_of(crop)`` gives that picture's
-    size. Returns {"checked", "kept", "missed": [...]}."""
+    size; ``shot_of(t)``, for a montage, the (start, end) of the shot a time lies in (None:
+    not one to check). Returns {"checked", "kept", "missed": [...]}."""
     checked = kept = 0
     missed = []
     cache: dict[float, list[np.ndarray]] = {}
@@ -134,8 +141,11 @@ def check_crops(video: Path, crops: list[dict], frame_size_of) -> dict:
         t = crop.get("source_time_s")
         if t is None:
             continue
+        shot = shot_of(t) if shot_of is not None else None
+        if shot_of is not None and shot is None:
+            continue
         if t not in cache:
-            cache[t] = motion_heads(video, t)
+            cache[t] = motion_heads(video, t, shot)
         if not cache[t]:
             continue
         w, h = frame_size_of(crop)
@@ -146,11 +156,35 @@ def check_crops(video: Path, crops: list[dict], frame_size_of) -> dict:
         if share >= KEEP_SHARE:
             kept += 1
         else:
-            missed.append({"time_s": t, "shape": crop["shape"], "head_inside": round(share, 2)})
+            missed.append({"time_s": t, "shape": crop["shape"], "head_inside": round(share, 2),
+                           "window": [round(v) for v in crop["window"]],
+                           "heads": [np.round(p, 3).tolist() for p in cache[t]]})
     return {"checked": checked, "kept": kept, "missed": missed}
 
 
-def bench_subject(videos: list[Path], tmp: Path) -> dict:
+def draw_misses(missed: list[dict], frame_of, out_dir: Path, prefix: str) -> None:
+    """One picture per missed crop, for a person to judge: the frame, the reference's head
+    cells (red dots), the crop's window (cyan). ``frame_of(time_s)`` is the candidate's file."""
+    from PIL import ImageDraw
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for m in missed:
+        with Image.open(frame_of(m["time_s"])) as im:
+            img = im.convert("RGB")
+        w, h = img.size
+        d = ImageDraw.Draw(img)
+        for pts in m["heads"]:
+            for x, y in pts:
+                d.ellipse((x * w - 3, y * h - 3, x * w + 3, y * h + 3), fill=(230, 30, 30))
+        d.rectangle(m["window"], outline=(0, 230, 230), width=3)
+        img.save(out_dir / f"{prefix}-{m['time_s']:.2f}s-{m['shape']}.jpg", quality=85)
+
+
+def _compact(missed: list[dict]) -> list[dict]:
+    return [{k: v for k, v in m.items() if k not in ("heads", "window")} for m in missed]
+
+
+def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> dict:
     """The subject check on the clips of SUBJECT_CLIPS found in ``videos``: every candidate's
     poster, tile and hero, and those of the candidate the app shows first (the best-scored:
     what a profile sees until the bandit has evidence). These clips were looked at while the
@@ -165,13 +199,51 @@ def bench_subject(videos: list[Path], tmp: Path) -> dict:
         sizes = {c.time_s: Image.open(c.path).size for c in res.candidates if c.path}
         size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
         every = check_crops(video, res.crops, size_of)
+        if sheet is not None:
+            frames = {c.time_s: c.path for c in res.candidates if c.path}
+            draw_misses(every["missed"], frames.__getitem__, sheet, f"tuning-{video.stem}")
         first = check_crops(video, [c for c in res.crops if c["candidate"] == 0], size_of)
         kept, checked = kept + every["kept"], checked + every["checked"]
         chosen_kept += first["kept"]
         chosen_checked += first["checked"]
         out[video.name] = {"crops_checked": every["checked"], "head_kept": every["kept"],
-                           "missed": every["missed"],
+                           "missed": _compact(every["missed"]),
                            "shown_first_head_kept": f"{first['kept']}/{first['checked']}"}
     return {"tuning_subject_head_kept_share": round(kept / checked, 4) if checked else None,
             "tuning_subject_head_kept_shown_first": f"{chosen_kept}/{chosen_checked}",
             "tuning_subject_per_clip": out}
+
+
+def bench_subject_heldout(clips: list, tmp: Path, sheet: Path | None = None) -> dict:
+    """The subject check on montages of SUBJECT_CLIPS nobody looked at
+    (``artwork_heldout.heldout_clips(..., traps=False)``: stretches of the two clips at random
+    offsets, mirrored, cropped, graded, re-framed into 16:9 with bars). A crop is checked when
+    its frame lies in a stretch from a still camera (both are), 0.25 s or more from a cut;
+    the motion window stays inside that stretch."""
+    from mediacenter.artwork.pipeline import KEEP, SAMPLES, process_video
+
+    kept = checked = chosen_kept = chosen_checked = 0
+    missed: list[dict] = []
+    for clip in clips:
+        res = process_video(clip.path, tmp / f"subject-{clip.path.stem}", title_text=None,
+                            samples=SAMPLES, keep=KEEP, crops_for=KEEP)
+        sizes = {c.time_s: Image.open(c.path).size for c in res.candidates if c.path}
+        size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
+
+        def shot_of(t: float, clip=clip) -> tuple[float, float] | None:
+            at = clip.footage_at(t)
+            return None if at is None or at[2] not in SUBJECT_CLIPS else (at[0], at[1])
+
+        every = check_crops(clip.path, res.crops, size_of, shot_of)
+        first = check_crops(clip.path, [c for c in res.crops if c["candidate"] == 0], size_of,
+                            shot_of)
+        kept, checked = kept + every["kept"], checked + every["checked"]
+        chosen_kept, chosen_checked = chosen_kept + first["kept"], chosen_checked + first["checked"]
+        missed += [{"clip": clip.path.name, **m} for m in _compact(every["missed"])]
+        if sheet is not None:
+            frames = {c.time_s: c.path for c in res.candidates if c.path}
+            draw_misses(every["missed"], frames.__getitem__, sheet, clip.path.stem)
+    return {"heldout_subject_head_kept_share": round(kept / checked, 4) if checked else None,
+            "heldout_subject_crops_checked": checked,
+            "heldout_subject_head_kept_shown_first": f"{chosen_kept}/{chosen_checked}",
+            "heldout_subject_missed": missed}

@@ -57,6 +57,7 @@ from mediacenter.lifeline import watch_parent
 SAMPLES = 16
 KEEP = 6
 KEEP_MIN_RELATIVE = 0.7  # candidates scoring under 70 % of the best one are dropped
+FIGURE_KEEP = 0.5  # figure strength (score.FrameScore.figure) under which a frame is set
 # Sidecar kinds that are pictures of the film (banners, logos and disc art are not).
 SIDECAR_KINDS = ("poster", "fanart", "landscape", "thumb", "background")
 # Sidecar kinds that already carry the title (no treatment on top of them).
@@ -124,6 +125,10 @@ def pick_frames(frames: list, *, keep: int = KEEP) -> list[Candidate]:
         # impressions learning that it is worse.
         floor = good[0].score * KEEP_MIN_RELATIVE
         pool = [c for c in good if c.score >= floor]
+        # A frame whose most salient part is set (a tree line against the sky) has no
+        # subject for a crop to frame: not offered while frames with a figure are.
+        figured = [c for c in pool if c.features.get("figure", 1.0) >= FIGURE_KEEP]
+        pool = figured or pool
     kept = dedupe(pool, key=lambda c: c.phash)[:keep]
     for c in kept:
         c.features["fallback"] = not good

@@ -80,6 +80,7 @@ class FrameScore:
     subject: Box  # the salient region the crops must keep whole
     attention: Box  # where 80 % of the saliency lies (a softer centre for framing)
     face: Box | None  # skin-toned region inside the subject, when there is one
+    figure: float = 0.0  # 0..1: how much the saliency peak is a figure, not set
     features: dict[str, float] = field(default_factory=dict)  # for the bandit, 0..1 each
 
     @property
@@ -455,8 +456,10 @@ def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL
     either side of its windscreen), at half the figure level as in :func:`_figure_above`. The
     figure that overlaps ``box`` most is the subject's; another joins it when it is its like:
     between :data:`GROUP_SHARE` and 1/GROUP_SHARE of its cells and of its box's width and
-    height, as walled off (its mean figure value at least GROUP_SHARE of the subject's), and
-    clear of the top, left and right edges of the frame (set runs into them). So a crop does
+    height, itself a figure (its mean figure value at least half :data:`FIGURE_LEVEL`, as
+    everywhere else: not relative to the subject's, since a grey car on a grey road is less
+    walled off than the red one beside it), and clear of the top, left and right edges of the
+    frame (set runs into them). So a crop does
     not keep one of two cars side by side, or one of two people talking, and cut the other;
     a tree, a wall or the sky beside a subject is not its like.
     """
@@ -484,7 +487,7 @@ def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL
     own = max(pieces, key=lambda p: p[1], default=None)
     if own is None or own[1] == 0:
         return box
-    n0, _, walled0, (ox0, oy0, ox1, oy1) = own
+    n0, _, _walled0, (ox0, oy0, ox1, oy1) = own
     ow, oh = ox1 + 1 - ox0, oy1 + 1 - oy0
 
     def like(a: float, b: float) -> bool:
@@ -500,7 +503,7 @@ def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL
         if piece is own or _touches(cells_box, w):
             continue
         if like(n, n0) and like(px1 + 1 - px0, ow) and like(py1 + 1 - py0, oh) \
-                and walled >= GROUP_SHARE * walled0:
+                and walled >= FIGURE_LEVEL / 2:
             group = _union(group, frac(cells_box))
     # A group is of whole figures: the subject's own, all its pieces, too.
     return group if group == box else _union(group, frac(own[3]))
@@ -660,5 +663,5 @@ def score_image(img: Image.Image) -> FrameScore:
         luma_range=luma_range, black_share=black_share, white_share=white_share,
         sharpness=sharpness, colorfulness=colorfulness, saturation=saturation,
         edge_density=edge_density, skin_share=skin_share, text_likelihood=text,
-        subject=subject, attention=attention, face=face, features=features,
+        subject=subject, attention=attention, face=face, figure=figure_q, features=features,
     )

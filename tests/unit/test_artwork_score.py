@@ -199,16 +199,32 @@ def _grass(size=(640, 360), seed=4) -> Image.Image:
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
 
 
-def test_a_frame_whose_salient_peak_is_set_scores_below_one_with_a_figure():
-    # The same grey on the same grass: once as a figure standing apart, once as a wall grown
-    # into the frame's corner (set, like Big Buck Bunny's tree line). A crop of the wall
-    # frames nobody: that frame makes weaker art.
-    figure, wall = _grass(), _grass()
+def _figure_and_wall(seed: int = 4) -> tuple[Image.Image, Image.Image]:
+    """The same grey on the same grass: once as a figure standing apart, once as a wall grown
+    into the frame's corner (set, like Big Buck Bunny's tree line against the sky)."""
+    figure, wall = _grass(seed=seed), _grass(seed=seed)
     w, h = figure.size
     ImageDraw.Draw(figure).ellipse((int(w * 0.34), int(h * 0.2), int(w * 0.66), int(h * 0.8)),
                                    fill=(150, 150, 165))
     ImageDraw.Draw(wall).rectangle((int(w * 0.62), 0, w, int(h * 0.55)), fill=(150, 150, 165))
+    return figure, wall
+
+
+def test_a_frame_whose_salient_peak_is_set_scores_below_one_with_a_figure():
+    # A crop of the wall frames nobody: that frame makes weaker art.
+    figure, wall = _figure_and_wall()
     small = lambda img: np.asarray(img.resize((80, 45)), dtype=np.float32) / 255.0  # noqa: E731
     assert locate_subject(small(figure))[4] >= 0.9
     assert locate_subject(small(wall))[4] <= 0.3
+    assert score_image(figure).figure >= 0.9 and score_image(wall).figure <= 0.3
     assert score_image(figure).score - score_image(wall).score >= 0.04
+
+
+def test_pick_frames_offers_no_set_frame_beside_one_with_a_figure():
+    figure, wall = _figure_and_wall()
+    other_wall = _figure_and_wall(seed=9)[1].transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    frames = [Frame(1.0, wall, True), Frame(2.0, figure, True), Frame(3.0, other_wall, True)]
+    assert [c.time_s for c in pick_frames(frames, keep=6)] == [2.0]
+    # A title of nothing but set (a landscape) keeps its frames.
+    kept = pick_frames([Frame(1.0, wall, True), Frame(3.0, other_wall, True)], keep=6)
+    assert sorted(c.time_s for c in kept) == [1.0, 3.0]
