@@ -515,15 +515,20 @@ def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray, f
     The figure strength (0..1) says how much the saliency peak is a figure rather than set:
     its mean walled-off value over :data:`FIGURE_LEVEL`. Detail on the set (a tree line
     against the sky, a textured wall) can outshine the subject; the subject found then is
-    the set, and no crop of it frames anyone."""
+    the set, and no crop of it frames anyone. A peak mostly of skin tones is a face, and a
+    figure however the frame cuts it (a close-up runs into the frame's edges, so nothing
+    walls it off)."""
     sal, figure = _saliency_parts(rgb)
     attention = _quantile_box(np.clip(sal - np.median(sal), 0, None) ** 2, 0.1, 0.9)
     peak, cells = _peak_cells(sal, 0.7, figure)
-    strength = float(np.clip(np.mean([figure[c] for c in cells]) / FIGURE_LEVEL, 0.0, 1.0)
-                     ) if cells else 0.0
+    skin = skin_mask(rgb)
+    strength = 0.0
+    if cells:
+        near_skin = _blur(skin.astype(np.float32), 1.0)
+        strength = 1.0 if np.mean([near_skin[c] for c in cells]) >= 0.5 else float(
+            np.clip(np.mean([figure[c] for c in cells]) / FIGURE_LEVEL, 0.0, 1.0))
     subject = _pad_box(_with_like_figures(_figure_above(
         _whole_figure(peak, figure), figure), figure), 0.02)
-    skin = skin_mask(rgb)
     face = None
     if skin.mean() >= 0.004:
         # The skin blob nearest the saliency peak: a face or hands in the subject.

@@ -228,3 +228,34 @@ def test_pick_frames_offers_no_set_frame_beside_one_with_a_figure():
     # A title of nothing but set (a landscape) keeps its frames.
     kept = pick_frames([Frame(1.0, wall, True), Frame(3.0, other_wall, True)], keep=6)
     assert sorted(c.time_s for c in kept) == [1.0, 3.0]
+
+
+def _closeup(size=(1280, 720), seed=3) -> Image.Image:
+    """A face filling the frame from the hair above it to below the chin: it runs into the
+    frame's top and bottom edges, so nothing walls it off."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    a = np.zeros((h, w, 3), np.float32)
+    a[:] = (60, 70, 90)
+    a += rng.normal(0, 8, (h, w, 1))
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    d.ellipse((int(w * 0.3), int(-h * 0.15), int(w * 0.7), int(h * 1.2)), fill=(60, 40, 30))
+    d.ellipse((int(w * 0.34), int(h * 0.1), int(w * 0.66), int(h * 1.1)), fill=(224, 172, 140))
+    for ex in (0.43, 0.57):
+        d.ellipse((int(w * (ex - 0.03)), int(h * 0.42), int(w * (ex + 0.03)), int(h * 0.5)),
+                  fill=(250, 250, 250))
+        d.ellipse((int(w * (ex - 0.012)), int(h * 0.43), int(w * (ex + 0.012)), int(h * 0.49)),
+                  fill=(40, 30, 20))
+    d.ellipse((int(w * 0.45), int(h * 0.75), int(w * 0.55), int(h * 0.82)), fill=(170, 70, 70))
+    return img.filter(ImageFilter.GaussianBlur(1.5))
+
+
+def test_a_closeup_cut_by_the_frame_is_a_figure_not_set():
+    # Close-ups are what film artwork is made of: a face is the subject however the frame
+    # cuts it, and its frame is offered beside a wide shot with a figure in it.
+    close = _closeup()
+    assert score_image(close).figure == 1.0
+    figure, _wall = _figure_and_wall()
+    kept = pick_frames([Frame(1.0, figure, True), Frame(2.0, close, True)], keep=6)
+    assert sorted(c.time_s for c in kept) == [1.0, 2.0]
