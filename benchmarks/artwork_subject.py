@@ -15,10 +15,15 @@ it by construction; it only works on clips shot from a still camera, which these
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from artwork_heldout import HeldOutClip
 
 SUBJECT_CLIPS = ("bigbuckbunny.mp4", "car-detection.mp4")
 WINDOW_S = 0.6
@@ -31,8 +36,11 @@ _GRID = 96  # analysis width for the motion mask
 def _frames_near(path: Path, t: float, within: tuple[float, float] | None = None
                  ) -> tuple[np.ndarray, list[np.ndarray]]:
     """(the frame nearest ``t``, the frames within WINDOW_S of it, and inside ``within`` when
-    given: one shot of a montage) as small grey arrays."""
+    given: one shot of a montage) as small grey arrays. Times count from the video's first
+    picture, as the app's do (an MPEG-2 stream may start at 0.54 s)."""
     import av
+
+    from mediacenter.artwork.extract import _start_s
 
     lo, hi = t - WINDOW_S, t + WINDOW_S
     if within is not None:
@@ -40,9 +48,10 @@ def _frames_near(path: Path, t: float, within: tuple[float, float] | None = None
     out: list[tuple[float, np.ndarray]] = []
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        c.seek(max(0, int((lo - 1.0) / s.time_base)), stream=s, backward=True)
+        start = _start_s(c, s)
+        c.seek(max(0, int((start + lo - 1.0) / s.time_base)), stream=s, backward=True)
         for f in c.decode(s):
-            ft = float(f.time) if f.time is not None else None
+            ft = float(f.time) - start if f.time is not None else None
             if ft is None or ft < lo:
                 continue
             if ft > hi:
@@ -91,9 +100,10 @@ def _dilate(mask: np.ndarray) -> np.ndarray:
 
 def _closing(mask: np.ndarray) -> np.ndarray:
     """Dilation then erosion by the 3x3 square: gaps one or two cells wide are filled, the
-    outline is kept (the frame's edge counts as inside, so a region there is not eaten)."""
-    grown = _dilate(mask)
-    return mask | ~_dilate(~grown)
+    outline is kept. Done on the mask framed by a cell of nothing, so a region running off
+    the frame's edge is not eaten there and one a cell short of it is not pulled onto it."""
+    framed = np.pad(mask, 1)
+    return ~_dilate(~_dilate(framed))[1:-1, 1:-1]
 
 
 def motion_heads(path: Path, t: float,
@@ -129,7 +139,9 @@ def motion_heads(path: Path, t: float,
     return heads
 
 
-def check_crops(video: Path, crops: list[dict], frame_size_of, shot_of=None) -> dict:
+def check_crops(video: Path, crops: list[dict],
+                frame_size_of: Callable[[dict], tuple[int, int]],
+                shot_of: Callable[[float], tuple[float, float] | None] | None = None) -> dict:
     """For each crop of ``crops`` (process_video's: window in the candidate picture's pixels),
     whether it keeps the moving subject's head. ``frame_size_of(crop)`` gives that picture's
     size; ``shot_of(t)``, for a montage, the (start, end) of the shot a time lies in (None:
@@ -145,7 +157,10 @@ def check_crops(video: Path, crops: list[dict], frame_size_of, shot_of=None) -> 
         if shot_of is not None and shot is None:
             continue
         if t not in cache:
-            cache[t] = motion_heads(video, t, shot)
+            try:
+                cache[t] = motion_heads(video, t, shot)
+            except ValueError:  # too few frames to tell what moves: not judged
+                cache[t] = []
         if not cache[t]:
             continue
         w, h = frame_size_of(crop)
@@ -162,7 +177,8 @@ def check_crops(video: Path, crops: list[dict], frame_size_of, shot_of=None) -> 
     return {"checked": checked, "kept": kept, "missed": missed}
 
 
-def draw_misses(missed: list[dict], frame_of, out_dir: Path, prefix: str) -> None:
+def draw_misses(missed: list[dict], frame_of: Callable[[float], str], out_dir: Path,
+                prefix: str) -> None:
     """One picture per missed crop, for a person to judge: the frame, the reference's head
     cells (red dots), the crop's window (cyan). ``frame_of(time_s)`` is the candidate's file."""
     from PIL import ImageDraw
@@ -178,6 +194,11 @@ def draw_misses(missed: list[dict], frame_of, out_dir: Path, prefix: str) -> Non
                 d.ellipse((x * w - 3, y * h - 3, x * w + 3, y * h + 3), fill=(230, 30, 30))
         d.rectangle(m["window"], outline=(0, 230, 230), width=3)
         img.save(out_dir / f"{prefix}-{m['time_s']:.2f}s-{m['shape']}.jpg", quality=85)
+
+
+def _size(path: str) -> tuple[int, int]:
+    with Image.open(path) as im:
+        return im.size
 
 
 def _compact(missed: list[dict]) -> list[dict]:
@@ -196,7 +217,7 @@ def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> d
     for video in (v for v in videos if v.name in SUBJECT_CLIPS):
         res = process_video(video, tmp / f"subject-{video.stem}", title_text=None,
                             samples=SAMPLES, keep=KEEP, crops_for=KEEP)
-        sizes = {c.time_s: Image.open(c.path).size for c in res.candidates if c.path}
+        sizes = {c.time_s: _size(c.path) for c in res.candidates if c.path}
         size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
         every = check_crops(video, res.crops, size_of)
         if sheet is not None:
@@ -214,7 +235,8 @@ def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> d
             "tuning_subject_per_clip": out}
 
 
-def bench_subject_heldout(clips: list, tmp: Path, sheet: Path | None = None) -> dict:
+def bench_subject_heldout(clips: list[HeldOutClip], tmp: Path,
+                          sheet: Path | None = None) -> dict:
     """The subject check on montages of SUBJECT_CLIPS nobody looked at
     (``artwork_heldout.heldout_clips(..., traps=False)``: stretches of the two clips at random
     offsets, mirrored, cropped, graded, re-framed into 16:9 with bars). A crop is checked when
@@ -227,7 +249,7 @@ def bench_subject_heldout(clips: list, tmp: Path, sheet: Path | None = None) -> 
     for clip in clips:
         res = process_video(clip.path, tmp / f"subject-{clip.path.stem}", title_text=None,
                             samples=SAMPLES, keep=KEEP, crops_for=KEEP)
-        sizes = {c.time_s: Image.open(c.path).size for c in res.candidates if c.path}
+        sizes = {c.time_s: _size(c.path) for c in res.candidates if c.path}
         size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
 
         def shot_of(t: float, clip=clip) -> tuple[float, float] | None:

@@ -56,6 +56,8 @@ def main() -> int:
     ap.add_argument("--home", type=Path)
     ap.add_argument("--no-history", dest="history", action="store_false",
                     help="no generated year of viewing (Insights shows its empty states)")
+    ap.add_argument("--no-artwork", dest="artwork", action="store_false",
+                    help="no artwork made first (the screens as in the app's first seconds)")
     args = ap.parse_args()
     if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
         return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x900x24",
@@ -91,6 +93,12 @@ def main() -> int:
     if args.history:
         _viewing_history(db, [alex, sam.id])
     db.conn.close()
+    if args.artwork:
+        # What the app's background job has made a minute after its first start (this
+        # script builds the window itself and never starts the background work).
+        from mediacenter.artwork.pipeline import generate_library
+
+        generate_library(paths.db_path, paths.cache_dir, workers=2, low_priority=False)
 
     app = QApplication(sys.argv[:1])
     load_theme(app)

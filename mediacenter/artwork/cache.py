@@ -27,7 +27,7 @@ from PIL import Image
 
 ARTWORK_DIR = "artwork"
 DEFAULT_LIMIT_BYTES = 1 << 30  # 1 GiB: ~300 titles of frames and crops; crops come back
-CROP_VERSION = "4"  # bump when crop/treatment output changes: old crops are never reused
+CROP_VERSION = "5"  # bump when crop/treatment output changes: old crops are never reused
 TOUCH_EVERY_S = 3600.0
 FRAME_QUALITY = 90
 CROP_QUALITY = 82

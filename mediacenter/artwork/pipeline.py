@@ -50,7 +50,7 @@ from mediacenter.artwork.crop import (
 )
 from mediacenter.artwork.extract import ExtractError, extract_frames
 from mediacenter.artwork.phash import DUPLICATE_DISTANCE, dedupe, distance, phash
-from mediacenter.artwork.score import FrameScore, score_image
+from mediacenter.artwork.score import SCORER_VERSION, FrameScore, score_image
 from mediacenter.artwork.treatment import apply_title
 from mediacenter.lifeline import watch_parent
 
@@ -93,7 +93,7 @@ class Candidate:
 def _features(fs: FrameScore, kind: str, size: tuple[int, int]) -> dict:
     d = fs.to_json_dict()
     feats = d.pop("features")
-    return {"kind": kind, "size": list(size), "bandit": feats, **d}
+    return {"kind": kind, "size": list(size), "bandit": feats, "scorer": SCORER_VERSION, **d}
 
 
 def pick_frames(frames: list, *, keep: int = KEEP) -> list[Candidate]:
@@ -121,14 +121,13 @@ def pick_frames(frames: list, *, keep: int = KEEP) -> list[Candidate]:
     good = [c for c in scored if not c.features["flags"]]
     pool = good if good else scored[:1]
     if good:
+        # A frame whose most salient part is set (a tree line against the sky) has no
+        # subject for a crop to frame: not offered while a frame with a figure is.
+        good = [c for c in good if c.features["figure"] >= FIGURE_KEEP] or good
         # A frame far below the best is not worth offering: the bandit would spend
         # impressions learning that it is worse.
         floor = good[0].score * KEEP_MIN_RELATIVE
         pool = [c for c in good if c.score >= floor]
-        # A frame whose most salient part is set (a tree line against the sky) has no
-        # subject for a crop to frame: not offered while frames with a figure are.
-        figured = [c for c in pool if c.features.get("figure", 1.0) >= FIGURE_KEEP]
-        pool = figured or pool
     kept = dedupe(pool, key=lambda c: c.phash)[:keep]
     for c in kept:
         c.features["fallback"] = not good
@@ -377,6 +376,8 @@ def plan_title(db, cache_dir: Path, title_id: int, *, force: bool = False) -> Ti
         if source == "frame":
             if path is not None and (fid != file_id or fsize != size or fmtime != mtime):
                 return job
+            if path is not None and _scorer_of(fj) != SCORER_VERSION:
+                return job  # chosen by an older scorer: choose again (history is kept)
         else:
             try:
                 side_had[cpath] = json.loads(fj).get("sidecar_mtime_ns")
@@ -388,6 +389,14 @@ def plan_title(db, cache_dir: Path, title_id: int, *, force: bool = False) -> Ti
         # Only sidecars so far although the video is readable now (it was offline before).
         return job
     return None
+
+
+def _scorer_of(features_json: str | None) -> int | None:
+    try:
+        v = json.loads(features_json or "{}").get("scorer")
+    except (ValueError, AttributeError):
+        return None
+    return v if isinstance(v, int) else None
 
 
 def _mtime(p: str) -> int | None:

@@ -29,6 +29,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from PIL import Image
 
+# Bump when what the scorer measures, or which frames it lets through, changes: a title
+# whose candidates an older scorer chose is chosen again (pipeline.plan_title).
+SCORER_VERSION = 2
 ANALYSIS_WIDTH = 320
 SALIENCY_WIDTH = 80
 
@@ -80,7 +83,7 @@ class FrameScore:
     subject: Box  # the salient region the crops must keep whole
     attention: Box  # where 80 % of the saliency lies (a softer centre for framing)
     face: Box | None  # skin-toned region inside the subject, when there is one
-    figure: float = 0.0  # 0..1: how much the saliency peak is a figure, not set
+    figure: float  # 0..1: how much the saliency peak is a figure, not set
     features: dict[str, float] = field(default_factory=dict)  # for the bandit, 0..1 each
 
     @property

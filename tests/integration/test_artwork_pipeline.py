@@ -488,3 +488,22 @@ def test_rotated_phone_video_comes_out_upright(tmp_path, clip_factory):
                    check=True, capture_output=True)
     frames = extract_frames(rotated, count=2).frames
     assert frames and all(f.image.size == (180, 320) for f in frames)
+
+
+def test_frames_an_older_scorer_chose_are_chosen_again(library):
+    # A scorer that lets other frames through (issue 18: no frame of the set beside frames
+    # with a figure) reaches libraries made before it, not only new titles.
+    db, cache_dir, ids, _movie = library
+    generate_for_title(db, cache_dir, ids["movie"])
+    assert plan_title(db, cache_dir, ids["movie"]) is None
+    for cid, fj in db.conn.execute("SELECT id, features_json FROM artwork_candidates "
+                                   "WHERE title_id = ? AND source = 'frame'",
+                                   (ids["movie"],)).fetchall():
+        feats = json.loads(fj)
+        feats.pop("scorer")
+        with db.conn:
+            db.conn.execute("UPDATE artwork_candidates SET features_json = ? WHERE id = ?",
+                            (json.dumps(feats), cid))
+    assert plan_title(db, cache_dir, ids["movie"]) is not None
+    generate_for_title(db, cache_dir, ids["movie"])
+    assert plan_title(db, cache_dir, ids["movie"]) is None

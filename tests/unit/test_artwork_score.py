@@ -259,3 +259,22 @@ def test_a_closeup_cut_by_the_frame_is_a_figure_not_set():
     figure, _wall = _figure_and_wall()
     kept = pick_frames([Frame(1.0, figure, True), Frame(2.0, close, True)], keep=6)
     assert sorted(c.time_s for c in kept) == [1.0, 2.0]
+
+
+def test_a_set_frame_far_above_the_figures_does_not_set_their_floor(monkeypatch):
+    # The 70 % floor is taken among the frames that may be offered: a set frame scoring far
+    # above every frame with a figure must not push them all under it (and be all that is
+    # left).
+    import dataclasses
+
+    from mediacenter.artwork import pipeline as pipeline_module
+
+    figure, wall = _figure_and_wall()
+    other_figure = _figure_and_wall(seed=9)[0].transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    made = {id(wall): dataclasses.replace(score_image(wall), score=0.9, figure=0.1),
+            id(figure): dataclasses.replace(score_image(figure), score=0.5, figure=1.0),
+            id(other_figure): dataclasses.replace(score_image(other_figure), score=0.45,
+                                                  figure=1.0)}
+    monkeypatch.setattr(pipeline_module, "score_image", lambda img: made[id(img)])
+    frames = [Frame(1.0, wall, True), Frame(2.0, figure, True), Frame(3.0, other_figure, True)]
+    assert [c.time_s for c in pick_frames(frames, keep=6)] == [2.0, 3.0]

@@ -33,3 +33,10 @@ def test_closing_keeps_a_region_on_the_frames_edge():
     mask = np.zeros((10, 10), dtype=bool)
     mask[0:4, 0:5] = True
     assert (ref._closing(mask) == mask).all()
+
+
+def test_closing_does_not_pull_a_region_onto_the_frames_edge():
+    # A cell short of the top edge stays a cell short of it (the head it reads is its own).
+    mask = np.zeros((10, 10), dtype=bool)
+    mask[1:6, 2:7] = True
+    assert (ref._closing(mask) == mask).all()
