@@ -139,15 +139,16 @@ def motion_heads(path: Path, t: float,
     return heads
 
 
-def check_crops(video: Path, crops: list[dict],
+def judge_crops(video: Path, crops: list[dict],
                 frame_size_of: Callable[[dict], tuple[int, int]],
-                shot_of: Callable[[float], tuple[float, float] | None] | None = None) -> dict:
-    """For each crop of ``crops`` (process_video's: window in the candidate picture's pixels),
-    whether it keeps the moving subject's head. ``frame_size_of(crop)`` gives that picture's
-    size; ``shot_of(t)``, for a montage, the (start, end) of the shot a time lies in (None:
-    not one to check). Returns {"checked", "kept", "missed": [...]}."""
-    checked = kept = 0
-    missed = []
+                shot_of: Callable[[float], tuple[float, float] | None] | None = None
+                ) -> list[dict]:
+    """For each crop of ``crops`` (process_video's: window in the candidate picture's pixels)
+    that can be judged, how much of the moving subject's head its window holds: the crop with
+    "head_inside" and the reference's "heads" added. ``frame_size_of(crop)`` gives that
+    picture's size; ``shot_of(t)``, for a montage, the (start, end) of the shot a time lies in
+    (None: not one to check). The frames around each time are decoded once."""
+    judged = []
     cache: dict[float, list[np.ndarray]] = {}
     for crop in crops:
         t = crop.get("source_time_s")
@@ -167,14 +168,19 @@ def check_crops(video: Path, crops: list[dict],
         x0, y0, x1, y1 = (v / s for v, s in zip(crop["window"], (w, h, w, h), strict=True))
         share = max(float(((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0)
                            & (pts[:, 1] <= y1)).mean()) for pts in cache[t])
-        checked += 1
-        if share >= KEEP_SHARE:
-            kept += 1
-        else:
-            missed.append({"time_s": t, "shape": crop["shape"], "head_inside": round(share, 2),
-                           "window": [round(v) for v in crop["window"]],
-                           "heads": [np.round(p, 3).tolist() for p in cache[t]]})
-    return {"checked": checked, "kept": kept, "missed": missed}
+        judged.append({**crop, "head_inside": share, "heads": cache[t]})
+    return judged
+
+
+def summarize(judged: list[dict]) -> dict:
+    """{"checked", "kept", "missed": [...]} of :func:`judge_crops`' judgements: a crop keeps
+    the head when its window holds at least KEEP_SHARE of it."""
+    missed = [{"time_s": j["source_time_s"], "shape": j["shape"],
+               "head_inside": round(j["head_inside"], 2),
+               "window": [round(v) for v in j["window"]],
+               "heads": [np.round(p, 3).tolist() for p in j["heads"]]}
+              for j in judged if j["head_inside"] < KEEP_SHARE]
+    return {"checked": len(judged), "kept": len(judged) - len(missed), "missed": missed}
 
 
 def draw_misses(missed: list[dict], frame_of: Callable[[float], str], out_dir: Path,
@@ -205,28 +211,37 @@ def _compact(missed: list[dict]) -> list[dict]:
     return [{k: v for k, v in m.items() if k not in ("heads", "window")} for m in missed]
 
 
-def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> dict:
-    """The subject check on the clips of SUBJECT_CLIPS found in ``videos``: every candidate's
-    poster, tile and hero, and those of the candidate the app shows first (the best-scored:
-    what a profile sees until the bandit has evidence). These clips were looked at while the
-    subject finding was changed: a tuning-set figure, reported as such."""
+def _check_video(video: Path, out_dir: Path, sheet: Path | None, prefix: str,
+                 shot_of: Callable[[float], tuple[float, float] | None] | None = None
+                 ) -> tuple[dict, dict]:
+    """Artwork for ``video`` as the app makes it, every candidate's crops judged: the
+    summaries of all of them and of the best-scored candidate's (what a profile sees until
+    the bandit has evidence); the misses drawn into ``sheet`` when given."""
     from mediacenter.artwork.pipeline import KEEP, SAMPLES, process_video
 
+    res = process_video(video, out_dir, title_text=None, samples=SAMPLES, keep=KEEP,
+                        crops_for=KEEP)
+    frames = {c.time_s: c.path for c in res.candidates if c.path}
+    sizes = {t: _size(path) for t, path in frames.items()}
+    judged = judge_crops(video, res.crops, lambda crop: sizes[crop["source_time_s"]], shot_of)
+    every = summarize(judged)
+    first = summarize([j for j in judged if j["candidate"] == 0])
+    if sheet is not None:
+        draw_misses(every["missed"], frames.__getitem__, sheet, prefix)
+    return every, first
+
+
+def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> dict:
+    """The subject check on the clips of SUBJECT_CLIPS found in ``videos``: every candidate's
+    poster, tile and hero, and those of the candidate the app shows first. These clips were
+    looked at while the subject finding was changed: a tuning-set figure, reported as such."""
     out: dict = {}
     kept = checked = chosen_kept = chosen_checked = 0
     for video in (v for v in videos if v.name in SUBJECT_CLIPS):
-        res = process_video(video, tmp / f"subject-{video.stem}", title_text=None,
-                            samples=SAMPLES, keep=KEEP, crops_for=KEEP)
-        sizes = {c.time_s: _size(c.path) for c in res.candidates if c.path}
-        size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
-        every = check_crops(video, res.crops, size_of)
-        if sheet is not None:
-            frames = {c.time_s: c.path for c in res.candidates if c.path}
-            draw_misses(every["missed"], frames.__getitem__, sheet, f"tuning-{video.stem}")
-        first = check_crops(video, [c for c in res.crops if c["candidate"] == 0], size_of)
+        every, first = _check_video(video, tmp / f"subject-{video.stem}", sheet,
+                                    f"tuning-{video.stem}")
         kept, checked = kept + every["kept"], checked + every["checked"]
-        chosen_kept += first["kept"]
-        chosen_checked += first["checked"]
+        chosen_kept, chosen_checked = chosen_kept + first["kept"], chosen_checked + first["checked"]
         out[video.name] = {"crops_checked": every["checked"], "head_kept": every["kept"],
                            "missed": _compact(every["missed"]),
                            "shown_first_head_kept": f"{first['kept']}/{first['checked']}"}
@@ -237,34 +252,23 @@ def bench_subject(videos: list[Path], tmp: Path, sheet: Path | None = None) -> d
 
 def bench_subject_heldout(clips: list[HeldOutClip], tmp: Path,
                           sheet: Path | None = None) -> dict:
-    """The subject check on montages of SUBJECT_CLIPS nobody looked at
-    (``artwork_heldout.heldout_clips(..., traps=False)``: stretches of the two clips at random
-    offsets, mirrored, cropped, graded, re-framed into 16:9 with bars). A crop is checked when
-    its frame lies in a stretch from a still camera (both are), 0.25 s or more from a cut;
-    the motion window stays inside that stretch."""
-    from mediacenter.artwork.pipeline import KEEP, SAMPLES, process_video
-
+    """The subject check on montages of SUBJECT_CLIPS at moments and in looks nobody looked
+    at (``artwork_heldout.heldout_clips(..., traps=False)``: stretches of the two clips at
+    random offsets, mirrored, cropped or graded; the same footage, not new content). A crop
+    is checked when its frame lies in a stretch from a still camera (both are), 0.25 s or
+    more from a cut; the motion window stays inside that stretch."""
     kept = checked = chosen_kept = chosen_checked = 0
     missed: list[dict] = []
     for clip in clips:
-        res = process_video(clip.path, tmp / f"subject-{clip.path.stem}", title_text=None,
-                            samples=SAMPLES, keep=KEEP, crops_for=KEEP)
-        sizes = {c.time_s: _size(c.path) for c in res.candidates if c.path}
-        size_of = lambda crop, s=sizes: s[crop["source_time_s"]]  # noqa: E731
-
-        def shot_of(t: float, clip=clip) -> tuple[float, float] | None:
+        def shot_of(t: float, clip: HeldOutClip = clip) -> tuple[float, float] | None:
             at = clip.footage_at(t)
             return None if at is None or at[2] not in SUBJECT_CLIPS else (at[0], at[1])
 
-        every = check_crops(clip.path, res.crops, size_of, shot_of)
-        first = check_crops(clip.path, [c for c in res.crops if c["candidate"] == 0], size_of,
-                            shot_of)
+        every, first = _check_video(clip.path, tmp / f"subject-{clip.path.stem}", sheet,
+                                    clip.path.stem, shot_of)
         kept, checked = kept + every["kept"], checked + every["checked"]
         chosen_kept, chosen_checked = chosen_kept + first["kept"], chosen_checked + first["checked"]
         missed += [{"clip": clip.path.name, **m} for m in _compact(every["missed"])]
-        if sheet is not None:
-            frames = {c.time_s: c.path for c in res.candidates if c.path}
-            draw_misses(every["missed"], frames.__getitem__, sheet, clip.path.stem)
     return {"heldout_subject_head_kept_share": round(kept / checked, 4) if checked else None,
             "heldout_subject_crops_checked": checked,
             "heldout_subject_head_kept_shown_first": f"{chosen_kept}/{chosen_checked}",

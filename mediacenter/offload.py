@@ -139,14 +139,10 @@ def _background_child_start() -> None:
         os.nice(10)
 
 
-def _page_pool() -> ProcessPoolExecutor:
-    return _process_pool("page")
-
-
 def home_page(db_path: str | Path, profile_id: int) -> Page:
     """Build the page in the page process (blocks the calling thread, not the GIL)."""
     try:
-        return _page_pool().submit(_page_in_child, str(db_path), profile_id).result()
+        return _process_pool("page").submit(_page_in_child, str(db_path), profile_id).result()
     except Exception as exc:  # a dead child: start afresh next time, answer in-process now
         log.warning("page process failed (%s); building the page here", exc)
         _drop_pool("page")

@@ -490,7 +490,7 @@ def _with_like_figures(box: Box, figure: np.ndarray, level: float = FIGURE_LEVEL
     own = max(pieces, key=lambda p: p[1], default=None)
     if own is None or own[1] == 0:
         return box
-    n0, _, _walled0, (ox0, oy0, ox1, oy1) = own
+    n0, _, _, (ox0, oy0, ox1, oy1) = own
     ow, oh = ox1 + 1 - ox0, oy1 + 1 - oy0
 
     def like(a: float, b: float) -> bool:
@@ -525,18 +525,18 @@ def locate_subject(rgb: np.ndarray) -> tuple[Box, Box, Box | None, np.ndarray, f
     attention = _quantile_box(np.clip(sal - np.median(sal), 0, None) ** 2, 0.1, 0.9)
     peak, cells = _peak_cells(sal, 0.7, figure)
     skin = skin_mask(rgb)
+    near_skin = _blur(skin.astype(np.float32), 1.0)
     strength = 0.0
     if cells:
-        near_skin = _blur(skin.astype(np.float32), 1.0)
-        strength = 1.0 if np.mean([near_skin[c] for c in cells]) >= 0.5 else float(
-            np.clip(np.mean([figure[c] for c in cells]) / FIGURE_LEVEL, 0.0, 1.0))
+        on_skin = float(np.mean([near_skin[c] for c in cells]))
+        walled = float(np.mean([figure[c] for c in cells]))
+        strength = 1.0 if on_skin >= 0.5 else float(np.clip(walled / FIGURE_LEVEL, 0.0, 1.0))
     subject = _pad_box(_with_like_figures(_figure_above(
         _whole_figure(peak, figure), figure), figure), 0.02)
     face = None
     if skin.mean() >= 0.004:
         # The skin blob nearest the saliency peak: a face or hands in the subject.
-        s = _blur(skin.astype(np.float32), 1.0)
-        blob = _pad_box(_peak_region(s * (0.5 + 0.5 * sal), 0.35), 0.02)
+        blob = _pad_box(_peak_region(near_skin * (0.5 + 0.5 * sal), 0.35), 0.02)
         # Wood, sand and petals pass for skin too: only a blob that is itself salient, or
         # touches the salient region, counts as a face.
         # A face is compact: a skin-toned region over an eighth of the frame is a wall, a
